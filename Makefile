@@ -1,0 +1,42 @@
+# The commands a newcomer runs. Each target does its own set-up and is safe to run twice.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo
+PYTHON ?= python3
+
+.PHONY: setup system demo test check lint bench clean
+
+# Python environment from the lock file (uv when it can be had, plain pip otherwise).
+$(STAMP): requirements/lock.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	( $(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) -r requirements/lock.txt ) \
+	  || $(PY) -m pip install -q -r requirements/lock.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# Debian packages the tests use (Chromium, PostgreSQL, poppler-utils), installed only when missing.
+system:
+	bash scripts/setup-system.sh
+
+setup: system $(STAMP)
+
+demo: setup
+	bash scripts/demo.sh "$(DEMO_DIR)"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: setup
+	bash scripts/test.sh
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

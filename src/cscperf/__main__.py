@@ -1,0 +1,5 @@
+"""``python -m cscperf`` runs the command line."""
+
+from cscperf.cli import run
+
+run()

@@ -1,0 +1,2 @@
+"""Budget against forecast outturn from the council's finance ledger.
+"""

@@ -1,0 +1,2 @@
+"""The risk register: risks, scores, owners and the indicators they are linked to.
+"""

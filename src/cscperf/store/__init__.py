@@ -1,0 +1,6 @@
+"""Immutable, timestamped builds of the canonical tables.
+
+Owns the on-disk store: Parquet files and a manifest per build (the source of truth), atomic
+publishing, the pointer to the current build, and the DuckDB file that caches a build for
+querying. Nothing here interprets the data.
+"""

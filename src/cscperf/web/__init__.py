@@ -1,0 +1,2 @@
+"""The web dashboard served by ``cscperf serve``: server-rendered, accessible pages.
+"""
