@@ -20,9 +20,9 @@ def test_unknown_option_is_usage_error(capsys):
 
 
 def test_every_command_has_help(capsys):
-    from cscperf.cli import app
-
     import typer.main
+
+    from cscperf.cli import app
 
     group = typer.main.get_command(app)
     names = list(group.commands)  # type: ignore[attr-defined]
