@@ -14,7 +14,7 @@ from pathlib import Path
 
 import holidays
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from cscperf.errors import ConfigError
 
@@ -44,17 +44,22 @@ class HolidayChanges(BaseModel):
     removed: tuple[HolidayChange, ...] = ()
 
 
-@cache
-def holiday_changes() -> HolidayChanges:
-    """The corrections file, validated."""
+def load_holiday_changes(path: Path) -> HolidayChanges:
+    """Read and validate a bank-holiday corrections file."""
     try:
-        raw = yaml.safe_load(CHANGES_FILE.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return HolidayChanges.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValidationError is a ValueError
         raise ConfigError(
-            f"{CHANGES_FILE} is not a valid list of bank-holiday changes ({exc}); "
+            f"{path} is not a readable list of bank-holiday changes ({exc}); "
             "fix it as docs/calendar.md describes."
         ) from exc
+
+
+@cache
+def holiday_changes() -> HolidayChanges:
+    """The package's own corrections file, ``holiday_changes.yaml``."""
+    return load_holiday_changes(CHANGES_FILE)
 
 
 def is_weekday(d: date) -> bool:
@@ -69,8 +74,14 @@ def bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
     if last_year < first_year:
         raise ValueError(f"last_year {last_year} is before first_year {first_year}")
     computed = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
-    changes = holiday_changes()
-    days = {d for d in computed if first_year <= d.year <= last_year}
-    days |= {c.date for c in changes.added if first_year <= c.date.year <= last_year}
+    return weekday_closures(set(computed), holiday_changes(), first_year, last_year)
+
+
+def weekday_closures(
+    computed: set[date], changes: HolidayChanges, first_year: int, last_year: int
+) -> frozenset[date]:
+    """The computed holidays with the corrections applied, kept to the given years and to
+    Monday to Friday (a holiday on a weekend closes nothing; its substitute day does)."""
+    days = computed | {c.date for c in changes.added}
     days -= {c.date for c in changes.removed}
-    return frozenset(d for d in days if is_weekday(d))
+    return frozenset(d for d in days if first_year <= d.year <= last_year and is_weekday(d))
