@@ -1,0 +1,2 @@
+"""One module per catalogue area; each registers its indicator functions with
+``@cscperf.indicators.registry.indicator``. Every module here is imported by the engine."""

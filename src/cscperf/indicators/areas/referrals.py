@@ -1,0 +1,103 @@
+"""Referrals to children's social care: counts, rate, re-referrals within 12 months, NFA.
+
+One SSD ``ssd_cin_episodes`` row is one referral. Same-day duplicates for a child are one
+referral (the lowest referral id is kept). Each referral is attributed to its own team
+(``cine_referral_team``) or to the allocated worker's team on the referral date.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.registry import indicator
+
+EPISODES = "ssd_cin_episodes"
+
+
+def referrals(ctx: Context) -> ir.Table:
+    """Distinct referrals (child, date), with the team and the NFA flag of the kept row."""
+    episodes = ctx.table(EPISODES, ["cine_person_id", "cine_referral_date"])
+    episodes = episodes.filter(
+        episodes.cine_person_id.notnull() & episodes.cine_referral_date.notnull()
+    )
+    kept = first_per_key(
+        episodes, ["cine_person_id", "cine_referral_date"], [episodes.cine_referral_id]
+    )
+    team_column = "cine_referral_team" if "cine_referral_team" in kept.columns else None
+    attributed = ctx.attribute(kept, "cine_person_id", "cine_referral_date", team_column)
+    nfa = (
+        flag_is_yes(attributed.cine_referral_nfa.cast("string")).fill_null(False)
+        if "cine_referral_nfa" in attributed.columns
+        else ibis.literal(False)
+    )
+    return attributed.select(
+        person=attributed.cine_person_id,
+        referral_date=attributed.cine_referral_date,
+        team=attributed.team,
+        nfa=nfa,
+    )
+
+
+def with_rereferral(ctx: Context, refs: ir.Table) -> ir.Table:
+    """Adds ``rereferral``: the child has another referral p with
+    ADD_MONTHS(r, -12) <= p < r."""
+    ctx.history_from(EPISODES, "cine_referral_date")
+    earlier = refs.select(_p_person=refs.person, _p_date=refs.referral_date)
+    pairs = refs.join(
+        earlier,
+        [
+            refs.person == earlier._p_person,
+            earlier._p_date < refs.referral_date,
+            earlier._p_date >= (refs.referral_date - ibis.interval(months=12)).cast("date"),
+        ],
+    )
+    found = pairs.select(_r_person=pairs.person, _r_date=pairs.referral_date).distinct()
+    joined = refs.left_join(
+        found, [refs.person == found._r_person, refs.referral_date == found._r_date]
+    )
+    return joined.mutate(rereferral=joined._r_person.notnull()).drop("_r_person", "_r_date")
+
+
+def _count(ctx: Context) -> ir.Table:
+    items = ctx.in_window(referrals(ctx), "referral_date")
+    return items.select("period_end", "team", numerator=ibis.literal(1))
+
+
+@indicator("referrals.count")
+def referrals_count(ctx: Context) -> ir.Table:
+    return _count(ctx)
+
+
+@indicator("referrals.rate_per_10k")
+def referrals_rate(ctx: Context) -> ir.Table:
+    return _count(ctx)
+
+
+def _rereferrals(ctx: Context) -> ir.Table:
+    items = ctx.in_window(with_rereferral(ctx, referrals(ctx)), "referral_date")
+    return items.select(
+        "period_end",
+        "team",
+        numerator=items.rereferral.cast("int64"),
+        denominator=ibis.literal(1),
+    )
+
+
+@indicator("referrals.rereferral_12m_pct")
+def rereferral_12m(ctx: Context) -> ir.Table:
+    return _rereferrals(ctx)
+
+
+@indicator("referrals.rereferral_12m_rolling_12m_pct")
+def rereferral_12m_rolling(ctx: Context) -> ir.Table:
+    return _rereferrals(ctx)
+
+
+@indicator("referrals.nfa_pct")
+def nfa(ctx: Context) -> ir.Table:
+    items = ctx.in_window(referrals(ctx), "referral_date")
+    return items.select(
+        "period_end", "team", numerator=items.nfa.cast("int64"), denominator=ibis.literal(1)
+    )

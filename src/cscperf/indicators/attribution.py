@@ -1,0 +1,97 @@
+"""Which team an item belongs to (spec section 7), written once for every indicator.
+
+1. The team recorded on the item itself (``cine_referral_team``, ``cina_assessment_team``...).
+2. Otherwise the team (``invo_professional_team``) of the child's allocated-worker involvement
+   open at the item's reference date (the event date, or E for a snapshot). When several are
+   open, the one that started last wins (ties: the lowest team id) so every item has one team.
+3. Otherwise null, which the engine reports as ``unallocated``.
+
+Which involvement roles mean "allocated worker" is the shared parameter ``allocated_roles``
+(``framework.yaml``; null = every involvement).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+
+if TYPE_CHECKING:
+    from cscperf.indicators.context import Context
+
+INVOLVEMENTS = "ssd_involvements"
+
+
+def blank_to_null(value: ir.StringValue) -> ir.StringValue:
+    """An empty or all-space team is no team."""
+    stripped = value.strip()
+    return ibis.ifelse(stripped == "", ibis.null("string"), stripped)
+
+
+def allocated_involvements(ctx: Context) -> ir.Table | None:
+    """Involvements with a person, a team and a start date, limited to allocated roles."""
+    invo = ctx.optional_table(
+        INVOLVEMENTS, ["invo_person_id", "invo_professional_team", "invo_involvement_start_date"]
+    )
+    if invo is None:
+        return None
+    roles = ctx.parameters.get("allocated_roles")
+    if roles:
+        invo = invo.filter(invo.invo_professional_role_id.isin([str(r) for r in roles]))
+    return invo.select(
+        _inv_person=invo.invo_person_id,
+        _inv_team=blank_to_null(invo.invo_professional_team.cast("string")),
+        _inv_start=invo.invo_involvement_start_date,
+        _inv_end=invo.invo_involvement_end_date,
+    ).filter(lambda t: t._inv_team.notnull())
+
+
+def attribute(
+    ctx: Context,
+    items: ir.Table,
+    person_column: str,
+    reference_column: str,
+    team_column: str | None = None,
+) -> ir.Table:
+    """``items`` with a ``team`` column added by the three steps above."""
+    own = (
+        blank_to_null(items[team_column].cast("string"))
+        if team_column is not None
+        else ibis.null("string")
+    )
+    items = items.mutate(_own_team=own)
+    invo = allocated_involvements(ctx)
+    if invo is None:
+        return items.mutate(team=items._own_team).drop("_own_team")
+
+    # Look teams up once per (person, reference date) of the items that carry no team.
+    needing = items.filter(items._own_team.isnull())
+    keys = needing.select(
+        _key_person=needing[person_column], _key_date=needing[reference_column]
+    ).distinct()
+    matched = keys.join(
+        invo,
+        [
+            keys._key_person == invo._inv_person,
+            invo._inv_start <= keys._key_date,
+            invo._inv_end.isnull() | (invo._inv_end > keys._key_date),
+        ],
+    )
+    ranked = matched.mutate(
+        _rank=ibis.row_number().over(
+            group_by=[matched._key_person, matched._key_date],
+            order_by=[matched._inv_start.desc(), matched._inv_team],
+        )
+    )
+    chosen = ranked.filter(ranked._rank == 0).select("_key_person", "_key_date", "_inv_team")
+    joined = items.left_join(
+        chosen,
+        [
+            items[person_column] == chosen._key_person,
+            items[reference_column] == chosen._key_date,
+        ],
+    )
+    return joined.mutate(team=joined._own_team.coalesce(joined._inv_team)).drop(
+        "_own_team", "_key_person", "_key_date", "_inv_team"
+    )

@@ -1,0 +1,263 @@
+"""What an indicator function sees: the build's tables, the periods, the calendar, the
+parameters in force, and the shared window, working-day and attribution helpers.
+
+Owns :class:`BuildTables` (an Ibis backend plus the names of the canonical tables it holds and
+what the source could not supply), :class:`Context` (one indicator over one run of months
+with the same parameters) and :class:`NotAvailable`, raised when a table or field an
+indicator needs is missing so that the engine reports "not available" rather than zero.
+Every helper sticks to portable Ibis operations so DuckDB and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.catalogue import IndicatorDefinition
+
+PERIODS_TABLE = "_cscperf_periods"
+CALENDAR_TABLE = "_cscperf_calendar"
+
+
+class NotAvailable(Exception):
+    """The build cannot supply what an indicator needs; ``reason`` is shown to the reader."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class BuildTables:
+    """The canonical tables of one build as an Ibis backend sees them.
+
+    ``names`` maps canonical names (``ssd_cin_episodes``, ``population``) to the backend's
+    table names; ``not_supplied`` is the manifest's map of tables or ``table.field`` the
+    source could not supply, with the reason.
+    """
+
+    con: Any  # an ibis backend (DuckDB or PostgreSQL)
+    names: Mapping[str, str]
+    not_supplied: Mapping[str, str] = field(default_factory=dict)
+    _rows: dict[str, int] = field(default_factory=dict)
+    _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.names and name not in self.not_supplied and self.rows(name) > 0
+
+    def raw(self, name: str) -> ir.Table:
+        return self.con.table(self.names[name])
+
+    def rows(self, name: str) -> int:
+        if name not in self._rows:
+            self._rows[name] = int(self.raw(name).count().execute()) if name in self.names else 0
+        return self._rows[name]
+
+    def filled(self, name: str, column: str) -> bool:
+        """The column exists and holds at least one value."""
+        key = (name, column)
+        if key not in self._filled:
+            table = self.raw(name)
+            self._filled[key] = column in table.columns and bool(
+                table.filter(table[column].notnull()).count().execute() > 0
+            )
+        return self._filled[key]
+
+    def earliest(self, name: str, column: str) -> date | None:
+        key = (name, column)
+        if key not in self._earliest:
+            if not self.has(name) or not self.filled(name, column):
+                self._earliest[key] = None
+            else:
+                value = self.raw(name)[column].min().execute()
+                self._earliest[key] = _as_date(value)
+        return self._earliest[key]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()  # type: ignore[no-any-return,unused-ignore]
+    return value if isinstance(value, date) else None
+
+
+@dataclass
+class Context:
+    """One indicator over one run of months that share the same parameters."""
+
+    build: BuildTables
+    definition: IndicatorDefinition
+    parameters: Mapping[str, Any]
+    period_ends: Sequence[date]
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+    # ---------------------------------------------------------------- tables
+
+    @property
+    def con(self) -> Any:
+        return self.build.con
+
+    def table(self, name: str, required: Iterable[str] = ()) -> ir.Table:
+        """A canonical table; NotAvailable when the build lacks it, it is empty, or one of
+        the ``required`` fields is missing, not supplied, or never filled in."""
+        if name in self.build.not_supplied:
+            raise NotAvailable(f"{name} not supplied: {self.build.not_supplied[name]}")
+        if name not in self.build.names or self.build.rows(name) == 0:
+            raise NotAvailable(f"the build has no {name} records")
+        for column in required:
+            key = f"{name}.{column}"
+            if key in self.build.not_supplied:
+                raise NotAvailable(f"{key} not supplied: {self.build.not_supplied[key]}")
+            if not self.build.filled(name, column):
+                raise NotAvailable(f"{key} is never filled in by this build's source")
+        return self.build.raw(name)
+
+    def optional_table(self, name: str, required: Iterable[str] = ()) -> ir.Table | None:
+        """Like :meth:`table`, but None instead of NotAvailable (for fallbacks)."""
+        try:
+            return self.table(name, required)
+        except NotAvailable:
+            return None
+
+    def has_field(self, name: str, column: str) -> bool:
+        return (
+            self.build.has(name)
+            and f"{name}.{column}" not in self.build.not_supplied
+            and self.build.filled(name, column)
+        )
+
+    def param(self, name: str) -> Any:
+        return self.parameters[name]
+
+    # ---------------------------------------------------------------- periods and calendar
+
+    @property
+    def periods(self) -> ir.Table:
+        """The reporting months of this run (period_end, month_start, rolling_12m_start,
+        ytd_start, financial_year_start, is_year_end, population_year)."""
+        table = self.con.table(PERIODS_TABLE)
+        return table.filter(table.period_end.isin(list(self.period_ends)))
+
+    @property
+    def calendar(self) -> ir.Table:
+        """One row per day: date, is_working_day, working_day_index, financial_year_start,
+        month_end."""
+        return self.con.table(CALENDAR_TABLE)
+
+    def history_from(self, table: str, column: str) -> None:
+        """Declare the dates whose earliest value marks the start of the loaded history, for
+        the ``history_incomplete`` flag of indicators with a look-back."""
+        self.history.append((table, column))
+
+    # ---------------------------------------------------------------- windows
+
+    def in_window(self, items: ir.Table, date_column: str, basis: str | None = None) -> ir.Table:
+        """Each item once for every reporting month whose window (by ``basis``, the
+        indicator's own by default) contains its date; adds ``period_end``."""
+        basis = basis or self.definition.basis
+        when = items[date_column]
+        periods = self.periods
+        if basis == "in_month":
+            # An equality join on the month end is much cheaper than a range join.
+            cal = self.calendar.select(_day=self.calendar.date, _month_end=self.calendar.month_end)
+            dated = items.join(cal, when == cal._day).drop("_day")
+            joined = dated.join(
+                periods.select("period_end"), dated._month_end == periods.period_end
+            )
+            return joined.drop("_month_end")
+        start = {
+            "rolling_12m": periods.rolling_12m_start,
+            "ytd": periods.ytd_start,
+            "financial_year": periods.financial_year_start,
+        }.get(basis)
+        if start is None:
+            raise ValueError(f"in_window needs a windowed basis, not {basis}")
+        chosen = periods.select(period_end=periods.period_end, _window_start=start)
+        joined = items.join(chosen, [chosen._window_start <= when, when <= chosen.period_end])
+        return joined.drop("_window_start")
+
+    def open_at_period_end(
+        self, items: ir.Table, start_column: str, end_column: str | None
+    ) -> ir.Table:
+        """Each item once for every month end E with OPEN(item, E): start <= E and (no end or
+        end > E). An item ending on E is not open at E."""
+        periods = self.periods.select("period_end")
+        start = items[start_column]
+        predicates = [start <= periods.period_end]
+        joined = items.join(periods, predicates)
+        if end_column is not None:
+            end = joined[end_column]
+            joined = joined.filter(end.isnull() | (end > joined.period_end))
+        return joined
+
+    # ---------------------------------------------------------------- working days
+
+    def working_days(
+        self, items: ir.Table, start_column: str, end_column: str, name: str
+    ) -> ir.Table:
+        """Adds ``name`` = WD(start, end): working days w with start < w <= end, 0 when
+        end <= start, null when either date is missing or outside the calendar."""
+        cal = self.calendar
+        first = cal.select(_wd_a=cal.date, _wd_ia=cal.working_day_index)
+        second = cal.select(_wd_b=cal.date, _wd_ib=cal.working_day_index)
+        joined = items.left_join(first, items[start_column] == first._wd_a)
+        joined = joined.left_join(second, joined[end_column] == second._wd_b)
+        diff = joined._wd_ib - joined._wd_ia
+        value = ibis.ifelse(diff > 0, diff, 0)
+        return joined.mutate(**{name: value.cast("int64")}).drop(
+            "_wd_a", "_wd_ia", "_wd_b", "_wd_ib"
+        )
+
+    # ---------------------------------------------------------------- attribution
+
+    def attribute(
+        self,
+        items: ir.Table,
+        person_column: str,
+        reference_column: str,
+        team_column: str | None = None,
+    ) -> ir.Table:
+        """Adds ``team`` by spec section 7 (see :mod:`cscperf.indicators.attribution`)."""
+        from cscperf.indicators.attribution import attribute
+
+        return attribute(self, items, person_column, reference_column, team_column)
+
+
+def first_per_key(
+    items: ir.Table, keys: Sequence[str], order_by: Sequence[str | ir.Value]
+) -> ir.Table:
+    """Keep one row per ``keys``: the first in ``order_by`` (e.g. same person and date,
+    lowest id)."""
+    ranked = items.mutate(
+        _rank=ibis.row_number().over(group_by=[items[k] for k in keys], order_by=list(order_by))
+    )
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def valid_interval(items: ir.Table, start_column: str, end_column: str) -> ir.Table:
+    """Drop records whose end is before their start (a data-quality error, reported by the
+    quality stage); records without an end are kept."""
+    end = items[end_column]
+    return items.filter(end.isnull() | (end >= items[start_column]))
+
+
+def flag_is_yes(value: ir.StringValue) -> ir.BooleanValue:
+    """'Y' / 'Yes' / '1' / 'true', any case, as a boolean (null when blank)."""
+    cleaned = value.strip().upper()
+    return cleaned.isin(["Y", "YES", "1", "TRUE"])
+
+
+def json_flag_is_yes(json_text: ir.StringValue, key: str) -> ir.BooleanValue:
+    """True when an SSD outcome 'json' field holds ``KEY: "Y"`` (quoted or not: the SSD
+    writes these loosely); plain text search keeps it portable."""
+    # No \b: PostgreSQL reads it as a backspace; an explicit "not a letter or the end" works
+    # in both RE2 (DuckDB) and PostgreSQL's regular expressions.
+    pattern = rf'"?{key}"?[ ]*:[ ]*"?(Y|YES|Yes|y|1|true)"?([^A-Za-z0-9_]|$)'
+    return json_text.re_search(pattern).fill_null(False)

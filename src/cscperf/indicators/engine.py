@@ -1,0 +1,562 @@
+"""The engine: every indicator of the catalogue for every reporting month and breakdown.
+
+Owns turning the item-level tables the indicator functions return into rows of the output
+contract (spec section 8): aggregation to ``all`` and every listed breakdown so that the
+breakdown rows sum to ``all``; population denominators for rates; ``value`` by unit; the flags
+``history_incomplete``, ``population_provisional``, ``small_number``; "not available" rows when
+the build cannot supply an indicator; and the runs of months that share one parameter set and
+definition version. The heavy work runs in the Ibis backend (one grouped query per indicator
+and run of months); only those small aggregates come back to Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import polars as pl
+
+from cscperf.calendar.months import add_months, month_start_of
+from cscperf.calendar.periods import is_year_end, population_year, reporting_months
+from cscperf.calendar.tables import calendar_table, period_table
+from cscperf.indicators.catalogue import (
+    Catalogue,
+    IndicatorDefinition,
+    ParametersInForce,
+    load_catalogue,
+    parameters_in_force,
+)
+from cscperf.indicators.context import (
+    CALENDAR_TABLE,
+    PERIODS_TABLE,
+    BuildTables,
+    Context,
+    NotAvailable,
+)
+from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.registry import registered
+from cscperf.settings import ParameterOverride, Settings
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+UNALLOCATED = "unallocated"
+EXTRA_BREAKDOWNS = ("source", "carer_type", "team_type")
+RESULT_SCHEMA: dict[str, Any] = {
+    "indicator_id": pl.String,
+    "period_end": pl.Date,
+    "breakdown": pl.String,
+    "breakdown_value": pl.String,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "value": pl.Float64,
+    "definition_version": pl.String,
+    "flags": pl.List(pl.String),
+    "reason": pl.String,
+}
+RATE_SCALE = {"rate_per_10k": 10_000.0, "rate_per_100k": 100_000.0}
+SUM_UNITS = {"percent", "days", "average", "ratio"}
+CALENDAR_YEARS_BACK = 30  # working days are counted from dates this far before the first month
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive reporting months of one indicator that share parameters and version."""
+
+    parameters: ParametersInForce
+    period_ends: tuple[date, ...]
+
+
+# ------------------------------------------------------------------ months and runs
+
+
+def months_for(definition: IndicatorDefinition, period_ends: Sequence[date]) -> list[date]:
+    """The months an indicator is produced for: year-end bases only at 31 March."""
+    if definition.basis in ("financial_year", "as_at_31_march"):
+        return [e for e in period_ends if is_year_end(e)]
+    return list(period_ends)
+
+
+def runs_of(
+    definition: IndicatorDefinition,
+    period_ends: Sequence[date],
+    overrides: Sequence[ParameterOverride],
+    framework_defaults: Mapping[str, Any],
+) -> list[Run]:
+    """Split the months where the parameters in force change, keeping months in order."""
+    runs: list[Run] = []
+    current: list[date] = []
+    current_params: ParametersInForce | None = None
+    for period_end in months_for(definition, period_ends):
+        params = parameters_in_force(definition, period_end, overrides, framework_defaults)
+        if current_params is not None and params.key() != current_params.key():
+            runs.append(Run(current_params, tuple(current)))
+            current = []
+        current_params = params
+        current.append(period_end)
+    if current_params is not None:
+        runs.append(Run(current_params, tuple(current)))
+    return runs
+
+
+def window_start(basis: str, row: Mapping[str, Any]) -> date:
+    """The first day an indicator on ``basis`` looks at for one period row."""
+    match basis:
+        case "in_month":
+            return row["month_start"]
+        case "rolling_12m":
+            return row["rolling_12m_start"]
+        case "ytd" | "financial_year":
+            return row["ytd_start"]
+    return row["period_end"]
+
+
+# ------------------------------------------------------------------ backend preparation
+
+
+def install_calendar(con: Any, first_period_end: date, last_period_end: date) -> None:
+    """Write the calendar and period tables the indicator functions join to."""
+    first_day = date(first_period_end.year - CALENDAR_YEARS_BACK, 1, 1)
+    last_day = date(last_period_end.year + 2, 12, 31)
+    con.create_table(CALENDAR_TABLE, calendar_table(first_day, last_day).to_arrow(), overwrite=True)
+    con.create_table(
+        PERIODS_TABLE, period_table(first_period_end, last_period_end).to_arrow(), overwrite=True
+    )
+
+
+# ------------------------------------------------------------------ items -> aggregates
+
+
+def _normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
+    """Check the columns an indicator function must return, and type them."""
+    missing = [c for c in ("period_end", "team", "numerator") if c not in items.columns]
+    missing += [c for c in extras if c not in items.columns]
+    if missing:
+        raise TypeError(f"an indicator function returned no column(s) {missing}")
+    denominator = (
+        items.denominator.cast("float64")
+        if "denominator" in items.columns
+        else ibis.null("float64")
+    )
+    return items.select(
+        period_end=items.period_end.cast("date"),
+        team=items.team.cast("string"),
+        numerator=items.numerator.cast("float64"),
+        denominator=denominator,
+        **{c: items[c].cast("string") for c in extras},
+    )
+
+
+def aggregate_items(items: ir.Table, extras: Sequence[str]) -> pl.DataFrame:
+    """Sums per period, team and extra breakdown: the finest grain any breakdown needs."""
+    normal = _normalise_items(items, extras)
+    grouped = normal.group_by(["period_end", "team", *extras]).aggregate(
+        num=normal.numerator.sum().fill_null(0.0),
+        den=normal.denominator.sum().fill_null(0.0),
+        n=normal.count().cast("float64"),
+        mx=normal.numerator.max(),
+    )
+    frame = pl.from_arrow(grouped.to_pyarrow())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(
+        pl.col("period_end").cast(pl.Date),
+        *(pl.col(c).cast(pl.Float64) for c in ("num", "den", "n", "mx")),
+    )
+
+
+# ------------------------------------------------------------------ breakdown roll-up
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """How teams roll up, and which values each breakdown always shows."""
+
+    team_locality: Mapping[str, str]
+    team_type: Mapping[str, str]
+    teams: Sequence[str]
+    localities: Sequence[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None) -> Lookups:
+        if settings is None:
+            return cls({}, {}, [], [])
+        return cls(
+            team_locality=settings.team_locality(),
+            team_type=settings.team_types(),
+            teams=[t.id for loc in settings.localities for t in loc.teams],
+            localities=[loc.name for loc in settings.localities],
+        )
+
+
+def _breakdown_column(aggregates: pl.DataFrame, breakdown: str, lookups: Lookups) -> pl.Expr:
+    team = pl.col("team")
+    if breakdown == "all":
+        return pl.lit("all")
+    if breakdown == "team":
+        return team.fill_null(UNALLOCATED)
+    if breakdown == "locality":
+        return team.replace_strict(
+            dict(lookups.team_locality), default=UNALLOCATED, return_dtype=pl.String
+        ).fill_null(UNALLOCATED)
+    if breakdown == "team_type" and "team_type" not in aggregates.columns:
+        return team.replace_strict(
+            dict(lookups.team_type), default=UNALLOCATED, return_dtype=pl.String
+        ).fill_null(UNALLOCATED)
+    return pl.col(breakdown).fill_null(UNALLOCATED)
+
+
+def _always_shown(
+    definition: IndicatorDefinition, breakdown: str, params: Mapping[str, Any], lookups: Lookups
+) -> list[str]:
+    if breakdown == "all":
+        return ["all"]
+    if breakdown == "team":
+        return list(lookups.teams)
+    if breakdown == "locality":
+        return list(lookups.localities)
+    if breakdown == "team_type":
+        return sorted(set(lookups.team_type.values()))
+    if breakdown == "source" and isinstance(params.get("source_groups"), Mapping):
+        return list(params["source_groups"])
+    return []
+
+
+def roll_up(
+    definition: IndicatorDefinition,
+    aggregates: pl.DataFrame,
+    period_ends: Sequence[date],
+    params: Mapping[str, Any],
+    lookups: Lookups,
+) -> pl.DataFrame:
+    """One row per period, breakdown and value with summed terms (``num``, ``den``, ``n``)
+    and the largest item (``mx``); every month and every known value appears, zero-filled."""
+    frames = []
+    periods = pl.DataFrame({"period_end": list(period_ends)}, schema={"period_end": pl.Date})
+    for breakdown in definition.breakdowns:
+        grouped = (
+            aggregates.with_columns(
+                breakdown_value=_breakdown_column(aggregates, breakdown, lookups)
+            )
+            .group_by("period_end", "breakdown_value")
+            .agg(pl.col("num").sum(), pl.col("den").sum(), pl.col("n").sum(), pl.col("mx").max())
+        )
+        values = _always_shown(definition, breakdown, params, lookups)
+        seen = grouped.get_column("breakdown_value").unique().to_list()
+        shown = values + sorted(v for v in seen if v not in values)
+        frame = periods.join(
+            pl.DataFrame({"breakdown_value": shown}, schema={"breakdown_value": pl.String}),
+            how="cross",
+        )
+        frame = frame.join(grouped, on=["period_end", "breakdown_value"], how="left").with_columns(
+            pl.col("num").fill_null(0.0),
+            pl.col("den").fill_null(0.0),
+            pl.col("n").fill_null(0.0),
+            breakdown=pl.lit(breakdown),
+        )
+        frames.append(frame)
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+# ------------------------------------------------------------------ population
+
+
+@dataclass(frozen=True)
+class Population:
+    """POP0_17 by mid-year for the council and, when loaded, its localities."""
+
+    council: Mapping[int, float]
+    localities: Mapping[tuple[str, int], float]
+
+    @classmethod
+    def load(cls, build: BuildTables) -> Population | None:
+        if not build.has("population"):
+            return None
+        table = build.raw("population")
+        label = framework_settings().population_age_group
+        rows = table.filter(table.age_group == label).select(
+            "area_level", "area", "mid_year", "population"
+        )
+        frame = pl.from_arrow(rows.to_pyarrow())
+        assert isinstance(frame, pl.DataFrame)
+        council: dict[int, float] = {}
+        localities: dict[tuple[str, int], float] = {}
+        for level, area, year, value in frame.iter_rows():
+            if value is None or year is None:
+                continue
+            if level == "locality":
+                localities[(str(area), int(year))] = float(value)
+            else:
+                council[int(year)] = float(value)
+        return cls(council, localities) if council else None
+
+    def estimate(self, year: int, locality: str | None = None) -> tuple[float | None, bool]:
+        """The estimate for mid-``year`` (provisional: the latest earlier one)."""
+        if locality is None:
+            series = dict(self.council)
+        else:
+            series = {y: v for (area, y), v in self.localities.items() if area == locality}
+        if year in series:
+            return series[year], False
+        earlier = [y for y in series if y < year]
+        if earlier:
+            return series[max(earlier)], True
+        return None, False
+
+    @property
+    def has_localities(self) -> bool:
+        return bool(self.localities)
+
+
+def add_population(
+    frame: pl.DataFrame, population: Population, period_years: Mapping[date, int]
+) -> pl.DataFrame:
+    """Denominator = POP0_17(E) for ``all`` and locality rows (locality rows only when
+    locality estimates are loaded); ``_provisional`` marks a latest-available estimate."""
+    if not population.has_localities:
+        frame = frame.filter(pl.col("breakdown") == "all")
+    dens: list[float | None] = []
+    provisional: list[bool] = []
+    for period_end, breakdown, value in frame.select(
+        "period_end", "breakdown", "breakdown_value"
+    ).iter_rows():
+        locality = None if breakdown == "all" else value
+        estimate, flag = population.estimate(period_years[period_end], locality)
+        dens.append(estimate)
+        provisional.append(flag)
+    return frame.with_columns(
+        den=pl.Series(dens, dtype=pl.Float64), _provisional=pl.Series(provisional)
+    )
+
+
+# ------------------------------------------------------------------ values and flags
+
+
+def finish(definition: IndicatorDefinition, frame: pl.DataFrame) -> pl.DataFrame:
+    """Numerator, denominator and value by unit (spec section 8), and small_number."""
+    unit = definition.unit
+    below = framework_settings().small_number_below
+    num, den = pl.col("num"), pl.col("den")
+    if unit == "count":
+        numerator, denominator, value = num, pl.lit(None, pl.Float64), num
+        small = num.is_between(1, below - 1)
+    elif unit == "maximum":
+        has_items = pl.col("n") > 0
+        numerator = pl.when(has_items).then(pl.col("mx")).otherwise(0.0)
+        denominator = pl.col("n")
+        value = pl.when(has_items).then(pl.col("mx"))
+        small = pl.col("n").is_between(1, below - 1)
+    elif unit in RATE_SCALE:
+        numerator, denominator = num, den
+        scaled = num * definition.value_multiplier / den * RATE_SCALE[unit]
+        value = pl.when(den > 0).then(scaled)
+        small = num.is_between(1, below - 1)
+    else:
+        numerator, denominator = num, den
+        ratio = num * definition.value_multiplier / den
+        value = pl.when(den > 0).then(ratio * 100.0 if unit == "percent" else ratio)
+        small = den.is_between(1, below - 1)
+    return frame.with_columns(
+        numerator=numerator.cast(pl.Float64),
+        denominator=denominator.cast(pl.Float64),
+        value=value.cast(pl.Float64),
+        _small=small.fill_null(False),
+    )
+
+
+def _flags_column(frame: pl.DataFrame) -> pl.Expr:
+    parts = []
+    for column, name in (
+        ("_history", "history_incomplete"),
+        ("_provisional", "population_provisional"),
+        ("_small", "small_number"),
+    ):
+        if column in frame.columns:
+            parts.append(pl.when(pl.col(column)).then(pl.lit(name)))
+    if not parts:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return pl.concat_list(parts).list.drop_nulls()
+
+
+def not_available_rows(
+    definition: IndicatorDefinition, period_ends: Sequence[date], version: int, reason: str
+) -> pl.DataFrame:
+    """One row per month on the indicator's first breakdown, value null, with the reason."""
+    breakdown = "all" if "all" in definition.breakdowns else definition.breakdowns[0]
+    n = len(period_ends)
+    return pl.DataFrame(
+        {
+            "indicator_id": [definition.id] * n,
+            "period_end": list(period_ends),
+            "breakdown": [breakdown] * n,
+            "breakdown_value": ["all"] * n,
+            "numerator": [None] * n,
+            "denominator": [None] * n,
+            "value": [None] * n,
+            "definition_version": [f"{definition.id}@{version}"] * n,
+            "flags": [["not_available"]] * n,
+            "reason": [reason] * n,
+        },
+        schema=RESULT_SCHEMA,
+    )
+
+
+def history_incomplete(
+    definition: IndicatorDefinition,
+    build: BuildTables,
+    history: Iterable[tuple[str, str]],
+    periods: pl.DataFrame,
+) -> dict[date, bool]:
+    """Months whose look-back reaches before the earliest record loaded."""
+    lookback = definition.lookback
+    earliest_dates = [d for d in (build.earliest(t, c) for t, c in history) if d is not None]
+    if lookback is None or lookback.months is None or not earliest_dates:
+        return {}
+    loaded_from = month_start_of(min(earliest_dates))
+    flags: dict[date, bool] = {}
+    for row in periods.iter_rows(named=True):
+        needed = add_months(window_start(definition.basis, row), -lookback.months)
+        flags[row["period_end"]] = loaded_from > needed
+    return flags
+
+
+# ------------------------------------------------------------------ one indicator, all months
+
+
+def compute_indicator(
+    definition: IndicatorDefinition,
+    function: Callable[[Context], ir.Table],
+    build: BuildTables,
+    period_ends: Sequence[date],
+    *,
+    overrides: Sequence[ParameterOverride] = (),
+    lookups: Lookups | None = None,
+    population: Population | None = None,
+) -> pl.DataFrame:
+    """Every month and breakdown of one indicator, as rows of ``RESULT_SCHEMA``."""
+    lookups = lookups or Lookups({}, {}, [], [])
+    defaults = framework_settings().parameters
+    all_periods = period_table(min(period_ends), max(period_ends))
+    extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
+    frames: list[pl.DataFrame] = []
+    for run in runs_of(definition, period_ends, overrides, defaults):
+        version = run.parameters.version
+        ctx = Context(build, definition, run.parameters.values, run.period_ends)
+        try:
+            items = function(ctx)
+            extras_here = [e for e in extras if e != "team_type" or e in items.columns]
+            aggregates = aggregate_items(items, extras_here)
+            if definition.unit in RATE_SCALE and population is None:
+                raise NotAvailable("no population estimates are loaded for rates")
+        except NotAvailable as missing:
+            frames.append(not_available_rows(definition, run.period_ends, version, missing.reason))
+            continue
+        rows = roll_up(definition, aggregates, run.period_ends, run.parameters.values, lookups)
+        if definition.unit in RATE_SCALE and population is not None:
+            years = {e: population_year(e) for e in run.period_ends}
+            rows = add_population(rows, population, years)
+        rows = finish(definition, rows)
+        periods = all_periods.filter(pl.col("period_end").is_in(list(run.period_ends)))
+        history = history_incomplete(definition, build, ctx.history, periods)
+        rows = rows.with_columns(
+            _history=pl.col("period_end").replace_strict(
+                history, default=False, return_dtype=pl.Boolean
+            )
+        )
+        rows = rows.with_columns(
+            indicator_id=pl.lit(definition.id),
+            definition_version=pl.lit(f"{definition.id}@{version}"),
+            flags=_flags_column(rows),
+            reason=pl.lit(None, pl.String),
+        )
+        frames.append(rows.select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA))  # type: ignore[arg-type]
+    if not frames:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return sort_results(pl.concat(frames), [definition])
+
+
+def sort_results(frame: pl.DataFrame, definitions: Sequence[IndicatorDefinition]) -> pl.DataFrame:
+    """Catalogue order, then month, breakdown as listed, value (``unallocated`` last)."""
+    order = {d.id: i for i, d in enumerate(definitions)}
+    breakdowns = {
+        b: i for i, b in enumerate(["all", "locality", "team", "team_type", "source", "carer_type"])
+    }
+    return (
+        frame.with_columns(
+            _i=pl.col("indicator_id").replace_strict(order, default=len(order)),
+            _b=pl.col("breakdown").replace_strict(breakdowns, default=len(breakdowns)),
+            _u=pl.col("breakdown_value") == UNALLOCATED,
+        )
+        .sort(["_i", "period_end", "_b", "_u", "breakdown_value"])
+        .drop("_i", "_b", "_u")
+    )
+
+
+# ------------------------------------------------------------------ the whole catalogue
+
+
+def compute(
+    build: BuildTables,
+    first_period_end: date,
+    last_period_end: date,
+    *,
+    settings: Settings | None = None,
+    catalogue: Catalogue | None = None,
+    ids: Sequence[str] | None = None,
+    on_indicator: Callable[[str], None] | None = None,
+) -> pl.DataFrame:
+    """Every registered indicator (or ``ids``) for every month from the first to the last
+    period end, on the backend of ``build``. ``on_indicator`` is told each id as it is done
+    (for progress display)."""
+    catalogue = catalogue or load_catalogue()
+    functions = registered()
+    period_ends = reporting_months(first_period_end, last_period_end)
+    install_calendar(build.con, period_ends[0], period_ends[-1])
+    lookups = Lookups.from_settings(settings)
+    overrides = settings.parameters if settings is not None else []
+    population = Population.load(build)
+    definitions = [d for d in catalogue.select(ids) if d.id in functions]
+    frames = []
+    for definition in definitions:
+        frames.append(
+            compute_indicator(
+                definition,
+                functions[definition.id],
+                build,
+                period_ends,
+                overrides=overrides,
+                lookups=lookups,
+                population=population,
+            )
+        )
+        if on_indicator is not None:
+            on_indicator(definition.id)
+    if not frames:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return pl.concat(frames)
+
+
+def indicator_sql(
+    build: BuildTables,
+    definition: IndicatorDefinition,
+    period_end: date,
+    *,
+    settings: Settings | None = None,
+    dialect: str | None = None,
+) -> str:
+    """The SQL the engine runs for one indicator at one month (for ``explain``)."""
+    function = registered()[definition.id]
+    install_calendar(build.con, period_end, period_end)
+    overrides = settings.parameters if settings is not None else []
+    params = parameters_in_force(definition, period_end, overrides, framework_settings().parameters)
+    ctx = Context(build, definition, params.values, (period_end,))
+    extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
+    items = function(ctx)
+    extras = [e for e in extras if e in items.columns]
+    normal = _normalise_items(items, extras)
+    grouped = normal.group_by(["period_end", "team", *extras]).aggregate(
+        num=normal.numerator.sum(), den=normal.denominator.sum(), n=normal.count()
+    )
+    return str(ibis.to_sql(grouped, dialect=dialect))
