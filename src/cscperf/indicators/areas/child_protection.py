@@ -1,0 +1,333 @@
+"""Child protection indicators (catalogue ``child_protection.yaml``, ids ``cp.*``).
+
+Owns turning initial conferences, continuous CP plans (``care_periods.cp_plan_parts``), CP
+reviews and CP visits into the item tables the engine aggregates: one row per counted item
+per ``period_end`` with ``team``, ``numerator`` and, for percentages, ``denominator``.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.care_periods import (
+    add_months,
+    continuous_cp_plans,
+    cp_plan_parts,
+    cp_review_timeliness,
+    days_inclusive,
+)
+from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.registry import indicator
+
+CP_PLANS = "ssd_cp_plans"
+ICPC = "ssd_initial_cp_conference"
+S47 = "ssd_s47_enquiry"
+CP_REVIEWS = "ssd_cp_reviews"
+CP_VISITS = "ssd_cp_visits"
+
+TWO_YEARS_DAYS = 729  # "more than 729 calendar days including the day of cessation" (DfE)
+
+
+def _one(condition: ir.BooleanValue) -> ir.IntegerValue:
+    return ibis.ifelse(condition.fill_null(False), 1, 0)
+
+
+def _counted(items: ir.Table) -> ir.Table:
+    return items.select("period_end", "team", numerator=ibis.literal(1))
+
+
+def _rated(items: ir.Table, passes: ir.BooleanValue) -> ir.Table:
+    return items.select("period_end", "team", numerator=_one(passes), denominator=ibis.literal(1))
+
+
+# ------------------------------------------------------------------ plans
+
+
+def plan_parts(ctx: Context) -> ir.Table:
+    """This council's CP plan rows with the continuous plan each belongs to."""
+    plans = ctx.table(CP_PLANS, ["cppl_person_id", "cppl_cp_plan_start_date"])
+    if "cppl_cp_plan_ola" not in plans.columns:
+        plans = plans.mutate(cppl_cp_plan_ola=ibis.null("string"))
+    return cp_plan_parts(plans)
+
+
+def _plans(ctx: Context) -> ir.Table:
+    ctx.history_from(CP_PLANS, "cppl_cp_plan_start_date")
+    return continuous_cp_plans(plan_parts(ctx))
+
+
+def _open_plans_per_child(ctx: Context) -> ir.Table:
+    """One row per child and month end with a plan open at E (the longest-running plan when
+    a child wrongly has two), with ``team`` found at E."""
+    open_at = ctx.open_at_period_end(_plans(ctx), "cpp_start", "cpp_end")
+    per_child = first_per_key(open_at, ["person_id", "period_end"], ["cpp_start", "cpp_seq"])
+    return ctx.attribute(per_child, "person_id", "period_end")
+
+
+def _plan_starts(ctx: Context) -> ir.Table:
+    starts = ctx.in_window(_plans(ctx), "cpp_start")
+    return ctx.attribute(starts, "person_id", "cpp_start")
+
+
+def _plan_ends(ctx: Context) -> ir.Table:
+    plans = _plans(ctx)
+    ends = ctx.in_window(plans.filter(plans.cpp_end.notnull()), "cpp_end")
+    return ctx.attribute(ends, "person_id", "cpp_end")
+
+
+@indicator("cp.count")
+def cp_count(ctx: Context) -> ir.Table:
+    return _counted(_open_plans_per_child(ctx))
+
+
+@indicator("cp.rate_per_10k")
+def cp_rate_per_10k(ctx: Context) -> ir.Table:
+    return _counted(_open_plans_per_child(ctx))
+
+
+@indicator("cp.starts_count")
+def cp_starts_count(ctx: Context) -> ir.Table:
+    return _counted(_plan_starts(ctx))
+
+
+@indicator("cp.starts_rate_per_10k")
+def cp_starts_rate_per_10k(ctx: Context) -> ir.Table:
+    return _counted(_plan_starts(ctx))
+
+
+@indicator("cp.ends_count")
+def cp_ends_count(ctx: Context) -> ir.Table:
+    return _counted(_plan_ends(ctx))
+
+
+@indicator("cp.ends_rate_per_10k")
+def cp_ends_rate_per_10k(ctx: Context) -> ir.Table:
+    return _counted(_plan_ends(ctx))
+
+
+def _starts_after_an_earlier_plan(ctx: Context) -> ir.Table:
+    """Plan starts in the window with ``repeat``: the child had a plan starting earlier."""
+    plans = _plans(ctx)
+    first = plans.group_by("person_id").aggregate(_first_start=plans.cpp_start.min())
+    flagged = plans.join(first, "person_id")
+    flagged = flagged.mutate(repeat=flagged._first_start < flagged.cpp_start).drop("_first_start")
+    starts = ctx.in_window(flagged, "cpp_start")
+    return ctx.attribute(starts, "person_id", "cpp_start")
+
+
+@indicator("cp.second_or_subsequent_ever_pct")
+def cp_second_or_subsequent_ever_pct(ctx: Context) -> ir.Table:
+    starts = _starts_after_an_earlier_plan(ctx)
+    return _rated(starts, starts.repeat)
+
+
+@indicator("cp.second_or_subsequent_ever_rolling_12m_pct")
+def cp_second_or_subsequent_ever_rolling_12m_pct(ctx: Context) -> ir.Table:
+    starts = _starts_after_an_earlier_plan(ctx)
+    return _rated(starts, starts.repeat)
+
+
+def _starts_within_2y_of_an_end(ctx: Context) -> ir.Table:
+    """Plan starts in the window with ``repeat``: an earlier plan of the child ended on e
+    with ADD_MONTHS(s, -24) <= e < s."""
+    plans = _plans(ctx)
+    earlier = plans.filter(plans.cpp_end.notnull()).select(
+        _p_person=plans.person_id, _p_end=plans.cpp_end
+    )
+    hits = (
+        plans.join(
+            earlier,
+            [
+                plans.person_id == earlier._p_person,
+                earlier._p_end < plans.cpp_start,
+                earlier._p_end >= add_months(plans.cpp_start, -24),
+            ],
+        )
+        .select(_h_person=plans.person_id, _h_seq=plans.cpp_seq)
+        .distinct()
+    )
+    flagged = plans.left_join(
+        hits, [plans.person_id == hits._h_person, plans.cpp_seq == hits._h_seq]
+    )
+    flagged = flagged.mutate(repeat=flagged._h_person.notnull()).drop("_h_person", "_h_seq")
+    starts = ctx.in_window(flagged, "cpp_start")
+    return ctx.attribute(starts, "person_id", "cpp_start")
+
+
+@indicator("cp.second_or_subsequent_2y_pct")
+def cp_second_or_subsequent_2y_pct(ctx: Context) -> ir.Table:
+    starts = _starts_within_2y_of_an_end(ctx)
+    return _rated(starts, starts.repeat)
+
+
+@indicator("cp.second_or_subsequent_2y_rolling_12m_pct")
+def cp_second_or_subsequent_2y_rolling_12m_pct(ctx: Context) -> ir.Table:
+    starts = _starts_within_2y_of_an_end(ctx)
+    return _rated(starts, starts.repeat)
+
+
+@indicator("cp.open_over_18m_count")
+def cp_open_over_18m_count(ctx: Context) -> ir.Table:
+    open_now = _open_plans_per_child(ctx)
+    return _counted(open_now.filter(open_now.period_end > add_months(open_now.cpp_start, 18)))
+
+
+@indicator("cp.open_2y_plus_pct")
+def cp_open_2y_plus_pct(ctx: Context) -> ir.Table:
+    open_now = _open_plans_per_child(ctx)
+    lasted = days_inclusive(open_now.cpp_start, open_now.period_end) > TWO_YEARS_DAYS
+    return _rated(open_now, lasted)
+
+
+@indicator("cp.ended_lasting_2y_plus_pct")
+def cp_ended_lasting_2y_plus_pct(ctx: Context) -> ir.Table:
+    ends = _plan_ends(ctx)
+    return _rated(ends, days_inclusive(ends.cpp_start, ends.cpp_end) > TWO_YEARS_DAYS)
+
+
+# ------------------------------------------------------------------ reviews and visits
+
+
+def _review_rows(ctx: Context) -> ir.Table:
+    reviews = ctx.table(CP_REVIEWS, ["cppr_cp_review_date"])
+    return cp_review_timeliness(plan_parts(ctx), reviews)
+
+
+@indicator("cp.reviews_in_timescale_pct")
+def cp_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+    held = ctx.in_window(_review_rows(ctx), "review_date")
+    held = ctx.attribute(held, "person_id", "review_date")
+    return _rated(held, held.in_timescale)
+
+
+@indicator("cp.plans_reviewed_in_timescale_pct")
+def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
+    reviews = _review_rows(ctx).select(
+        _r_person="person_id",
+        _r_seq="cpp_seq",
+        _r_date="review_date",
+        _r_late=~ibis._.in_timescale,
+    )
+    open_now = _open_plans_per_child(ctx)
+    cohort = open_now.filter(add_months(open_now.cpp_start, 3) <= open_now.period_end)
+    held = cohort.left_join(
+        reviews,
+        [
+            cohort.person_id == reviews._r_person,
+            cohort.cpp_seq == reviews._r_seq,
+            reviews._r_date <= cohort.period_end,
+        ],
+    )
+    per_child = held.group_by(["person_id", "period_end", "team", "cpp_start"]).aggregate(
+        late_reviews=_one(held._r_late).sum(),
+        last_review=held._r_date.max(),
+    )
+    next_due = ibis.ifelse(
+        per_child.last_review.isnull(),
+        add_months(per_child.cpp_start, 3),
+        add_months(per_child.last_review, 6),
+    )
+    all_in_time = (per_child.late_reviews == 0) & (next_due > per_child.period_end)
+    return _rated(per_child, all_in_time)
+
+
+@indicator("cp.visits_in_timescale_pct")
+def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+    interval = int(ctx.param("cp_visit_interval_wd"))
+    visits = ctx.table(CP_VISITS, ["cppv_person_id", "cppv_cp_visit_date"])
+    seen = visits.filter(flag_is_yes(visits.cppv_cp_visit_seen).fill_null(False)).select(
+        _v_person=visits.cppv_person_id, _v_date=visits.cppv_cp_visit_date
+    )
+    open_now = ctx.working_days(_open_plans_per_child(ctx), "cpp_start", "period_end", "_since")
+    due = open_now.filter(open_now._since > interval)
+    with_visits = due.left_join(
+        seen,
+        [
+            due.person_id == seen._v_person,
+            seen._v_date >= due.cpp_start,
+            seen._v_date <= due.period_end,
+        ],
+    )
+    latest = with_visits.group_by(["person_id", "period_end", "team"]).aggregate(
+        last_seen=with_visits._v_date.max()
+    )
+    latest = ctx.working_days(latest, "last_seen", "period_end", "_gap")
+    return _rated(latest, latest.last_seen.notnull() & (latest._gap <= interval))
+
+
+# ------------------------------------------------------------------ initial conferences
+
+
+def _conferences(ctx: Context) -> ir.Table:
+    """Initial conferences, one per child and date (lowest conference id kept)."""
+    icpc = ctx.table(ICPC, ["icpc_person_id", "icpc_icpc_date"])
+    icpc = icpc.filter(icpc.icpc_icpc_date.notnull())
+    return first_per_key(icpc, ["icpc_person_id", "icpc_icpc_date"], ["icpc_icpc_id"])
+
+
+def _conference_items(ctx: Context) -> ir.Table:
+    held = ctx.in_window(_conferences(ctx), "icpc_icpc_date")
+    return ctx.attribute(held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
+
+
+@indicator("cp.icpc_count")
+def cp_icpc_count(ctx: Context) -> ir.Table:
+    return _counted(_conference_items(ctx))
+
+
+@indicator("cp.icpc_rolling_12m_count")
+def cp_icpc_rolling_12m_count(ctx: Context) -> ir.Table:
+    return _counted(_conference_items(ctx))
+
+
+@indicator("cp.icpc_rate_per_10k")
+def cp_icpc_rate_per_10k(ctx: Context) -> ir.Table:
+    return _counted(_conference_items(ctx))
+
+
+def conferences_with_enquiry(conferences: ir.Table, enquiries: ir.Table) -> ir.Table:
+    """Each conference with the start of the section 47 enquiry it follows (``s47_start``).
+
+    Linked by ``icpc_s47_enquiry_id``; a conference without a link takes the child's latest
+    enquiry started on or before the conference that no conference is linked to. Conferences
+    with no enquiry found are dropped.
+    """
+    s47 = enquiries.select(
+        _s_id=enquiries.s47e_s47_enquiry_id,
+        _s_person=enquiries.s47e_person_id,
+        _s_start=enquiries.s47e_s47_start_date,
+    ).filter(lambda t: t._s_start.notnull())
+    link = conferences.icpc_s47_enquiry_id
+    linked = conferences.filter(link.notnull() & (link.strip() != ""))
+    linked = linked.join(s47, linked.icpc_s47_enquiry_id == s47._s_id)
+    linked = linked.mutate(s47_start=linked._s_start).drop("_s_id", "_s_person", "_s_start")
+    taken = conferences.filter(link.notnull()).select(_t_id=conferences.icpc_s47_enquiry_id)
+    free = s47.left_join(taken, s47._s_id == taken._t_id)
+    free = free.filter(free._t_id.isnull()).drop("_t_id")
+    unlinked = conferences.filter(link.isnull() | (link.strip() == ""))
+    guessed = unlinked.join(
+        free,
+        [
+            unlinked.icpc_person_id == free._s_person,
+            free._s_start <= unlinked.icpc_icpc_date,
+        ],
+    )
+    guessed = first_per_key(
+        guessed, ["icpc_icpc_id"], [guessed._s_start.desc(), guessed._s_id.desc()]
+    )
+    guessed = guessed.mutate(s47_start=guessed._s_start).drop("_s_id", "_s_person", "_s_start")
+    return linked.union(guessed.select(*linked.columns))
+
+
+@indicator("cp.icpc_within_15wd_pct")
+def cp_icpc_within_15wd_pct(ctx: Context) -> ir.Table:
+    conferences = _conferences(ctx)
+    transfer_in = flag_is_yes(conferences.icpc_icpc_transfer_in.cast("string")).fill_null(False)
+    conferences = conferences.filter(~transfer_in)
+    enquiries = ctx.table(S47, ["s47e_s47_start_date"])
+    followed = conferences_with_enquiry(conferences, enquiries)
+    followed = ctx.working_days(followed, "s47_start", "icpc_icpc_date", "_wd")
+    held = ctx.in_window(followed, "icpc_icpc_date")
+    held = ctx.attribute(held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
+    return _rated(held, held._wd <= 15)
