@@ -1,0 +1,82 @@
+"""The ``cscperf ingest`` command: load a council's files into a new build of the store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cscperf.errors import CscperfError
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CscperfError(
+            f"--extract-date {value} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31"
+        ) from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ingest")
+    def ingest_command(
+        paths: Annotated[
+            list[Path],
+            typer.Argument(
+                help="Files and folders: SSD tables, returns, population, council.yaml."
+            ),
+        ],
+        store: Annotated[Path, typer.Option("--store", help="The store folder to load into.")],
+        year: Annotated[
+            int | None,
+            typer.Option(
+                "--year",
+                help="Collection year of the returns given, when "
+                "their folder or file names do not say it.",
+            ),
+        ] = None,
+        db_url: Annotated[
+            str | None,
+            typer.Option(
+                "--db-url", help="SQLAlchemy URL of a database holding the SSD tables (ssd_*)."
+            ),
+        ] = None,
+        extract_date: Annotated[
+            str | None,
+            typer.Option("--extract-date", help="Date the data was extracted (YYYY-MM-DD)."),
+        ] = None,
+        report: Annotated[
+            Path | None,
+            typer.Option(
+                "--report",
+                help="Folder for the data-quality report (default: STORE/reports/<time>).",
+            ),
+        ] = None,
+    ) -> None:
+        """Read a council's extracts, check them, and publish them as a new build."""
+        from cscperf.console import err_console, out_console
+        from cscperf.sources.ingest import ingest
+        from cscperf.sources.summary import summary_tables
+
+        outcome = ingest(
+            store,
+            list(paths),
+            collection_year=year,
+            db_url=db_url,
+            extract_date=_parse_date(extract_date),
+            report_dir=report,
+        )
+        for table in summary_tables(outcome):
+            err_console.print(table)
+        err_console.print(f"Data-quality report: {outcome.report_dir / 'report.html'}")
+        if not outcome.published:
+            raise CscperfError(
+                f"{outcome.reason}; the current build is unchanged; see "
+                f"{outcome.report_dir / 'report.html'}"
+            )
+        out_console.print(outcome.build_id)

@@ -1,0 +1,454 @@
+"""The ingest driver: from a council's files (and database) to a published build.
+
+Owns walking the paths given, recognising each file by its content with every reader
+(SSD tables, population, settings, and the statutory-return readers when installed),
+reading, merging the canonical tables of all inputs (see :mod:`cscperf.sources.merge` for
+which input wins), running the cross-table checks, writing the data-quality report and,
+when no problem of severity error was found, publishing the build to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from cscperf.console import progress
+from cscperf.errors import CscperfError, InputError
+from cscperf.settings import Settings, is_settings_file, load_settings
+from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
+from cscperf.sources.canonical import canonical_tables
+from cscperf.sources.merge import as_at_date, merge_table, prepare, strip_working_columns
+from cscperf.sources.population import PopulationReader, council_population, no_population_problem
+from cscperf.sources.quality import run_checks
+from cscperf.sources.report import severity_counts, write_report
+from cscperf.sources.ssd import SSDReader
+
+HEAD_BYTES = 65536
+STATUTORY_READERS = (
+    ("cscperf.sources.ssda903", "SSDA903Reader"),
+    ("cscperf.sources.cin_census", "CINCensusReader"),
+    ("cscperf.sources.annex_a", "AnnexAReader"),
+)
+SETTINGS_SUFFIXES = {".yaml", ".yml"}
+IGNORED_NAMES = {"readme.txt", "readme.md", "planted_faults.csv", "thumbs.db", ".ds_store"}
+
+
+@dataclass
+class InputFile:
+    """One file given to the ingest, and what it was recognised as."""
+
+    path: Path
+    kind: str  # reader source, "settings", or "unknown"/"empty"
+    description: str
+    size: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class IngestOutcome:
+    """What a load did: the files and what they were, problems, rows, and the build (if any)."""
+
+    files: list[InputFile]
+    problems: list[Problem]
+    row_counts: dict[str, int]
+    report_dir: Path
+    build_id: str | None = None
+    reason: str | None = None  # why nothing was published
+    la_code: str | None = None
+    collection_years: list[int] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        return self.build_id is not None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return severity_counts(self.problems)
+
+
+def registered_readers() -> list[Reader]:
+    """Every reader, ours and the statutory-return readers that are installed."""
+    readers: list[Reader] = [PopulationReader(), SSDReader()]
+    for module_name, class_name in STATUTORY_READERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        reader_class = getattr(module, class_name, None)
+        if reader_class is not None:
+            readers.append(reader_class())
+    return readers
+
+
+def walk(paths: Sequence[Path]) -> list[Path]:
+    """Files under the given paths (folders recursively, hidden files skipped), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError("the path does not exist; check the spelling", file=str(path))
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(HEAD_BYTES)
+
+
+def _is_settings(path: Path) -> bool:
+    if path.suffix.lower() not in SETTINGS_SUFFIXES:
+        return False
+    try:
+        return is_settings_file(yaml.safe_load(path.read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+
+
+def recognise(path: Path, readers: Sequence[Reader]) -> tuple[str, str, Reader | None]:
+    """(kind, description, reader) for one file; kind is "unknown" when nothing fits."""
+    head = _head(path)
+    if not head.strip():
+        return "empty", "empty file", None
+    if _is_settings(path):
+        return "settings", "council settings", None
+    for reader in readers:
+        try:
+            ok = reader.recognises(path, head)
+        except Exception:
+            ok = False
+        if ok:
+            describe = getattr(reader, "describe", None)
+            text = describe(path, head) if callable(describe) else reader.source
+            return reader.source, str(text), reader
+    return "unknown", "not recognised", None
+
+
+def _call_read(reader: Reader, paths: list[Path], collection_year: int | None) -> ReaderResult:
+    kwargs: dict[str, Any] = {}
+    if collection_year is not None:
+        try:
+            if "collection_year" in inspect.signature(reader.read).parameters:
+                kwargs["collection_year"] = collection_year
+        except (TypeError, ValueError):
+            pass
+    return reader.read(paths, **kwargs)
+
+
+def _file_problem(path: Path, rule: str, message: str, severity: Severity) -> Problem:
+    return Problem(file=str(path), rule=rule, severity=severity, message=message)
+
+
+def _read_all(
+    files: list[InputFile],
+    readers_by_source: dict[str, Reader],
+    collection_year: int | None,
+    problems: list[Problem],
+) -> list[ReaderResult]:
+    results: list[ReaderResult] = []
+    groups: dict[str, list[Path]] = {}
+    for item in files:
+        if item.kind in readers_by_source:
+            groups.setdefault(item.kind, []).append(item.path)
+    with progress() as bar:
+        task = bar.add_task("Reading inputs", total=sum(len(v) for v in groups.values()))
+        for source, paths in groups.items():
+            reader = readers_by_source[source]
+            # The SSD reader reads file by file so one bad file does not hide the others.
+            batches = [[p] for p in paths] if source in ("ssd", "population") else [paths]
+            for batch in batches:
+                try:
+                    results.append(_call_read(reader, batch, collection_year))
+                except InputError as exc:
+                    problems.append(
+                        Problem(
+                            file=exc.file or ", ".join(map(str, batch)),
+                            row=exc.row,
+                            field=exc.field,
+                            rule="unreadable-file",
+                            severity=Severity.ERROR,
+                            message=str(exc.args[0]),
+                        )
+                    )
+                except CscperfError as exc:
+                    problems.append(
+                        _file_problem(batch[0], "unreadable-file", str(exc), Severity.ERROR)
+                    )
+                bar.advance(task, len(batch))
+    return results
+
+
+def _settings_from(files: list[InputFile], problems: list[Problem]) -> Settings | None:
+    settings: Settings | None = None
+    for item in files:
+        if item.kind != "settings":
+            continue
+        try:
+            loaded = load_settings(item.path)
+        except CscperfError as exc:
+            problems.append(_file_problem(item.path, "unreadable-file", str(exc), Severity.ERROR))
+            continue
+        if settings is not None and loaded != settings:
+            problems.append(
+                _file_problem(
+                    item.path,
+                    "council-mismatch",
+                    "a second, different settings file was given; give one council.yaml",
+                    Severity.ERROR,
+                )
+            )
+            continue
+        settings = loaded
+    return settings
+
+
+def identify_council(
+    settings: Settings | None, results: Iterable[ReaderResult], problems: list[Problem]
+) -> str | None:
+    """The council's LA code from the settings and the returns; an error when they differ."""
+    codes: dict[str, str] = {}
+    if settings is not None:
+        codes[settings.council.la_code] = "the settings file"
+    for result in results:
+        if result.la_code:
+            code = str(result.la_code).strip().zfill(3)
+            codes.setdefault(code, ", ".join(str(p) for p in result.files[:1]) or result.source)
+    if len(codes) > 1:
+        listed = "; ".join(f"{code} in {where}" for code, where in codes.items())
+        problems.append(
+            Problem(
+                file="",
+                rule="council-mismatch",
+                severity=Severity.ERROR,
+                message=f"the inputs belong to different councils ({listed}); load one "
+                "council at a time",
+            )
+        )
+    return next(iter(codes), None)
+
+
+def merge_results(
+    results: list[ReaderResult], extract_date: date | None
+) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    """Every canonical table merged across inputs, with provenance columns still on."""
+    known = canonical_tables()
+    prepared: dict[str, list[pl.DataFrame]] = {}
+    problems: list[Problem] = []
+    for order, result in enumerate(results):
+        as_at = as_at_date(result.extract_date or extract_date, result.collection_year)
+        file = str(result.files[0]) if len(result.files) == 1 else result.source
+        for name, frame in result.tables.items():
+            if name not in known:
+                problems.append(
+                    Problem(
+                        file=file,
+                        rule="unreadable-file",
+                        severity=Severity.WARNING,
+                        message=f"the {result.source} reader gave a table {name} that is not "
+                        "canonical; it was left out (a fault in cscperf: report it)",
+                    )
+                )
+                continue
+            frame_ready, found = prepare(name, frame, file=file, as_at=as_at, order=order)
+            prepared.setdefault(name, []).append(frame_ready)
+            problems.extend(found)
+    merged: dict[str, pl.DataFrame] = {}
+    for name, frames in prepared.items():
+        merged[name], found = merge_table(name, frames)
+        problems.extend(found)
+    return merged, problems
+
+
+def ingest(
+    store: Path,
+    paths: list[Path],
+    *,
+    collection_year: int | None = None,
+    db_url: str | None = None,
+    extract_date: date | None = None,
+    report_dir: Path | None = None,
+) -> IngestOutcome:
+    """Load the inputs into a new build of ``store``; publish it only when there is no error.
+
+    Returns what happened; never leaves a partial build. A path that does not exist raises
+    :class:`InputError`; every problem with the data is in ``outcome.problems``.
+    """
+    from cscperf.store import Store
+
+    started = datetime.now(UTC)
+    readers = registered_readers()
+    readers_by_source = {r.source: r for r in readers}
+    problems: list[Problem] = []
+    files: list[InputFile] = []
+    for path in walk(paths):
+        if path.name.lower() in IGNORED_NAMES:
+            continue
+        kind, description, _ = recognise(path, readers)
+        stat = path.stat()
+        files.append(InputFile(path, kind, description, size=stat.st_size))
+        if kind == "empty":
+            problems.append(
+                _file_problem(
+                    path,
+                    "empty-file",
+                    "the file is empty; export it again from the case system",
+                    Severity.ERROR,
+                )
+            )
+        elif kind == "unknown":
+            problems.append(
+                _file_problem(
+                    path,
+                    "unknown-file",
+                    "cscperf does not recognise this file as any input it reads; it was ignored",
+                    Severity.WARNING,
+                )
+            )
+
+    results = _read_all(files, readers_by_source, collection_year, problems)
+    if db_url:
+        from cscperf.sources.database import read_database, safe_url
+
+        try:
+            results.append(read_database(db_url))
+            files.append(
+                InputFile(Path(safe_url(db_url)), "ssd-database", "SSD tables in a database")
+            )
+        except InputError as exc:
+            problems.append(
+                Problem(
+                    file=safe_url(db_url),
+                    rule="unreadable-file",
+                    severity=Severity.ERROR,
+                    message=str(exc),
+                )
+            )
+    for result in results:
+        problems.extend(result.problems)
+
+    settings = _settings_from(files, problems)
+    readable = [f for f in files if f.kind not in ("unknown", "empty")]
+    if not readable and not any(r.tables for r in results):
+        problems.append(
+            Problem(
+                file="",
+                rule="nothing-recognised",
+                severity=Severity.ERROR,
+                message="none of the inputs could be read as SSD tables, statutory returns, "
+                "population or settings; point the command at the extract files or folder",
+            )
+        )
+
+    la_code = identify_council(settings, results, problems)
+    tables, merge_problems = merge_results(results, extract_date)
+    problems.extend(merge_problems)
+    if "population" in tables:
+        locality_names = [loc.name for loc in settings.localities] if settings else []
+        tables["population"] = (
+            council_population(tables["population"], la_code, locality_names)
+            if la_code
+            else tables["population"].clear()
+        )
+    if la_code and tables.get("population", pl.DataFrame()).height == 0:
+        problems.append(no_population_problem(la_code))
+    problems.extend(run_checks(tables))
+
+    not_supplied: dict[str, str] = {}
+    for result in results:
+        for what, why in result.not_supplied.items():
+            not_supplied.setdefault(what, why)
+    problems.extend(
+        Problem(
+            file="",
+            rule="not-supplied",
+            severity=Severity.INFO,
+            table=what.split(".")[0],
+            message=f"{what}: {why}",
+        )
+        for what, why in sorted(not_supplied.items())
+    )
+    for name in canonical_tables():
+        if name not in tables:
+            not_supplied.setdefault(name, "no input supplied this table")
+
+    years = sorted({r.collection_year for r in results if r.collection_year})
+    report_dir = report_dir or Path(store) / "reports" / started.strftime("%Y%m%dT%H%M%SZ")
+    errors = sum(1 for p in problems if p.severity == Severity.ERROR)
+    outcome = IngestOutcome(
+        files=files,
+        problems=problems,
+        row_counts={n: t.height for n, t in sorted(tables.items())},
+        report_dir=report_dir,
+        la_code=la_code,
+        collection_years=years,
+    )
+    council_name = settings.council.name if settings else la_code
+    if errors:
+        outcome.reason = (
+            f"{errors} error(s) in the data, so no build was published"
+            if readable or any(r.tables for r in results)
+            else "nothing could be read from the inputs given"
+        )
+    write_report(
+        problems,
+        report_dir,
+        files=[(str(f.path), f.description) for f in files],
+        outcome=outcome.reason or "No errors: the data can be published as a build.",
+        council=council_name,
+    )
+    if errors:
+        return outcome
+
+    for item in files:
+        if item.path.is_file():
+            item.sha256 = _sha256(item.path)
+    extract = extract_date or max(
+        (as_at_date(r.extract_date, None) for r in results if r.extract_date), default=None
+    )
+    manifest = {
+        "inputs": [
+            {"path": str(f.path), "kind": f.kind, "size": f.size, "sha256": f.sha256} for f in files
+        ],
+        "extract_date": extract.isoformat() if extract else None,
+        "source_system": settings.source_system if settings else None,
+        "sources": sorted({r.source for r in results}),
+        "council": {
+            "la_code": la_code,
+            "name": settings.council.name if settings else None,
+            "ons_code": settings.council.ons_code if settings else None,
+        },
+        "collection_years": years,
+        "not_supplied": dict(sorted(not_supplied.items())),
+        "problem_counts": outcome.counts,
+        "report": str(report_dir),
+    }
+    published = {name: strip_working_columns(t) for name, t in tables.items()}
+    info = Store(Path(store)).publish(published, manifest, settings, report_dir)
+    outcome.build_id = info.id
+    return outcome

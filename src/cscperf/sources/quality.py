@@ -1,0 +1,378 @@
+"""Cross-table data-quality checks on the merged canonical tables.
+
+Owns the rules that need more than one row or one table to decide: required fields, code
+lists, date order (start <= end, events not before birth), overlapping episodes or plans for
+one child, records pointing at people or episodes that are missing, and children found where
+another record should exist but does not. The parameters of each check are data, in
+``quality_rules.yaml``, which also catalogues every rule id a load can report.
+
+Each problem names the file and row the offending record came from (the ``_source_file`` /
+``_source_row`` provenance columns) and never a child's identifier.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Literal
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from cscperf.paths import package_data
+from cscperf.sources.base import Problem, Severity
+from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW, canonical_tables
+
+# Open-ended episodes and plans run to "the end of time" when looking for overlaps.
+OPEN_END = date(9999, 12, 31)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatalogueEntry(Strict):
+    id: str
+    severity: str
+    checks: str
+    action: str
+
+
+class RequiredRule(Strict):
+    severity: Severity
+
+
+class CodeRule(Strict):
+    table: str
+    field: str
+    codes: list[str]
+    severity: Severity = Severity.WARNING
+
+
+class DateOrderRule(Strict):
+    table: str
+    start: str
+    end: str
+    severity: Severity = Severity.ERROR
+
+
+class AfterBirthRule(Strict):
+    table: str
+    person: str
+    date: str
+    severity: Severity = Severity.WARNING
+
+
+class OverlapRule(Strict):
+    table: str
+    person: str
+    start: str
+    end: str
+    severity: Severity
+    what: str
+
+
+class Span(Strict):
+    table: str
+    person: str
+    start: str
+    end: str
+    what: str
+
+
+class ExpectedWithinRule(Strict):
+    table: str
+    person: str
+    date: str
+    what: str
+    within: Span
+    severity: Severity = Severity.WARNING
+
+
+class QualityRules(Strict):
+    catalogue: list[CatalogueEntry]
+    required: RequiredRule
+    codes: list[CodeRule]
+    date_order: list[DateOrderRule]
+    after_birth: list[AfterBirthRule]
+    overlaps: list[OverlapRule]
+    expected_within: list[ExpectedWithinRule]
+
+
+@cache
+def quality_rules() -> QualityRules:
+    path = package_data("sources", "quality_rules.yaml")
+    return QualityRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def rule_catalogue() -> dict[str, CatalogueEntry]:
+    return {entry.id: entry for entry in quality_rules().catalogue}
+
+
+def _with_provenance(df: pl.DataFrame) -> pl.DataFrame:
+    missing = []
+    if SOURCE_FILE not in df.columns:
+        missing.append(pl.lit(None, pl.String).alias(SOURCE_FILE))
+    if SOURCE_ROW not in df.columns:
+        missing.append(pl.lit(None, pl.Int64).alias(SOURCE_ROW))
+    return df.with_columns(missing) if missing else df
+
+
+def _rows(bad: pl.DataFrame) -> list[tuple[str, int | None]]:
+    bad = _with_provenance(bad)
+    return [
+        (str(f or ""), None if r is None else int(r))
+        for f, r in zip(bad.get_column(SOURCE_FILE), bad.get_column(SOURCE_ROW), strict=True)
+    ]
+
+
+def _iso(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def check_required(name: str, df: pl.DataFrame) -> list[Problem]:
+    """Blank required fields (the SSD's required validators and primary keys)."""
+    spec = canonical_tables()[name]
+    severity = quality_rules().required.severity
+    problems = []
+    for field in spec.required_fields:
+        if field not in df.columns:
+            continue
+        bad = df.filter(pl.col(field).is_null())
+        for file, row in _rows(bad):
+            problems.append(
+                Problem(
+                    file=file,
+                    rule="required-field",
+                    severity=severity,
+                    row=row,
+                    field=field,
+                    table=name,
+                    message=f"{field} is blank but every {name} row needs it; fill it in "
+                    "or fix the extract",
+                )
+            )
+    return problems
+
+
+def check_codes(rule: CodeRule, df: pl.DataFrame) -> list[Problem]:
+    allowed = [c.upper() for c in rule.codes]
+    value = pl.col(rule.field).str.strip_chars().str.to_uppercase()
+    bad = df.filter(pl.col(rule.field).is_not_null() & ~value.is_in(allowed))
+    values = bad.get_column(rule.field).to_list()
+    return [
+        Problem(
+            file=file,
+            rule="code-not-valid",
+            severity=rule.severity,
+            row=row,
+            field=rule.field,
+            value=str(code)[:20],
+            table=rule.table,
+            message=f"{str(code)[:20]} is not a valid code for {rule.field} (valid: "
+            f"{', '.join(rule.codes)}); map it to one of them",
+        )
+        for (file, row), code in zip(_rows(bad), values, strict=True)
+    ]
+
+
+def check_date_order(rule: DateOrderRule, df: pl.DataFrame) -> list[Problem]:
+    bad = df.filter(pl.col(rule.end) < pl.col(rule.start))
+    starts, ends = bad.get_column(rule.start).to_list(), bad.get_column(rule.end).to_list()
+    return [
+        Problem(
+            file=file,
+            rule="end-before-start",
+            severity=rule.severity,
+            row=row,
+            field=rule.end,
+            value=_iso(end),
+            table=rule.table,
+            message=f"{rule.end} {_iso(end)} is before {rule.start} {_iso(start)}; "
+            "correct the dates",
+        )
+        for (file, row), start, end in zip(_rows(bad), starts, ends, strict=True)
+    ]
+
+
+def check_after_birth(
+    rule: AfterBirthRule, df: pl.DataFrame, person: pl.DataFrame
+) -> list[Problem]:
+    births = person.select(
+        pl.col("pers_person_id").alias(rule.person), pl.col("pers_dob").alias("_dob")
+    ).unique(subset=[rule.person], keep="last")
+    joined = df.join(births, on=rule.person, how="inner")
+    bad = joined.filter(pl.col(rule.date) < pl.col("_dob"))
+    dates, dobs = bad.get_column(rule.date).to_list(), bad.get_column("_dob").to_list()
+    return [
+        Problem(
+            file=file,
+            rule="date-before-birth",
+            severity=rule.severity,
+            row=row,
+            field=rule.date,
+            value=_iso(when),
+            table=rule.table,
+            message=f"{rule.date} {_iso(when)} is before the child's date of birth "
+            f"{_iso(dob)}; check both dates",
+        )
+        for (file, row), when, dob in zip(_rows(bad), dates, dobs, strict=True)
+    ]
+
+
+def check_overlaps(rule: OverlapRule, df: pl.DataFrame) -> list[Problem]:
+    """A record that starts before an earlier-starting record of the same child has ended.
+
+    Touching records (one ends the day the next starts) do not overlap: that is how a new
+    looked-after episode follows the previous one."""
+    data = _with_provenance(df).filter(
+        pl.col(rule.person).is_not_null() & pl.col(rule.start).is_not_null()
+    )
+    data = data.sort([rule.person, rule.start, rule.end], nulls_last=True).with_columns(
+        pl.col(rule.end).fill_null(OPEN_END).alias("_end")
+    )
+    data = data.with_columns(
+        pl.col("_end").cum_max().shift(1).over(rule.person).alias("_prev_end"),
+        pl.col(SOURCE_ROW).shift(1).over(rule.person).alias("_prev_row"),
+    )
+    bad = data.filter(pl.col(rule.start) < pl.col("_prev_end"))
+    starts = bad.get_column(rule.start).to_list()
+    ends = bad.get_column("_prev_end").to_list()
+    prev_rows = bad.get_column("_prev_row").to_list()
+    problems = []
+    for (file, row), start, prev_end, prev_row in zip(
+        _rows(bad), starts, ends, prev_rows, strict=True
+    ):
+        runs = "is still open" if prev_end == OPEN_END else f"runs to {_iso(prev_end)}"
+        earlier = f"on row {prev_row}" if prev_row is not None else "earlier"
+        problems.append(
+            Problem(
+                file=file,
+                rule="overlapping-episodes",
+                severity=rule.severity,
+                row=row,
+                field=rule.start,
+                value=_iso(start),
+                table=rule.table,
+                message=f"this record starting {_iso(start)} overlaps the same child's "
+                f"{rule.what} {earlier}, which {runs}; close the earlier one first",
+            )
+        )
+    return problems
+
+
+def check_expected_within(
+    rule: ExpectedWithinRule, df: pl.DataFrame, spans: pl.DataFrame
+) -> list[Problem]:
+    """Records whose date falls inside none of the same child's spans (e.g. CIN episodes)."""
+    w = rule.within
+    data = _with_provenance(df).filter(pl.col(rule.date).is_not_null()).with_row_index("_i")
+    candidates = spans.select(
+        pl.col(w.person).alias(rule.person),
+        pl.col(w.start).alias("_span_start"),
+        pl.col(w.end).fill_null(OPEN_END).alias("_span_end"),
+    )
+    inside = (
+        data.select("_i", rule.person, rule.date)
+        .join(candidates, on=rule.person, how="inner")
+        .filter(
+            (pl.col("_span_start") <= pl.col(rule.date))
+            & (pl.col(rule.date) <= pl.col("_span_end"))
+        )
+        .select("_i")
+        .unique()
+    )
+    bad = data.join(inside, on="_i", how="anti").sort("_i")
+    dates = bad.get_column(rule.date).to_list()
+    return [
+        Problem(
+            file=file,
+            rule="not-where-expected",
+            severity=rule.severity,
+            row=row,
+            field=rule.date,
+            value=_iso(when),
+            table=rule.table,
+            message=f"{rule.what} starting {_iso(when)} falls in no {w.what} of the same "
+            f"child in {w.table}; check the {w.what} dates or the missing record",
+        )
+        for (file, row), when in zip(_rows(bad), dates, strict=True)
+    ]
+
+
+def check_foreign_keys(tables: dict[str, pl.DataFrame]) -> list[Problem]:
+    """Records pointing at a parent record that is not there (only when the parent table was
+    supplied at all: an absent table is reported as not supplied instead)."""
+    problems = []
+    specs = canonical_tables()
+    for name, df in tables.items():
+        spec = specs.get(name)
+        if spec is None or df.height == 0:
+            continue
+        for fk in spec.foreign_keys:
+            parent = tables.get(fk.table)
+            if parent is None or parent.height == 0 or fk.column not in parent.columns:
+                continue
+            if fk.field not in df.columns or fk.table == name:
+                continue
+            known = parent.select(pl.col(fk.column).alias(fk.field)).drop_nulls().unique()
+            bad = (
+                _with_provenance(df)
+                .filter(pl.col(fk.field).is_not_null())
+                .join(known, on=fk.field, how="anti")
+            )
+            for file, row in _rows(bad):
+                problems.append(
+                    Problem(
+                        file=file,
+                        rule="orphan-record",
+                        severity=Severity.WARNING,
+                        row=row,
+                        field=fk.field,
+                        table=name,
+                        message=f"{fk.field} refers to a record that is not in "
+                        f"{fk.table}.{fk.column}; add it or check the extract's filters",
+                    )
+                )
+    return problems
+
+
+def run_checks(tables: dict[str, pl.DataFrame]) -> list[Problem]:
+    """Every cross-table check on merged canonical tables (with provenance columns)."""
+    rules = quality_rules()
+    problems: list[Problem] = []
+
+    def has(table: str, *fields: str) -> bool:
+        df = tables.get(table)
+        return df is not None and df.height > 0 and all(f in df.columns for f in fields)
+
+    for name, df in tables.items():
+        if name in canonical_tables() and df.height:
+            problems.extend(check_required(name, df))
+    for code in rules.codes:
+        if has(code.table, code.field):
+            problems.extend(check_codes(code, tables[code.table]))
+    for order in rules.date_order:
+        if has(order.table, order.start, order.end):
+            problems.extend(check_date_order(order, tables[order.table]))
+    if has("ssd_person", "pers_person_id", "pers_dob"):
+        for birth in rules.after_birth:
+            if has(birth.table, birth.person, birth.date):
+                problems.extend(check_after_birth(birth, tables[birth.table], tables["ssd_person"]))
+    for overlap in rules.overlaps:
+        if has(overlap.table, overlap.person, overlap.start, overlap.end):
+            problems.extend(check_overlaps(overlap, tables[overlap.table]))
+    for expected in rules.expected_within:
+        w = expected.within
+        if has(expected.table, expected.person, expected.date) and has(
+            w.table, w.person, w.start, w.end
+        ):
+            problems.extend(
+                check_expected_within(expected, tables[expected.table], tables[w.table])
+            )
+    problems.extend(check_foreign_keys(tables))
+    return problems
+
+
+SeverityName = Literal["error", "warning", "info"]

@@ -1,0 +1,43 @@
+"""The summary an analyst sees after ``cscperf ingest``: files, rows, problems (Rich tables).
+
+Counts only: no child's identifier ever appears here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.table import Table
+
+from cscperf.sources.base import Severity
+from cscperf.sources.ingest import IngestOutcome
+
+MAX_FILES_LISTED = 60
+
+
+def summary_tables(outcome: IngestOutcome) -> list[Table]:
+    files = Table(title="Files read", title_justify="left")
+    files.add_column("File")
+    files.add_column("Recognised as")
+    for item in outcome.files[:MAX_FILES_LISTED]:
+        files.add_row(str(item.path), item.description)
+    if len(outcome.files) > MAX_FILES_LISTED:
+        files.add_row(f"... and {len(outcome.files) - MAX_FILES_LISTED} more", "")
+
+    rows = Table(title="Rows per table", title_justify="left")
+    rows.add_column("Table")
+    rows.add_column("Rows", justify="right")
+    for name, count in outcome.row_counts.items():
+        rows.add_row(name, f"{count:,}")
+
+    problems = Table(title="Problems by severity and rule", title_justify="left")
+    problems.add_column("Severity")
+    problems.add_column("Rule")
+    problems.add_column("Count", justify="right")
+    counts = Counter((Severity(p.severity).value, p.rule) for p in outcome.problems)
+    order = {"error": 0, "warning": 1, "info": 2}
+    for (severity, rule), count in sorted(counts.items(), key=lambda i: (order[i[0][0]], i[0][1])):
+        problems.add_row(severity, rule, f"{count:,}")
+    if not counts:
+        problems.add_row("-", "no problems found", "0")
+    return [files, rows, problems]

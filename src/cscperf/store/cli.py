@@ -1,0 +1,74 @@
+"""The ``cscperf builds`` commands: list the builds in a store, show one, choose the current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
+
+
+def register(app: typer.Typer) -> None:
+    builds = typer.Typer(
+        help="See the builds in a store and choose which one is current.", no_args_is_help=True
+    )
+    app.add_typer(builds, name="builds")
+
+    @builds.command("list")
+    def list_command(store: StoreOption) -> None:
+        """List every build, oldest first; the current one is marked."""
+        from rich.table import Table
+
+        from cscperf.console import out_console
+        from cscperf.store import Store
+
+        table = Table(title=f"Builds in {store}", title_justify="left")
+        for column in (
+            "",
+            "Build",
+            "Created (UTC)",
+            "Council",
+            "Years",
+            "Rows",
+            "Errors",
+            "Warnings",
+        ):
+            table.add_column(column)
+        for info in Store(store).list_builds():
+            table.add_row(
+                "*" if info.current else "",
+                info.id,
+                info.created,
+                info.council or "",
+                ", ".join(str(y) for y in info.collection_years),
+                f"{sum(info.row_counts.values()):,}",
+                str(info.problem_counts.get("error", 0)),
+                str(info.problem_counts.get("warning", 0)),
+            )
+        out_console.print(table)
+
+    @builds.command("show")
+    def show_command(
+        build_id: Annotated[str, typer.Argument(help="Build id (see builds list).")],
+        store: StoreOption,
+    ) -> None:
+        """Print a build's manifest (inputs, row counts, council, extract date) as JSON."""
+        from cscperf.store import Store
+
+        manifest = Store(store).get(build_id).manifest
+        typer.echo(json.dumps(manifest, indent=2))
+
+    @builds.command("use")
+    def use_command(
+        build_id: Annotated[str, typer.Argument(help="Build id to make current.")],
+        store: StoreOption,
+    ) -> None:
+        """Make an earlier (or later) build the current one."""
+        from cscperf.console import err_console
+        from cscperf.store import Store
+
+        build = Store(store).use(build_id)
+        err_console.print(f"Build {build.id} is now current in {store}.")
