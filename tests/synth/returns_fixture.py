@@ -284,6 +284,8 @@ def ssd_tables() -> dict[str, pl.DataFrame]:
         {"invo_professional_id": "W2", "invo_person_id": "C1", "invo_professional_team": "T1",
          "invo_involvement_start_date": d("2020-03-01"), "invo_involvement_end_date": None,
          "invo_worker_change_reason": "LEFTRL"},
+        {"invo_professional_id": "W2", "invo_person_id": "C6", "invo_professional_team": "T1",
+         "invo_involvement_start_date": d("2022-05-01"), "invo_involvement_end_date": None},
     ]  # fmt: skip
     contacts = [
         {"cont_contact_id": "K1", "cont_person_id": "C4", "cont_contact_date": d("2021-05-09"),

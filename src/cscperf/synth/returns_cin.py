@@ -227,8 +227,8 @@ def _child_identifiers(child: etree._Element, data: CinData, person_id: str, yea
 def _child_characteristics(child: etree._Element, data: CinData, person_id: str) -> None:
     person = data.people.get(person_id, {})
     chars = etree.SubElement(child, "ChildCharacteristics")
-    ethnicity = (person.get("pers_ethnicity") or "").strip().upper()
-    _add(chars, "Ethnicity", ethnicity if ethnicity in ETHNIC_CODES else "NOBT")
+    code = (person.get("pers_ethnicity") or "").strip().upper()
+    _add(chars, "Ethnicity", code if code in ETHNIC_CODES else "NOBT")
     disabilities = etree.SubElement(chars, "Disabilities")
     # the census records NONE for a child with no disability on record
     for code in sorted(data.disabilities.get(person_id) or ["NONE"]):

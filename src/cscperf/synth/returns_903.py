@@ -1,0 +1,653 @@
+"""The SSDA903 (children looked after) return, written from SSD-shaped tables.
+
+Owns turning the SSD tables of looked-after children (episodes, placements, legal statuses,
+reviews, health, SDQ, convictions, substance misuse, missing episodes, UASC status,
+permanence and adoption, care leavers, social-worker involvements) into one SSDA903 return per
+collection year: the DfE CSV tables (one file each, DfE column order, dates dd/mm/yyyy) and the
+same return as ``EXPSSDA903`` XML. The return of year Y holds the episodes open at any time
+between 1 April Y-1 and 31 March Y and, for those children, everything else the return asks
+about that year; dates after 31 March Y are not yet known and are left blank. Codes are
+written as that year's code lists have them (``returns_codes.yaml``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from lxml import etree
+
+from cscperf.settings import Settings
+from cscperf.synth.returns_cin import ETHNIC_CODES, UPN_PATTERN, UPN_UNKNOWN
+from cscperf.synth.returns_ssd import (
+    accommodation_code,
+    age_on,
+    birthday,
+    completed,
+    dfe_date,
+    flag,
+    health_kind,
+    is_uasc,
+    overlaps,
+    recode_for_year,
+    return_codes,
+    sex_code,
+    ssd_table,
+    year_end,
+    year_start,
+)
+
+Row = dict[str, Any]
+Record = dict[str, str]
+
+ADOPTED = {"E11", "E12"}
+SHORT_BREAKS = {"V3", "V4"}
+NO_PROVIDER_PLACEMENTS = {"T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"}
+UPN_NOT_YET_OBTAINED = "UN4"
+
+
+def write_903(
+    tables: dict[str, pl.DataFrame],
+    settings: Settings,
+    out_dir: Path,
+    collection_years: list[int],
+) -> list[Path]:
+    """Write ``out_dir/ssda903/<Y>/`` (CSV tables and ``ssda903_<Y>.xml``) for each year."""
+    data = Data903(tables)
+    spec = return_codes().ssda903
+    written: list[Path] = []
+    for year in sorted(collection_years):
+        folder = out_dir / "ssda903" / str(year)
+        folder.mkdir(parents=True, exist_ok=True)
+        records = return_903(data, year)
+        for name, table in spec.tables_for(year).items():
+            path = folder / table.file
+            path.write_text(_csv_text(table.columns, records.get(name, [])), encoding="utf-8")
+            written.append(path)
+        xml_path = folder / f"ssda903_{year}.xml"
+        xml_path.write_bytes(
+            etree.tostring(
+                return_xml(records), pretty_print=True, xml_declaration=True, encoding="UTF-8"
+            )
+        )
+        written.append(xml_path)
+    return written
+
+
+def _csv_text(columns: list[str], rows: list[Record]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in columns])
+    return buffer.getvalue()
+
+
+def _grouped(frame: pl.DataFrame, key: str, sort: list[str]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in frame.sort(sort, nulls_last=True).iter_rows(named=True):
+        if row[key] is not None:
+            grouped[row[key]].append(row)
+    return grouped
+
+
+@dataclass
+class Data903:
+    """The SSD tables the 903 reads, grouped once by person (or period of care)."""
+
+    tables: dict[str, pl.DataFrame]
+    people: dict[str, Row] = field(init=False)
+    episodes: pl.DataFrame = field(init=False)
+    by_person: dict[str, dict[str, list[Row]]] = field(init=False)
+    placements: dict[str, Row] = field(init=False)
+    reviews: dict[str, list[Row]] = field(init=False)
+    upn: dict[str, Row] = field(init=False)
+
+    def __post_init__(self) -> None:
+        t = self.tables
+        self.people = {
+            r["pers_person_id"]: r for r in ssd_table(t, "ssd_person").iter_rows(named=True)
+        }
+        self.upn = {r["send_person_id"]: r for r in ssd_table(t, "ssd_send").iter_rows(named=True)}
+        self.episodes = ssd_table(t, "ssd_cla_episodes").sort(
+            ["clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_id"]
+        )
+        self.placements = {
+            r["clap_cla_placement_id"]: r
+            for r in ssd_table(t, "ssd_cla_placement").iter_rows(named=True)
+        }
+        self.reviews = _grouped(
+            ssd_table(t, "ssd_cla_reviews"), "clar_cla_id", ["clar_cla_review_date"]
+        )
+        person_tables = {
+            "episodes": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
+            "legal": ("ssd_legal_status", "lega_person_id", "lega_legal_status_start_date"),
+            "health": ("ssd_cla_health", "clah_person_id", "clah_health_check_date"),
+            "immunisation": (
+                "ssd_cla_immunisations",
+                "clai_person_id",
+                "clai_immunisations_status_date",
+            ),
+            "conviction": ("ssd_cla_convictions", "clac_person_id", "clac_cla_conviction_date"),
+            "substance": (
+                "ssd_cla_substance_misuse",
+                "clas_person_id",
+                "clas_substance_misuse_date",
+            ),
+            "sdq": ("ssd_sdq_scores", "csdq_person_id", "csdq_sdq_completed_date"),
+            "previous": (
+                "ssd_cla_previous_permanence",
+                "lapp_person_id",
+                "lapp_previous_permanence_order_date",
+            ),
+            "permanence": ("ssd_permanence", "perm_person_id", "perm_adm_decision_date"),
+            "leaver": ("ssd_care_leavers", "clea_person_id", "clea_care_leaver_latest_contact"),
+            "missing": ("ssd_missing", "miss_person_id", "miss_missing_episode_start_date"),
+            "immigration": (
+                "ssd_immigration_status",
+                "immi_person_id",
+                "immi_immigration_status_start_date",
+            ),
+            "mother": ("ssd_mother", "moth_person_id", "moth_childs_dob"),
+            "involvement": ("ssd_involvements", "invo_person_id", "invo_involvement_start_date"),
+            "address": ("ssd_address", "addr_person_id", "addr_address_start_date"),
+        }
+        self.by_person = {
+            name: _grouped(ssd_table(t, table), key, [key, when])
+            for name, (table, key, when) in person_tables.items()
+        }
+        self.registration = {
+            r["prof_professional_id"]: (r["prof_social_worker_registration_no"] or "").strip()
+            for r in ssd_table(t, "ssd_professionals").iter_rows(named=True)
+        }
+
+    def of(self, name: str, person_id: str) -> list[Row]:
+        return self.by_person[name].get(person_id, [])
+
+
+def _recode(field_name: str, code: str | None, year: int) -> str:
+    return recode_for_year(return_codes().ssda903.recodes, field_name, code, year) or ""
+
+
+def return_903(data: Data903, year: int) -> dict[str, list[Record]]:
+    """Every table of the year's return as rows of strings, keyed by table name."""
+    first, last = year_start(year), year_end(year)
+    open_in_year = data.episodes.filter(
+        (pl.col("clae_cla_episode_start_date") <= last)
+        & (
+            pl.col("clae_cla_episode_ceased_date").is_null()
+            | (pl.col("clae_cla_episode_ceased_date") >= first)
+        )
+    )
+    records: dict[str, list[Record]] = defaultdict(list)
+    children: list[str] = []
+    for episode in open_in_year.iter_rows(named=True):
+        child = episode["clae_person_id"]
+        if not children or children[-1] != child:
+            children.append(child)
+        records["episodes"].append(_episode(data, episode, year))
+    for child in children:
+        _child_tables(data, child, year, records)
+    return dict(records)
+
+
+def _legal_status(data: Data903, person_id: str, on: date) -> str:
+    """The legal status in force on a day (the latest to start on or before it)."""
+    current = ""
+    for row in data.of("legal", person_id):
+        start, end = row["lega_legal_status_start_date"], row["lega_legal_status_end_date"]
+        if start is not None and start <= on and (end is None or end > on):
+            current = row["lega_legal_status"] or ""
+    return current
+
+
+def _home_postcode(data: Data903, person_id: str, on: date) -> str:
+    for row in reversed(data.of("address", person_id)):
+        kind = (row["addr_address_type"] or "").upper()
+        start = row["addr_address_start_date"]
+        if "HOME" in kind and (start is None or start <= on):
+            return row["addr_address_postcode"] or ""
+    return ""
+
+
+def _episode(data: Data903, episode: Row, year: int) -> Record:
+    last = year_end(year)
+    person_id = episode["clae_person_id"]
+    start = episode["clae_cla_episode_start_date"]
+    placement = data.placements.get(episode["clae_cla_placement_id"] or "", {})
+    place = _recode("PLACE", placement.get("clap_cla_placement_type"), year)
+    ceased = episode["clae_cla_episode_ceased_date"]
+    known_end = ceased if ceased is not None and ceased <= last else None
+    reason = _recode("REC", episode["clae_cla_episode_ceased_reason"], year) if known_end else ""
+    # the reason a placement changed is kept on the episode that ends with the change
+    moved = known_end is not None and placement.get("clap_cla_placement_end_date") == known_end
+    change = placement.get("clap_cla_placement_change_reason") if moved else None
+    return {
+        "CHILD": person_id,
+        "DECOM": dfe_date(start),
+        "RNE": episode["clae_cla_episode_start_reason"] or "",
+        "LS": _legal_status(data, person_id, start),
+        "CIN": episode["clae_cla_primary_need_code"] or "",
+        "PLACE": place,
+        "PLACE_PROVIDER": ""
+        if place in NO_PROVIDER_PLACEMENTS
+        else placement.get("clap_cla_placement_provider") or "",
+        "DEC": dfe_date(known_end),
+        "REC": reason,
+        "REASON_PLACE_CHANGE": _recode("REASON_PLACE_CHANGE", change, year)
+        if place not in NO_PROVIDER_PLACEMENTS
+        else "",
+        "HOME_POST": _home_postcode(data, person_id, start),
+        "PL_POST": placement.get("clap_cla_placement_postcode") or "",
+        "URN": placement.get("clap_cla_placement_urn") or "",
+    }
+
+
+def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[Record]]) -> None:
+    first, last = year_start(year), year_end(year)
+    person = data.people.get(child, {})
+    dob = person.get("pers_dob")
+    dob_text = dfe_date(dob)
+    sex = _recode("SEX", sex_code(person.get("pers_sex")), year)
+    records["header"].append(
+        {
+            "CHILD": child,
+            "SEX": sex,
+            "DOB": dob_text,
+            "ETHNIC": ethnicity(person.get("pers_ethnicity")),
+            "UPN": _upn(data, child, person),
+            **_mother(data, child, person),
+        }
+    )
+    uasc = [
+        r
+        for r in data.of("immigration", child)
+        if is_uasc(r["immi_immigration_status"])
+        and overlaps(
+            r["immi_immigration_status_start_date"],
+            r["immi_immigration_status_end_date"],
+            first,
+            last,
+        )
+    ]
+    if uasc:
+        # UASC status ends at 18 when the council has not recorded an earlier end
+        ceased = uasc[-1]["immi_immigration_status_end_date"] or (
+            birthday(dob, 18) if dob else None
+        )
+        records["uasc"].append(
+            {"CHILD": child, "SEX": sex, "DOB": dob_text, "DUC": dfe_date(ceased)}
+        )
+    periods = {e["clae_cla_id"] for e in data.of("episodes", child) if e["clae_cla_id"]}
+    for period in sorted(periods):
+        for review in data.reviews.get(period, []):
+            when = review["clar_cla_review_date"]
+            if (
+                when is None
+                or not first <= when <= last
+                or flag(review["clar_cla_review_cancelled"])
+            ):
+                continue
+            records["reviews"].append(
+                {
+                    "CHILD": child,
+                    "DOB": dob_text,
+                    "REVIEW": dfe_date(when),
+                    "REVIEW_CODE": review["clar_cla_review_participation"] or "",
+                }
+            )
+    for missing in data.of("missing", child):
+        start = missing["miss_missing_episode_start_date"]
+        if start is None or not first <= start <= last:
+            continue
+        end = missing["miss_missing_episode_end_date"]
+        records["missing"].append(
+            {
+                "CHILD": child,
+                "DOB": dob_text,
+                "MISSING": _missing_type(missing["miss_missing_episode_type"]),
+                "MIS_START": dfe_date(start),
+                "MIS_END": dfe_date(end if end is not None and end <= last else None),
+            }
+        )
+    oc2 = _oc2(data, child, dob, year)
+    if oc2:
+        records["oc2"].append({"CHILD": child, "DOB": dob_text, **oc2})
+    oc3 = _oc3(data, child, dob, year)
+    if oc3:
+        records["oc3"].append({"CHILD": child, "DOB": dob_text, **oc3})
+    for ad1 in _ad1(data, child, year):
+        records["ad1"].append({"CHILD": child, "DOB": dob_text, **ad1})
+    for placed in _placed_for_adoption(data, child, year):
+        records["placed_for_adoption"].append({"CHILD": child, "DOB": dob_text, **placed})
+    records["previous_permanence"].append(
+        {"CHILD": child, "DOB": dob_text, **_previous_permanence(data, child)}
+    )
+    if "sw_episodes" in return_codes().ssda903.tables_for(year):
+        for sw in _social_workers(data, child, year):
+            records["sw_episodes"].append({"CHILD": child, "DOB": dob_text, **sw})
+
+
+def ethnicity(value: str | None) -> str:
+    """The DfE ethnicity code; anything else is 'information not yet obtained'."""
+    code = (value or "").strip().upper()
+    return code if code in ETHNIC_CODES else "NOBT"
+
+
+def _upn(data: Data903, child: str, person: Row) -> str:
+    send = data.upn.get(child, {})
+    upn = (send.get("send_upn") or "").strip()
+    if UPN_PATTERN.fullmatch(upn):
+        return upn
+    unknown = (send.get("send_upn_unknown") or person.get("pers_upn_unknown") or "").upper()
+    return unknown if unknown in UPN_UNKNOWN else UPN_NOT_YET_OBTAINED
+
+
+def _mother(data: Data903, child: str, person: Row) -> Record:
+    """MOTHER (1/0) for girls; MC_DOB the birth date of her first child."""
+    if sex_code(person.get("pers_sex")) != "F":
+        return {"MOTHER": "", "MC_DOB": ""}
+    births = [r["moth_childs_dob"] for r in data.of("mother", child) if r["moth_childs_dob"]]
+    is_mother = bool(births) or bool(flag(person.get("pers_is_mother")))
+    return {
+        "MOTHER": "1" if is_mother else "0",
+        "MC_DOB": dfe_date(min(births)) if births and is_mother else "",
+    }
+
+
+def _missing_type(value: str | None) -> str:
+    text = (value or "").strip().upper()
+    return "A" if text.startswith("A") else "M"
+
+
+def _in_care_on(episodes: list[Row], day: date) -> Row | None:
+    """The episode a child was in on a day (an episode's last day belongs to the next one)."""
+    for episode in episodes:
+        start, end = episode["clae_cla_episode_start_date"], episode["clae_cla_episode_ceased_date"]
+        if start is not None and start <= day and (end is None or end > day):
+            return episode
+    return None
+
+
+def _period_start(episodes: list[Row], current: Row) -> date:
+    """When the period of care holding ``current`` began."""
+    if current["clae_entered_care_date"] is not None:
+        return current["clae_entered_care_date"]
+    same = [e for e in episodes if e["clae_cla_id"] == current["clae_cla_id"]]
+    return min(e["clae_cla_episode_start_date"] for e in same)
+
+
+def _oc2(data: Data903, child: str, dob: date | None, year: int) -> Record | None:
+    """Outcomes of a child looked after continuously for 12 months or more at 31 March."""
+    first, last = year_start(year), year_end(year)
+    episodes = data.of("episodes", child)
+    current = _in_care_on(episodes, last)
+    if current is None or dob is None:
+        return None
+    if _legal_status(data, child, current["clae_cla_episode_start_date"]) in SHORT_BREAKS:
+        return None
+    if _period_start(episodes, current) > date(year - 1, 3, 31):
+        return None
+    age = age_on(dob, last)
+
+    def in_year(rows: list[Row], when: str) -> list[Row]:
+        return [r for r in rows if r[when] is not None and first <= r[when] <= last]
+
+    checks = [r for r in in_year(data.of("health", child), "clah_health_check_date")]
+    done = {
+        health_kind(r["clah_health_check_type"])
+        for r in checks
+        if completed(r["clah_health_check_status"])
+    }
+    sdq_score, sdq_reason = "", ""
+    if 4 <= age <= 16:
+        sdqs = in_year(data.of("sdq", child), "csdq_sdq_completed_date")
+        score = (sdqs[-1]["csdq_sdq_score"] or "").strip() if sdqs else ""
+        if score.isdigit():
+            sdq_score = score
+        else:
+            # no score in the year: the recorded reason, else "other"
+            sdq_reason = (sdqs[-1]["csdq_sdq_reason"] if sdqs else None) or "SDQ4"
+    immunised = data.of("immunisation", child)
+    misuse = in_year(data.of("substance", child), "clas_substance_misuse_date")
+    received = any(flag(r["clas_intervention_received"]) for r in misuse)
+    return {
+        "SDQ_SCORE": sdq_score,
+        "SDQ_REASON": sdq_reason,
+        "CONVICTED": ""
+        if age < 10
+        else "1"
+        if in_year(data.of("conviction", child), "clac_cla_conviction_date")
+        else "0",
+        "HEALTH_CHECK": ("1" if "health" in done else "0") if age < 5 else "",
+        "IMMUNISATIONS": "1"
+        if immunised and flag(immunised[-1]["clai_immunisations_status"])
+        else "0",
+        "TEETH_CHECK": "1" if "dental" in done else "0",
+        "HEALTH_ASSESSMENT": "1" if "health" in done else "0",
+        "SUBSTANCE_MISUSE": "1" if misuse else "0",
+        "INTERVENTION_RECEIVED": ("1" if received else "0") if misuse else "",
+        "INTERVENTION_OFFERED": ("1" if received else "0") if misuse else "",
+    }
+
+
+def _oc3(data: Data903, child: str, dob: date | None, year: int) -> Record | None:
+    """A care leaver whose 17th-21st birthday falls in the year, out of care on that day."""
+    first, last = year_start(year), year_end(year)
+    leaver = data.of("leaver", child)
+    episodes = data.of("episodes", child)
+    if dob is None or not leaver or not episodes:
+        return None
+    days = [birthday(dob, age) for age in range(17, 22) if first <= birthday(dob, age) <= last]
+    if not days or _in_care_on(episodes, days[0]) is not None:
+        return None
+    if min(e["clae_cla_episode_start_date"] for e in episodes) > days[0]:
+        return None
+    row = leaver[-1]
+    in_touch = (row["clea_care_leaver_in_touch"] or "NO").strip().upper()
+    if in_touch in {"Y", "N"}:
+        in_touch = "YES" if in_touch == "Y" else "NO"
+    activity = _recode("ACTIV", (row["clea_care_leaver_activity"] or "").upper() or None, year)
+    accommodation = accommodation_code(
+        row["clea_care_leaver_accommodation"], row["clea_care_leaver_accom_suitable"]
+    )
+    if in_touch == "DIED":
+        activity, accommodation = "0", "0"
+    return {"IN_TOUCH": in_touch, "ACTIV": activity or "0", "ACCOM": accommodation or "0"}
+
+
+def _permanence_for(data: Data903, child: str) -> list[Row]:
+    return data.of("permanence", child)
+
+
+def _ad1(data: Data903, child: str, year: int) -> list[Record]:
+    """Children adopted in the year (an episode ending E11/E12) with their adoption facts."""
+    first, last = year_start(year), year_end(year)
+    adopted = [
+        e
+        for e in data.of("episodes", child)
+        if (e["clae_cla_episode_ceased_reason"] or "") in ADOPTED
+        and e["clae_cla_episode_ceased_date"] is not None
+        and first <= e["clae_cla_episode_ceased_date"] <= last
+    ]
+    rows = []
+    for episode in adopted:
+        perm = next(
+            (p for p in _permanence_for(data, child) if p["perm_cla_id"] == episode["clae_cla_id"]),
+            _permanence_for(data, child)[-1] if _permanence_for(data, child) else {},
+        )
+        carer = flag(perm.get("perm_adopted_by_carer_flag"))
+        rows.append(
+            {
+                "DATE_INT": dfe_date(perm.get("perm_adm_decision_date")),
+                "DATE_MATCH": dfe_date(perm.get("perm_matched_date")),
+                "FOSTER_CARE": "1" if carer else "0",
+                "NB_ADOPTR": perm.get("perm_number_of_adopters") or "",
+                "SEX_ADOPTR": perm.get("perm_adopter_sex") or "",
+                "LS_ADOPTR": perm.get("perm_adopter_legal_status") or "",
+            }
+        )
+    return rows
+
+
+def _placed_for_adoption(data: Data903, child: str, year: int) -> list[Record]:
+    """Decisions that the child should be placed for adoption, made by the year's end."""
+    last = year_end(year)
+    rows = []
+    for perm in _permanence_for(data, child):
+        decided = perm["perm_adm_decision_date"]
+        if decided is None or decided > last:
+            continue
+        reversed_on = perm["perm_decision_reversed_date"]
+        known = reversed_on if reversed_on is not None and reversed_on <= last else None
+        rows.append(
+            {
+                "DATE_PLACED": dfe_date(decided),
+                "DATE_PLACED_CEASED": dfe_date(known),
+                "REASON_PLACED_CEASED": (perm["perm_decision_reversed_reason"] or "")
+                if known
+                else "",
+            }
+        )
+    return rows
+
+
+def _previous_permanence(data: Data903, child: str) -> Record:
+    """Previous permanence; no SSD row means the child had no previous permanence order."""
+    rows = data.of("previous", child)
+    if not rows:
+        return {"PREV_PERM": "Z1", "LA_PERM": "", "DATE_PERM": ""}
+    row = rows[-1]
+    when = (row["lapp_previous_permanence_order_date"] or "").strip()
+    if len(when) == 10 and when[4] == "-":
+        when = f"{when[8:10]}/{when[5:7]}/{when[0:4]}"
+    return {
+        "PREV_PERM": row["lapp_previous_permanence_option"] or "P4",
+        "LA_PERM": row["lapp_previous_permanence_la"] or "",
+        "DATE_PERM": when,
+    }
+
+
+def _social_workers(data: Data903, child: str, year: int) -> list[Record]:
+    """Social-worker episodes in the year: involvements of registered social workers."""
+    first, last = year_start(year), year_end(year)
+    rows = []
+    for involvement in data.of("involvement", child):
+        number = data.registration.get(involvement["invo_professional_id"] or "", "")
+        if not number.upper().startswith("SW"):
+            continue
+        start, end = (
+            involvement["invo_involvement_start_date"],
+            involvement["invo_involvement_end_date"],
+        )
+        if not overlaps(start, end, first, last):
+            continue
+        rows.append(
+            {
+                "SW_ID": number,
+                "SW_DECOM": dfe_date(start),
+                "SW_DEC": dfe_date(end if end is not None and end <= last else None),
+                "SW_REASON": involvement["invo_worker_change_reason"] or "",
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# XML
+
+_HEADER_FIELDS = ["UPN", "SEX", "DOB", "ETHNIC"]
+_AD1_FIELDS = ["DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]
+_OC3_FIELDS = ["IN_TOUCH", "ACTIV", "ACCOM"]
+_OC2_FIELDS = [
+    "SDQ_SCORE",
+    "SDQ_REASON",
+    "CONVICTED",
+    "HEALTH_CHECK",
+    "IMMUNISATIONS",
+    "TEETH_CHECK",
+    "HEALTH_ASSESSMENT",
+    "SUBSTANCE_MISUSE",
+    "INTERVENTION_RECEIVED",
+    "INTERVENTION_OFFERED",
+]
+# XML element name for each episodes column, in the order the XML return lists them
+_EPISODE_XML = [
+    ("DECOM", "DECOM"),
+    ("RNE", "RNE"),
+    ("LS", "LS"),
+    ("CIN", "CIN"),
+    ("PL", "PLACE"),
+    ("PL_POST", "PL_POST"),
+    ("HOME_POST", "HOME_POST"),
+    ("URN", "URN"),
+    ("PLACE_PROVIDER", "PLACE_PROVIDER"),
+    ("DEC", "DEC"),
+    ("REC", "REC"),
+    ("REASON_PLACE_CHANGE", "REASON_PLACE_CHANGE"),
+]
+
+
+def _leaf(parent: etree._Element, tag: str, value: str) -> None:
+    etree.SubElement(parent, tag).text = value or None
+
+
+def return_xml(records: dict[str, list[Record]]) -> etree._Element:
+    """The ``EXPSSDA903`` document holding the same facts as the CSV tables."""
+    by_child: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+    for name, rows in records.items():
+        for row in rows:
+            by_child[row["CHILD"]][name].append(row)
+    root = etree.Element("EXPSSDA903")
+    for header in records.get("header", []):
+        tables = by_child[header["CHILD"]]
+        child = etree.SubElement(root, "CHILD")
+        head = etree.SubElement(child, "HEADER")
+        _leaf(head, "CHILDID", header["CHILD"])
+        for name in _HEADER_FIELDS:
+            _leaf(head, name, header[name])
+        uasc = tables["uasc"][0] if tables["uasc"] else None
+        _leaf(head, "UASC", "1" if uasc else "")
+        if uasc:
+            _leaf(head, "DUC", uasc["DUC"])
+        for ad1 in tables["ad1"][:1]:
+            for name in _AD1_FIELDS:
+                _leaf(head, name, ad1[name])
+        for oc3 in tables["oc3"][:1]:
+            for name in _OC3_FIELDS:
+                _leaf(head, name, oc3[name])
+        for missing in tables["missing"]:
+            group = etree.SubElement(head, "AMISSING")
+            for name in ("MISSING", "MIS_START", "MIS_END"):
+                _leaf(group, name, missing[name])
+        for review in tables["reviews"]:
+            group = etree.SubElement(head, "AREVIEW")
+            _leaf(group, "REVIEW", review["REVIEW"])
+            _leaf(group, "REVIEW_CODE", review["REVIEW_CODE"])
+        _leaf(head, "MOTHER", header["MOTHER"])
+        _leaf(head, "MC_DOB", header["MC_DOB"])
+        for previous in tables["previous_permanence"][:1]:
+            group = etree.SubElement(head, "PERMANENCE")
+            for name in ("PREV_PERM", "LA_PERM", "DATE_PERM"):
+                if previous[name]:
+                    _leaf(group, name, previous[name])
+        for oc2 in tables["oc2"][:1]:
+            group = etree.SubElement(head, "OC2")
+            for name in _OC2_FIELDS:
+                if oc2[name]:
+                    _leaf(group, name, oc2[name])
+        for placed in tables["placed_for_adoption"]:
+            group = etree.SubElement(head, "AD_PLACED")
+            for name in ("DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"):
+                _leaf(group, name, placed[name])
+        for episode in tables["episodes"]:
+            element = etree.SubElement(child, "EPISODE")
+            for tag, column in _EPISODE_XML:
+                _leaf(element, tag, episode[column])
+    return root
