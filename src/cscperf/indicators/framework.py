@@ -20,6 +20,7 @@ class FrameworkSettings(BaseModel):
     small_number_below: int = Field(ge=1)
     population_age_group: str
     parameters: dict[str, Any] = Field(default_factory=dict)
+    activity_dates: list[tuple[str, str]] = Field(default_factory=list)
 
 
 @cache

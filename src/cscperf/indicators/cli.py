@@ -1,0 +1,158 @@
+"""The ``cscperf indicators`` commands: write results (the output contract), list the
+catalogue, explain one indicator (definition, parameters in force, SQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+BREAKDOWNS = ("all", "locality", "team", "team_type", "source", "carer_type")
+
+
+def _split(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def register(app: typer.Typer) -> None:
+    indicators = typer.Typer(
+        help="Compute the indicator catalogue for a build and write it (CSV by default).",
+        invoke_without_command=True,
+    )
+    app.add_typer(indicators, name="indicators")
+
+    @indicators.callback()
+    def write_command(
+        ctx: typer.Context,
+        store: Annotated[Path | None, typer.Option("--store", help="The store folder.")] = None,
+        period: Annotated[
+            str | None, typer.Option("--period", help="Last reporting month, YYYY-MM.")
+        ] = None,
+        months: Annotated[
+            int, typer.Option("--months", help="How many months ending with --period.")
+        ] = 1,
+        ids: Annotated[
+            str | None, typer.Option("--ids", help="Comma-separated indicator ids.")
+        ] = None,
+        by: Annotated[
+            str | None,
+            typer.Option("--by", help=f"Breakdowns, comma-separated: {'|'.join(BREAKDOWNS)}."),
+        ] = None,
+        output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+        build_id: Annotated[
+            str | None, typer.Option("--build", help="A build id; the current one by default.")
+        ] = None,
+    ) -> None:
+        """Write one row per indicator, month, breakdown and value to standard output."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if store is None or period is None:
+            raise typer.BadParameter("--store and --period are needed to write results")
+        if output_format not in ("csv", "json"):
+            raise typer.BadParameter("--format must be csv or json")
+        breakdowns = _split(by)
+        for breakdown in breakdowns or []:
+            if breakdown not in BREAKDOWNS:
+                raise typer.BadParameter(f"--by {breakdown}: choose from {', '.join(BREAKDOWNS)}")
+        import sys
+
+        from cscperf.indicators.output import parse_period, select_rows, to_csv, to_json
+        from cscperf.indicators.results import results_for
+        from cscperf.store import Store
+
+        period_end = parse_period(period)
+        results = results_for(Store(store).get(build_id))
+        rows = select_rows(
+            results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
+        )
+        sys.stdout.write(to_csv(rows) if output_format == "csv" else to_json(rows) + "\n")
+
+    @indicators.command("list")
+    def list_command() -> None:
+        """Every catalogue id with its title, unit, polarity, basis, status and whether it is
+        computed, imported or not yet implemented."""
+        from rich.table import Table
+
+        from cscperf.console import out_console
+        from cscperf.indicators.catalogue import load_catalogue
+        from cscperf.indicators.registry import registered
+
+        functions = registered()
+        table = Table(title="Indicator catalogue", title_justify="left")
+        for column in ("Id", "Title", "Unit", "Polarity", "Basis", "Status", "Computed"):
+            table.add_column(column, overflow="fold")
+        for d in load_catalogue():
+            state = (
+                ("imported" if d.kind == "imported" else "computed")
+                if d.id in functions
+                else "not yet implemented"
+            )
+            table.add_row(d.id, d.title, d.unit, d.polarity, d.basis, d.status, state)
+        out_console.print(table)
+
+    @indicators.command("explain")
+    def explain_command(
+        indicator_id: Annotated[str, typer.Argument(help="An indicator id.")],
+        store: Annotated[
+            Path | None,
+            typer.Option("--store", help="Use this store's current build and its settings."),
+        ] = None,
+        period: Annotated[
+            str | None, typer.Option("--period", help="Month for the parameters, YYYY-MM.")
+        ] = None,
+        dialect: Annotated[
+            str, typer.Option("--dialect", help="SQL dialect: duckdb or postgres.")
+        ] = "duckdb",
+    ) -> None:
+        """Show the definition, the parameters in force and the SQL the engine runs."""
+        from datetime import date
+
+        import yaml
+
+        from cscperf.console import out_console
+        from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
+        from cscperf.indicators.engine import indicator_sql
+        from cscperf.indicators.framework import framework_settings
+        from cscperf.indicators.output import parse_period
+        from cscperf.indicators.registry import registered
+        from cscperf.indicators.results import schema_only_tables
+
+        definition = load_catalogue().get(indicator_id)
+        settings: Any = None
+        if store is not None:
+            from cscperf.store import Store
+
+            build = Store(store).get()
+            settings = build.settings if build.has_settings else None
+        period_end = parse_period(period) if period else _last_month_end(date.today())
+        overrides = settings.parameters if settings is not None else []
+        params = parameters_in_force(
+            definition, period_end, overrides, framework_settings().parameters
+        )
+        shown = definition.model_dump(
+            mode="json", exclude_defaults=False, exclude={"parameters", "parameter_changes"}
+        )
+        out_console.print(f"[bold]{definition.id}[/] — {definition.title}")
+        out_console.print(yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=96))
+        out_console.print(
+            f"[bold]Parameters in force at {period_end}[/] (version "
+            f"{definition.id}@{params.version}):"
+        )
+        out_console.print(yaml.safe_dump(dict(params.values), sort_keys=False) or "none\n")
+        if definition.id not in registered():
+            out_console.print("Not yet implemented: no SQL to show.")
+            return
+        sql = indicator_sql(
+            schema_only_tables(), definition, period_end, settings=settings, dialect=dialect
+        )
+        out_console.print("[bold]SQL (items grouped by month and team):[/]")
+        out_console.print(sql, markup=False, highlight=False, soft_wrap=True)
+
+
+def _last_month_end(today: Any) -> Any:
+    from datetime import timedelta
+
+    return today.replace(day=1) - timedelta(days=1)
