@@ -55,10 +55,10 @@ def select_rows(
     if months < 1:
         raise CscperfError("--months must be 1 or more")
     first = month_end_of(add_months(period_end, -(months - 1)))
-    available = results.get_column("period_end")
-    if results.height and (period_end > available.max() or first < available.min()):  # type: ignore[operator]
+    ends = results.get_column("period_end").to_list()
+    if ends and (period_end > max(ends) or first < min(ends)):
         raise CscperfError(
-            f"the results cover {available.min():%Y-%m} to {available.max():%Y-%m}; "
+            f"the results cover {min(ends):%Y-%m} to {max(ends):%Y-%m}; "
             "choose --period and --months within them"
         )
     chosen = results.filter(pl.col("period_end").is_between(first, period_end))

@@ -98,7 +98,7 @@ def reporting_range(tables: BuildTables, extract: date | None) -> tuple[date, da
 
 
 def _to_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value  # type: ignore[no-any-return]
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
 def _extract_date(build: Build) -> date | None:
