@@ -1,0 +1,458 @@
+"""Periods of care in detail: placements and moves, legal statuses, episodes, reviews, visits,
+health, missing episodes, care plans, adoption and other permanence, short breaks, UASC, and
+care leavers at each birthday.
+
+The simulation decided when each period of care starts and how and when it ends; this module
+fills in the life inside it, one period at a time (a few thousand periods per county, so plain
+Python loops are fast enough), and adds rows to the table builder.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from cscperf.synth.days import NEVER, add_months, birthday, day_number
+
+if TYPE_CHECKING:
+    from cscperf.synth.simulate import _TableBuilder
+
+YEAR = 365.25
+CHANGE_REASONS = {"CARPL": 0.35, "CLOSE": 0.05, "ALLEG": 0.03, "STAND": 0.15, "APPRR": 0.02,
+                  "CREQB": 0.08, "CREQO": 0.05, "CHILD": 0.07, "LAREQ": 0.1, "PLACE": 0.05,
+                  "OTHER": 0.05}  # fmt: skip
+PLAN_FOR_ROUTE = {"adoption": "ADOPTION", "special_guardianship": "LTRELFR",
+                  "child_arrangements": "LTRELFR", "return_home": "RETURN6M",
+                  "independent_living": "SUPPLIV", "long_term_to_18": "LTFOST18"}  # fmt: skip
+PLAN_KEYS = ("REMAINSUP", "RETURN1M", "RETURN6M", "RETURNEV", "LTRELFR", "LTFOST18", "RESPLMT",
+             "SUPPLIV", "ADOPTION", "OTHERPLN")  # fmt: skip
+
+
+def _pick(rng: np.random.Generator, dist: dict[str, float]) -> str:
+    keys = list(dist)
+    w = np.array([dist[k] for k in keys])
+    return keys[int(rng.choice(len(keys), p=w / w.sum()))]
+
+
+def recode(code: str, day: int, changes: list[tuple[str, str, int]]) -> str:
+    """The code valid on ``day``: a replaced code becomes its successor from the change date."""
+    for old, new, from_day in changes:
+        if code == old and day >= from_day:
+            return new
+    return code
+
+
+class _Rows:
+    """Column-wise row collector for one table."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, **values: Any) -> None:
+        self.rows.append(values)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
+    rng, p, kids = tb.rng, tb.p, tb.kids
+    c = p.care
+    end_of_data = tb.win_end
+    changes = [(x.old, x.new, day_number(x.from_)) for x in p.code_changes]
+    rows: dict[str, _Rows] = {name: _Rows() for name in (
+        "episodes", "placements", "legal", "reviews", "health", "immunisations", "sdq",
+        "missing", "care_plan", "permanence", "leavers", "immigration",
+    )}  # fmt: skip
+    visit_spans: list[tuple[int, str, str, int, int]] = []
+    inv: list[tuple[int, str, str, int, int, str]] = []
+    n_period = n_episode = n_place = n_legal = n_other = 0
+    person_ids = tb.ep_person.to_list()
+    ref_ids = tb.ep_ref_id.to_list()
+
+    def date_or_none(d: int) -> date | None:
+        return None if d >= NEVER or d > end_of_data else _d(d)
+
+    periods = np.flatnonzero(ep["care"] & (ep["care_start"] <= end_of_data))
+    # Short breaks: individual stays for disabled children on child in need plans.
+    sb = np.flatnonzero(ep["plan1"] & ep["disabled"])
+    sb = sb[rng.random(sb.size) < c.short_breaks_probability]
+
+    for i in periods:
+        k = int(ep["child"][i])
+        s, e = int(ep["care_start"][i]), int(ep["care_end"][i])
+        route, rec = str(ep["route"][i]), str(ep["care_reason"][i])
+        dob = int(kids.dob[k])
+        person, referral = person_ids[i], ref_ids[i]
+        uasc = bool(ep["uasc"][i])
+        n_period += 1
+        cla_id = f"CL{n_period:07d}"
+        age0 = (s - dob) / YEAR
+
+        # Legal statuses: (start day, code).
+        first_ls = "V2" if uasc else _pick(rng, c.legal_status_at_start)
+        if route == "adoption":
+            first_ls = "C2"
+        legal: list[tuple[int, str]] = [(s, first_ls)]
+        decision = placement_order = matched = placed = NEVER
+        if route == "adoption":
+            decision = s + int(rng.lognormal(np.log(c.adoption_decision_days), 0.3))
+            placement_order = decision + int(rng.integers(20, 120))
+            placed = e - int(rng.lognormal(np.log(c.adoption_order_days), 0.3))
+            placed = max(placed, placement_order + 10)
+            matched = placed - int(rng.integers(7, 45))
+            if placed >= e:
+                placed, matched = e - 30, e - 45
+            if s + c.interim_to_full_order_days < placement_order:
+                legal.append((s + c.interim_to_full_order_days, "C1"))
+            legal.append((placement_order, "E1"))
+        elif first_ls == "C2" and e - s > c.interim_to_full_order_days:
+            legal.append((s + c.interim_to_full_order_days + int(rng.integers(-60, 60)), "C1"))
+        legal = [(d, code) for d, code in legal if d < e]
+
+        # Placements: (start day, code, change reason of the placement that ends there).
+        def placement_code(day: int) -> str:
+            age = (day - dob) / YEAR
+            if uasc and age >= 16:
+                code = _pick(rng, c.placement_mix_16_plus)
+            else:
+                code = _pick(rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16)
+            if code == "H5" and age < 16:
+                code = "U6"
+            return recode(code, day, changes)
+
+        n_moves = rng.poisson(c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if age0 >= 11 else 1))
+        move_days = sorted({s + int(x) for x in rng.integers(14, max(15, e - s), n_moves)})
+        move_days = [d for d in move_days if d < e and (placed == NEVER or d < placed)]
+        placements: list[tuple[int, str]] = [(s, placement_code(s))]
+        for d in move_days:
+            placements.append((d, placement_code(d)))
+        if placed < NEVER:
+            placements.append((placed, "A6" if rng.random() < 0.8 else "A5"))
+        # Change points make episodes.
+        ls_days = {d for d, _ in legal}
+        pl_days = {d for d, _ in placements}
+        points = sorted(ls_days | pl_days)
+        place_ids = []
+        for j, (d, code) in enumerate(placements):
+            n_place += 1
+            pid = f"PL{n_place:07d}"
+            place_ids.append(pid)
+            p_end = placements[j + 1][0] if j + 1 < len(placements) else e
+            if d > end_of_data:
+                continue
+            rows["placements"].add(
+                clap_cla_placement_id=pid,
+                clap_cla_placement_start_date=_d(d),
+                clap_cla_placement_type=code,
+                clap_cla_placement_urn=f"SC{rng.integers(100000, 999999)}" if code in ("K2", "K1") else None,
+                clap_cla_placement_distance=round(float(rng.gamma(1.5, 8)), 1),
+                clap_cla_id=cla_id,
+                clap_cla_placement_provider=_pick(rng, {"PR1": 0.55, "PR4": 0.3, "PR2": 0.08, "PR0": 0.07}),
+                clap_cla_placement_end_date=date_or_none(p_end),
+                clap_cla_placement_change_reason=(
+                    _pick(rng, CHANGE_REASONS) if j + 1 < len(placements) and p_end <= end_of_data else None
+                ),
+                clap_person_id=person,
+            )
+        for j, (d, code) in enumerate(legal):
+            if d > end_of_data:
+                continue
+            n_legal += 1
+            l_end = legal[j + 1][0] if j + 1 < len(legal) else e
+            rows["legal"].add(
+                lega_legal_status_id=f"LS{n_legal:07d}", lega_person_id=person,
+                lega_legal_status=code, lega_legal_status_start_date=_d(d),
+                lega_legal_status_end_date=date_or_none(l_end),
+            )  # fmt: skip
+        review_days = _review_days(tb, s, e)
+        for j, d in enumerate(points):
+            if d > end_of_data:
+                break
+            n_episode += 1
+            ep_end = points[j + 1] if j + 1 < len(points) else e
+            if j == 0:
+                rne = "S"
+            else:
+                both = d in ls_days and d in pl_days
+                rne = "B" if both else ("L" if d in ls_days else ("T" if rng.random() < 0.1 else "P"))
+            current_place = max(x for x in range(len(placements)) if placements[x][0] <= d)
+            last = j + 1 == len(points)
+            iro = [r for r in review_days if r <= min(ep_end, end_of_data)]
+            rows["episodes"].add(
+                clae_cla_episode_id=f"CE{n_episode:07d}", clae_person_id=person,
+                clae_cla_episode_start_date=_d(d), clae_cla_episode_start_reason=rne,
+                clae_cla_primary_need_code=str(ep["need"][i]),
+                clae_cla_episode_ceased_date=date_or_none(ep_end),
+                clae_cla_episode_ceased_reason=(
+                    None if ep_end > end_of_data else (recode(rec, ep_end, changes) if last else "X1")
+                ),
+                clae_cla_id=cla_id, clae_referral_id=referral,
+                clae_cla_placement_id=place_ids[current_place], clae_entered_care_date=_d(s),
+                clae_cla_last_iro_contact_date=_d(iro[-1]) if iro else None,
+            )  # fmt: skip
+        for r_due, r_day in zip(_due_days(s, e), review_days, strict=False):
+            if r_day > end_of_data:
+                break
+            n_other += 1
+            age = int((r_day - dob) / YEAR)
+            rows["reviews"].add(
+                clar_cla_review_id=f"CR{n_other:07d}", clar_cla_id=cla_id,
+                clar_cla_review_due_date=_d(r_due), clar_cla_review_date=_d(r_day),
+                clar_cla_review_cancelled="N",
+                clar_cla_review_participation="PN0" if age < 4 else _pick(
+                    rng, {"PN1": 0.45, "PN3": 0.2, "PN4": 0.15, "PN5": 0.1, "PN2": 0.05, "PN6": 0.05}
+                ),
+            )  # fmt: skip
+        visit_spans.append((k, person, cla_id, s, e))
+        inv.append((k, referral, tb.team_uasc if uasc else tb.team_lac[kids.locality[k]], s, e, "cla"))
+        _health(tb, rows, person, dob, s, e)
+        _missing(tb, rows, person, dob, s, e)
+        # Care plan: none for the first weeks, then the plan for how the period will end.
+        plan_start = s + 28
+        if plan_start < e and plan_start <= end_of_data:
+            n_other += 1
+            plan = PLAN_FOR_ROUTE[route]
+            if plan == "ADOPTION" and decision < e:
+                first = dict.fromkeys(PLAN_KEYS, "")
+                first["RETURNEV"] = "Y"
+                first["ADOPTION"] = "Y"  # parallel planning until the decision
+                rows["care_plan"].add(
+                    lacp_table_id=f"CP{n_other:07d}", lacp_person_id=person,
+                    lacp_cla_care_plan_start_date=_d(plan_start),
+                    lacp_cla_care_plan_end_date=date_or_none(decision),
+                    lacp_cla_care_plan_json=_plan_json(first),
+                )  # fmt: skip
+                plan_start = decision
+                n_other += 1
+            if plan_start <= end_of_data:
+                flags = dict.fromkeys(PLAN_KEYS, "")
+                flags[plan] = "Y"
+                rows["care_plan"].add(
+                    lacp_table_id=f"CP{n_other:07d}", lacp_person_id=person,
+                    lacp_cla_care_plan_start_date=_d(plan_start),
+                    lacp_cla_care_plan_end_date=date_or_none(e),
+                    lacp_cla_care_plan_json=_plan_json(flags),
+                )  # fmt: skip
+        # Permanence.
+        if route in ("adoption", "special_guardianship", "child_arrangements") and s <= end_of_data:
+            n_other += 1
+            siblings = rng.random() < 0.3
+            order_type = {"adoption": "Adoption", "special_guardianship": "Special Guardianship",
+                          "child_arrangements": "Child Arrangements Order"}[route]  # fmt: skip
+            adopters = _pick(rng, {"MF": 0.8, "F1": 0.08, "FF": 0.06, "MM": 0.06})
+            rows["permanence"].add(
+                perm_table_id=f"PM{n_other:07d}", perm_person_id=person, perm_cla_id=cla_id,
+                perm_adm_decision_date=date_or_none(decision),
+                perm_placement_order_date=date_or_none(placement_order),
+                perm_placed_for_adoption_date=date_or_none(placed),
+                perm_matched_date=date_or_none(matched),
+                perm_adopted_by_carer_flag=("Y" if rng.random() < 0.1 else "N") if route == "adoption" else None,
+                perm_part_of_sibling_group=("1" if siblings else "0") if route == "adoption" else None,
+                perm_siblings_placed_together=(int(rng.integers(2, 4)) if siblings else 1) if route == "adoption" else None,
+                perm_siblings_placed_apart=0 if route == "adoption" else None,
+                perm_permanence_order_date=date_or_none(e),
+                perm_permanence_order_type=order_type if e <= end_of_data else None,
+                perm_adopter_sex=adopters if route == "adoption" and matched <= end_of_data else None,
+                perm_adopter_legal_status=(
+                    {"MF": "L11", "F1": "L0", "FF": "L12", "MM": "L12"}[adopters]
+                    if route == "adoption" and matched <= end_of_data else None
+                ),
+                perm_number_of_adopters=(("1" if adopters in ("F1", "M1") else "2")
+                                         if route == "adoption" and matched <= end_of_data else None),
+            )  # fmt: skip
+            if route == "adoption" and decision <= end_of_data:
+                inv.append((k, referral, tb.team_adoption, decision, e, "adoption"))
+        if uasc:
+            n_other += 1
+            rows["immigration"].add(
+                immi_person_id=person, immi_immigration_status_id=f"IM{n_other:07d}",
+                immi_immigration_status="Unaccompanied Asylum Seeking Child",
+                immi_immigration_status_start_date=_d(s),
+                immi_immigration_status_end_date=date_or_none(int(birthday(np.array([dob]), 18)[0])),
+            )  # fmt: skip
+        # Care leavers: looked after at 16 or later for 13 weeks or more.
+        age_end = (e - dob) / YEAR
+        if route in ("long_term_to_18", "independent_living") and age_end >= 16 and e - s >= 91:
+            staying = rec == "E17"
+            b = birthday(np.array([dob] * 5), np.arange(17, 22))
+            for age, bday in zip(range(17, 22), b, strict=True):
+                bday = int(bday)
+                if bday < e or bday > end_of_data:
+                    continue
+                n_other += 1
+                in_touch = rng.random() < p.care_leavers.in_touch
+                acts = p.care_leavers.activity_17_18 if age <= 18 else p.care_leavers.activity_19_21
+                accom = "Z" if staying and age == 18 else _pick(rng, p.care_leavers.accommodation)
+                contact = bday - int(rng.integers(0, 60))
+                rows["leavers"].add(
+                    clea_table_id=f"LV{n_other:07d}", clea_person_id=person,
+                    clea_care_leaver_eligibility="Relevant" if age < 18 else "Former Relevant",
+                    clea_care_leaver_in_touch="YES" if in_touch else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
+                    clea_care_leaver_latest_contact=_d(contact) if in_touch else None,
+                    clea_care_leaver_accommodation=accom,
+                    clea_care_leaver_accom_suitable=(
+                        "Suitable" if rng.random() < p.care_leavers.suitable else "Unsuitable"
+                    ),
+                    clea_care_leaver_activity=recode(_pick(rng, acts), bday, changes),
+                    clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
+                    clea_care_leaver_allocated_team=tb.team_leavers,
+                )  # fmt: skip
+            b21 = int(birthday(np.array([dob]), 21)[0])
+            inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver"))
+
+    # Short breaks: each stay its own period of care under V4.
+    for i in sb:
+        k = int(ep["child"][i])
+        s0, e0 = int(ep["plan1_start"][i]), int(min(ep["plan1_end"][i], end_of_data))
+        n = rng.poisson(c.short_breaks_per_year * max(e0 - s0, 0) / YEAR)
+        for d in sorted({s0 + int(x) for x in rng.integers(1, max(2, e0 - s0), n)}):
+            nights = int(rng.integers(1, 4))
+            if d + nights > e0:
+                continue
+            n_period += 1
+            n_episode += 1
+            n_place += 1
+            n_legal += 1
+            cla_id, pid = f"CL{n_period:07d}", f"PL{n_place:07d}"
+            person = person_ids[i]
+            rows["episodes"].add(
+                clae_cla_episode_id=f"CE{n_episode:07d}", clae_person_id=person,
+                clae_cla_episode_start_date=_d(d), clae_cla_episode_start_reason="S",
+                clae_cla_primary_need_code="N2", clae_cla_episode_ceased_date=_d(d + nights),
+                clae_cla_episode_ceased_reason="E4A", clae_cla_id=cla_id,
+                clae_referral_id=ref_ids[i], clae_cla_placement_id=pid,
+                clae_entered_care_date=_d(d),
+            )  # fmt: skip
+            rows["placements"].add(
+                clap_cla_placement_id=pid, clap_cla_placement_start_date=_d(d),
+                clap_cla_placement_type="K2", clap_cla_id=cla_id,
+                clap_cla_placement_provider="PR1", clap_cla_placement_end_date=_d(d + nights),
+                clap_person_id=person,
+            )  # fmt: skip
+            rows["legal"].add(
+                lega_legal_status_id=f"LS{n_legal:07d}", lega_person_id=person,
+                lega_legal_status="V4", lega_legal_status_start_date=_d(d),
+                lega_legal_status_end_date=_d(d + nights),
+            )  # fmt: skip
+
+    names = {"episodes": "ssd_cla_episodes", "placements": "ssd_cla_placement",
+             "legal": "ssd_legal_status", "reviews": "ssd_cla_reviews",
+             "health": "ssd_cla_health", "immunisations": "ssd_cla_immunisations",
+             "sdq": "ssd_sdq_scores", "missing": "ssd_missing", "care_plan": "ssd_cla_care_plan",
+             "permanence": "ssd_permanence", "leavers": "ssd_care_leavers",
+             "immigration": "ssd_immigration_status"}  # fmt: skip
+    for key, table in names.items():
+        if rows[key].rows:
+            tb.add(table, pl.DataFrame(rows[key].rows, infer_schema_length=None))
+    if visit_spans:
+        child = np.array([v[0] for v in visit_spans])
+        tb.visits(
+            "ssd_cla_visits", "clav", child, pl.Series([v[1] for v in visit_spans]), None,
+            np.array([v[3] for v in visit_spans]), np.array([v[4] for v in visit_spans]),
+            c.visit_interval_days, cla_id=pl.Series([v[2] for v in visit_spans]),
+        )  # fmt: skip
+    if inv:
+        tb.involve(
+            np.array([x[0] for x in inv]), pl.Series([x[1] for x in inv]),
+            np.array([x[2] for x in inv], dtype=object), np.array([x[3] for x in inv]),
+            np.array([x[4] for x in inv]), "cla",
+        )  # fmt: skip
+
+
+def _d(day: int) -> date:
+    return date.fromordinal(719163 + int(day))  # 719163 = date(1970, 1, 1).toordinal()
+
+
+def _plan_json(flags: dict[str, str]) -> str:
+    import json
+
+    return json.dumps(flags, separators=(",", ":"))
+
+
+def _due_days(s: int, e: int) -> list[int]:
+    """Review due dates: 20 working days (about 28 days) in, 3 months later, then 6-monthly."""
+    due = [s + 28]
+    while True:
+        nxt = int(add_months(np.array([due[-1]]), 3 if len(due) == 1 else 6)[0])
+        if nxt >= e:
+            return [d for d in due if d < e]
+        due.append(nxt)
+
+
+def _review_days(tb: _TableBuilder, s: int, e: int) -> list[int]:
+    rng = tb.rng
+    out = []
+    for d in _due_days(s, e):
+        late = rng.random() < 0.08
+        out.append(min(d + int(rng.integers(1, 30)) if late else d - int(rng.integers(0, 10)), e - 1))
+    return out
+
+
+def _health(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int) -> None:
+    rng, c = tb.rng, tb.p.care
+    stop = min(e, tb.win_end)
+    for kind, first, p_done in (("Health Assessment", 20, c.health_assessment_done),
+                                ("Dental Check", 60, c.dental_check_done)):  # fmt: skip
+        d = s + first
+        while d < stop:
+            status = "Completed" if rng.random() < p_done else _pick(rng, {"Refused": 0.5, "Cancelled": 0.5})
+            tb_id = len(rows["health"]) + 1
+            rows["health"].add(
+                clah_health_check_id=f"HC{tb_id:07d}", clah_person_id=person,
+                clah_health_check_type=kind, clah_health_check_date=_d(d),
+                clah_health_check_status=status,
+            )  # fmt: skip
+            d += 365 + int(rng.integers(-30, 30))
+    # Each 31 March after a year in care: immunisations and (aged 4-16) the SDQ.
+    first_year = _d(s).year
+    for year in range(first_year, _d(stop).year + 1):
+        m31 = day_number(date(year, 3, 31))
+        if m31 - s < 365 or m31 >= e or m31 > tb.win_end:
+            continue
+        rows["immunisations"].add(
+            clai_person_id=person,
+            clai_immunisations_status="Y" if rng.random() < c.immunisations_up_to_date else "N",
+            clai_immunisations_status_date=_d(m31 - int(rng.integers(0, 120))),
+        )
+        age = (m31 - dob) / YEAR
+        if 4 <= age < 17:
+            n = len(rows["sdq"]) + 1
+            done = rng.random() < 0.78
+            rows["sdq"].add(
+                csdq_table_id=f"SQ{n:07d}", csdq_person_id=person,
+                csdq_sdq_completed_date=_d(m31 - int(rng.integers(0, 200))),
+                csdq_sdq_reason=None if done else _pick(rng, {"SDQ2": 0.4, "SDQ3": 0.3, "SDQ5": 0.3}),
+                csdq_sdq_score=str(int(np.clip(round(rng.normal(c.sdq_mean, c.sdq_sd)), 0, 40))) if done else None,
+            )  # fmt: skip
+
+
+def _missing(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int) -> None:
+    rng, c = tb.rng, tb.p.care
+    stop = min(e, tb.win_end)
+    teen_from = max(s, dob + int(12 * YEAR))
+    prone = rng.random() < c.missing_children_share
+    rate_teen = c.missing_rate_teen if prone else 0.0
+    spans = [(s, min(teen_from, stop), c.missing_rate_child), (teen_from, stop, rate_teen)]
+    for a, b, rate in spans:
+        if b <= a or rate <= 0:
+            continue
+        n = rng.poisson(rate * (b - a) / YEAR)
+        for d in sorted(int(x) for x in rng.integers(a, b, n)):
+            length = int(rng.choice([0, 0, 1, 1, 2, 3, 5]))
+            end = d + length
+            n_row = len(rows["missing"]) + 1
+            offered = rng.random() < c.return_interview_offered
+            rows["missing"].add(
+                miss_table_id=f"MS{n_row:07d}", miss_person_id=person,
+                miss_missing_episode_start_date=_d(d),
+                miss_missing_episode_type="Missing" if rng.random() < 0.8 else "Away",
+                miss_missing_episode_end_date=_d(end) if end <= tb.win_end else None,
+                miss_missing_rhi_offered="Y" if offered else "N",
+                miss_missing_rhi_accepted=(
+                    ("Y" if rng.random() < c.return_interview_accepted else "N") if offered else "NA"
+                ),
+            )  # fmt: skip
