@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import polars as pl
@@ -173,7 +174,7 @@ def evaluate(
         history = [value_at(_months_back(period_end, n)) for n in range(periods, -1, -1)]
         directions = [
             direction_of_travel(b, a, meta.polarity, unchanged, target).direction
-            for a, b in zip(history, history[1:], strict=False)
+            for a, b in pairwise(history)
         ]
         ytd = year_to_date([months[m] for m in this_ytd if m in months], meta.unit, meta.basis)
         prev_ytd = year_to_date([months[m] for m in last_ytd if m in months], meta.unit, meta.basis)
