@@ -274,3 +274,57 @@ def test_every_sample_table_loads_without_a_traceback(shared: Path) -> None:
     episodes = result.tables["ssd_cla_episodes"]
     assert episodes.schema["clae_cla_episode_start_date"] == pl.Date
     assert episodes.schema["clae_person_id"] == pl.String
+
+
+XML_RETURN = """<?xml version='1.0' encoding='utf-8'?>
+<EXPSSDA903>
+<CHILD><HEADER><CHILDID>C1</CHILDID><UPN>A123456789012</UPN><SEX>M</SEX><DOB>01/01/2015</DOB>
+<ETHNIC>WBRI</ETHNIC><UASC /><AREVIEW><REVIEW>01/09/2024</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE>
+</AREVIEW><MOTHER /><MC_DOB /><PERMANENCE><PREV_PERM>Z1</PREV_PERM></PERMANENCE></HEADER>
+<EPISODE><DECOM>01/06/2024</DECOM><RNE>S</RNE><LS>C2</LS><CIN>N1</CIN><PL>U1</PL>
+<PL_POST>AB1 2CD</PL_POST><HOME_POST /><URN>SC123</URN><PLACE_PROVIDER>PR1</PLACE_PROVIDER>
+<DEC /><REC /><REASON_PLACE_CHANGE /></EPISODE>
+</CHILD>
+</EXPSSDA903>
+"""
+
+
+def test_the_xml_form_gives_the_same_canonical_rows(tmp_path: Path) -> None:
+    folder = tmp_path / "ssda903_2025"
+    folder.mkdir()
+    path = folder / "return.xml"
+    path.write_text(XML_RETURN, encoding="utf-8")
+    reader = SSDA903Reader()
+    assert reader.recognises(path, path.read_bytes()[:4096])
+    result = reader.read([path])
+    assert [p.rule for p in result.problems] == []
+    assert result.collection_year == 2025
+    placement = result.tables["ssd_cla_placement"]
+    assert placement.select(
+        "clap_cla_placement_type", "clap_cla_placement_postcode", "clap_cla_placement_urn"
+    ).rows() == [("U1", "AB1 2CD", "SC123")]
+    reviews = result.tables["ssd_cla_reviews"]
+    assert reviews.select(
+        "clar_cla_id", "clar_cla_review_date", "clar_cla_review_participation"
+    ).rows() == [("C1/2024-06-01", date(2024, 9, 1), "PN1")]
+    assert result.tables["ssd_cla_episodes"]["_source_row"].to_list() == [6]
+    assert result.tables["ssd_cla_previous_permanence"][
+        "lapp_previous_permanence_option"
+    ].to_list() == ["Z1"]
+
+
+def test_truncated_xml_is_an_input_error_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "2025" / "cut.xml"
+    path.parent.mkdir()
+    path.write_text(XML_RETURN[:400], encoding="utf-8")
+    with pytest.raises(InputError) as failure:
+        SSDA903Reader().read([path])
+    assert str(path) in str(failure.value) and failure.value.row == 6
+
+
+def test_the_sample_xml_return_loads(shared: Path) -> None:
+    path = shared / "data" / "samples" / "ssda903" / "fake_903.xml"
+    result = SSDA903Reader().read([path])
+    assert result.tables["ssd_person"].height == 253
+    assert result.tables["ssd_cla_episodes"].height == 459
+    assert result.tables["ssd_cla_reviews"].height == 1206
