@@ -35,8 +35,9 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "float": pl.Float64(),
 }
 
-# Excel serial day numbers count from 1899-12-30; accept 1900-01-01 (2) to 2099-12-31 (73415).
-EXCEL_FIRST, EXCEL_LAST = 2, 73415
+# Excel serial day numbers count from 1899-12-30. Only 1930-01-01 (10959) to 2099-12-31 (73415)
+# are taken as dates, so a cut-off "20" or a stray count is reported rather than read as 1900.
+EXCEL_FIRST, EXCEL_LAST = 10959, 73415
 EXCEL_EPOCH = date(1899, 12, 30)
 
 ISO_DATE = (

@@ -73,7 +73,11 @@ def register(app: typer.Typer) -> None:
         )
         for table in summary_tables(outcome):
             err_console.print(table)
-        err_console.print(f"Data-quality report: {outcome.report_dir / 'report.html'}")
+        err_console.print(
+            f"Data-quality report: {outcome.report_dir / 'report.html'}",
+            soft_wrap=True,
+            markup=False,
+        )
         if not outcome.published:
             raise CscperfError(
                 f"{outcome.reason}; the current build is unchanged; see "

@@ -26,16 +26,11 @@ def register(app: typer.Typer) -> None:
         from cscperf.store import Store
 
         table = Table(title=f"Builds in {store}", title_justify="left")
-        for column in (
-            "",
-            "Build",
-            "Created (UTC)",
-            "Council",
-            "Years",
-            "Rows",
-            "Errors",
-            "Warnings",
-        ):
+        table.add_column("")
+        # Ids and times are what the analyst copies: never shorten them.
+        table.add_column("Build", no_wrap=True, min_width=18)
+        table.add_column("Created (UTC)", no_wrap=True, min_width=20)
+        for column in ("Council", "Years", "Rows", "Errors", "Warnings"):
             table.add_column(column)
         for info in Store(store).list_builds():
             table.add_row(
