@@ -15,7 +15,7 @@ from lxml import etree
 from cscperf.synth.returns_903 import write_903
 
 
-def _fixture():  # type: ignore[no-untyped-def]
+def _fixture() -> Any:
     spec = importlib.util.spec_from_file_location(
         "returns_fixture", Path(__file__).with_name("returns_fixture.py")
     )

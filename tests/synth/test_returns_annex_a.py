@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -14,7 +15,7 @@ import yaml
 from cscperf.synth.returns_annex_a import window_start, write_annex_a
 
 
-def _fixture():  # type: ignore[no-untyped-def]
+def _fixture() -> Any:
     spec = importlib.util.spec_from_file_location(
         "returns_fixture", Path(__file__).with_name("returns_fixture.py")
     )

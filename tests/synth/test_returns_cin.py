@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xmlschema
@@ -14,7 +15,7 @@ from cscperf.errors import InputError
 from cscperf.synth.returns_cin import write_cin_census
 
 
-def _fixture():  # type: ignore[no-untyped-def]
+def _fixture() -> Any:
     spec = importlib.util.spec_from_file_location(
         "returns_fixture", Path(__file__).with_name("returns_fixture.py")
     )
