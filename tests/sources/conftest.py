@@ -10,7 +10,7 @@ import pytest
 # The helpers module sits beside this file; make it importable by the tests here.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ingest_council import write_council  # noqa: E402
+from ingest_council import write_council
 
 
 @pytest.fixture

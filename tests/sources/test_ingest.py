@@ -164,9 +164,7 @@ def test_summary_and_report_never_show_child_ids(tmp_path, capsys):
     secret = "CHILDSECRET77"
     folder = write_council(
         tmp_path / "x",
-        **{
-            "ssd_person.csv": f"pers_person_id,pers_dob\n{secret},2015-01-02\n{secret},2015-01-02\n",
-        },
+        **{"ssd_person.csv": "pers_person_id,pers_dob\n" + f"{secret},2015-01-02\n" * 2},
     )
     assert _load(tmp_path / "s", folder) == 0
     err = capsys.readouterr().err
