@@ -353,7 +353,7 @@ def _episodes(
     # Close the episode when the last service ends.
     close = np.where(nfa, ref + rng.integers(0, 3, n), a_auth + rng.integers(0, 8, n))
     no_plan = in_need & ~cp & ~plan1 & ~care
-    close = np.where(no_plan, a_auth + _lognormal_days(rng, 45, 0.6, n), close)
+    close = np.where(no_plan, a_auth + _lognormal_days(rng, 80, 0.6, n), close)
     close = np.where(plan1, np.maximum(close, plan1_end + rng.integers(0, 15, n)), close)
     close = np.where(cp, np.maximum(close, cp_end + rng.integers(0, 15, n)), close)
     close = np.where(step_down, np.maximum(close, plan2_end + rng.integers(0, 15, n)), close)
@@ -715,7 +715,7 @@ class _TableBuilder:
                     "icpc_icpc_meeting_id": _fmt("M", self.ids.take("M", ni)),
                     "icpc_s47_enquiry_id": s_id.gather(s_of_ic),
                     "icpc_person_id": child_id.filter(pl.Series(ic)),
-                    "icpc_cp_plan_id": pl.Series(cp_id_all, dtype=pl.Utf8),
+                    "icpc_cp_plan_id": pl.Series(cp_id_all.tolist(), dtype=pl.Utf8),
                     "icpc_referral_id": ref_id.filter(pl.Series(ic)),
                     "icpc_icpc_transfer_in": "N",
                     "icpc_icpc_target_date": self.date(self.wd.add(ep["s47_start"][ic], 15)),
