@@ -71,9 +71,7 @@ def _read_table(
     import sqlalchemy as sa
 
     file = f"db:{table}"
-    selectable = sa.select(sa.table(real_name, schema=schema).alias("t")).with_only_columns(
-        sa.text("*")
-    )
+    selectable = sa.select(sa.text("*")).select_from(sa.table(real_name, schema=schema))
     frame = pl.read_database(selectable, connection=connection, infer_schema_length=None)
     frame.columns = [tidy_header(c) for c in frame.columns]
     spec = ssd_tables()[table]
