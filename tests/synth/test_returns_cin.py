@@ -121,3 +121,25 @@ def test_output_is_byte_identical(written: dict[int, Path], tmp_path: Path) -> N
 def test_a_year_without_children_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="31 March 2014"):
         write_cin_census(fx.ssd_tables(), fx.settings(), tmp_path, [2014])
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cscperf.synth.simulate") is None, reason="no simulation yet"
+)
+def test_tiny_generated_council_validates(shared: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from cscperf.synth.council import eastshire_settings
+    from cscperf.synth.simulate import simulate
+    from cscperf.synth.ssd import conform_all
+
+    settings = eastshire_settings()
+    result = simulate(settings, seed=3, scale=0.01, start=date(2020, 4, 1), end=date(2024, 3, 31))
+    tables = conform_all(result.tables)
+    years = [2021, 2022, 2023, 2024]
+    paths = write_cin_census(tables, settings, tmp_path, years)
+    assert len(paths) == len(years)
+    for year, path in zip(years, paths, strict=True):
+        schema = xmlschema.XMLSchema(shared / f"data/specs/cin_census/CIN_schema_{year}.xsd")
+        assert list(schema.iter_errors(str(path))) == [], year
+        assert len(etree.parse(str(path)).getroot().findall("Children/Child")) > 10
