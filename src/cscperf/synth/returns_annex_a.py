@@ -101,15 +101,22 @@ class AnnexAData:
             if (r["disa_disability_code"] or "NONE").upper() != "NONE"
         }
         self.tables = tables
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._groups: dict[tuple[str, str, str], dict[str, list[Row]]] = {}
 
     def table(self, name: str) -> pl.DataFrame:
-        return ssd_table(self.tables, name)
+        if name not in self._tables:
+            self._tables[name] = ssd_table(self.tables, name)
+        return self._tables[name]
 
     def by_person(self, name: str, key: str, when: str) -> dict[str, list[Row]]:
-        grouped: dict[str, list[Row]] = defaultdict(list)
-        for row in self.table(name).sort([key, when], nulls_last=True).iter_rows(named=True):
-            grouped[row[key]].append(row)
-        return grouped
+        """Rows grouped by ``key`` in ``when`` order (computed once per grouping)."""
+        if (name, key, when) not in self._groups:
+            grouped: dict[str, list[Row]] = defaultdict(list)
+            for row in self.table(name).sort([key, when], nulls_last=True).iter_rows(named=True):
+                grouped[row[key]].append(row)
+            self._groups[(name, key, when)] = grouped
+        return self._groups[(name, key, when)]
 
     def label(self, kind: str, code: str | None) -> str:
         if code is None or code == "":
