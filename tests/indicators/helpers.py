@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.testing import build_from_rows
 from cscperf.settings import Settings
@@ -47,7 +48,9 @@ def run(
     con: Any = None,
 ) -> pl.DataFrame:
     build = build_from_rows(tables, not_supplied=not_supplied, con=con)
-    return compute(build, first, last, settings=settings, ids=list(ids))
+    areas = ["early_help", "contacts", "referrals", "assessments", "s47", "cin"]
+    catalogue = load_catalogue(areas=areas)
+    return compute(build, first, last, settings=settings, ids=list(ids), catalogue=catalogue)
 
 
 def row(

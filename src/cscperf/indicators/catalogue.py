@@ -167,13 +167,17 @@ def _entries_of(path: Path) -> list[Any]:
     return raw
 
 
-def load_catalogue(folder: Path | None = None) -> Catalogue:
+def load_catalogue(folder: Path | None = None, areas: Iterable[str] | None = None) -> Catalogue:
     """Read and validate every ``*.yaml`` file of ``folder`` (the packaged catalogue by
-    default); an id in two files or an entry that breaks the schema is a ConfigError."""
+    default; only the files named ``<area>.yaml`` for the given ``areas`` when set); an id in
+    two files or an entry that breaks the schema is a ConfigError."""
     folder = folder or catalogue_dir()
+    wanted = None if areas is None else set(areas)
     definitions: dict[str, IndicatorDefinition] = {}
     files: dict[str, Path] = {}
     for path in sorted(folder.glob("*.yaml")):
+        if wanted is not None and path.stem not in wanted:
+            continue
         for position, entry in enumerate(_entries_of(path), start=1):
             entry_id = entry.get("id") if isinstance(entry, dict) else None
             label = entry_id or f"entry {position}"

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from cscperf.indicators.context import BuildTables
-from cscperf.sources.canonical import table_spec
+from cscperf.sources.canonical import empty_table
 
 _counter = itertools.count()
 
@@ -30,7 +30,7 @@ def _value(value: Any, dtype: pl.DataType) -> Any:
 def frame(table: str, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """``rows`` as the canonical table ``table``: missing columns are null, unknown columns
     are refused (a typo in a test must not pass silently)."""
-    schema = table_spec(table).schema()
+    schema = dict(empty_table(table).schema)
     for row in rows:
         unknown = set(row) - set(schema)
         if unknown:
