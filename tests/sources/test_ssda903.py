@@ -328,3 +328,32 @@ def test_the_sample_xml_return_loads(shared: Path) -> None:
     assert result.tables["ssd_person"].height == 253
     assert result.tables["ssd_cla_episodes"].height == 459
     assert result.tables["ssd_cla_reviews"].height == 1206
+
+
+def test_a_return_given_as_csv_and_xml_is_read_once(tmp_path: Path) -> None:
+    folder = tmp_path / "2025"
+    folder.mkdir()
+    (folder / "return.xml").write_text(XML_RETURN, encoding="utf-8")
+    write(folder, "episodes.csv", EPISODES, episode("C1", "01/06/2024", "S", "C2", "U1"))
+    result = read(folder / "return.xml", folder / "episodes.csv")
+    assert result.tables["ssd_cla_episodes"].height == 1
+    assert "903.row.duplicate" not in rules(result)
+    assert rules(result, Severity.INFO) == ["903.file.both_forms"]
+
+
+def test_care_leaver_codes_yes_and_no_are_valid(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "2025",
+        "oc3.csv",
+        "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM",
+        "C1,01/01/2006,YES,F1,B1",
+        "C2,01/01/2006,NO,0,0",
+    )
+    result = read(path)
+    assert rules(result) == []
+    leavers = result.tables["ssd_care_leavers"].sort("clea_person_id")
+    assert leavers.select(
+        "clea_care_leaver_in_touch",
+        "clea_care_leaver_accommodation",
+        "clea_care_leaver_accom_suitable",
+    ).rows() == [("YES", "B", "Y"), ("NO", "0", None)]

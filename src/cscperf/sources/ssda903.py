@@ -142,6 +142,7 @@ class SSDA903Reader:
             groups.setdefault(year, []).extend(read_file(path, log))
         returns: list[ReturnRows] = []
         for year, rows in groups.items():
+            rows = one_form(rows, log)
             if not rows:
                 continue
             if year is None:
@@ -151,8 +152,8 @@ class SSDA903Reader:
                     str(Path(files[0]).parent),
                     "903.year.inferred",
                     f"the collection year is not in the folder or file name; {year} was "
-                    f"taken from the latest episode start in the return ({len(files)} file(s)); name "
-                    "the folder after the year (e.g. 2025 or 2024-25) or pass the year",
+                    f"taken from the latest episode start in the return ({len(files)} file(s)); "
+                    "name the folder after the year (e.g. 2025 or 2024-25) or pass the year",
                 )
             returns.append(check_return(year, rows, log))
         tables = to_canonical(returns, log)
@@ -165,6 +166,21 @@ class SSDA903Reader:
             not_supplied=dict(NOT_SUPPLIED),
             collection_year=years[-1] if years else None,
         )
+
+
+def one_form(rows: list[RawRow], log: ProblemLog) -> list[RawRow]:
+    """The CSV tables of a return when the same year also came as XML: both forms are the
+    same return, and reading both would count every row twice."""
+    xml_files = {r.file for r in rows if r.file.lower().endswith(".xml")}
+    if not xml_files or len(xml_files) == len({r.file for r in rows}):
+        return rows
+    for file in sorted(xml_files):
+        log.info(
+            file,
+            "903.file.both_forms",
+            "the same year's return is also given as CSV tables; the CSV tables are used",
+        )
+    return [r for r in rows if r.file not in xml_files]
 
 
 def read_file(path: Path, log: ProblemLog) -> list[RawRow]:

@@ -55,6 +55,9 @@ class CodeList(BaseModel):
     @classmethod
     def _list_or_mapping(cls, value: object) -> object:
         # A bare list of codes is allowed where the codes need no description.
+        if isinstance(value, list | dict) and any(isinstance(c, bool) for c in value):
+            # YAML reads unquoted YES/NO/Y/N as booleans; the codes must be quoted.
+            raise ValueError("a code was read as true/false: quote codes such as YES and NO")
         if isinstance(value, list):
             return {str(code): str(code) for code in value}
         if isinstance(value, dict):
