@@ -1,0 +1,274 @@
+"""Health and education of looked-after children (catalogue ``lac_health_education.yaml``).
+
+Owns the ``lac_health.*`` item tables and two building blocks other areas of this group use:
+ages in completed years (``age_at``, a 29 February birthday falling on 1 March) and the
+"twelve-month cohort" (children looked after at E whose current period of care began on or
+before ADD_MONTHS(E, -12)). Health records count when completed and mapped by the council's
+type map; PEPs come from the imported Virtual School extract (``imported_pep``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.areas.looked_after import looked_after_at_month_end, periods, rated
+from cscperf.indicators.care_periods import add_months, add_working_days
+from cscperf.indicators.context import Context, NotAvailable, first_per_key, flag_is_yes
+from cscperf.indicators.registry import indicator
+
+PERSON = "ssd_person"
+HEALTH = "ssd_cla_health"
+IMMUNISATIONS = "ssd_cla_immunisations"
+SDQ = "ssd_sdq_scores"
+PEP = "imported_pep"
+
+
+# ------------------------------------------------------------------ ages
+
+
+def age_at(dob: ir.DateValue, when: ir.DateValue) -> ir.IntegerValue:
+    """AGE(when): completed years. Comparing (month, day) pairs makes a 29 February child a
+    year older on 1 March in a non-leap year, as the spec says."""
+    before_birthday = (when.month() < dob.month()) | (
+        (when.month() == dob.month()) & (when.day() < dob.day())
+    )
+    return when.year() - dob.year() - ibis.ifelse(before_birthday, 1, 0)
+
+
+def birthday(dob: ir.DateValue, years: int) -> ir.DateValue:
+    """The date of the ``years``-th birthday; 29 February births have it on 1 March in
+    non-leap years (ADD_MONTHS alone would give 28 February)."""
+    shifted = add_months(dob, 12 * years)
+    leap_day_moved = (dob.month() == 2) & (dob.day() == 29) & (shifted.day() == 28)
+    return ibis.ifelse(leap_day_moved, (shifted + ibis.interval(days=1)).cast("date"), shifted)
+
+
+def with_dob(ctx: Context, items: ir.Table, person_column: str = "person_id") -> ir.Table:
+    """Adds ``dob`` from ssd_person (null when the person table is missing)."""
+    people = ctx.optional_table(PERSON, ["pers_person_id", "pers_dob"])
+    if people is None:
+        return items.mutate(dob=ibis.null("date"))
+    people = people.select(_dob_person=people.pers_person_id, dob=people.pers_dob)
+    people = first_per_key(people, ["_dob_person"], [people.dob])
+    joined = items.left_join(people, items[person_column] == people._dob_person)
+    return joined.drop("_dob_person")
+
+
+# ------------------------------------------------------------------ cohorts
+
+
+def twelve_month_cohort(ctx: Context) -> ir.Table:
+    """Children LAC_AT(E) whose current POC began on or before ADD_MONTHS(E, -12), with
+    person_id, period_end, team, poc_start and dob. Exactly twelve months is in."""
+    children = looked_after_at_month_end(ctx)
+    children = children.filter(children.poc_start <= add_months(children.period_end, -12))
+    return with_dob(ctx, children)
+
+
+def _normal(text: ir.StringValue) -> ir.StringValue:
+    return text.strip().lower()
+
+
+def health_records(ctx: Context, kind: str) -> ir.Table:
+    """Completed checks of one kind (``health_assessment`` or ``dental_check``) by the
+    council's type map: person, check_date."""
+    health = ctx.table(
+        HEALTH, ["clah_person_id", "clah_health_check_type", "clah_health_check_date"]
+    )
+    type_map: Mapping[str, str] = ctx.param("health_check_types")
+    types = [k.strip().lower() for k, v in type_map.items() if v == kind]
+    statuses = [s.strip().lower() for s in ctx.param("completed_statuses")]
+    done = health.filter(
+        _normal(health.clah_health_check_type).isin(types)
+        & _normal(health.clah_health_check_status.cast("string")).isin(statuses)
+        & health.clah_health_check_date.notnull()
+    )
+    return done.select(
+        _h_person=done.clah_person_id, check_date=done.clah_health_check_date
+    ).distinct()
+
+
+def checks_in_r12(ctx: Context, cohort: ir.Table, checks: ir.Table) -> ir.Table:
+    """Adds ``checks``: how many distinct check dates of the child fall in the R12 window."""
+    periods_r12 = ctx.periods.select(_r_end=ctx.periods.period_end, _r_start="rolling_12m_start")
+    dated = checks.join(periods_r12, [checks.check_date >= periods_r12._r_start,
+                                      checks.check_date <= periods_r12._r_end])
+    counts = dated.group_by(["_h_person", "_r_end"]).aggregate(checks=dated.check_date.nunique())
+    joined = cohort.left_join(
+        counts, [cohort.person_id == counts._h_person, cohort.period_end == counts._r_end]
+    )
+    return joined.mutate(checks=joined.checks.fill_null(0)).drop("_h_person", "_r_end")
+
+
+# ------------------------------------------------------------------ indicators
+
+
+@indicator("lac_health.iha_within_20wd_pct")
+def iha_within_20wd(ctx: Context) -> ir.Table:
+    pocs = periods(ctx)
+    # A fresh view: ibis refuses to join a table that already ends in a join select.
+    pocs = add_working_days(pocs.view(), "poc_start", 20, ctx.calendar, "day20")
+    # Still in care on the 20th working day: an ending on that very day keeps it in.
+    pocs = pocs.filter(pocs.day20.notnull() & (pocs.poc_end.isnull() | (pocs.poc_end >= pocs.day20)))
+    due = ctx.in_window(pocs, "day20", "in_month")
+    checks = health_records(ctx, "health_assessment")
+    matched = due.join(
+        checks,
+        [due.person_id == checks._h_person, checks.check_date >= due.poc_start],
+    )
+    matched = ctx.working_days(matched, "poc_start", "check_date", "_wd")
+    in_time = (
+        matched.filter(matched._wd <= 20)
+        .select(_m_person=matched.person_id, _m_seq=matched.poc_seq)
+        .distinct()
+    )
+    items = due.left_join(
+        in_time, [due.person_id == in_time._m_person, due.poc_seq == in_time._m_seq]
+    )
+    items = items.mutate(passes=items._m_person.notnull()).drop("_m_person", "_m_seq")
+    items = ctx.attribute(items, "person_id", "day20")
+    return rated(items, items.passes)
+
+
+def _assessments_due(age: ir.IntegerValue) -> ir.IntegerValue:
+    """Two assessments a year under five, one from five (unknown age: one)."""
+    return ibis.ifelse(age.notnull() & (age < 5), 2, 1)
+
+
+@indicator("lac_health.health_assessment_up_to_date_pct")
+def health_assessment_up_to_date(ctx: Context) -> ir.Table:
+    cohort = checks_in_r12(ctx, twelve_month_cohort(ctx), health_records(ctx, "health_assessment"))
+    age = age_at(cohort.dob, cohort.period_end)
+    return rated(cohort, cohort.checks >= _assessments_due(age))
+
+
+@indicator("lac_health.dental_check_up_to_date_pct")
+def dental_check_up_to_date(ctx: Context) -> ir.Table:
+    cohort = checks_in_r12(ctx, twelve_month_cohort(ctx), health_records(ctx, "dental_check"))
+    return rated(cohort, cohort.checks >= 1)
+
+
+@indicator("lac_health.immunisations_up_to_date_pct")
+def immunisations_up_to_date(ctx: Context) -> ir.Table:
+    imms = ctx.table(
+        IMMUNISATIONS,
+        ["clai_person_id", "clai_immunisations_status", "clai_immunisations_status_date"],
+    )
+    imms = imms.filter(imms.clai_immunisations_status_date.notnull()).select(
+        _i_person=imms.clai_person_id,
+        _i_date=imms.clai_immunisations_status_date,
+        _i_yes=flag_is_yes(imms.clai_immunisations_status.cast("string")).fill_null(False),
+    )
+    cohort = twelve_month_cohort(ctx)
+    keys = cohort.select(_k_person=cohort.person_id, _k_end=cohort.period_end).distinct()
+    known = keys.join(imms, [keys._k_person == imms._i_person, imms._i_date <= keys._k_end])
+    # Latest record on or before E; on a tie a "no" wins (not proven up to date).
+    latest = first_per_key(
+        known, ["_k_person", "_k_end"], [known._i_date.desc(), known._i_yes.cast("int8")]
+    ).select("_k_person", "_k_end", "_i_yes")
+    items = cohort.left_join(
+        latest, [cohort.person_id == latest._k_person, cohort.period_end == latest._k_end]
+    )
+    return rated(items, items._i_yes.fill_null(False))
+
+
+@indicator("lac_health.sdq_score_avg")
+def sdq_score_avg(ctx: Context) -> ir.Table:
+    sdq = ctx.table(SDQ, ["csdq_person_id", "csdq_sdq_completed_date", "csdq_sdq_score"])
+    text = sdq.csdq_sdq_score.cast("string").strip()
+    # Only whole numbers 0-40 are scores; reason codes such as SDQ1 are not.
+    valid = sdq.filter(text.re_search("^[0-9]{1,2}$").fill_null(False)).mutate(_s_text=text)
+    valid = valid.filter(valid.csdq_sdq_completed_date.notnull()).select(
+        _s_person=valid.csdq_person_id,
+        _s_date=valid.csdq_sdq_completed_date,
+        _s_score=valid._s_text.cast("int64"),
+    )
+    valid = valid.filter(valid._s_score <= 40)
+    cohort = twelve_month_cohort(ctx)
+    age = age_at(cohort.dob, cohort.period_end)
+    cohort = cohort.filter(age.notnull() & (age >= 5) & (age <= 16))
+    window = ctx.periods.select(_w_end=ctx.periods.period_end, _w_start="rolling_12m_start")
+    scored = valid.join(window, [valid._s_date >= window._w_start, valid._s_date <= window._w_end])
+    latest = first_per_key(
+        scored, ["_s_person", "_w_end"], [scored._s_date.desc(), scored._s_score.desc()]
+    )
+    items = cohort.join(
+        latest, [cohort.person_id == latest._s_person, cohort.period_end == latest._w_end]
+    )
+    return items.select(
+        "period_end", "team", numerator=items._s_score, denominator=ibis.literal(1)
+    )
+
+
+# ------------------------------------------------------------------ personal education plans
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    """"1 Sep" -> (9, 1)."""
+    day, month = text.split()
+    return _MONTHS.index(month[:3].lower()) + 1, int(day)
+
+
+def term_start(terms: Mapping[str, str], period_end: date) -> date:
+    """First day of the school term containing ``period_end``; terms are "1 Sep - 31 Dec"
+    texts (a term may run over the new year)."""
+    for span in terms.values():
+        first, last = (_month_day(part) for part in span.split("-"))
+        start = date(period_end.year, first[0], first[1])
+        end = date(period_end.year, last[0], last[1])
+        if start <= end and start <= period_end <= end:
+            return start
+        if start > end:  # e.g. "1 Nov - 28 Feb"
+            if period_end >= start:
+                return start
+            if period_end <= end:
+                return date(period_end.year - 1, first[0], first[1])
+    raise NotAvailable(f"no school term in the parameter terms contains {period_end:%d %B}")
+
+
+def academic_age_date(period_end: date) -> date:
+    """31 August before the academic year (from 1 September) containing ``period_end``."""
+    year = period_end.year if period_end.month >= 9 else period_end.year - 1
+    return date(year, 8, 31)
+
+
+def _term_table(terms: Mapping[str, str], period_ends: Sequence[date]) -> ir.Table:
+    rows: dict[str, list[Any]] = {"_t_end": [], "_t_start": [], "_t_age_date": []}
+    for e in period_ends:
+        rows["_t_end"].append(e)
+        rows["_t_start"].append(term_start(terms, e))
+        rows["_t_age_date"].append(academic_age_date(e))
+    return ibis.memtable(rows, schema={"_t_end": "date", "_t_start": "date", "_t_age_date": "date"})
+
+
+@indicator("lac_health.pep_up_to_date_pct")
+def pep_up_to_date(ctx: Context) -> ir.Table:
+    peps = ctx.table(PEP, ["person_id", "pep_date"])
+    peps = peps.filter(
+        peps.pep_date.notnull() & (_normal(peps.pep_status.cast("string")) == "completed")
+    ).select(_p_person=peps.person_id.cast("string"), _p_date=peps.pep_date)
+    terms = _term_table(ctx.param("terms"), ctx.period_ends)
+    children = with_dob(ctx, looked_after_at_month_end(ctx))
+    children = children.join(terms, children.period_end == terms._t_end)
+    age = age_at(children.dob, children._t_age_date)
+    children = children.filter(age.notnull() & (age >= 5) & (age <= 15))
+    found = children.join(
+        peps,
+        [
+            children.person_id == peps._p_person,
+            peps._p_date >= children._t_start,
+            peps._p_date <= children.period_end,
+        ],
+    ).select(_f_person="person_id", _f_end="period_end").distinct()
+    items = children.left_join(
+        found, [children.person_id == found._f_person, children.period_end == found._f_end]
+    )
+    return rated(items, items._f_person.notnull())
