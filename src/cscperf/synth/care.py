@@ -21,14 +21,39 @@ if TYPE_CHECKING:
     from cscperf.synth.simulate import _TableBuilder
 
 YEAR = 365.25
-CHANGE_REASONS = {"CARPL": 0.35, "CLOSE": 0.05, "ALLEG": 0.03, "STAND": 0.15, "APPRR": 0.02,
-                  "CREQB": 0.08, "CREQO": 0.05, "CHILD": 0.07, "LAREQ": 0.1, "PLACE": 0.05,
-                  "OTHER": 0.05}  # fmt: skip
-PLAN_FOR_ROUTE = {"adoption": "ADOPTION", "special_guardianship": "LTRELFR",
-                  "child_arrangements": "LTRELFR", "return_home": "RETURN6M",
-                  "independent_living": "SUPPLIV", "long_term_to_18": "LTFOST18"}  # fmt: skip
-PLAN_KEYS = ("REMAINSUP", "RETURN1M", "RETURN6M", "RETURNEV", "LTRELFR", "LTFOST18", "RESPLMT",
-             "SUPPLIV", "ADOPTION", "OTHERPLN")  # fmt: skip
+CHANGE_REASONS = {
+    "CARPL": 0.35,
+    "CLOSE": 0.05,
+    "ALLEG": 0.03,
+    "STAND": 0.15,
+    "APPRR": 0.02,
+    "CREQB": 0.08,
+    "CREQO": 0.05,
+    "CHILD": 0.07,
+    "LAREQ": 0.1,
+    "PLACE": 0.05,
+    "OTHER": 0.05,
+}
+PLAN_FOR_ROUTE = {
+    "adoption": "ADOPTION",
+    "special_guardianship": "LTRELFR",
+    "child_arrangements": "LTRELFR",
+    "return_home": "RETURN6M",
+    "independent_living": "SUPPLIV",
+    "long_term_to_18": "LTFOST18",
+}
+PLAN_KEYS = (
+    "REMAINSUP",
+    "RETURN1M",
+    "RETURN6M",
+    "RETURNEV",
+    "LTRELFR",
+    "LTFOST18",
+    "RESPLMT",
+    "SUPPLIV",
+    "ADOPTION",
+    "OTHERPLN",
+)
 
 
 def _pick(rng: np.random.Generator, dist: dict[str, float]) -> str:
@@ -63,10 +88,23 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
     c = p.care
     end_of_data = tb.win_end
     changes = [(x.old, x.new, day_number(x.from_)) for x in p.code_changes]
-    rows: dict[str, _Rows] = {name: _Rows() for name in (
-        "episodes", "placements", "legal", "reviews", "health", "immunisations", "sdq",
-        "missing", "care_plan", "permanence", "leavers", "immigration",
-    )}  # fmt: skip
+    rows: dict[str, _Rows] = {
+        name: _Rows()
+        for name in (
+            "episodes",
+            "placements",
+            "legal",
+            "reviews",
+            "health",
+            "immunisations",
+            "sdq",
+            "missing",
+            "care_plan",
+            "permanence",
+            "leavers",
+            "immigration",
+        )
+    }
     visit_spans: list[tuple[int, str, str, int, int]] = []
     inv: list[tuple[int, str, str, int, int, str]] = []
     n_period = n_episode = n_place = n_legal = n_other = 0
@@ -114,17 +152,21 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         legal = [(d, code) for d, code in legal if d < e]
 
         # Placements: (start day, code, change reason of the placement that ends there).
-        def placement_code(day: int) -> str:
+        def placement_code(day: int, dob: int = dob, uasc: bool = uasc) -> str:
             age = (day - dob) / YEAR
             if uasc and age >= 16:
                 code = _pick(rng, c.placement_mix_16_plus)
             else:
-                code = _pick(rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16)
+                code = _pick(
+                    rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16
+                )
             if code == "H5" and age < 16:
                 code = "U6"
             return recode(code, day, changes)
 
-        n_moves = rng.poisson(c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if age0 >= 11 else 1))
+        n_moves = rng.poisson(
+            c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if age0 >= 11 else 1)
+        )
         move_days = sorted({s + int(x) for x in rng.integers(14, max(15, e - s), n_moves)})
         move_days = [d for d in move_days if d < e and (placed == NEVER or d < placed)]
         placements: list[tuple[int, str]] = [(s, placement_code(s))]
@@ -148,13 +190,19 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 clap_cla_placement_id=pid,
                 clap_cla_placement_start_date=_d(d),
                 clap_cla_placement_type=code,
-                clap_cla_placement_urn=f"SC{rng.integers(100000, 999999)}" if code in ("K2", "K1") else None,
+                clap_cla_placement_urn=f"SC{rng.integers(100000, 999999)}"
+                if code in ("K2", "K1")
+                else None,
                 clap_cla_placement_distance=round(float(rng.gamma(1.5, 8)), 1),
                 clap_cla_id=cla_id,
-                clap_cla_placement_provider=_pick(rng, {"PR1": 0.55, "PR4": 0.3, "PR2": 0.08, "PR0": 0.07}),
+                clap_cla_placement_provider=_pick(
+                    rng, {"PR1": 0.55, "PR4": 0.3, "PR2": 0.08, "PR0": 0.07}
+                ),
                 clap_cla_placement_end_date=date_or_none(p_end),
                 clap_cla_placement_change_reason=(
-                    _pick(rng, CHANGE_REASONS) if j + 1 < len(placements) and p_end <= end_of_data else None
+                    _pick(rng, CHANGE_REASONS)
+                    if j + 1 < len(placements) and p_end <= end_of_data
+                    else None
                 ),
                 clap_person_id=person,
             )
@@ -164,10 +212,12 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             n_legal += 1
             l_end = legal[j + 1][0] if j + 1 < len(legal) else e
             rows["legal"].add(
-                lega_legal_status_id=f"LS{n_legal:07d}", lega_person_id=person,
-                lega_legal_status=code, lega_legal_status_start_date=_d(d),
+                lega_legal_status_id=f"LS{n_legal:07d}",
+                lega_person_id=person,
+                lega_legal_status=code,
+                lega_legal_status_start_date=_d(d),
                 lega_legal_status_end_date=date_or_none(l_end),
-            )  # fmt: skip
+            )
         review_days = _review_days(tb, s, e)
         for j, d in enumerate(points):
             if d > end_of_data:
@@ -178,37 +228,52 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 rne = "S"
             else:
                 both = d in ls_days and d in pl_days
-                rne = "B" if both else ("L" if d in ls_days else ("T" if rng.random() < 0.1 else "P"))
+                rne = (
+                    "B" if both else ("L" if d in ls_days else ("T" if rng.random() < 0.1 else "P"))
+                )
             current_place = max(x for x in range(len(placements)) if placements[x][0] <= d)
             last = j + 1 == len(points)
             iro = [r for r in review_days if r <= min(ep_end, end_of_data)]
             rows["episodes"].add(
-                clae_cla_episode_id=f"CE{n_episode:07d}", clae_person_id=person,
-                clae_cla_episode_start_date=_d(d), clae_cla_episode_start_reason=rne,
+                clae_cla_episode_id=f"CE{n_episode:07d}",
+                clae_person_id=person,
+                clae_cla_episode_start_date=_d(d),
+                clae_cla_episode_start_reason=rne,
                 clae_cla_primary_need_code=str(ep["need"][i]),
                 clae_cla_episode_ceased_date=date_or_none(ep_end),
                 clae_cla_episode_ceased_reason=(
-                    None if ep_end > end_of_data else (recode(rec, ep_end, changes) if last else "X1")
+                    None
+                    if ep_end > end_of_data
+                    else (recode(rec, ep_end, changes) if last else "X1")
                 ),
-                clae_cla_id=cla_id, clae_referral_id=referral,
-                clae_cla_placement_id=place_ids[current_place], clae_entered_care_date=_d(s),
+                clae_cla_id=cla_id,
+                clae_referral_id=referral,
+                clae_cla_placement_id=place_ids[current_place],
+                clae_entered_care_date=_d(s),
                 clae_cla_last_iro_contact_date=_d(iro[-1]) if iro else None,
-            )  # fmt: skip
+            )
         for r_due, r_day in zip(_due_days(s, e), review_days, strict=False):
             if r_day > end_of_data:
                 break
             n_other += 1
             age = int((r_day - dob) / YEAR)
             rows["reviews"].add(
-                clar_cla_review_id=f"CR{n_other:07d}", clar_cla_id=cla_id,
-                clar_cla_review_due_date=_d(r_due), clar_cla_review_date=_d(r_day),
+                clar_cla_review_id=f"CR{n_other:07d}",
+                clar_cla_id=cla_id,
+                clar_cla_review_due_date=_d(r_due),
+                clar_cla_review_date=_d(r_day),
                 clar_cla_review_cancelled="N",
-                clar_cla_review_participation="PN0" if age < 4 else _pick(
-                    rng, {"PN1": 0.45, "PN3": 0.2, "PN4": 0.15, "PN5": 0.1, "PN2": 0.05, "PN6": 0.05}
+                clar_cla_review_participation="PN0"
+                if age < 4
+                else _pick(
+                    rng,
+                    {"PN1": 0.45, "PN3": 0.2, "PN4": 0.15, "PN5": 0.1, "PN2": 0.05, "PN6": 0.05},
                 ),
-            )  # fmt: skip
+            )
         visit_spans.append((k, person, cla_id, s, e))
-        inv.append((k, referral, tb.team_uasc if uasc else tb.team_lac[kids.locality[k]], s, e, "cla"))
+        inv.append(
+            (k, referral, tb.team_uasc if uasc else tb.team_lac[kids.locality[k]], s, e, "cla")
+        )
         _health(tb, rows, person, dob, s, e)
         _missing(tb, rows, person, dob, s, e)
         # Care plan: none for the first weeks, then the plan for how the period will end.
@@ -221,59 +286,81 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 first["RETURNEV"] = "Y"
                 first["ADOPTION"] = "Y"  # parallel planning until the decision
                 rows["care_plan"].add(
-                    lacp_table_id=f"CP{n_other:07d}", lacp_person_id=person,
+                    lacp_table_id=f"CP{n_other:07d}",
+                    lacp_person_id=person,
                     lacp_cla_care_plan_start_date=_d(plan_start),
                     lacp_cla_care_plan_end_date=date_or_none(decision),
                     lacp_cla_care_plan_json=_plan_json(first),
-                )  # fmt: skip
+                )
                 plan_start = decision
                 n_other += 1
             if plan_start <= end_of_data:
                 flags = dict.fromkeys(PLAN_KEYS, "")
                 flags[plan] = "Y"
                 rows["care_plan"].add(
-                    lacp_table_id=f"CP{n_other:07d}", lacp_person_id=person,
+                    lacp_table_id=f"CP{n_other:07d}",
+                    lacp_person_id=person,
                     lacp_cla_care_plan_start_date=_d(plan_start),
                     lacp_cla_care_plan_end_date=date_or_none(e),
                     lacp_cla_care_plan_json=_plan_json(flags),
-                )  # fmt: skip
+                )
         # Permanence.
         if route in ("adoption", "special_guardianship", "child_arrangements") and s <= end_of_data:
             n_other += 1
             siblings = rng.random() < 0.3
-            order_type = {"adoption": "Adoption", "special_guardianship": "Special Guardianship",
-                          "child_arrangements": "Child Arrangements Order"}[route]  # fmt: skip
+            order_type = {
+                "adoption": "Adoption",
+                "special_guardianship": "Special Guardianship",
+                "child_arrangements": "Child Arrangements Order",
+            }[route]
             adopters = _pick(rng, {"MF": 0.8, "F1": 0.08, "FF": 0.06, "MM": 0.06})
             rows["permanence"].add(
-                perm_table_id=f"PM{n_other:07d}", perm_person_id=person, perm_cla_id=cla_id,
+                perm_table_id=f"PM{n_other:07d}",
+                perm_person_id=person,
+                perm_cla_id=cla_id,
                 perm_adm_decision_date=date_or_none(decision),
                 perm_placement_order_date=date_or_none(placement_order),
                 perm_placed_for_adoption_date=date_or_none(placed),
                 perm_matched_date=date_or_none(matched),
-                perm_adopted_by_carer_flag=("Y" if rng.random() < 0.1 else "N") if route == "adoption" else None,
-                perm_part_of_sibling_group=("1" if siblings else "0") if route == "adoption" else None,
-                perm_siblings_placed_together=(int(rng.integers(2, 4)) if siblings else 1) if route == "adoption" else None,
+                perm_adopted_by_carer_flag=("Y" if rng.random() < 0.1 else "N")
+                if route == "adoption"
+                else None,
+                perm_part_of_sibling_group=("1" if siblings else "0")
+                if route == "adoption"
+                else None,
+                perm_siblings_placed_together=(int(rng.integers(2, 4)) if siblings else 1)
+                if route == "adoption"
+                else None,
                 perm_siblings_placed_apart=0 if route == "adoption" else None,
                 perm_permanence_order_date=date_or_none(e),
                 perm_permanence_order_type=order_type if e <= end_of_data else None,
-                perm_adopter_sex=adopters if route == "adoption" and matched <= end_of_data else None,
+                perm_adopter_sex=adopters
+                if route == "adoption" and matched <= end_of_data
+                else None,
                 perm_adopter_legal_status=(
                     {"MF": "L11", "F1": "L0", "FF": "L12", "MM": "L12"}[adopters]
-                    if route == "adoption" and matched <= end_of_data else None
+                    if route == "adoption" and matched <= end_of_data
+                    else None
                 ),
-                perm_number_of_adopters=(("1" if adopters in ("F1", "M1") else "2")
-                                         if route == "adoption" and matched <= end_of_data else None),
-            )  # fmt: skip
+                perm_number_of_adopters=(
+                    ("1" if adopters in ("F1", "M1") else "2")
+                    if route == "adoption" and matched <= end_of_data
+                    else None
+                ),
+            )
             if route == "adoption" and decision <= end_of_data:
                 inv.append((k, referral, tb.team_adoption, decision, e, "adoption"))
         if uasc:
             n_other += 1
             rows["immigration"].add(
-                immi_person_id=person, immi_immigration_status_id=f"IM{n_other:07d}",
+                immi_person_id=person,
+                immi_immigration_status_id=f"IM{n_other:07d}",
                 immi_immigration_status="Unaccompanied Asylum Seeking Child",
                 immi_immigration_status_start_date=_d(s),
-                immi_immigration_status_end_date=date_or_none(int(birthday(np.array([dob]), 18)[0])),
-            )  # fmt: skip
+                immi_immigration_status_end_date=date_or_none(
+                    int(birthday(np.array([dob]), 18)[0])
+                ),
+            )
         # Care leavers: looked after at 16 or later for 13 weeks or more.
         age_end = (e - dob) / YEAR
         if route in ("long_term_to_18", "independent_living") and age_end >= 16 and e - s >= 91:
@@ -289,9 +376,12 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 accom = "Z" if staying and age == 18 else _pick(rng, p.care_leavers.accommodation)
                 contact = bday - int(rng.integers(0, 60))
                 rows["leavers"].add(
-                    clea_table_id=f"LV{n_other:07d}", clea_person_id=person,
+                    clea_table_id=f"LV{n_other:07d}",
+                    clea_person_id=person,
                     clea_care_leaver_eligibility="Relevant" if age < 18 else "Former Relevant",
-                    clea_care_leaver_in_touch="YES" if in_touch else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
+                    clea_care_leaver_in_touch="YES"
+                    if in_touch
+                    else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
                     clea_care_leaver_latest_contact=_d(contact) if in_touch else None,
                     clea_care_leaver_accommodation=accom,
                     clea_care_leaver_accom_suitable=(
@@ -300,7 +390,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                     clea_care_leaver_activity=recode(_pick(rng, acts), bday, changes),
                     clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
                     clea_care_leaver_allocated_team=tb.team_leavers,
-                )  # fmt: skip
+                )
             b21 = int(birthday(np.array([dob]), 21)[0])
             inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver"))
 
@@ -320,47 +410,74 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             cla_id, pid = f"CL{n_period:07d}", f"PL{n_place:07d}"
             person = person_ids[i]
             rows["episodes"].add(
-                clae_cla_episode_id=f"CE{n_episode:07d}", clae_person_id=person,
-                clae_cla_episode_start_date=_d(d), clae_cla_episode_start_reason="S",
-                clae_cla_primary_need_code="N2", clae_cla_episode_ceased_date=_d(d + nights),
-                clae_cla_episode_ceased_reason="E4A", clae_cla_id=cla_id,
-                clae_referral_id=ref_ids[i], clae_cla_placement_id=pid,
+                clae_cla_episode_id=f"CE{n_episode:07d}",
+                clae_person_id=person,
+                clae_cla_episode_start_date=_d(d),
+                clae_cla_episode_start_reason="S",
+                clae_cla_primary_need_code="N2",
+                clae_cla_episode_ceased_date=_d(d + nights),
+                clae_cla_episode_ceased_reason="E4A",
+                clae_cla_id=cla_id,
+                clae_referral_id=ref_ids[i],
+                clae_cla_placement_id=pid,
                 clae_entered_care_date=_d(d),
-            )  # fmt: skip
+            )
             rows["placements"].add(
-                clap_cla_placement_id=pid, clap_cla_placement_start_date=_d(d),
-                clap_cla_placement_type="K2", clap_cla_id=cla_id,
-                clap_cla_placement_provider="PR1", clap_cla_placement_end_date=_d(d + nights),
+                clap_cla_placement_id=pid,
+                clap_cla_placement_start_date=_d(d),
+                clap_cla_placement_type="K2",
+                clap_cla_id=cla_id,
+                clap_cla_placement_provider="PR1",
+                clap_cla_placement_end_date=_d(d + nights),
                 clap_person_id=person,
-            )  # fmt: skip
+            )
             rows["legal"].add(
-                lega_legal_status_id=f"LS{n_legal:07d}", lega_person_id=person,
-                lega_legal_status="V4", lega_legal_status_start_date=_d(d),
+                lega_legal_status_id=f"LS{n_legal:07d}",
+                lega_person_id=person,
+                lega_legal_status="V4",
+                lega_legal_status_start_date=_d(d),
                 lega_legal_status_end_date=_d(d + nights),
-            )  # fmt: skip
+            )
 
-    names = {"episodes": "ssd_cla_episodes", "placements": "ssd_cla_placement",
-             "legal": "ssd_legal_status", "reviews": "ssd_cla_reviews",
-             "health": "ssd_cla_health", "immunisations": "ssd_cla_immunisations",
-             "sdq": "ssd_sdq_scores", "missing": "ssd_missing", "care_plan": "ssd_cla_care_plan",
-             "permanence": "ssd_permanence", "leavers": "ssd_care_leavers",
-             "immigration": "ssd_immigration_status"}  # fmt: skip
+    names = {
+        "episodes": "ssd_cla_episodes",
+        "placements": "ssd_cla_placement",
+        "legal": "ssd_legal_status",
+        "reviews": "ssd_cla_reviews",
+        "health": "ssd_cla_health",
+        "immunisations": "ssd_cla_immunisations",
+        "sdq": "ssd_sdq_scores",
+        "missing": "ssd_missing",
+        "care_plan": "ssd_cla_care_plan",
+        "permanence": "ssd_permanence",
+        "leavers": "ssd_care_leavers",
+        "immigration": "ssd_immigration_status",
+    }
     for key, table in names.items():
         if rows[key].rows:
             tb.add(table, pl.DataFrame(rows[key].rows, infer_schema_length=None))
     if visit_spans:
         child = np.array([v[0] for v in visit_spans])
         tb.visits(
-            "ssd_cla_visits", "clav", child, pl.Series([v[1] for v in visit_spans]), None,
-            np.array([v[3] for v in visit_spans]), np.array([v[4] for v in visit_spans]),
-            c.visit_interval_days, cla_id=pl.Series([v[2] for v in visit_spans]),
-        )  # fmt: skip
+            "ssd_cla_visits",
+            "clav",
+            child,
+            pl.Series([v[1] for v in visit_spans]),
+            None,
+            np.array([v[3] for v in visit_spans]),
+            np.array([v[4] for v in visit_spans]),
+            c.visit_interval_days,
+            cla_id=pl.Series([v[2] for v in visit_spans]),
+        )
     if inv:
         tb.involve(
-            np.array([x[0] for x in inv]), pl.Series([x[1] for x in inv]),
-            np.array([x[2] for x in inv], dtype=object), np.array([x[3] for x in inv]),
-            np.array([x[4] for x in inv]), "cla",
-        )  # fmt: skip
+            np.array([x[0] for x in inv]),
+            pl.Series([x[1] for x in inv]),
+            np.array([x[2] for x in inv], dtype=object),
+            np.array([x[3] for x in inv]),
+            np.array([x[4] for x in inv]),
+            "cla",
+        )
 
 
 def _d(day: int) -> date:
@@ -388,24 +505,36 @@ def _review_days(tb: _TableBuilder, s: int, e: int) -> list[int]:
     out = []
     for d in _due_days(s, e):
         late = rng.random() < 0.08
-        out.append(min(d + int(rng.integers(1, 30)) if late else d - int(rng.integers(0, 10)), e - 1))
+        out.append(
+            min(d + int(rng.integers(1, 30)) if late else d - int(rng.integers(0, 10)), e - 1)
+        )
     return out
 
 
-def _health(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int) -> None:
+def _health(
+    tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int
+) -> None:
     rng, c = tb.rng, tb.p.care
     stop = min(e, tb.win_end)
-    for kind, first, p_done in (("Health Assessment", 20, c.health_assessment_done),
-                                ("Dental Check", 60, c.dental_check_done)):  # fmt: skip
+    for kind, first, p_done in (
+        ("Health Assessment", 20, c.health_assessment_done),
+        ("Dental Check", 60, c.dental_check_done),
+    ):
         d = s + first
         while d < stop:
-            status = "Completed" if rng.random() < p_done else _pick(rng, {"Refused": 0.5, "Cancelled": 0.5})
+            status = (
+                "Completed"
+                if rng.random() < p_done
+                else _pick(rng, {"Refused": 0.5, "Cancelled": 0.5})
+            )
             tb_id = len(rows["health"]) + 1
             rows["health"].add(
-                clah_health_check_id=f"HC{tb_id:07d}", clah_person_id=person,
-                clah_health_check_type=kind, clah_health_check_date=_d(d),
+                clah_health_check_id=f"HC{tb_id:07d}",
+                clah_person_id=person,
+                clah_health_check_type=kind,
+                clah_health_check_date=_d(d),
                 clah_health_check_status=status,
-            )  # fmt: skip
+            )
             d += 365 + int(rng.integers(-30, 30))
     # Each 31 March after a year in care: immunisations and (aged 4-16) the SDQ.
     first_year = _d(s).year
@@ -423,14 +552,21 @@ def _health(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s:
             n = len(rows["sdq"]) + 1
             done = rng.random() < 0.78
             rows["sdq"].add(
-                csdq_table_id=f"SQ{n:07d}", csdq_person_id=person,
+                csdq_table_id=f"SQ{n:07d}",
+                csdq_person_id=person,
                 csdq_sdq_completed_date=_d(m31 - int(rng.integers(0, 200))),
-                csdq_sdq_reason=None if done else _pick(rng, {"SDQ2": 0.4, "SDQ3": 0.3, "SDQ5": 0.3}),
-                csdq_sdq_score=str(int(np.clip(round(rng.normal(c.sdq_mean, c.sdq_sd)), 0, 40))) if done else None,
-            )  # fmt: skip
+                csdq_sdq_reason=None
+                if done
+                else _pick(rng, {"SDQ2": 0.4, "SDQ3": 0.3, "SDQ5": 0.3}),
+                csdq_sdq_score=str(int(np.clip(round(rng.normal(c.sdq_mean, c.sdq_sd)), 0, 40)))
+                if done
+                else None,
+            )
 
 
-def _missing(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int) -> None:
+def _missing(
+    tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int
+) -> None:
     rng, c = tb.rng, tb.p.care
     stop = min(e, tb.win_end)
     teen_from = max(s, dob + int(12 * YEAR))
@@ -447,12 +583,15 @@ def _missing(tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s
             n_row = len(rows["missing"]) + 1
             offered = rng.random() < c.return_interview_offered
             rows["missing"].add(
-                miss_table_id=f"MS{n_row:07d}", miss_person_id=person,
+                miss_table_id=f"MS{n_row:07d}",
+                miss_person_id=person,
                 miss_missing_episode_start_date=_d(d),
                 miss_missing_episode_type="Missing" if rng.random() < 0.8 else "Away",
                 miss_missing_episode_end_date=_d(end) if end <= tb.win_end else None,
                 miss_missing_rhi_offered="Y" if offered else "N",
                 miss_missing_rhi_accepted=(
-                    ("Y" if rng.random() < c.return_interview_accepted else "N") if offered else "NA"
+                    ("Y" if rng.random() < c.return_interview_accepted else "N")
+                    if offered
+                    else "NA"
                 ),
-            )  # fmt: skip
+            )

@@ -84,7 +84,9 @@ def register(app: typer.Typer) -> None:
                 faults=faults, step=step,
             )  # fmt: skip
             bar.update(task, completed=len(steps), description="Done")
-        table = Table(title=f"Eastshire County Council (synthetic), {summary.start} to {summary.end}")
+        table = Table(
+            title=f"Eastshire County Council (synthetic), {summary.start} to {summary.end}"
+        )
         table.add_column("What")
         table.add_column("How many", justify="right")
         table.add_row("Children with social care records", f"{summary.children:,}")

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 
 EPOCH = date(1970, 1, 1)
-NEVER = np.int64(10**6)  # a day number far beyond any real date: "not happened"
+NEVER = 10**6  # a day number far beyond any real date: "not happened"
 
 
 def day_number(d: date) -> int:
@@ -27,7 +27,7 @@ def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
     """England and Wales bank holidays in the years given, as datetime64[D], sorted."""
     found: list[date] = []
     try:  # the project's own calendar, once it offers the list
-        from cscperf.calendar import bank_holidays as calendar_holidays  # type: ignore[attr-defined]
+        from cscperf.calendar import bank_holidays as calendar_holidays
 
         found = sorted(d for d in calendar_holidays() if first_year <= d.year <= last_year)
     except (ImportError, TypeError, AttributeError):
@@ -64,9 +64,7 @@ class WorkingDays:
     def next_working(self, days: np.ndarray) -> np.ndarray:
         """The day itself when it is a working day, else the next working day."""
         start = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-        return np.busday_offset(start, 0, roll="forward", holidays=self.holidays).astype(
-            np.int64
-        )
+        return np.busday_offset(start, 0, roll="forward", holidays=self.holidays).astype(np.int64)
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:

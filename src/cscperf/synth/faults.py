@@ -182,7 +182,9 @@ def plant_faults(out_dir: Path, *, seed: int, start: date, end: date) -> pl.Data
     result = []
     for file, index, column, kind in planted:
         table = files[file.removeprefix("ssd/").removesuffix(".csv")]
-        result.append((file, table.line_number(index), column, kind))
+        # A duplicate is reported on the copy, the line after the original.
+        extra = 1 if kind == DUPLICATE else 0
+        result.append((file, table.line_number(index) + extra, column, kind))
     for table in files.values():
         if table.edits or table.duplicates:
             table.write()
@@ -212,6 +214,8 @@ def _faults_903(out_dir: Path, rng: Generator) -> list[tuple[str, int, str, str]
         except ValueError:
             continue
         table.set(i, "DECOM", date(year, month, day).isoformat())
-        found.append((f"ssda903/{years[-1].name}/episodes.csv", table.line_number(i), "DECOM", ISO_IN_903))
+        found.append(
+            (f"ssda903/{years[-1].name}/episodes.csv", table.line_number(i), "DECOM", ISO_IN_903)
+        )
     table.write()
     return found

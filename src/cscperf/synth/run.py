@@ -69,8 +69,8 @@ What is here:
   council.yaml       the council's settings: codes, localities, teams and team types
 {faults}"""
 
-FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above: file,
-                     row (line number including the header), field and kind of fault
+FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above:
+                     file, row (line number including the header), field, kind of fault
 """
 
 
@@ -117,7 +117,7 @@ def generate(
             continue
         say(f"writing {module.removeprefix('returns_')}")
         made = writer(tables, settings, out_dir, *args)
-        files.extend(made if isinstance(made, list) else [made])
+        files.extend(made if isinstance(made, list) else [Path(str(made))])
     n_faults = 0
     if faults:
         from cscperf.synth.faults import plant_faults
@@ -129,11 +129,14 @@ def generate(
     readme = out_dir / "README.txt"
     readme.write_text(
         README.format(
-            seed=seed, scale=scale, start=start.isoformat(), end=end.isoformat(),
+            seed=seed,
+            scale=scale,
+            start=start.isoformat(),
+            end=end.isoformat(),
             faults=FAULTS_NOTE if faults else "",
         ),
         encoding="utf-8",
-    )  # fmt: skip
+    )
     files.append(readme)
     episodes = {
         "referrals": tables["ssd_cin_episodes"].height,
@@ -146,10 +149,17 @@ def generate(
         "early_help": tables["ssd_early_help_episodes"].height,
     }
     return SynthSummary(
-        out_dir=out_dir, seed=seed, scale=scale, start=start, end=end,
-        children=tables["ssd_person"].height, episodes=episodes, files=sorted(files),
-        faults=n_faults, seconds=time.perf_counter() - began,
-    )  # fmt: skip
+        out_dir=out_dir,
+        seed=seed,
+        scale=scale,
+        start=start,
+        end=end,
+        children=tables["ssd_person"].height,
+        episodes=episodes,
+        files=sorted(files),
+        faults=n_faults,
+        seconds=time.perf_counter() - began,
+    )
 
 
 def _writer(module: str, function: str) -> Callable[..., object] | None:

@@ -35,7 +35,13 @@ ETHNICITY = {
     "REFU": 0.004, "NOBT": 0.017,
 }  # fmt: skip
 UASC_ETHNICITY = {"BAFR": 0.35, "AOTH": 0.30, "OOTH": 0.25, "WOTH": 0.10}
-UASC_NATIONALITY = {"Sudan": 0.25, "Afghanistan": 0.25, "Eritrea": 0.2, "Iran": 0.15, "Vietnam": 0.15}
+UASC_NATIONALITY = {
+    "Sudan": 0.25,
+    "Afghanistan": 0.25,
+    "Eritrea": 0.2,
+    "Iran": 0.15,
+    "Vietnam": 0.15,
+}
 LOCALITY_SHARES = (0.20, 0.18, 0.17, 0.16, 0.15, 0.14)
 SOURCE_NAMES = {
     "1A": "Individual: family member", "1B": "Individual: acquaintance",
@@ -86,6 +92,13 @@ def _choice(rng: Generator, dist: dict[str, float], n: int) -> np.ndarray:
     keys = list(dist)
     weights = np.array([dist[k] for k in keys], dtype=float)
     return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=weights / weights.sum())]
+
+
+def _blank_unless(keep: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Text values where ``keep`` holds, blank (None) elsewhere."""
+    out = np.asarray(values).astype(object)
+    out[~np.asarray(keep, dtype=bool)] = None
+    return out
 
 
 def _lognormal_days(rng: Generator, median: float, sigma: float, n: int) -> np.ndarray:
@@ -332,8 +345,10 @@ def _episodes(
     step_down = cp & ~care_after_cp & (after < pr.care_after_plan + pr.cin_step_down)
 
     teen = np.clip((age - 10) / 6, 0, 1)
-    direct_care = in_need & ~cp & (
-        (u() < p.child_in_need.direct_care_probability * (0.6 + 1.6 * teen)) | uasc
+    direct_care = (
+        in_need
+        & ~cp
+        & ((u() < p.child_in_need.direct_care_probability * (0.6 + 1.6 * teen)) | uasc)
     )
     care = care_after_cp | direct_care
     care_start = np.where(care_after_cp, cp_end, wd.add(a_start, rng.integers(0, 6, n)))
@@ -343,10 +358,14 @@ def _episodes(
     cin = p.child_in_need
     plan1 = in_need & ~cp & ~care & (u() < cin.plan_probability)
     plan1_start = a_auth + rng.integers(0, 10, n)
-    plan1_end = np.minimum(plan1_start + _lognormal_days(rng, cin.plan_median_days, cin.plan_sigma, n), cap)
+    plan1_end = np.minimum(
+        plan1_start + _lognormal_days(rng, cin.plan_median_days, cin.plan_sigma, n), cap
+    )
     plan1 &= plan1_end > plan1_start
     plan2_start = cp_end
-    plan2_end = np.minimum(plan2_start + _lognormal_days(rng, cin.plan_median_days, cin.plan_sigma, n), cap)
+    plan2_end = np.minimum(
+        plan2_start + _lognormal_days(rng, cin.plan_median_days, cin.plan_sigma, n), cap
+    )
     step_down &= plan2_end > plan2_start
 
     route, care_end, care_reason = _care_ends(rng, p, kids, who, care_start, b18)
@@ -398,7 +417,9 @@ def _care_ends(
     route = np.where(
         age < 5,
         _choice(rng, c.exit_routes_under_5, n),
-        np.where(age < 16, _choice(rng, c.exit_routes_5_to_15, n), _choice(rng, c.exit_routes_16_plus, n)),
+        np.where(
+            age < 16, _choice(rng, c.exit_routes_5_to_15, n), _choice(rng, c.exit_routes_16_plus, n)
+        ),
     )
     route[kids.uasc[who]] = "long_term_to_18"
     adoption_days = (
@@ -428,7 +449,9 @@ def _care_ends(
         "E8",
     ).astype(object)  # fmt: skip
     staying = rng.random(n) < p.care_leavers.staying_put
-    reason[at_18] = np.where(staying[at_18], "E17", np.where(rng.random(int(at_18.sum())) < 0.6, "E5", "E6"))
+    reason[at_18] = np.where(
+        staying[at_18], "E17", np.where(rng.random(int(at_18.sum())) < 0.6, "E5", "E6")
+    )
     route = np.where(at_18 & (route != "adoption"), "long_term_to_18", route)
     return route.astype(object), end.astype(INT), reason
 
@@ -567,8 +590,8 @@ class _TableBuilder:
                     "cine_referral_source_desc": [SOURCE_NAMES[s] for s in ep["source"]],
                     "cine_referral_outcome_json": outcome,
                     "cine_referral_nfa": np.where(nfa, "Y", "N"),
-                    "cine_close_reason": np.where(
-                        ep["close"] <= self.win_end, ep["close_reason"].astype(str), None
+                    "cine_close_reason": _blank_unless(
+                        ep["close"] <= self.win_end, ep["close_reason"]
                     ),
                     "cine_close_date": self.date(ep["close"]),
                     "cine_referral_team": self.front_door,
@@ -596,11 +619,15 @@ class _TableBuilder:
                     "cina_assessment_child_seen": np.where(rng.random(na) < 0.97, "Y", "N"),
                     "cina_assessment_auth_date": self.date(ep["a_auth"][a]),
                     "cina_assessment_outcome_json": [
-                        json.dumps({"NFA_FLAG": "Y" if x else "N",
-                                    "PROV_OF_SERVICES_FLAG": "N" if x else "Y"},
-                                   separators=(",", ":"))
+                        json.dumps(
+                            {
+                                "NFA_FLAG": "Y" if x else "N",
+                                "PROV_OF_SERVICES_FLAG": "N" if x else "Y",
+                            },
+                            separators=(",", ":"),
+                        )
                         for x in nfa_a
-                    ],  # fmt: skip
+                    ],
                     "cina_assessment_outcome_nfa": np.where(nfa_a, "Y", "N"),
                     "cina_assessment_team": a_team.astype(str),
                 },
@@ -687,11 +714,15 @@ class _TableBuilder:
                     "s47e_s47_end_date": self.date(ep["s47_end"][s]),
                     "s47e_s47_nfa": np.where(icpc_s, "N", "Y"),
                     "s47e_s47_outcome_json": [
-                        json.dumps({"NFA_FLAG": "N" if c else "Y",
-                                    "CP_CONFERENCE_FLAG": "Y" if c else "N"},
-                                   separators=(",", ":"))
+                        json.dumps(
+                            {
+                                "NFA_FLAG": "N" if c else "Y",
+                                "CP_CONFERENCE_FLAG": "Y" if c else "N",
+                            },
+                            separators=(",", ":"),
+                        )
                         for c in icpc_s
-                    ],  # fmt: skip
+                    ],
                     "s47e_s47_completed_by_team": team_sg[s].astype(str),
                 }
             ),
@@ -722,10 +753,12 @@ class _TableBuilder:
                     "icpc_icpc_date": self.date(ep["icpc_day"][ic]),
                     "icpc_icpc_outcome_cp_flag": np.where(ep["cp"][ic], "Y", "N"),
                     "icpc_icpc_outcome_json": [
-                        json.dumps({"NFA_FLAG": "N" if c else "Y", "CP_FLAG": "Y" if c else "N"},
-                                   separators=(",", ":"))
+                        json.dumps(
+                            {"NFA_FLAG": "N" if c else "Y", "CP_FLAG": "Y" if c else "N"},
+                            separators=(",", ":"),
+                        )
                         for c in ep["cp"][ic]
-                    ],  # fmt: skip
+                    ],
                     "icpc_icpc_team": team_sg[ic].astype(str),
                 },
                 strict=False,
@@ -758,13 +791,15 @@ class _TableBuilder:
         # Reviews: within 3 months of the conference, then every 6 months.
         starts, ends = ep["icpc_day"][cp], ep["cp_end"][cp]
         n_rev = np.zeros(ncp, dtype=INT)
-        for k in range(1, 12):
-            due = add_months(starts, 3 + 6 * (k - 1))
+        for number in range(1, 12):
+            due = add_months(starts, 3 + 6 * (number - 1))
             n_rev += (due < ends).astype(INT)
         row = np.repeat(np.arange(ncp), n_rev)
         k = np.arange(row.size) - np.repeat(np.cumsum(n_rev) - n_rev, n_rev)
         due = add_months(starts[row], 3 + 6 * k)
-        held = np.minimum(due - rng.integers(0, 10, row.size) + (rng.random(row.size) < 0.07) * 14, ends[row])
+        held = np.minimum(
+            due - rng.integers(0, 10, row.size) + (rng.random(row.size) < 0.07) * 14, ends[row]
+        )
         ok = held <= self.win_end
         row, due, held = row[ok], due[ok], held[ok]
         is_last = np.r_[row[1:] != row[:-1], True]
@@ -926,7 +961,7 @@ class _TableBuilder:
                     "earl_episode_start_date": self.date(start),
                     "earl_episode_end_date": self.date(end),
                     "earl_episode_reason": reason.astype(str),
-                    "earl_episode_end_reason": np.where(end <= self.win_end, end_reason, None),
+                    "earl_episode_end_reason": _blank_unless(end <= self.win_end, end_reason),
                     "earl_episode_organisation": "Eastshire Early Help",
                 },
                 strict=False,
@@ -944,8 +979,8 @@ class _TableBuilder:
         who = np.flatnonzero(self.in_ssd)
         n = who.size
         uasc = kids.uasc[who]
-        nationality = np.where(uasc, _choice(rng, UASC_NATIONALITY, n), None)
-        upn_unknown = np.where(uasc, "UN2", None)
+        nationality = _blank_unless(uasc, _choice(rng, UASC_NATIONALITY, n))
+        upn_unknown = _blank_unless(uasc, np.full(n, "UN2", dtype=object))
         self.add(
             "ssd_person",
             pl.DataFrame(
@@ -957,7 +992,9 @@ class _TableBuilder:
                     "pers_dob": self.date(kids.dob[who]),
                     "pers_legacy_id": _fmt("L", who + 1),
                     "pers_upn_unknown": upn_unknown,
-                    "pers_send_flag": np.where(kids.disabled[who] & (rng.random(n) < 0.6), "Y", "N"),
+                    "pers_send_flag": np.where(
+                        kids.disabled[who] & (rng.random(n) < 0.6), "Y", "N"
+                    ),
                     "pers_is_mother": np.where(
                         (kids.sex[who] == "F") & (rng.random(n) < 0.004), "Y", "N"
                     ),
@@ -987,13 +1024,20 @@ class _TableBuilder:
         }
 
 
-def _mid_year_population(kids: _Children, settings: Settings, start: date, end: date) -> pl.DataFrame:
+def _mid_year_population(
+    kids: _Children, settings: Settings, start: date, end: date
+) -> pl.DataFrame:
     """Children aged 0-17 living in each locality on 30 June of each year in the window."""
     names = [loc.name for loc in settings.localities if loc.name != COUNTYWIDE]
-    rows = []
+    rows: list[dict[str, object]] = []
     for year in range(start.year - 1, end.year + 1):
         d = day_number(date(year, 6, 30))
-        present = (kids.arrive <= d) & (kids.leave > d) & (kids.dob <= d) & (birthday(kids.dob, 18) > d)
+        present = (
+            (kids.arrive <= d) & (kids.leave > d) & (kids.dob <= d) & (birthday(kids.dob, 18) > d)
+        )
         counts = np.bincount(kids.locality[present], minlength=len(names))
-        rows.extend({"mid_year": year, "locality": names[i], "children": int(c)} for i, c in enumerate(counts))
+        rows.extend(
+            {"mid_year": year, "locality": names[i], "children": int(c)}
+            for i, c in enumerate(counts)
+        )
     return pl.DataFrame(rows)

@@ -58,15 +58,21 @@ def build_workforce(tb: _TableBuilder) -> None:
             prof_rows["prof_staff_id"].append(f"S{number:05d}")
             prof_rows["prof_professional_name"].append(f"Worker {number:05d}")
             prof_rows["prof_social_worker_registration_no"].append(
-                f"SW{rng.integers(10000, 999999)}" if qualified and title == "Social Worker" else None
+                f"SW{rng.integers(10000, 999999)}"
+                if qualified and title == "Social Worker"
+                else None
             )
             prof_rows["prof_professional_job_title"].append(title)
             prof_rows["prof_professional_department"].append(team)
             prof_rows["prof_full_time_equivalency"].append(1.0 if rng.random() < 0.85 else 0.8)
-            prof_rows["prof_agency_worker_flag"].append("Y" if rng.random() < p.agency_share else "N")
+            prof_rows["prof_agency_worker_flag"].append(
+                "Y" if rng.random() < p.agency_share else "N"
+            )
     teams = inv["team"].to_list()
     pick = rng.random(inv.height)
-    worker = [team_workers[t][int(x * len(team_workers[t]))] for t, x in zip(teams, pick, strict=True)]
+    worker = [
+        team_workers[t][int(x * len(team_workers[t]))] for t, x in zip(teams, pick, strict=True)
+    ]
     inv = inv.with_columns(worker=pl.Series(worker))
     end = inv["end"].to_numpy()
     inv_frame = pl.DataFrame(
@@ -85,9 +91,11 @@ def build_workforce(tb: _TableBuilder) -> None:
         }
     )
     tb.add("ssd_involvements", inv_frame)
-    open_now = inv.filter(
-        (pl.col("start") <= tb.win_end) & (pl.col("end") > tb.win_end)
-    ).group_by("worker").len()
+    open_now = (
+        inv.filter((pl.col("start") <= tb.win_end) & (pl.col("end") > tb.win_end))
+        .group_by("worker")
+        .len()
+    )
     caseload = dict(zip(open_now["worker"], open_now["len"], strict=True))
     profs = pl.DataFrame(prof_rows, strict=False).with_columns(
         prof_professional_caseload=pl.col("prof_professional_id").replace_strict(
@@ -104,7 +112,12 @@ def build_workforce(tb: _TableBuilder) -> None:
         "ssd_department",
         pl.DataFrame(
             rows,
-            schema=["dept_team_id", "dept_team_name", "dept_team_parent_id", "dept_team_parent_name"],
+            schema=[
+                "dept_team_id",
+                "dept_team_name",
+                "dept_team_parent_id",
+                "dept_team_parent_name",
+            ],
             orient="row",
         ),
     )
