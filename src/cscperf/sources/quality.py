@@ -40,7 +40,8 @@ class CatalogueEntry(Strict):
 
 
 class RequiredRule(Strict):
-    severity: Severity
+    key_severity: Severity
+    other_severity: Severity
 
 
 class CodeRule(Strict):
@@ -48,6 +49,12 @@ class CodeRule(Strict):
     field: str
     codes: list[str]
     severity: Severity = Severity.WARNING
+
+
+class NeededDate(Strict):
+    table: str
+    field: str
+    severity: Severity = Severity.ERROR
 
 
 class DateOrderRule(Strict):
@@ -93,7 +100,9 @@ class ExpectedWithinRule(Strict):
 class QualityRules(Strict):
     catalogue: list[CatalogueEntry]
     required: RequiredRule
+    ignore_foreign_keys: list[str]
     codes: list[CodeRule]
+    needed_dates: list[NeededDate]
     date_order: list[DateOrderRule]
     after_birth: list[AfterBirthRule]
     overlaps: list[OverlapRule]
@@ -134,11 +143,13 @@ def _iso(value: object) -> str:
 def check_required(name: str, df: pl.DataFrame) -> list[Problem]:
     """Blank required fields (the SSD's required validators and primary keys)."""
     spec = canonical_tables()[name]
-    severity = quality_rules().required.severity
+    rule = quality_rules().required
     problems = []
     for field in spec.required_fields:
         if field not in df.columns:
             continue
+        essential = field in spec.key or field.endswith("_person_id")
+        severity = rule.key_severity if essential else rule.other_severity
         bad = df.filter(pl.col(field).is_null())
         for file, row in _rows(bad):
             problems.append(
@@ -174,6 +185,23 @@ def check_codes(rule: CodeRule, df: pl.DataFrame) -> list[Problem]:
             f"{', '.join(rule.codes)}); map it to one of them",
         )
         for (file, row), code in zip(_rows(bad), values, strict=True)
+    ]
+
+
+def check_needed_date(rule: NeededDate, df: pl.DataFrame) -> list[Problem]:
+    bad = df.filter(pl.col(rule.field).is_null())
+    return [
+        Problem(
+            file=file,
+            rule="missing-date",
+            severity=rule.severity,
+            row=row,
+            field=rule.field,
+            table=rule.table,
+            message=f"{rule.field} is blank, so this record cannot be placed in time and "
+            "is not counted; fill in the date",
+        )
+        for file, row in _rows(bad)
     ]
 
 
@@ -311,6 +339,8 @@ def check_foreign_keys(tables: dict[str, pl.DataFrame]) -> list[Problem]:
         if spec is None or df.height == 0:
             continue
         for fk in spec.foreign_keys:
+            if fk.field in quality_rules().ignore_foreign_keys:
+                continue
             parent = tables.get(fk.table)
             if parent is None or parent.height == 0 or fk.column not in parent.columns:
                 continue
@@ -353,6 +383,9 @@ def run_checks(tables: dict[str, pl.DataFrame]) -> list[Problem]:
     for code in rules.codes:
         if has(code.table, code.field):
             problems.extend(check_codes(code, tables[code.table]))
+    for needed in rules.needed_dates:
+        if has(needed.table, needed.field):
+            problems.extend(check_needed_date(needed, tables[needed.table]))
     for order in rules.date_order:
         if has(order.table, order.start, order.end):
             problems.extend(check_date_order(order, tables[order.table]))
