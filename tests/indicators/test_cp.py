@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.indicators.helpers import row, run
+from tests.indicators.care_helpers import run
+from tests.indicators.helpers import row
 
 from cscperf.indicators.testing import population_rows
 

@@ -144,10 +144,11 @@ def care_episodes(episodes: ir.Table, legal_status: ir.Table | None) -> ir.Table
         matched,
         [e.episode_id == matched.sb_episode, e.person_id == matched.sb_episode_person],
     )
+    # view(): a fresh relation, so later joins on the result do not reach into this join.
     return flagged.select(
         *[flagged[c] for c in e.columns],
         is_short_break=flagged.sb_episode.notnull(),
-    )
+    ).view()
 
 
 def periods_of_care(episodes: ir.Table) -> ir.Table:
@@ -208,7 +209,7 @@ def periods_of_care(episodes: ir.Table) -> ir.Table:
         last_episode_start=last.start,
         began_after_short_break=began_after_sb,
         team_ref_cla_id=last.cla_id,
-    )
+    ).view()
 
 
 def ceased_periods(pocs: ir.Table) -> ir.Table:
@@ -294,7 +295,7 @@ def cp_review_timeliness(parts: ir.Table, reviews: ir.Table) -> ir.Table:
         j.prev_review.isnull(), add_months(j.cpp_start, 3), add_months(j.prev_review, 6)
     )
     j = j.mutate(due_date=due)
-    return j.mutate(in_timescale=j.review_date <= j.due_date)
+    return j.mutate(in_timescale=j.review_date <= j.due_date).view()
 
 
 # ------------------------------------------------------------------ looked-after reviews
@@ -349,7 +350,7 @@ def lac_review_timeliness(
         "review_date",
         "due_date",
         in_timescale=j.review_date <= j.due_date,
-    )
+    ).view()
 
 
 def add_working_days(
@@ -368,7 +369,7 @@ def add_working_days(
     with_idx = table.left_join(cal, table[date_column] == cal._c_date)
     with_idx = with_idx.drop("_c_date")
     out = with_idx.left_join(working, with_idx._c_idx + n == working._w_idx)
-    return out.drop("_c_idx", "_w_idx").rename({output: "_w_date"})
+    return out.drop("_c_idx", "_w_idx").rename({output: "_w_date"}).view()
 
 
 # ------------------------------------------------------------------ placements
@@ -425,7 +426,7 @@ def care_placements(placements: ir.Table, episodes: ir.Table, pocs: ir.Table) ->
         poc_start=j.poc_start,
         began_after_short_break=j.began_after_short_break,
         is_temporary=j.type.isin(codes.temporary_placement_types),
-    )
+    ).view()
 
 
 def _same_carer(urn_a: ir.Value, pc_a: ir.Value, urn_b: ir.Value, pc_b: ir.Value) -> ir.Value:
@@ -512,7 +513,7 @@ def placement_chains(care_pl: ir.Table) -> ir.Table:
         chain_end=ibis.ifelse(
             j.end.isnull().any().over(wr), ibis.null("date"), j.end.max().over(wr)
         )
-    )
+    ).view()
 
 
 def counted_placements(chains: ir.Table) -> ir.Table:

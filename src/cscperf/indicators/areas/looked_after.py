@@ -1,0 +1,286 @@
+"""Looked-after children indicators (catalogue ``looked_after.yaml``, ids ``lac.*``).
+
+Owns the context-level building blocks every looked-after area uses (episodes with short
+breaks flagged, periods of care, children looked after at each month end with their team)
+and the ``lac.*`` item tables. Placement and adoption modules import the building blocks.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.care_periods import (
+    add_months,
+    care_codes,
+    care_episodes,
+    ceased_periods,
+    days_between,
+    lac_review_timeliness,
+    periods_of_care,
+)
+from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.registry import indicator
+
+EPISODES = "ssd_cla_episodes"
+LEGAL_STATUS = "ssd_legal_status"
+IMMIGRATION = "ssd_immigration_status"
+REVIEWS = "ssd_cla_reviews"
+CARE_PLANS = "ssd_cla_care_plan"
+VISITS = "ssd_cla_visits"
+
+
+def _one(condition: ir.BooleanValue) -> ir.IntegerValue:
+    return ibis.ifelse(condition.fill_null(False), 1, 0)
+
+
+def counted(items: ir.Table) -> ir.Table:
+    """Items of a count: numerator 1 each."""
+    return items.select("period_end", "team", numerator=ibis.literal(1))
+
+
+def rated(items: ir.Table, passes: ir.BooleanValue) -> ir.Table:
+    """Items of a percentage: denominator 1 each, numerator 1 when ``passes``."""
+    return items.select("period_end", "team", numerator=_one(passes), denominator=ibis.literal(1))
+
+
+# ------------------------------------------------------------------ building blocks
+
+
+def episodes(ctx: Context) -> ir.Table:
+    """Looked-after episodes with ``is_short_break`` (see care_periods.care_episodes)."""
+    raw = ctx.table(EPISODES, ["clae_person_id", "clae_cla_episode_start_date"])
+    legal = ctx.optional_table(LEGAL_STATUS, ["lega_person_id", "lega_legal_status"])
+    return care_episodes(raw, legal)
+
+
+def periods(ctx: Context) -> ir.Table:
+    """Periods of care of the build (short breaks removed)."""
+    return periods_of_care(episodes(ctx))
+
+
+def looked_after_at_month_end(ctx: Context) -> ir.Table:
+    """One row per child and month end with LAC_AT(E): person_id, period_end, team, and the
+    POC open at E (poc_seq, poc_start, began_after_short_break)."""
+    care = episodes(ctx)
+    care = care.filter(~care.is_short_break)
+    open_at = ctx.open_at_period_end(care, "start", "end")
+    per_child = first_per_key(open_at, ["person_id", "period_end"], ["start", "episode_id"])
+    pocs = periods_of_care(episodes(ctx)).select(
+        _p_person="person_id",
+        poc_seq="poc_seq",
+        poc_start="poc_start",
+        poc_end="poc_end",
+        began_after_short_break="began_after_short_break",
+    )
+    with_poc = per_child.left_join(
+        pocs,
+        [
+            per_child.person_id == pocs._p_person,
+            pocs.poc_start <= per_child.period_end,
+            pocs.poc_end.isnull() | (pocs.poc_end > per_child.period_end),
+        ],
+    )
+    with_poc = first_per_key(with_poc, ["person_id", "period_end"], ["poc_seq"])
+    children = with_poc.select(
+        "person_id", "period_end", "poc_seq", "poc_start", "began_after_short_break"
+    )
+    return ctx.attribute(children, "person_id", "period_end").view()
+
+
+# ------------------------------------------------------------------ counts at month end
+
+
+@indicator("lac.count")
+def lac_count(ctx: Context) -> ir.Table:
+    return counted(looked_after_at_month_end(ctx))
+
+
+@indicator("lac.rate_per_10k")
+def lac_rate_per_10k(ctx: Context) -> ir.Table:
+    return counted(looked_after_at_month_end(ctx))
+
+
+def _is_uasc(status: ir.StringValue) -> ir.BooleanValue:
+    text = status.strip().upper()
+    return text.contains("UNACCOMPANIED") | (text == "UASC")
+
+
+@indicator("lac.uasc_count")
+def lac_uasc_count(ctx: Context) -> ir.Table:
+    immi = ctx.table(IMMIGRATION, ["immi_person_id", "immi_immigration_status"])
+    uasc = immi.filter(_is_uasc(immi.immi_immigration_status)).select(
+        _u_person=immi.immi_person_id,
+        _u_start=immi.immi_immigration_status_start_date,
+        _u_end=immi.immi_immigration_status_end_date,
+    )
+    children = looked_after_at_month_end(ctx)
+    hits = children.join(
+        uasc,
+        [
+            children.person_id == uasc._u_person,
+            uasc._u_start.isnull() | (uasc._u_start <= children.period_end),
+            uasc._u_end.isnull() | (uasc._u_end > children.period_end),
+        ],
+    )
+    return counted(hits.select("person_id", "period_end", "team").distinct())
+
+
+# ------------------------------------------------------------------ starts and endings
+
+
+def _starts(ctx: Context) -> ir.Table:
+    started = ctx.in_window(periods(ctx), "poc_start")
+    return ctx.attribute(started, "person_id", "poc_start")
+
+
+def _endings(ctx: Context) -> ir.Table:
+    ended = ctx.in_window(ceased_periods(periods(ctx)), "poc_end")
+    return ctx.attribute(ended, "person_id", "poc_end")
+
+
+@indicator("lac.starts_count")
+def lac_starts_count(ctx: Context) -> ir.Table:
+    return counted(_starts(ctx))
+
+
+@indicator("lac.starts_rate_per_10k")
+def lac_starts_rate_per_10k(ctx: Context) -> ir.Table:
+    first = first_per_key(_starts(ctx), ["person_id", "period_end"], ["poc_start", "poc_seq"])
+    return counted(first)
+
+
+@indicator("lac.ceased_count")
+def lac_ceased_count(ctx: Context) -> ir.Table:
+    return counted(_endings(ctx))
+
+
+def _last_endings(ctx: Context) -> ir.Table:
+    """Each child once per window: the last POC that ended in it."""
+    ends = _endings(ctx)
+    return first_per_key(
+        ends, ["person_id", "period_end"], [ends.poc_end.desc(), ends.poc_seq.desc()]
+    )
+
+
+@indicator("lac.ceased_rate_per_10k")
+def lac_ceased_rate_per_10k(ctx: Context) -> ir.Table:
+    return counted(_last_endings(ctx))
+
+
+def _permanence_reasons() -> list[str]:
+    codes = care_codes()
+    return [
+        *codes.adopted_reasons,
+        *codes.child_arrangements_reasons,
+        *codes.special_guardianship_reasons,
+    ]
+
+
+@indicator("lac.ceased_permanence_pct")
+def lac_ceased_permanence_pct(ctx: Context) -> ir.Table:
+    ends = _endings(ctx)
+    return rated(ends, ends.ceased_reason.isin(_permanence_reasons()))
+
+
+@indicator("lac.ceased_adopted_pct")
+def lac_ceased_adopted_pct(ctx: Context) -> ir.Table:
+    ends = _endings(ctx)
+    return rated(ends, ends.ceased_reason.isin(care_codes().adopted_reasons))
+
+
+@indicator("lac.ceased_adopted_rolling_12m_pct")
+def lac_ceased_adopted_rolling_12m_pct(ctx: Context) -> ir.Table:
+    ends = _last_endings(ctx)
+    return rated(ends, ends.ceased_reason.isin(care_codes().adopted_reasons))
+
+
+@indicator("lac.ceased_sgo_rolling_12m_pct")
+def lac_ceased_sgo_rolling_12m_pct(ctx: Context) -> ir.Table:
+    ends = _last_endings(ctx)
+    return rated(ends, ends.ceased_reason.isin(care_codes().special_guardianship_reasons))
+
+
+@indicator("lac.second_or_subsequent_start_pct")
+def lac_second_or_subsequent_start_pct(ctx: Context) -> ir.Table:
+    ctx.history_from(EPISODES, "clae_cla_episode_start_date")
+    pocs = periods(ctx)
+    first = pocs.group_by("person_id").aggregate(_first_start=pocs.poc_start.min())
+    flagged = pocs.join(first, "person_id")
+    flagged = flagged.mutate(returning=flagged._first_start < flagged.poc_start)
+    started = ctx.in_window(flagged.drop("_first_start"), "poc_start")
+    started = ctx.attribute(started, "person_id", "poc_start")
+    return rated(started, started.returning)
+
+
+# ------------------------------------------------------------------ reviews, plans, visits
+
+
+@indicator("lac.reviews_in_timescale_pct")
+def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+    reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
+    care = episodes(ctx)
+    rows = lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar)
+    held = ctx.in_window(rows, "review_date")
+    held = ctx.attribute(held, "person_id", "review_date")
+    return rated(held, held.in_timescale)
+
+
+@indicator("lac.care_plan_up_to_date_pct")
+def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
+    plans = ctx.table(CARE_PLANS, ["lacp_person_id", "lacp_cla_care_plan_start_date"])
+    plans = plans.select(
+        _c_person=plans.lacp_person_id,
+        _c_start=plans.lacp_cla_care_plan_start_date,
+        _c_end=plans.lacp_cla_care_plan_end_date,
+    )
+    children = looked_after_at_month_end(ctx)
+    joined = children.left_join(
+        plans,
+        [
+            children.person_id == plans._c_person,
+            plans._c_start <= children.period_end,
+            plans._c_end.isnull() | (plans._c_end > children.period_end),
+        ],
+    )
+    latest = joined.group_by(["person_id", "period_end", "team"]).aggregate(
+        plan_start=joined._c_start.max()
+    )
+    return rated(latest, latest.plan_start >= add_months(latest.period_end, -6))
+
+
+@indicator("lac.visits_in_timescale_pct")
+def lac_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+    from cscperf.indicators.areas.placements import current_placements
+
+    interval_days = int(ctx.param("interval_days"))
+    long_term_months = int(ctx.param("long_term_interval_months"))
+    first_visit_days = int(ctx.param("first_visit_days"))
+    visits = ctx.table(VISITS, ["clav_person_id", "clav_cla_visit_date"])
+    seen = visits.filter(flag_is_yes(visits.clav_cla_visit_seen).fill_null(False)).select(
+        _v_person=visits.clav_person_id, _v_date=visits.clav_cla_visit_date
+    )
+    children = current_placements(ctx)
+    due = children.filter(
+        children.chain_start.notnull()
+        & (days_between(children.chain_start, children.period_end) > first_visit_days)
+    )
+    joined = due.left_join(
+        seen,
+        [
+            due.person_id == seen._v_person,
+            seen._v_date >= due.chain_start,
+            seen._v_date <= due.period_end,
+        ],
+    )
+    latest = joined.group_by(["person_id", "period_end", "team", "chain_start", "type"]).aggregate(
+        last_seen=joined._v_date.max()
+    )
+    long_term = latest.type.isin(care_codes().long_term_foster_placement_types) & (
+        latest.chain_start <= add_months(latest.period_end, -12)
+    )
+    in_time = days_between(latest.last_seen, latest.period_end) <= interval_days
+    long_term_in_time = long_term & (
+        latest.last_seen >= add_months(latest.period_end, -long_term_months)
+    )
+    return rated(latest, latest.last_seen.notnull() & (in_time | long_term_in_time))

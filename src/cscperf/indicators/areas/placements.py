@@ -1,0 +1,219 @@
+"""Placement indicators (catalogue ``placements.yaml``, ids ``placements.*``).
+
+Owns the current placement of each looked-after child at each month end
+(:func:`current_placements`, also used by ``lac.visits_in_timescale_pct`` and adoption), and
+the placement-type, provider, stability and distance measures. Which rows count as a
+placement and what a carer spell is are decided in ``care_periods.placement_chains``.
+
+Whether a placement is outside the council's boundary needs the placement's location, which
+the SSD does not carry (903 ``PL_LOCATION``); a build whose ``ssd_cla_placement`` has the
+extension column ``clap_cla_placement_location`` ('IN' / 'OUT') supplies it, otherwise the
+three distance measures are reported as not available.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cscperf.indicators.areas.looked_after import (
+    counted,
+    episodes,
+    looked_after_at_month_end,
+    rated,
+)
+from cscperf.indicators.care_periods import (
+    add_months,
+    care_codes,
+    care_placements,
+    counted_placements,
+    periods_of_care,
+    placement_chains,
+)
+from cscperf.indicators.context import Context, NotAvailable, first_per_key
+from cscperf.indicators.registry import indicator
+
+PLACEMENTS = "ssd_cla_placement"
+PERSON = "ssd_person"
+LOCATION_COLUMN = "clap_cla_placement_location"
+MILES = 20
+
+
+def placement_rows(ctx: Context) -> ir.Table:
+    """Placements made in (non-short-break) care, with chains and carer spells."""
+    raw = ctx.table(PLACEMENTS, ["clap_person_id", "clap_cla_placement_start_date"])
+    care = episodes(ctx)
+    rows = care_placements(raw, care, periods_of_care(care))
+    if LOCATION_COLUMN in raw.columns:
+        located = raw.select(
+            _l_id=raw.clap_cla_placement_id, location=raw[LOCATION_COLUMN].strip().upper()
+        )
+        rows = rows.left_join(located, rows.placement_id == located._l_id).drop("_l_id")
+    else:
+        rows = rows.mutate(location=ibis.null("string"))
+    return placement_chains(rows.view())
+
+
+def current_placements(ctx: Context) -> ir.Table:
+    """Every child looked after at each month end, with the placement open at E when there
+    is one: type, provider, distance, location, chain_start (start of the counted placement;
+    a temporary placement keeps the one before it), carer_spell_start, is_temporary."""
+    children = looked_after_at_month_end(ctx)
+    rows = placement_rows(ctx).select(
+        _p_person="person_id",
+        _p_start="start",
+        _p_end="end",
+        _p_id="placement_id",
+        type="type",
+        provider="provider",
+        distance="distance",
+        location="location",
+        chain_start="chain_start",
+        carer_spell_start="carer_spell_start",
+        is_temporary="is_temporary",
+    )
+    joined = children.left_join(
+        rows,
+        [
+            children.person_id == rows._p_person,
+            rows._p_start <= children.period_end,
+            rows._p_end.isnull() | (rows._p_end > children.period_end),
+        ],
+    )
+    joined = first_per_key(
+        joined, ["person_id", "period_end"], [joined._p_start.desc(), joined._p_id.desc()]
+    )
+    return joined.drop("_p_person", "_p_end", "_p_id").rename(placement_start="_p_start").view()
+
+
+# ------------------------------------------------------------------ type and provider
+
+
+@indicator("placements.residential_count")
+def placements_residential_count(ctx: Context) -> ir.Table:
+    current = current_placements(ctx)
+    return counted(current.filter(current.type.isin(care_codes().residential_placement_types)))
+
+
+@indicator("placements.residential_pct")
+def placements_residential_pct(ctx: Context) -> ir.Table:
+    current = current_placements(ctx)
+    return rated(current, current.type.isin(care_codes().residential_placement_types))
+
+
+@indicator("placements.foster_pct")
+def placements_foster_pct(ctx: Context) -> ir.Table:
+    current = current_placements(ctx)
+    return rated(current, current.type.isin(care_codes().foster_placement_types))
+
+
+def _own_provision(current: ir.Table) -> ir.BooleanValue:
+    return current.provider.strip().upper() == care_codes().own_provision_provider
+
+
+@indicator("placements.foster_in_house_pct")
+def placements_foster_in_house_pct(ctx: Context) -> ir.Table:
+    current = current_placements(ctx)
+    fostered = current.filter(current.type.isin(care_codes().foster_placement_types))
+    return rated(fostered, _own_provision(fostered))
+
+
+@indicator("placements.own_provision_pct")
+def placements_own_provision_pct(ctx: Context) -> ir.Table:
+    current = current_placements(ctx)
+    return rated(current, _own_provision(current))
+
+
+# ------------------------------------------------------------------ stability
+
+
+@indicator("placements.three_plus_12m_pct")
+def placements_three_plus_12m_pct(ctx: Context) -> ir.Table:
+    children = looked_after_at_month_end(ctx)
+    children = children.filter(~children.began_after_short_break.fill_null(False))
+    chains = counted_placements(placement_rows(ctx)).select(
+        _c_person="person_id", _c_start="chain_start", _c_end="chain_end"
+    )
+    windows = ctx.periods.select(_w_end="period_end", _w_start="rolling_12m_start")
+    children = children.join(windows, children.period_end == windows._w_end)
+    joined = children.left_join(
+        chains,
+        [
+            children.person_id == chains._c_person,
+            chains._c_start <= children.period_end,
+            chains._c_end.isnull() | (chains._c_end >= children._w_start),
+        ],
+    )
+    per_child = joined.group_by(["person_id", "period_end", "team"]).aggregate(
+        placements=joined._c_start.count()
+    )
+    return rated(per_child, per_child.placements >= 3)
+
+
+def _before_16th_birthday(dob: ir.DateValue, day: ir.DateValue) -> ir.BooleanValue:
+    """AGE(day) < 16; a 29 February birthday falls on 1 March in other years."""
+    sixteenth = add_months(dob, 192)
+    leap_born = (dob.month() == 2) & (dob.day() == 29) & (sixteenth.day() == 28)
+    birthday = ibis.ifelse(leap_born, (sixteenth + ibis.interval(days=1)).cast("date"), sixteenth)
+    return day < birthday
+
+
+@indicator("placements.long_term_stability_pct")
+def placements_long_term_stability_pct(ctx: Context) -> ir.Table:
+    person = ctx.table(PERSON, ["pers_person_id", "pers_dob"])
+    dob = person.select(_d_person=person.pers_person_id, _dob=person.pers_dob)
+    current = current_placements(ctx)
+    current = current.join(dob, current.person_id == dob._d_person)
+    cohort = current.filter(
+        _before_16th_birthday(current._dob, current.period_end)
+        & (current.poc_start <= add_months(current.period_end, -30))
+        & ~current.began_after_short_break.fill_null(False)
+    )
+    stable = cohort.carer_spell_start <= add_months(cohort.period_end, -24)
+    return rated(cohort, stable)
+
+
+# ------------------------------------------------------------------ distance and location
+
+
+def _require_location(ctx: Context) -> None:
+    raw = ctx.table(PLACEMENTS, ["clap_person_id"])
+    if LOCATION_COLUMN not in raw.columns or not ctx.has_field(PLACEMENTS, LOCATION_COLUMN):
+        raise NotAvailable(
+            "whether a placement is outside the council's boundary is not in the SSD "
+            f"placement table ({PLACEMENTS}.{LOCATION_COLUMN} is not supplied)"
+        )
+
+
+def _far_outside(rows: ir.Table) -> ir.BooleanValue:
+    unknown = care_codes().unknown_distance
+    return (
+        (rows.location == "OUT")
+        & rows.distance.notnull()
+        & (rows.distance != unknown)
+        & (rows.distance > MILES)
+    )
+
+
+@indicator("placements.outside_la_over_20_miles_pct")
+def placements_outside_la_over_20_miles_pct(ctx: Context) -> ir.Table:
+    _require_location(ctx)
+    current = current_placements(ctx)
+    return rated(current, _far_outside(current))
+
+
+@indicator("placements.outside_la_count")
+def placements_outside_la_count(ctx: Context) -> ir.Table:
+    _require_location(ctx)
+    current = current_placements(ctx)
+    return counted(current.filter(current.location == "OUT"))
+
+
+@indicator("placements.new_outside_la_over_20_miles_pct")
+def placements_new_outside_la_over_20_miles_pct(ctx: Context) -> ir.Table:
+    _require_location(ctx)
+    rows = placement_rows(ctx)
+    new = rows.filter(~rows.is_temporary & ~rows.continues_previous.fill_null(False))
+    started = ctx.in_window(new, "start")
+    started = ctx.attribute(started, "person_id", "start")
+    return rated(started, _far_outside(started))
