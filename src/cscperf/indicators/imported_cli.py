@@ -1,0 +1,31 @@
+"""The ``cscperf import-measures`` command: load imported measures (PEP, foster-carer
+register, workforce, youth justice CSV files) into a build of a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import-measures")
+    def import_measures(
+        files: Annotated[list[Path], typer.Argument(help="CSV files in the documented layouts.")],
+        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        build_id: Annotated[
+            str | None, typer.Option("--build", help="A build id; the current one by default.")
+        ] = None,
+    ) -> None:
+        """Check imported CSV files and keep them with the build, beside computed results."""
+        from cscperf.console import err_console
+        from cscperf.indicators.imported import read_files, store_imported
+        from cscperf.store.store import Store
+
+        build = Store(store).get(build_id)
+        frames = read_files(files)
+        written = store_imported(build, frames)
+        for path in written:
+            rows = frames[path.stem].height
+            err_console.print(f"Imported {rows} {path.stem} rows into build {build.id}")
