@@ -1,2 +1,1 @@
-"""The monthly committee pack: HTML, tagged PDF and Excel, built from evaluated results.
-"""
+"""The monthly committee pack: HTML, tagged PDF and Excel, built from evaluated results."""

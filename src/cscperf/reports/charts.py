@@ -1,0 +1,139 @@
+"""Charts for the pack and the web dashboard: Altair specifications, SVG, alternative text.
+
+Owns the chart designs (a 13-month trend with its target line, a locality comparison), their
+rendering to SVG offline with ``vl_convert``, and the sentence describing each chart for
+people who cannot see it. Every chart is shown beside a table of the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from cscperf.reports.layout import format_value
+
+TREND_SIZE = (300, 120)
+LOCALITY_SIZE = (300, 130)
+LINE = "#1d70b8"
+TARGET = "#b10e1e"
+BAR = "#1d70b8"
+COUNTY = "#0b0c0c"
+
+
+def trend_chart(
+    title: str,
+    months: Sequence[date],
+    values: Sequence[float | None],
+    targets: Sequence[float | None],
+    unit: str,
+) -> Any:
+    """A line of the monthly values with the target as a dashed red line (when set)."""
+    import altair as alt
+
+    data = [
+        {"month": f"{m:%Y-%m-15}", "series": "Value", "value": v}
+        for m, v in zip(months, values, strict=True)
+        if v is not None
+    ] + [
+        {"month": f"{m:%Y-%m-15}", "series": "Target", "value": t}
+        for m, t in zip(months, targets, strict=True)
+        if t is not None
+    ]
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=6)),
+        y=alt.Y("value:Q", title=unit.replace("_", " "), scale=alt.Scale(zero=False)),
+        color=alt.Color(
+            "series:N",
+            scale=alt.Scale(domain=["Value", "Target"], range=[LINE, TARGET]),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+        strokeDash=alt.StrokeDash(
+            "series:N",
+            scale=alt.Scale(domain=["Value", "Target"], range=[[1, 0], [6, 3]]),
+            legend=None,
+        ),
+    )
+    chart = base.mark_line(point=True, strokeWidth=2)
+    return chart.properties(
+        title=alt.TitleParams(title, fontSize=11, anchor="start"),
+        width=TREND_SIZE[0],
+        height=TREND_SIZE[1],
+    )
+
+
+def locality_chart(title: str, localities: Mapping[str, float | None], county: float | None) -> Any:
+    """Bars per locality with the county value as a rule."""
+    import altair as alt
+
+    data = [{"locality": k, "value": v} for k, v in localities.items() if v is not None]
+    bars = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(color=BAR)
+        .encode(
+            x=alt.X("locality:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=None),
+        )
+    )
+    layers = [bars]
+    if county is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"county": county}]))
+            .mark_rule(color=COUNTY, strokeDash=[4, 2], strokeWidth=2)
+            .encode(y="county:Q")
+        )
+    return alt.layer(*layers).properties(
+        title=alt.TitleParams(title, fontSize=11, anchor="start"),
+        width=LOCALITY_SIZE[0],
+        height=LOCALITY_SIZE[1],
+    )
+
+
+def to_svg(chart: Any) -> str:
+    """The chart as inline SVG (no XML declaration), rendered offline."""
+    import vl_convert as vlc
+
+    svg: str = vlc.vegalite_to_svg(chart.to_dict(), vl_version="v5_20")
+    return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+
+
+def trend_alt_text(
+    title: str,
+    months: Sequence[date],
+    values: Sequence[float | None],
+    targets: Sequence[float | None],
+    unit: str,
+) -> str:
+    """One sentence: first and last values, highest and lowest, and the latest target."""
+    points = [(m, v) for m, v in zip(months, values, strict=True) if v is not None]
+    if not points:
+        return f"Line chart of {title}: there are no values for these months."
+    (first_m, first_v), (last_m, last_v) = points[0], points[-1]
+    high = max(points, key=lambda p: p[1])
+    low = min(points, key=lambda p: p[1])
+    moved = "rose" if last_v > first_v else "fell" if last_v < first_v else "was unchanged"
+    text = (
+        f"Line chart of {title}: {moved} from {format_value(first_v, unit)} in "
+        f"{first_m:%B %Y} to {format_value(last_v, unit)} in {last_m:%B %Y}; highest "
+        f"{format_value(high[1], unit)} ({high[0]:%B %Y}), lowest "
+        f"{format_value(low[1], unit)} ({low[0]:%B %Y})"
+    )
+    latest_target = next((t for t in reversed(targets) if t is not None), None)
+    if latest_target is not None:
+        text += f"; target {format_value(latest_target, unit)}"
+    return text + "."
+
+
+def locality_alt_text(
+    title: str, localities: Mapping[str, float | None], county: float | None, unit: str
+) -> str:
+    known = {k: v for k, v in localities.items() if v is not None}
+    if not known:
+        return f"Bar chart of {title} by locality: there are no locality values."
+    high = max(known, key=lambda k: known[k])
+    low = min(known, key=lambda k: known[k])
+    county_text = f"; county {format_value(county, unit)}" if county is not None else ""
+    return (
+        f"Bar chart of {title} by locality: highest {high} ({format_value(known[high], unit)}), "
+        f"lowest {low} ({format_value(known[low], unit)}){county_text}."
+    )

@@ -1,0 +1,46 @@
+"""The ``cscperf report`` command: write the month's committee pack as HTML, PDF and Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_command(
+        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        period: Annotated[str, typer.Option("--period", help="Reporting month, YYYY-MM.")],
+        out: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")],
+        locality: Annotated[
+            str | None, typer.Option("--locality", help="Make one locality's pack.")
+        ] = None,
+        targets: Annotated[
+            Path | None, typer.Option("--targets", help="The council's targets file.")
+        ] = None,
+        commentary: Annotated[
+            Path | None, typer.Option("--commentary", help="The commentary file (YAML).")
+        ] = None,
+        build_id: Annotated[
+            str | None, typer.Option("--build", help="A build id (default: current).")
+        ] = None,
+        no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip the PDF.")] = False,
+    ) -> None:
+        """Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality)."""
+        from cscperf.console import err_console
+        from cscperf.reports.writer import write_pack
+
+        written = write_pack(
+            store,
+            period,
+            out,
+            locality=locality,
+            targets=targets,
+            commentary=commentary,
+            build_id=build_id,
+            pdf=not no_pdf,
+        )
+        for path in written:
+            err_console.print(f"Wrote {path}")

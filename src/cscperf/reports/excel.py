@@ -1,0 +1,417 @@
+"""The pack as an Excel workbook (xlsxwriter): one sheet per section and per topic.
+
+Owns the workbook layout: numbers stored as numbers with the unit's number format, months as
+dates, every block a named Excel table with frozen headers, RAG shown as a text label column
+with conditional formatting on it (colour is only a second cue), and native Excel line
+charts of each topic's 13 months with the target.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from cscperf.reports.html import PackContent, pack_title
+from cscperf.reports.layout import excel_number_format, load_layout
+
+SHEET_NAME_MAX = 31
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (31 characters, no []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", title)[:SHEET_NAME_MAX]
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" {n}"
+        name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def _table_name(text: str, taken: set[str]) -> str:
+    base = "t_" + re.sub(r"\W", "_", text)[:40]
+    name, n = base, 2
+    while name.lower() in taken:
+        name = f"{base}_{n}"
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def rag_label(rag: str | None) -> str:
+    return load_layout().rag_mark(rag).label
+
+
+class _Book:
+    def __init__(self, path: Path) -> None:
+        import xlsxwriter
+
+        self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+        self.sheets: set[str] = set()
+        self.tables: set[str] = set()
+        self.fmt_cache: dict[str, Any] = {}
+        self.date = self.wb.add_format({"num_format": "mmm yyyy"})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.bold = self.wb.add_format({"bold": True, "font_size": 13})
+        layout = load_layout()
+        self.rag_formats = {
+            mark.label: self.wb.add_format({"bg_color": mark.fill, "font_color": mark.colour})
+            for mark in layout.rag.values()
+        }
+
+    def number(self, unit: str) -> Any:
+        if unit not in self.fmt_cache:
+            self.fmt_cache[unit] = self.wb.add_format({"num_format": excel_number_format(unit)})
+        return self.fmt_cache[unit]
+
+    def sheet(self, title: str, heading: str) -> Any:
+        ws = self.wb.add_worksheet(_sheet_name(title, self.sheets))
+        ws.write(0, 0, heading, self.bold)
+        return ws
+
+    def table(
+        self,
+        ws: Any,
+        top: int,
+        name: str,
+        columns: list[tuple[str, Any, float]],
+        rows: list[list[Any]],
+        rag_columns: tuple[int, ...] = (),
+    ) -> int:
+        """A named table at row ``top``; ``columns`` are (header, cell format, width). Returns
+        the next free row."""
+        if not rows:
+            ws.write(top, 0, "Nothing to show.")
+            return top + 2
+        for col, (_, fmt, width) in enumerate(columns):
+            ws.set_column(col, col, width, fmt)
+        data = [[None if v != v else v for v in row] for row in rows]  # NaN -> blank
+        ws.add_table(
+            top,
+            0,
+            top + len(rows),
+            len(columns) - 1,
+            {
+                "name": _table_name(name, self.tables),
+                "data": data,
+                "columns": [{"header": h, "format": f} for h, f, _ in columns],
+                "style": "Table Style Light 9",
+            },
+        )
+        for col in rag_columns:
+            for label, fmt in self.rag_formats.items():
+                ws.conditional_format(
+                    top + 1,
+                    col,
+                    top + len(rows),
+                    col,
+                    {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": fmt},
+                )
+        return top + len(rows) + 2
+
+
+def write_workbook(content: PackContent, path: Path) -> None:
+    pack = content.pack
+    p = pack.provenance
+    book = _Book(path)
+    wrap, date_fmt = book.wrap, book.date
+
+    ws = book.sheet("Cover", pack_title(pack))
+    cover = [
+        ["Council", p.council],
+        ["Report for", p.scope],
+        ["Reporting month", p.period_end],
+        ["Data", f"Data from {p.source_system}, extracted {p.extract_date}"],
+        ["Build", p.build_id],
+        ["Targets", p.targets_note],
+        ["Benchmarks", p.benchmarks_note],
+        ["Protective marking", p.marking],
+    ]
+    book.table(ws, 2, "cover", [("Item", None, 22), ("Detail", wrap, 90)], cover)
+    ws.write_datetime(5, 1, p.period_end, date_fmt)
+    ws.set_header(f'&C&"Arial,Bold"{p.marking}')
+    ws.set_footer(f"&C{p.marking}&RPage &P of &N")
+
+    # Vital signs: one row per indicator and month, so every cell stays a number.
+    ws = book.sheet("Vital signs", f"Vital signs dashboard – {p.scope} – {p.period_label}")
+    rows = []
+    for v in content.vital:
+        for m, c in zip(pack.months, v.cells, strict=True):
+            rows.append(
+                [
+                    v.ref,
+                    v.title,
+                    v.good_is,
+                    m,
+                    c.value,
+                    c.numerator,
+                    c.denominator,
+                    v.target,
+                    rag_label(c.rag),
+                ]
+            )
+    book.table(
+        ws,
+        2,
+        "vital_signs",
+        [
+            ("Ref", None, 26),
+            ("Indicator", wrap, 40),
+            ("Good is", None, 10),
+            ("Month", date_fmt, 10),
+            ("Value", None, 10),
+            ("Numerator", None, 10),
+            ("Denominator", None, 12),
+            ("Target", None, 9),
+            ("RAG", None, 10),
+        ],
+        rows,
+        rag_columns=(8,),
+    )
+    ws.freeze_panes(3, 2)
+
+    ws = book.sheet("Summary", f"Performance summary – {p.scope} – {p.period_label}")
+    scopes = ["County", *pack.localities]
+    month_heads = [f"{m:%b %Y}" for m in pack.months[-4:]]
+    columns: list[tuple[str, Any, float]] = [
+        ("Area", None, 16),
+        ("Ref", None, 26),
+        ("Indicator", wrap, 40),
+        ("Good is", None, 9),
+        ("Data note", None, 18),
+        *[(h, None, 9) for h in month_heads],
+        ("Value", None, 9),
+        ("YTD", None, 9),
+        ("Target", None, 9),
+        ("DOT", None, 11),
+        *[(f"RAG {s}", None, 10) for s in scopes],
+        ("Tolerances", wrap, 22),
+        ("Previous YTD", None, 9),
+        ("SN average", None, 9),
+        ("Best SN", None, 9),
+        ("England", None, 9),
+        ("Top quartile", None, 9),
+        ("Region", None, 9),
+        ("Benchmark year", None, 9),
+    ]
+    rows = [
+        [
+            r.area,
+            r.ref,
+            r.title,
+            r.good_is,
+            r.data_note,
+            *r.last_months,
+            r.value,
+            r.ytd,
+            r.target,
+            load_layout().direction_mark(r.direction).label,
+            *[rag_label(r.rag.get(s)) for s in scopes],
+            r.tolerances,
+            r.prev_ytd,
+            r.sn_average,
+            r.sn_best,
+            r.england,
+            r.top_quartile,
+            r.region,
+            r.bm_year,
+        ]
+        for r in content.summary
+    ]
+    first_rag = 5 + len(month_heads) + 4
+    book.table(
+        ws,
+        2,
+        "summary",
+        columns,
+        rows,
+        rag_columns=tuple(range(first_rag, first_rag + len(scopes))),
+    )
+    ws.freeze_panes(3, 3)
+    ws.set_landscape()
+
+    for topic in content.topics:
+        ws = book.sheet(topic.title, f"{topic.title} – {p.scope} – {p.period_label}")
+        ws.write(1, 0, topic.analysis or "No analysis has been written for this month.")
+        heads = [("Month", date_fmt, 11)] + [
+            (s.title[:250], book.number(s.unit), 14) for s in topic.series
+        ]
+        rows = [[m, *[s.values[i] for s in topic.series]] for i, m in enumerate(pack.months)]
+        # column titles must be unique inside a table
+        seen: set[str] = set()
+        heads = [(_unique(h, seen), f, w) for h, f, w in heads]
+        nxt = book.table(ws, 3, f"{topic.area_id}_months", heads, rows)
+        ws.freeze_panes(4, 1)
+        for n, s in enumerate(topic.series):
+            if not any(v is not None for v in s.values):
+                continue
+            chart = book.wb.add_chart({"type": "line"})
+            sheet = ws.get_name()
+            chart.add_series(
+                {
+                    "name": "Value",
+                    "categories": [sheet, 4, 0, 3 + len(pack.months), 0],
+                    "values": [sheet, 4, n + 1, 3 + len(pack.months), n + 1],
+                    "marker": {"type": "circle"},
+                }
+            )
+            if any(t is not None for t in s.targets):
+                col = len(topic.series) + 2 + n
+                ws.write(3, col, f"Target {n + 1}")
+                for i, t in enumerate(s.targets):
+                    if t is not None:
+                        ws.write_number(4 + i, col, t)
+                chart.add_series(
+                    {
+                        "name": "Target",
+                        "categories": [sheet, 4, 0, 3 + len(pack.months), 0],
+                        "values": [sheet, 4, col, 3 + len(pack.months), col],
+                        "line": {"dash_type": "dash", "color": "#B10E1E"},
+                    }
+                )
+            chart.set_title({"name": s.title[:80], "name_font": {"size": 10}})
+            chart.set_x_axis({"date_axis": True, "num_format": "mmm yy"})
+            chart.set_legend({"position": "bottom"})
+            chart.set_size({"width": 480, "height": 240})
+            ws.insert_chart(nxt + (n // 2) * 13, (n % 2) * 8, chart)
+
+    ws = book.sheet("Report cards", f"Report cards – {p.scope} – {p.period_label}")
+    rows = [
+        [
+            c.ref,
+            c.title,
+            c.row["value"],
+            c.row["target"],
+            rag_label(c.row["rag"]),
+            c.row["exception_rules"],
+            c.why_it_matters or "",
+            c.background or "",
+            "" if c.background else "DRAFT: " + " ".join(c.draft),
+            c.success or "",
+            c.action or "",
+            c.lead_officer or "",
+            c.data_owner or "",
+        ]
+        for c in content.cards
+    ]
+    book.table(
+        ws,
+        2,
+        "report_cards",
+        [
+            ("Ref", None, 24),
+            ("Indicator", wrap, 30),
+            ("Value", None, 9),
+            ("Target", None, 9),
+            ("RAG", None, 10),
+            ("Exception rules", wrap, 18),
+            ("Why it matters", wrap, 30),
+            ("Background", wrap, 30),
+            ("Automatic draft", wrap, 60),
+            ("Success", wrap, 25),
+            ("Action", wrap, 25),
+            ("Lead officer", None, 16),
+            ("Data owner", None, 16),
+        ],
+        rows,
+        rag_columns=(4,),
+    )
+    ws.freeze_panes(3, 2)
+
+    ws = book.sheet("Framework", f"Quarterly performance framework – {p.scope}")
+    rows = [
+        [f.ref, f.title, f.england, f.outturn, f.latest, *f.quarters.values(), rag_label(f.rag)]
+        for f in content.framework
+    ]
+    outturn = content.framework[0].outturn_label if content.framework else "Outturn"
+    book.table(
+        ws,
+        2,
+        "framework",
+        [
+            ("Ref", None, 26),
+            ("Measure", wrap, 40),
+            ("England average", None, 10),
+            (outturn, None, 12),
+            ("Latest (YTD)", None, 10),
+            ("Target Q1", None, 9),
+            ("Target Q2", None, 9),
+            ("Target Q3", None, 9),
+            ("Target Q4", None, 9),
+            ("RAG", None, 10),
+        ],
+        rows,
+        rag_columns=(9,),
+    )
+    ws.freeze_panes(3, 2)
+
+    ws = book.sheet("Benchmarking", "Benchmarking analysis")
+    rows = [
+        [
+            b.ref,
+            b.title,
+            b.good_is,
+            b.year,
+            b.published,
+            b.england,
+            b.region,
+            b.neighbours,
+            b.rank,
+            b.quartile,
+            b.versus_england,
+            b.latest,
+        ]
+        for b in content.bench
+    ]
+    book.table(
+        ws,
+        2,
+        "benchmarking",
+        [
+            ("Ref", None, 26),
+            ("Indicator", wrap, 40),
+            ("Good is", None, 10),
+            ("Year", None, 7),
+            ("Published", None, 10),
+            ("England", None, 10),
+            ("Region", None, 10),
+            ("SN average", None, 10),
+            ("Rank", None, 10),
+            ("Quartile", None, 14),
+            ("Against England", None, 10),
+            ("Latest own figure", None, 10),
+        ],
+        rows,
+    )
+    ws.freeze_panes(3, 2)
+
+    ws = book.sheet("Data quality", "Appendix A: data-quality summary")
+    if content.quality:
+        keys = list(content.quality[0])
+        rows = [[int(q[k]) if k == "count" else q[k] for k in keys] for q in content.quality]
+        book.table(ws, 2, "quality", [(k, None, 24) for k in keys], rows)
+    else:
+        ws.write(2, 0, "The build has no data-quality report, or it found no problems.")
+
+    ws = book.sheet("Definitions", "Appendix B: indicator definitions")
+    keys = list(content.definitions[0]) if content.definitions else []
+    book.table(
+        ws,
+        2,
+        "definitions",
+        [(k, wrap, 40 if k in ("Definition", "Numerator", "Denominator") else 20) for k in keys],
+        [list(d.values()) for d in content.definitions],
+    )
+    ws.freeze_panes(3, 1)
+    book.wb.close()
+
+
+def _unique(header: str, seen: set[str]) -> str:
+    name, n = header, 2
+    while name.lower() in seen:
+        name = f"{header} ({n})"
+        n += 1
+    seen.add(name.lower())
+    return name

@@ -1,0 +1,102 @@
+"""The pack's layout definitions (``layout.yaml``): topic order, unit formats, RAG wording.
+
+Owns reading and validating the layout file and the small formatting decisions that follow
+from it: how a value is written for its unit, and how a RAG rating or a direction of travel is
+shown as a symbol and a word (never by colour alone).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cscperf.errors import ConfigError
+
+LAYOUT_FILE = Path(__file__).with_name("layout.yaml")
+
+
+class Area(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: str
+
+
+class UnitFormat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decimals: int
+    suffix: str
+    note: str
+
+
+class Mark(BaseModel):
+    """How one RAG rating is shown: symbol and word always, colours as a second cue."""
+
+    model_config = ConfigDict(extra="forbid")
+    symbol: str
+    label: str
+    colour: str = "#0b0c0c"
+    fill: str = "#ffffff"
+
+
+class Drafts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outlier_pct: float = 20
+
+
+class Layout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    drafts: Drafts = Drafts()
+    areas: list[Area]
+    units: dict[str, UnitFormat]
+    bases: dict[str, str]
+    polarities: dict[str, str]
+    rag: dict[str, Mark]
+    directions: dict[str, Mark]
+
+    def area_title(self, area_id: str) -> str:
+        for area in self.areas:
+            if area.id == area_id:
+                return area.title
+        return area_id.replace("_", " ").capitalize()
+
+    def area_order(self, area_id: str) -> int:
+        ids = [a.id for a in self.areas]
+        return ids.index(area_id) if area_id in ids else len(ids)
+
+    def rag_mark(self, rag: str | None) -> Mark:
+        return self.rag.get(rag or "none", self.rag["none"])
+
+    def direction_mark(self, direction: str | None) -> Mark:
+        return self.directions.get(direction or "not comparable", self.directions["not comparable"])
+
+
+@cache
+def load_layout(path: Path = LAYOUT_FILE) -> Layout:
+    """Read the layout file; a broken file is reported with its path."""
+    try:
+        return Layout.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path}: the pack layout file is not valid ({exc})") from exc
+
+
+def format_value(value: float | None, unit: str, layout: Layout | None = None) -> str:
+    """A value written for people: thousands separated, the unit's decimals and suffix; an
+    empty value is an en dash."""
+    if value is None or value != value:  # NaN is missing too
+        return "–"
+    fmt = (layout or load_layout()).units.get(unit)
+    decimals = fmt.decimals if fmt else 1
+    suffix = fmt.suffix if fmt else ""
+    return f"{value:,.{decimals}f}{suffix}"
+
+
+def excel_number_format(unit: str, layout: Layout | None = None) -> str:
+    """The Excel number format matching :func:`format_value` (percent values are 0-100)."""
+    fmt = (layout or load_layout()).units.get(unit)
+    decimals = fmt.decimals if fmt else 1
+    base = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return base + ('"%"' if unit == "percent" else "")

@@ -1,0 +1,232 @@
+"""Everything one committee pack is made from, gathered in one object.
+
+Owns the assembly: from a store build (indicator results, settings, manifest, quality report),
+the targets, the published benchmarks and the commentary, to a :class:`Pack` holding the
+evaluated month (county and every locality), the evaluated 13 months of the pack's focus
+(county, or one locality), the raw monthly rows and the catalogue definitions. Writers
+(HTML, PDF, Excel) read only from a Pack, through :mod:`cscperf.reports.sections`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import polars as pl
+
+from cscperf.calendar.months import add_months, month_end_of
+from cscperf.errors import CscperfError
+from cscperf.reports.commentary import Commentary
+
+if TYPE_CHECKING:
+    from cscperf.evaluate.targets import TargetsFile
+    from cscperf.store.store import Build
+
+MONTHS_SHOWN = 13  # the last 12 months and the same month last year
+# evaluate() looks back up to two years (previous year to date, worsening runs)
+MONTHS_NEEDED = 26
+PACK_BREAKDOWNS = ("all", "locality")
+
+
+class Definition(Protocol):
+    """What the pack reads from a catalogue entry."""
+
+    id: str
+    title: str
+    area: str
+    unit: str
+    polarity: str
+    basis: str
+    definition: str
+    numerator: str
+    denominator: str | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who and what the pack is about, shown on the cover and in every page header."""
+
+    council: str
+    period_end: date
+    source_system: str
+    extract_date: str
+    build_id: str
+    marking: str
+    locality: str | None = None
+    targets_note: str = ""
+    benchmarks_note: str = ""
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_end:%B %Y}"
+
+    @property
+    def scope(self) -> str:
+        return self.locality or "County"
+
+
+@dataclass
+class Pack:
+    provenance: Provenance
+    current: pl.DataFrame  # evaluated, period_end, county + localities
+    history: pl.DataFrame  # evaluated, the focus breakdown, 13 months
+    rows: pl.DataFrame  # indicator rows, county + localities, the months needed
+    definitions: Mapping[str, Definition]
+    localities: list[str]
+    targets: TargetsFile | None = None
+    commentary: Commentary = field(default_factory=Commentary)
+    quality: pl.DataFrame | None = None
+
+    @property
+    def period_end(self) -> date:
+        return self.provenance.period_end
+
+    @property
+    def focus(self) -> tuple[str, str]:
+        loc = self.provenance.locality
+        return ("locality", loc) if loc else ("all", "all")
+
+    @property
+    def months(self) -> list[date]:
+        """The 13 month ends shown, oldest first."""
+        return [month_back(self.period_end, n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
+
+
+def month_back(period_end: date, n: int) -> date:
+    return month_end_of(add_months(period_end.replace(day=1), -n))
+
+
+def _rows_needed(rows: pl.DataFrame, period_end: date) -> pl.DataFrame:
+    """Only the breakdowns and months a pack uses: keeps evaluation quick."""
+    if rows.schema.get("period_end") != pl.Date:
+        rows = rows.with_columns(pl.col("period_end").cast(pl.Date))
+    first = month_back(period_end, MONTHS_NEEDED)
+    return rows.filter(
+        pl.col("breakdown").is_in(PACK_BREAKDOWNS),
+        pl.col("period_end").is_between(first, period_end),
+    )
+
+
+def make_pack(
+    rows: pl.DataFrame,
+    definitions: Mapping[str, Definition],
+    provenance: Provenance,
+    localities: list[str],
+    targets: TargetsFile | None = None,
+    benchmarks: pl.DataFrame | None = None,
+    commentary: Commentary | None = None,
+    quality: pl.DataFrame | None = None,
+) -> Pack:
+    """Evaluate the month and the 13 months of the pack's focus from indicator rows.
+
+    ``rows`` has the indicator engine's output columns; ``localities`` are the council's
+    locality names in the settings' order. An unknown ``provenance.locality`` is an error
+    listing the valid names."""
+    from cscperf.evaluate.evaluate import IndicatorMeta, evaluate
+
+    if provenance.locality is not None and provenance.locality not in localities:
+        raise CscperfError(
+            f"there is no locality called {provenance.locality!r}; choose one of "
+            f"{', '.join(localities) or '(the settings list no localities)'}"
+        )
+    period_end = provenance.period_end
+    needed = _rows_needed(rows, period_end)
+    meta = {
+        d.id: IndicatorMeta(unit=d.unit, polarity=d.polarity, basis=d.basis, title=d.title)
+        for d in definitions.values()
+    }
+    current = evaluate(needed, meta, targets, period_end, benchmarks)
+    if current.is_empty():
+        raise CscperfError(
+            f"there are no indicator results for {period_end:%Y-%m} in build "
+            f"{provenance.build_id}; choose a month the build covers"
+        )
+    breakdown, value = ("locality", provenance.locality) if provenance.locality else ("all", "all")
+    focus_rows = needed.filter(pl.col("breakdown") == breakdown, pl.col("breakdown_value") == value)
+    months = [month_back(period_end, n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
+    history = pl.concat(
+        [evaluate(focus_rows, meta, targets, month, benchmarks) for month in months],
+        how="vertical",
+    )
+    return Pack(
+        provenance=provenance,
+        current=current,
+        history=history,
+        rows=needed,
+        definitions=definitions,
+        localities=localities,
+        targets=targets,
+        commentary=commentary or Commentary(),
+        quality=quality,
+    )
+
+
+def read_quality(build: Build) -> pl.DataFrame | None:
+    """The build's data-quality report (``quality/report.csv``), when it has one."""
+    path = build.quality_dir / "report.csv"
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_csv(path, infer_schema_length=0)
+    except (OSError, pl.exceptions.ComputeError):
+        return None
+
+
+def provenance_of(
+    build: Build, period_end: date, locality: str | None, targets_note: str, bench_note: str
+) -> Provenance:
+    manifest: dict[str, Any] = build.manifest
+    settings = build.settings
+    extract = manifest.get("extract_date") or manifest.get("created") or "date not recorded"
+    return Provenance(
+        council=settings.council.name,
+        period_end=period_end,
+        source_system=str(manifest.get("source_system") or settings.source_system),
+        extract_date=str(extract),
+        build_id=build.id,
+        marking=settings.protective_marking or "OFFICIAL-SENSITIVE",
+        locality=locality,
+        targets_note=targets_note,
+        benchmarks_note=bench_note,
+    )
+
+
+def assemble_pack(
+    store: Path,
+    period: str,
+    *,
+    build_id: str | None = None,
+    locality: str | None = None,
+    targets: Path | None = None,
+    commentary: Path | None = None,
+    benchmarks: bool = True,
+) -> Pack:
+    """The pack for a month of a stored build, assembled as ``cscperf evaluate`` does."""
+    from cscperf.evaluate.cli import _benchmarks_for, choose_targets
+    from cscperf.indicators.catalogue import load_catalogue
+    from cscperf.indicators.output import parse_period
+    from cscperf.indicators.results import results_for
+    from cscperf.reports.commentary import load_commentary
+    from cscperf.store.store import Store
+
+    period_end = parse_period(period)
+    build = Store(store).get(build_id)
+    settings = build.settings
+    chosen, where = choose_targets(build, targets)
+    bench = _benchmarks_for(build, None, "2025") if benchmarks else None
+    bench_note = "published DfE figures" if bench is not None else "no benchmarks available"
+    if bench is not None and settings.council.benchmark_as:
+        bench_note += f", borrowed from LA {settings.council.benchmark_as}"
+    return make_pack(
+        results_for(build),
+        load_catalogue().definitions,
+        provenance_of(build, period_end, locality, where, bench_note),
+        [loc.name for loc in settings.localities],
+        chosen,
+        bench,
+        load_commentary(commentary) if commentary else None,
+        read_quality(build),
+    )

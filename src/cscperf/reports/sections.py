@@ -1,0 +1,470 @@
+"""The pack's sections as plain rows: what each table and card says, for every writer.
+
+Owns deciding the content of each section from a :class:`~cscperf.reports.pack.Pack`: the
+performance summary, the vital-signs dashboard, the topic pages, the report cards, the
+quarterly framework, the benchmarking analysis and the appendices. HTML/PDF and Excel both
+read these rows, so the three files always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from cscperf.evaluate.targets import QUARTERS
+from cscperf.reports.drafts import draft_sentences
+from cscperf.reports.layout import load_layout
+from cscperf.reports.pack import Pack, month_back
+
+
+def _rows_by_key(frame: pl.DataFrame) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {
+        (r["indicator_id"], r["breakdown"], r["breakdown_value"]): r
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def focus_rows(pack: Pack) -> list[dict[str, Any]]:
+    """The evaluated rows of the pack's focus this month, in topic order then catalogue order."""
+    layout = load_layout()
+    breakdown, value = pack.focus
+    order = {ident: n for n, ident in enumerate(pack.definitions)}
+    chosen = [
+        r
+        for r in pack.current.iter_rows(named=True)
+        if r["breakdown"] == breakdown
+        and r["breakdown_value"] == value
+        and r["indicator_id"] in pack.definitions
+    ]
+    return sorted(
+        chosen,
+        key=lambda r: (
+            layout.area_order(pack.definitions[r["indicator_id"]].area),
+            order[r["indicator_id"]],
+        ),
+    )
+
+
+def monthly_values(pack: Pack, indicator_id: str) -> dict[date, dict[str, Any]]:
+    """Month end -> evaluated row of the focus, over the 13 months."""
+    return {
+        r["period_end"]: r
+        for r in pack.history.filter(pl.col("indicator_id") == indicator_id).iter_rows(named=True)
+    }
+
+
+@dataclass
+class SummaryRow:
+    area: str
+    ref: str
+    title: str
+    unit: str
+    good_is: str
+    data_note: str
+    last_months: list[float | None]
+    value: float | None
+    ytd: float | None
+    target: float | None
+    direction: str
+    rag: dict[str, str]  # scope (County or locality) -> rag
+    tolerances: str
+    prev_ytd: float | None
+    sn_average: float | None
+    sn_best: float | None
+    england: float | None
+    top_quartile: float | None
+    region: float | None
+    bm_year: int | None
+
+
+def summary(pack: Pack) -> list[SummaryRow]:
+    """The performance summary table, in the seed's layout."""
+    layout = load_layout()
+    by_key = _rows_by_key(pack.current)
+    last_four = pack.months[-4:]
+    out = []
+    for row in focus_rows(pack):
+        ident = row["indicator_id"]
+        d = pack.definitions[ident]
+        history = monthly_values(pack, ident)
+        rag = {"County": (by_key.get((ident, "all", "all")) or {}).get("rag") or "none"}
+        for loc in pack.localities:
+            rag[loc] = (by_key.get((ident, "locality", loc)) or {}).get("rag") or "none"
+        unit_fmt = layout.units.get(d.unit)
+        note = f"{unit_fmt.note if unit_fmt else d.unit}, {layout.bases.get(d.basis, d.basis)}"
+        county = by_key.get((ident, "all", "all")) or row
+        out.append(
+            SummaryRow(
+                area=layout.area_title(d.area),
+                ref=ident,
+                title=d.title,
+                unit=d.unit,
+                good_is=layout.polarities.get(d.polarity, d.polarity),
+                data_note=note.lower().capitalize(),
+                last_months=[(history.get(m) or {}).get("value") for m in last_four],
+                value=row["value"],
+                ytd=row["ytd_value"],
+                target=row["target"],
+                direction=row["dot_month"] if d.polarity != "info" else "not comparable",
+                rag=rag,
+                tolerances=row["thresholds"] or "",
+                prev_ytd=row["prev_ytd_value"],
+                sn_average=county["bm_sn"],
+                sn_best=county["bm_sn_best"],
+                england=county["bm_england"],
+                top_quartile=county["bm_top_quartile"],
+                region=county["bm_region"],
+                bm_year=county["bm_year"],
+            )
+        )
+    return out
+
+
+@dataclass
+class Cell:
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    rag: str
+
+
+@dataclass
+class VitalSign:
+    ref: str
+    title: str
+    unit: str
+    good_is: str
+    target: float | None
+    cells: list[Cell]
+
+
+def vital_sign_ids(pack: Pack) -> list[str]:
+    """The configured vital signs (the targets file's list), else none."""
+    wanted = list(pack.targets.vital_signs) if pack.targets else []
+    return [i for i in wanted if i in pack.definitions]
+
+
+def vital_signs(pack: Pack) -> list[VitalSign]:
+    layout = load_layout()
+    current = {r["indicator_id"]: r for r in focus_rows(pack)}
+    out = []
+    for ident in vital_sign_ids(pack):
+        d = pack.definitions[ident]
+        history = monthly_values(pack, ident)
+        cells = []
+        for month in pack.months:
+            r = history.get(month) or {}
+            cells.append(
+                Cell(
+                    r.get("value"), r.get("numerator"), r.get("denominator"), r.get("rag") or "none"
+                )
+            )
+        out.append(
+            VitalSign(
+                ref=ident,
+                title=d.title,
+                unit=d.unit,
+                good_is=layout.polarities.get(d.polarity, d.polarity),
+                target=(current.get(ident) or {}).get("target"),
+                cells=cells,
+            )
+        )
+    return out
+
+
+@dataclass
+class TrendSeries:
+    ref: str
+    title: str
+    unit: str
+    polarity: str
+    months: list[date]
+    values: list[float | None]
+    targets: list[float | None]
+
+
+@dataclass
+class Topic:
+    area_id: str
+    title: str
+    indicators: list[dict[str, Any]]  # evaluated focus rows
+    definitions: list[tuple[str, str, str]]  # ref, title, definition
+    analysis: str | None
+    series: list[TrendSeries]
+    localities: dict[str, float | None] = field(default_factory=dict)
+    locality_ref: str | None = None
+    benchmarks: list[SummaryRow] = field(default_factory=list)
+
+
+def trend_series(pack: Pack, row: dict[str, Any]) -> TrendSeries:
+    ident = row["indicator_id"]
+    history = monthly_values(pack, ident)
+    return TrendSeries(
+        ref=ident,
+        title=row["title"],
+        unit=row["unit"],
+        polarity=row["polarity"],
+        months=pack.months,
+        values=[(history.get(m) or {}).get("value") for m in pack.months],
+        targets=[(history.get(m) or {}).get("target") for m in pack.months],
+    )
+
+
+def locality_values(pack: Pack, indicator_id: str) -> dict[str, float | None]:
+    by_key = _rows_by_key(pack.current)
+    return {
+        loc: (by_key.get((indicator_id, "locality", loc)) or {}).get("value")
+        for loc in pack.localities
+    }
+
+
+def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The indicator a topic's locality chart shows: the first with a target, else the first."""
+    return next((r for r in rows if r["target"] is not None), rows[0])
+
+
+def topics(pack: Pack) -> list[Topic]:
+    layout = load_layout()
+    rows = focus_rows(pack)
+    summary_by_ref = {s.ref: s for s in summary(pack)}
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_area.setdefault(pack.definitions[r["indicator_id"]].area, []).append(r)
+    out = []
+    for area, members in by_area.items():
+        analysis = pack.commentary.for_area(area, pack.period_end, pack.provenance.locality)
+        if analysis is None:
+            notes = [
+                c.analysis
+                for r in members
+                if (c := pack.commentary.for_indicator(r["indicator_id"], pack.period_end))
+                and c.analysis
+            ]
+            analysis = "\n\n".join(notes) or None
+        top = headline(members)
+        with_locality = not pack.provenance.locality and pack.localities
+        out.append(
+            Topic(
+                area_id=area,
+                title=layout.area_title(area),
+                indicators=members,
+                definitions=[
+                    (r["indicator_id"], r["title"], pack.definitions[r["indicator_id"]].definition)
+                    for r in members
+                ],
+                analysis=analysis,
+                series=[trend_series(pack, r) for r in members],
+                localities=locality_values(pack, top["indicator_id"]) if with_locality else {},
+                locality_ref=top["indicator_id"] if with_locality else None,
+                benchmarks=[
+                    summary_by_ref[r["indicator_id"]]
+                    for r in members
+                    if summary_by_ref[r["indicator_id"]].bm_year is not None
+                ],
+            )
+        )
+    return out
+
+
+@dataclass
+class ReportCard:
+    ref: str
+    title: str
+    row: dict[str, Any]
+    series: TrendSeries
+    why_it_matters: str | None
+    background: str | None
+    success: str | None
+    action: str | None
+    lead_officer: str | None
+    data_owner: str | None
+    draft: list[str]  # automatic sentences, shown when no background is written
+
+    @property
+    def is_draft(self) -> bool:
+        return not self.background
+
+
+def report_cards(pack: Pack) -> list[ReportCard]:
+    """A card for every exception of the pack's focus."""
+    out = []
+    previous_end = month_back(pack.period_end, 1)
+    by_key = _rows_by_key(pack.current)
+    for row in focus_rows(pack):
+        if not row["exception"]:
+            continue
+        ident = row["indicator_id"]
+        county = (by_key.get((ident, "all", "all")) or {}).get("value")
+        localities = {} if pack.provenance.locality else locality_values(pack, ident)
+        # benchmarks are published for the county only
+        bench_row = {
+            **row,
+            **{
+                k: v
+                for k, v in (by_key.get((ident, "all", "all")) or {}).items()
+                if k.startswith("bm_")
+            },
+        }
+        note = pack.commentary.for_indicator(ident, pack.period_end, pack.provenance.locality)
+        out.append(
+            ReportCard(
+                ref=ident,
+                title=row["title"],
+                row=row,
+                series=trend_series(pack, row),
+                why_it_matters=note.why_it_matters if note else None,
+                background=note.background if note else None,
+                success=note.success if note else None,
+                action=note.action if note else None,
+                lead_officer=note.lead_officer if note else None,
+                data_owner=note.data_owner if note else None,
+                draft=draft_sentences(bench_row, previous_end, localities, county),
+            )
+        )
+    return out
+
+
+@dataclass
+class FrameworkRow:
+    ref: str
+    title: str
+    unit: str
+    england: float | None
+    outturn_label: str
+    outturn: float | None
+    latest: float | None
+    quarters: dict[str, float | None]
+    rag: str
+
+
+def framework(pack: Pack) -> list[FrameworkRow]:
+    """Quarterly performance framework: indicators with a target this financial year."""
+    if pack.targets is None:
+        return []
+    year_start = date(pack.period_end.year - (pack.period_end.month < 4), 4, 1)
+    last_march = month_back(year_start, 1)
+    quarter_ends = [month_back(year_start, -(3 * n + 2)) for n in range(4)]
+    breakdown, value = pack.focus
+    out = []
+    for row in focus_rows(pack):
+        entry = pack.targets.entry_for(row["indicator_id"], pack.period_end, value)
+        if entry is None:
+            continue
+        march = pack.rows.filter(
+            pl.col("indicator_id") == row["indicator_id"],
+            pl.col("breakdown") == breakdown,
+            pl.col("breakdown_value") == value,
+            pl.col("period_end") == last_march,
+        )
+        out.append(
+            FrameworkRow(
+                ref=row["indicator_id"],
+                title=row["title"],
+                unit=row["unit"],
+                england=row["bm_england"],
+                outturn_label=f"Outturn {last_march.year - 1}-{last_march.year % 100:02d}",
+                outturn=march["value"][0] if march.height else None,
+                latest=row["ytd_value"] if row["ytd_value"] is not None else row["value"],
+                quarters={
+                    q: entry.target_for(e) for q, e in zip(QUARTERS, quarter_ends, strict=True)
+                },
+                rag=row["rag"],
+            )
+        )
+    return out
+
+
+@dataclass
+class BenchmarkRow:
+    ref: str
+    title: str
+    unit: str
+    good_is: str
+    year: int
+    published: float | None
+    england: float | None
+    region: float | None
+    neighbours: float | None
+    rank: str
+    quartile: str
+    latest: float | None
+    versus_england: str
+
+
+def _versus(value: float | None, other: float | None, polarity: str) -> str:
+    if value is None or other is None or polarity not in ("high", "low"):
+        return "–"
+    if value == other:
+        return "Same"
+    return "Better" if (value > other) == (polarity == "high") else "Worse"
+
+
+def benchmarking(pack: Pack) -> list[BenchmarkRow]:
+    """Benchmarking analysis: the last published year beside England, region, neighbours."""
+    layout = load_layout()
+    by_key = _rows_by_key(pack.current)
+    out = []
+    for row in focus_rows(pack):
+        county = by_key.get((row["indicator_id"], "all", "all"))
+        if not county or county["bm_year"] is None:
+            continue
+        rank = (
+            f"{county['bm_rank']} of {county['bm_ranked_of']}"
+            if county["bm_rank"] is not None
+            else "–"
+        )
+        out.append(
+            BenchmarkRow(
+                ref=row["indicator_id"],
+                title=row["title"],
+                unit=row["unit"],
+                good_is=layout.polarities.get(row["polarity"], row["polarity"]),
+                year=county["bm_year"],
+                published=county["bm_la_value"],
+                england=county["bm_england"],
+                region=county["bm_region"],
+                neighbours=county["bm_sn"],
+                rank=rank,
+                quartile=county["bm_quartile_band"] or "–",
+                latest=row["value"],
+                versus_england=_versus(
+                    county["bm_la_value"], county["bm_england"], row["polarity"]
+                ),
+            )
+        )
+    return out
+
+
+def quality_summary(pack: Pack) -> list[dict[str, str]]:
+    """The build's data-quality problems, counted by their columns that say what and how bad."""
+    frame = pack.quality
+    if frame is None or frame.is_empty():
+        return []
+    keys = [c for c in ("severity", "check", "rule", "table", "field") if c in frame.columns]
+    if not keys:
+        return [{"Problems": str(frame.height)}]
+    counted = frame.group_by(keys).len("count").sort(keys)
+    return [{k: str(v) for k, v in r.items()} for r in counted.iter_rows(named=True)]
+
+
+def definition_rows(pack: Pack) -> list[dict[str, str]]:
+    layout = load_layout()
+    out = []
+    for row in focus_rows(pack):
+        d = pack.definitions[row["indicator_id"]]
+        out.append(
+            {
+                "Reference": d.id,
+                "Indicator": d.title,
+                "Topic": layout.area_title(d.area),
+                "Good performance is": layout.polarities.get(d.polarity, d.polarity),
+                "Basis": layout.bases.get(d.basis, d.basis),
+                "Definition": d.definition.strip(),
+                "Numerator": d.numerator.strip(),
+                "Denominator": (d.denominator or "").strip(),
+            }
+        )
+    return out
