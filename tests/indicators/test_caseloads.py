@@ -1,0 +1,119 @@
+"""Caseloads and fostering indicators on hand-built workers, involvements and a register
+(expected values worked out from the catalogue definitions beside them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from tests.indicators.helpers import SETTINGS, row
+
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.engine import compute
+from cscperf.indicators.testing import build_from_rows
+from cscperf.sources.canonical import table_spec
+
+
+def typed(name: str, rows: Any) -> pl.DataFrame:
+    if isinstance(rows, pl.DataFrame):
+        return rows
+    schema = table_spec(name).polars_schema()
+    data = {c: [r.get(c) for r in rows] for c in schema}
+    for c, t in schema.items():
+        if t == pl.Date:
+            data[c] = [date.fromisoformat(v) if isinstance(v, str) else v for v in data[c]]
+    return pl.DataFrame(data, schema=schema)
+
+
+def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
+    build = build_from_rows({n: typed(n, r) for n, r in tables.items()})
+    catalogue = load_catalogue(areas=["caseloads", "fostering"])
+    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
+
+
+def invo(worker: str, person: str, team: str, end: str | None = None) -> dict[str, Any]:
+    return {"invo_professional_id": worker, "invo_person_id": person,
+            "invo_professional_team": team, "invo_involvement_start_date": "2024-01-01",
+            "invo_involvement_end_date": end}
+
+
+def prof(worker: str, reg: str | None, title: str | None, fte: float | None) -> dict[str, Any]:
+    return {"prof_professional_id": worker, "prof_social_worker_registration_no": reg,
+            "prof_professional_job_title": title, "prof_full_time_equivalency": fte}
+
+
+CASES = {
+    "ssd_involvements": [
+        # W1 (registered): 3 cases, two in T2 and one in T1 -> team T2.
+        invo("W1", "a", "T2"), invo("W1", "b", "T2"), invo("W1", "c", "T1"),
+        invo("W1", "c", "T1"),  # same child twice: one case
+        # W2 (qualified by title): 2 cases, one in T1 and one in T3 -> tie: lowest id T1.
+        invo("W2", "d", "T1"), invo("W2", "e", "T3"),
+        # W3 unqualified: left out. W4: case ended on E -> no case at E.
+        invo("W3", "f", "T3"), invo("W4", "g", "T3", end="2024-03-31"),
+    ],
+    "ssd_professionals": [
+        prof("W1", " sw123 ", None, 0.5), prof("W2", None, "Senior Social Worker", 0.0),
+        prof("W3", None, "Family Support Worker", 1.0), prof("W4", "SW9", None, 1.0),
+    ],
+}
+
+
+def test_caseloads():
+    ids = ["caseloads.qualified_sw_caseload_avg", "caseloads.qualified_sw_caseload_max",
+           "caseloads.cases_per_case_holder_fte_ratio"]
+    e = date(2024, 3, 31)
+    res = run(CASES, ids, e, e)
+    avg = row(res, "caseloads.qualified_sw_caseload_avg", e)
+    assert (avg["numerator"], avg["denominator"], avg["value"]) == (5, 2, 2.5)
+    assert row(res, "caseloads.qualified_sw_caseload_avg", e, "team", "T1")["numerator"] == 2
+    assert row(res, "caseloads.qualified_sw_caseload_avg", e, "team", "T2")["numerator"] == 3
+    mx = row(res, "caseloads.qualified_sw_caseload_max", e)
+    assert (mx["value"], mx["denominator"]) == (3, 2)
+    # The all row is the largest of the breakdown rows (North holds W1 and W2: still 3).
+    assert row(res, "caseloads.qualified_sw_caseload_max", e, "locality", "North")["value"] == 3
+    assert row(res, "caseloads.qualified_sw_caseload_max", e, "team_type", "assessment")[
+        "value"] == 2
+    # FTE: W2 has FTE 0 and is left out; W1 3 cases / 0.5 FTE.
+    fte = row(res, "caseloads.cases_per_case_holder_fte_ratio", e)
+    assert (fte["numerator"], fte["denominator"], fte["value"]) == (3, 0.5, 6.0)
+
+
+def register_frame(rows: list[tuple[str, str, str, str | None, str | None, str | None]]):
+    return pl.DataFrame(
+        {"household_id": [r[0] for r in rows], "carer_type": [r[1] for r in rows],
+         "approval_date": [date.fromisoformat(r[2]) for r in rows],
+         "deregistration_date": [date.fromisoformat(r[3]) if r[3] else None for r in rows],
+         "carer_type_at_end": [r[4] for r in rows],
+         "full_approval_date": [date.fromisoformat(r[5]) if r[5] else None for r in rows]},
+        schema={"household_id": pl.String, "carer_type": pl.String, "approval_date": pl.Date,
+                "deregistration_date": pl.Date, "carer_type_at_end": pl.String,
+                "full_approval_date": pl.Date})
+
+
+def test_fostering():
+    reg = register_frame([
+        ("H1", "mainstream", "2023-06-01", None, "mainstream", "2023-06-01"),
+        # temporary reg 24 kinship approval that became full in Feb 2024, type then mainstream
+        ("H2", "kinship", "2023-11-01", None, "mainstream", "2024-02-01"),
+        ("H3", "short breaks", "2022-01-01", "2024-03-31", "short breaks", "2022-01-01"),
+        ("H4", "kinship", "2022-01-01", "2023-03-31", "kinship", None),  # before R12
+    ])
+    ids = ["fostering.households_approved_rolling_12m_count",
+           "fostering.households_ceased_rolling_12m_count", "fostering.approved_households_count"]
+    e = date(2024, 3, 31)
+    res = run({"imported_foster_register": reg}, ids, date(2024, 1, 31), e)
+    assert row(res, ids[0], e)["value"] == 2  # H1, H2 approved in Apr 2023 - Mar 2024
+    assert row(res, ids[0], e, "carer_type", "kinship")["value"] == 1
+    assert row(res, ids[1], e)["value"] == 1  # H3 deregistered on 31 Mar 2024
+    assert row(res, ids[2], e)["value"] == 2  # H3 deregistered on E: not approved at E
+    assert row(res, ids[2], date(2024, 1, 31), "carer_type", "kinship")["value"] == 1
+    assert row(res, ids[2], e, "carer_type", "task_centred")["value"] == 2
+
+
+def test_fostering_not_available_without_register():
+    res = run({"ssd_involvements": CASES["ssd_involvements"]},
+              ["fostering.approved_households_count"], date(2024, 3, 31), date(2024, 3, 31))
+    r = row(res, "fostering.approved_households_count", date(2024, 3, 31))
+    assert r["value"] is None and "imported_foster_register" in r["reason"]
