@@ -261,3 +261,9 @@ def json_flag_is_yes(json_text: ir.StringValue, key: str) -> ir.BooleanValue:
     # in both RE2 (DuckDB) and PostgreSQL's regular expressions.
     pattern = rf'"?{key}"?[ ]*:[ ]*"?(Y|YES|Yes|y|1|true)"?([^A-Za-z0-9_]|$)'
     return json_text.re_search(pattern).fill_null(False)
+
+
+def one_if(condition: ir.BooleanValue) -> ir.IntegerValue:
+    """1 when the condition holds, else 0 (null counts as 0). PostgreSQL cannot cast a
+    boolean to a number, so this is the portable way to count a test."""
+    return ibis.ifelse(condition.fill_null(False), 1, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, flag_is_yes, json_flag_is_yes
+from cscperf.indicators.context import Context, flag_is_yes, json_flag_is_yes, one_if
 from cscperf.indicators.registry import indicator
 
 ASSESSMENTS = "ssd_cin_assessments"
@@ -70,8 +70,8 @@ def _share(ctx: Context, items: ir.Table, numerator: ir.Value, denominator: ir.V
     return items.select(
         "period_end",
         "team",
-        numerator=numerator.fill_null(False).cast("int64"),
-        denominator=denominator.cast("int64"),
+        numerator=one_if(numerator),
+        denominator=denominator,
     )
 
 

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.care_periods import care_episodes, cp_plan_parts
-from cscperf.indicators.context import Context, flag_is_yes
+from cscperf.indicators.context import Context, flag_is_yes, one_if
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_cin_episodes"
@@ -110,6 +110,6 @@ def plan_up_to_date(ctx: Context) -> ir.Table:
     return joined.select(
         "period_end",
         "team",
-        numerator=joined._o_person.notnull().cast("int64"),
+        numerator=one_if(joined._o_person.notnull()),
         denominator=ibis.literal(1),
     )

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.areas.referrals import referrals
-from cscperf.indicators.context import Context, first_per_key, json_flag_is_yes
+from cscperf.indicators.context import Context, first_per_key, json_flag_is_yes, one_if
 from cscperf.indicators.registry import indicator
 
 CONTACTS = "ssd_contacts"
@@ -98,7 +98,7 @@ def to_referral(ctx: Context) -> ir.Table:
         "period_end",
         "team",
         "source",
-        numerator=items.progressed.cast("int64"),
+        numerator=one_if(items.progressed),
         denominator=ibis.literal(1),
     )
 
@@ -114,7 +114,7 @@ def source_share(ctx: Context) -> ir.Table:
         "period_end",
         team=ibis.null("string"),
         source=crossed._group,
-        numerator=(crossed.source == crossed._group).cast("int64"),
+        numerator=one_if(crossed.source == crossed._group),
         denominator=ibis.literal(1),
     )
 
@@ -137,5 +137,5 @@ def repeat_3m(ctx: Context) -> ir.Table:
     joined = base.left_join(found, base.contact_id == found._f_id)
     items = ctx.in_window(joined.mutate(repeat=joined._f_id.notnull()), "contact_date")
     return items.select(
-        "period_end", "team", numerator=items.repeat.cast("int64"), denominator=ibis.literal(1)
+        "period_end", "team", numerator=one_if(items.repeat), denominator=ibis.literal(1)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, first_per_key, valid_interval
+from cscperf.indicators.context import Context, first_per_key, one_if, valid_interval
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_early_help_episodes"
@@ -41,7 +41,7 @@ def _with_match(episodes: ir.Table, found: ir.Table, name: str) -> ir.Table:
 def _percent_items(ctx: Context, episodes: ir.Table, flag: str) -> ir.Table:
     items = ctx.in_window(episodes, "start")
     return items.select(
-        "period_end", "team", numerator=items[flag].cast("int64"), denominator=ibis.literal(1)
+        "period_end", "team", numerator=one_if(items[flag]), denominator=ibis.literal(1)
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.context import Context, first_per_key, flag_is_yes, one_if
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_cin_episodes"
@@ -80,7 +80,7 @@ def _rereferrals(ctx: Context) -> ir.Table:
     return items.select(
         "period_end",
         "team",
-        numerator=items.rereferral.cast("int64"),
+        numerator=one_if(items.rereferral),
         denominator=ibis.literal(1),
     )
 
@@ -99,5 +99,5 @@ def rereferral_12m_rolling(ctx: Context) -> ir.Table:
 def nfa(ctx: Context) -> ir.Table:
     items = ctx.in_window(referrals(ctx), "referral_date")
     return items.select(
-        "period_end", "team", numerator=items.nfa.cast("int64"), denominator=ibis.literal(1)
+        "period_end", "team", numerator=one_if(items.nfa), denominator=ibis.literal(1)
     )

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, flag_is_yes, json_flag_is_yes, valid_interval
+from cscperf.indicators.context import (
+    Context,
+    flag_is_yes,
+    json_flag_is_yes,
+    one_if,
+    valid_interval,
+)
 from cscperf.indicators.registry import indicator
 
 ENQUIRIES = "ssd_s47_enquiry"
@@ -83,7 +89,7 @@ def _class_share(ctx: Context, wanted: int) -> ir.Table:
     return items.select(
         "period_end",
         "team",
-        numerator=(items.outcome_class == wanted).cast("int64"),
+        numerator=one_if(items.outcome_class == wanted),
         denominator=ibis.literal(1),
     )
 
