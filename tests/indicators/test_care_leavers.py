@@ -28,20 +28,39 @@ def typed(name: str, rows: Any) -> pl.DataFrame:
 
 def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
     build = build_from_rows({n: typed(n, r) for n, r in tables.items()})
-    catalogue = load_catalogue(areas=["care_leavers", "participation", "youth_justice", "looked_after"])
+    catalogue = load_catalogue(
+        areas=["care_leavers", "participation", "youth_justice", "looked_after"]
+    )
     return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
 
 
-def leaver(p: str, activity: str | None, in_touch: str = "YES", elig: str = "Former Relevant",
-           suitable: str | None = "1", accom: str | None = "B") -> dict[str, Any]:
-    return {"clea_table_id": p, "clea_person_id": p, "clea_care_leaver_eligibility": elig,
-            "clea_care_leaver_in_touch": in_touch, "clea_care_leaver_activity": activity,
-            "clea_care_leaver_accom_suitable": suitable, "clea_care_leaver_accommodation": accom}
+def leaver(
+    p: str,
+    activity: str | None,
+    in_touch: str = "YES",
+    elig: str = "Former Relevant",
+    suitable: str | None = "1",
+    accom: str | None = "B",
+) -> dict[str, Any]:
+    return {
+        "clea_table_id": p,
+        "clea_person_id": p,
+        "clea_care_leaver_eligibility": elig,
+        "clea_care_leaver_in_touch": in_touch,
+        "clea_care_leaver_activity": activity,
+        "clea_care_leaver_accom_suitable": suitable,
+        "clea_care_leaver_accommodation": accom,
+    }
 
 
 def ep(p: str, start: str, end: str | None) -> dict[str, Any]:
-    return {"clae_cla_episode_id": p, "clae_person_id": p, "clae_cla_id": p,
-            "clae_cla_episode_start_date": start, "clae_cla_episode_ceased_date": end}
+    return {
+        "clae_cla_episode_id": p,
+        "clae_person_id": p,
+        "clae_cla_id": p,
+        "clae_cla_episode_start_date": start,
+        "clae_cla_episode_ceased_date": end,
+    }
 
 
 # E = 31 Mar 2021 (R12 1 Apr 2020 - 31 Mar 2021, before the 2021-22 code change) and
@@ -55,24 +74,36 @@ LEAVERS = {
         {"pers_person_id": "L5", "pers_dob": "2001-06-01"},  # not in touch: stays in, not EET
     ],
     "ssd_care_leavers": [
-        leaver("L1", "F3"), leaver("L2", "P1"), leaver("L3", "F1", in_touch="DIED"),
-        leaver("L4", "F1"), leaver("L5", None, in_touch="NO", suitable=None),
+        leaver("L1", "F3"),
+        leaver("L2", "P1"),
+        leaver("L3", "F1", in_touch="DIED"),
+        leaver("L4", "F1"),
+        leaver("L5", None, in_touch="NO", suitable=None),
     ],
     "ssd_cla_episodes": [
-        ep("L1", "2015-01-01", "2019-02-28"), ep("L2", "2015-01-01", "2018-03-01"),
-        ep("L3", "2015-01-01", "2019-06-01"), ep("L4", "2015-01-01", "2015-01-03"),
+        ep("L1", "2015-01-01", "2019-02-28"),
+        ep("L2", "2015-01-01", "2018-03-01"),
+        ep("L3", "2015-01-01", "2019-06-01"),
+        ep("L4", "2015-01-01", "2015-01-03"),
         ep("L5", "2015-01-01", "2019-06-01"),
     ],
     "ssd_legal_status": [
-        {"lega_legal_status_id": "S4", "lega_person_id": "L4", "lega_legal_status": "V3",
-         "lega_legal_status_start_date": "2014-01-01"},
+        {
+            "lega_legal_status_id": "S4",
+            "lega_person_id": "L4",
+            "lega_legal_status": "V3",
+            "lega_legal_status_start_date": "2014-01-01",
+        },
     ],
 }
 
 
 def test_birthday_cohorts_eet_change_leap_day_and_exclusions():
-    ids = ["care_leavers.eet_19_21_pct", "care_leavers.in_touch_19_21_pct",
-           "care_leavers.suitable_accommodation_19_21_pct"]
+    ids = [
+        "care_leavers.eet_19_21_pct",
+        "care_leavers.in_touch_19_21_pct",
+        "care_leavers.suitable_accommodation_19_21_pct",
+    ]
     res = run(LEAVERS, ids, date(2021, 3, 31), date(2022, 3, 31))
     e21, e22 = date(2021, 3, 31), date(2022, 3, 31)
     # 2020-21: L1 (20th birthday, F3 still EET), L2 (21st on 1 Mar 2021), L5; L3 DIED, L4 SB.

@@ -33,36 +33,53 @@ def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.D
 
 
 def invo(worker: str, person: str, team: str, end: str | None = None) -> dict[str, Any]:
-    return {"invo_professional_id": worker, "invo_person_id": person,
-            "invo_professional_team": team, "invo_involvement_start_date": "2024-01-01",
-            "invo_involvement_end_date": end}
+    return {
+        "invo_professional_id": worker,
+        "invo_person_id": person,
+        "invo_professional_team": team,
+        "invo_involvement_start_date": "2024-01-01",
+        "invo_involvement_end_date": end,
+    }
 
 
 def prof(worker: str, reg: str | None, title: str | None, fte: float | None) -> dict[str, Any]:
-    return {"prof_professional_id": worker, "prof_social_worker_registration_no": reg,
-            "prof_professional_job_title": title, "prof_full_time_equivalency": fte}
+    return {
+        "prof_professional_id": worker,
+        "prof_social_worker_registration_no": reg,
+        "prof_professional_job_title": title,
+        "prof_full_time_equivalency": fte,
+    }
 
 
 CASES = {
     "ssd_involvements": [
         # W1 (registered): 3 cases, two in T2 and one in T1 -> team T2.
-        invo("W1", "a", "T2"), invo("W1", "b", "T2"), invo("W1", "c", "T1"),
+        invo("W1", "a", "T2"),
+        invo("W1", "b", "T2"),
+        invo("W1", "c", "T1"),
         invo("W1", "c", "T1"),  # same child twice: one case
         # W2 (qualified by title): 2 cases, one in T1 and one in T3 -> tie: lowest id T1.
-        invo("W2", "d", "T1"), invo("W2", "e", "T3"),
+        invo("W2", "d", "T1"),
+        invo("W2", "e", "T3"),
         # W3 unqualified: left out. W4: case ended on E -> no case at E.
-        invo("W3", "f", "T3"), invo("W4", "g", "T3", end="2024-03-31"),
+        invo("W3", "f", "T3"),
+        invo("W4", "g", "T3", end="2024-03-31"),
     ],
     "ssd_professionals": [
-        prof("W1", " sw123 ", None, 0.5), prof("W2", None, "Senior Social Worker", 0.0),
-        prof("W3", None, "Family Support Worker", 1.0), prof("W4", "SW9", None, 1.0),
+        prof("W1", " sw123 ", None, 0.5),
+        prof("W2", None, "Senior Social Worker", 0.0),
+        prof("W3", None, "Family Support Worker", 1.0),
+        prof("W4", "SW9", None, 1.0),
     ],
 }
 
 
 def test_caseloads():
-    ids = ["caseloads.qualified_sw_caseload_avg", "caseloads.qualified_sw_caseload_max",
-           "caseloads.cases_per_case_holder_fte_ratio"]
+    ids = [
+        "caseloads.qualified_sw_caseload_avg",
+        "caseloads.qualified_sw_caseload_max",
+        "caseloads.cases_per_case_holder_fte_ratio",
+    ]
     e = date(2024, 3, 31)
     res = run(CASES, ids, e, e)
     avg = row(res, "caseloads.qualified_sw_caseload_avg", e)
@@ -73,8 +90,9 @@ def test_caseloads():
     assert (mx["value"], mx["denominator"]) == (3, 2)
     # The all row is the largest of the breakdown rows (North holds W1 and W2: still 3).
     assert row(res, "caseloads.qualified_sw_caseload_max", e, "locality", "North")["value"] == 3
-    assert row(res, "caseloads.qualified_sw_caseload_max", e, "team_type", "assessment")[
-        "value"] == 2
+    assert (
+        row(res, "caseloads.qualified_sw_caseload_max", e, "team_type", "assessment")["value"] == 2
+    )
     # FTE: W2 has FTE 0 and is left out; W1 3 cases / 0.5 FTE.
     fte = row(res, "caseloads.cases_per_case_holder_fte_ratio", e)
     assert (fte["numerator"], fte["denominator"], fte["value"]) == (3, 0.5, 6.0)
@@ -82,26 +100,40 @@ def test_caseloads():
 
 def register_frame(rows: list[tuple[str, str, str, str | None, str | None, str | None]]):
     return pl.DataFrame(
-        {"household_id": [r[0] for r in rows], "carer_type": [r[1] for r in rows],
-         "approval_date": [date.fromisoformat(r[2]) for r in rows],
-         "deregistration_date": [date.fromisoformat(r[3]) if r[3] else None for r in rows],
-         "carer_type_at_end": [r[4] for r in rows],
-         "full_approval_date": [date.fromisoformat(r[5]) if r[5] else None for r in rows]},
-        schema={"household_id": pl.String, "carer_type": pl.String, "approval_date": pl.Date,
-                "deregistration_date": pl.Date, "carer_type_at_end": pl.String,
-                "full_approval_date": pl.Date})
+        {
+            "household_id": [r[0] for r in rows],
+            "carer_type": [r[1] for r in rows],
+            "approval_date": [date.fromisoformat(r[2]) for r in rows],
+            "deregistration_date": [date.fromisoformat(r[3]) if r[3] else None for r in rows],
+            "carer_type_at_end": [r[4] for r in rows],
+            "full_approval_date": [date.fromisoformat(r[5]) if r[5] else None for r in rows],
+        },
+        schema={
+            "household_id": pl.String,
+            "carer_type": pl.String,
+            "approval_date": pl.Date,
+            "deregistration_date": pl.Date,
+            "carer_type_at_end": pl.String,
+            "full_approval_date": pl.Date,
+        },
+    )
 
 
 def test_fostering():
-    reg = register_frame([
-        ("H1", "mainstream", "2023-06-01", None, "mainstream", "2023-06-01"),
-        # temporary reg 24 kinship approval that became full in Feb 2024, type then mainstream
-        ("H2", "kinship", "2023-11-01", None, "mainstream", "2024-02-01"),
-        ("H3", "short breaks", "2022-01-01", "2024-03-31", "short breaks", "2022-01-01"),
-        ("H4", "kinship", "2022-01-01", "2023-03-31", "kinship", None),  # before R12
-    ])
-    ids = ["fostering.households_approved_rolling_12m_count",
-           "fostering.households_ceased_rolling_12m_count", "fostering.approved_households_count"]
+    reg = register_frame(
+        [
+            ("H1", "mainstream", "2023-06-01", None, "mainstream", "2023-06-01"),
+            # temporary reg 24 kinship approval that became full in Feb 2024, type then mainstream
+            ("H2", "kinship", "2023-11-01", None, "mainstream", "2024-02-01"),
+            ("H3", "short breaks", "2022-01-01", "2024-03-31", "short breaks", "2022-01-01"),
+            ("H4", "kinship", "2022-01-01", "2023-03-31", "kinship", None),  # before R12
+        ]
+    )
+    ids = [
+        "fostering.households_approved_rolling_12m_count",
+        "fostering.households_ceased_rolling_12m_count",
+        "fostering.approved_households_count",
+    ]
     e = date(2024, 3, 31)
     res = run({"imported_foster_register": reg}, ids, date(2024, 1, 31), e)
     assert row(res, ids[0], e)["value"] == 2  # H1, H2 approved in Apr 2023 - Mar 2024
@@ -113,7 +145,11 @@ def test_fostering():
 
 
 def test_fostering_not_available_without_register():
-    res = run({"ssd_involvements": CASES["ssd_involvements"]},
-              ["fostering.approved_households_count"], date(2024, 3, 31), date(2024, 3, 31))
+    res = run(
+        {"ssd_involvements": CASES["ssd_involvements"]},
+        ["fostering.approved_households_count"],
+        date(2024, 3, 31),
+        date(2024, 3, 31),
+    )
     r = row(res, "fostering.approved_households_count", date(2024, 3, 31))
     assert r["value"] is None and "imported_foster_register" in r["reason"]

@@ -153,30 +153,69 @@ COHORT = {
         check("P5", 2, "Dental Check", "2023-05-01"),
     ],
     "ssd_cla_immunisations": [
-        {"clai_person_id": "P1", "clai_immunisations_status": "Y",
-         "clai_immunisations_status_date": "2023-01-01"},
-        {"clai_person_id": "P2", "clai_immunisations_status": "Y",
-         "clai_immunisations_status_date": "2023-01-01"},
-        {"clai_person_id": "P2", "clai_immunisations_status": "N",
-         "clai_immunisations_status_date": "2024-02-01"},  # latest says no
-        {"clai_person_id": "P3", "clai_immunisations_status": "N",
-         "clai_immunisations_status_date": "2023-01-01"},
-        {"clai_person_id": "P3", "clai_immunisations_status": "Y",
-         "clai_immunisations_status_date": "2024-04-02"},  # after E: ignored
+        {
+            "clai_person_id": "P1",
+            "clai_immunisations_status": "Y",
+            "clai_immunisations_status_date": "2023-01-01",
+        },
+        {
+            "clai_person_id": "P2",
+            "clai_immunisations_status": "Y",
+            "clai_immunisations_status_date": "2023-01-01",
+        },
+        {
+            "clai_person_id": "P2",
+            "clai_immunisations_status": "N",
+            "clai_immunisations_status_date": "2024-02-01",
+        },  # latest says no
+        {
+            "clai_person_id": "P3",
+            "clai_immunisations_status": "N",
+            "clai_immunisations_status_date": "2023-01-01",
+        },
+        {
+            "clai_person_id": "P3",
+            "clai_immunisations_status": "Y",
+            "clai_immunisations_status_date": "2024-04-02",
+        },  # after E: ignored
     ],
     "ssd_sdq_scores": [
-        {"csdq_table_id": "S1", "csdq_person_id": "P1", "csdq_sdq_completed_date": "2023-05-01",
-         "csdq_sdq_score": "10"},
-        {"csdq_table_id": "S2", "csdq_person_id": "P1", "csdq_sdq_completed_date": "2024-01-01",
-         "csdq_sdq_score": "14"},  # latest in window: 14
-        {"csdq_table_id": "S3", "csdq_person_id": "P5", "csdq_sdq_completed_date": "2023-06-01",
-         "csdq_sdq_score": "SDQ1"},  # reason code, not a score
-        {"csdq_table_id": "S4", "csdq_person_id": "P5", "csdq_sdq_completed_date": "2023-07-01",
-         "csdq_sdq_score": "22"},
-        {"csdq_table_id": "S5", "csdq_person_id": "P2", "csdq_sdq_completed_date": "2023-07-01",
-         "csdq_sdq_score": "30"},  # aged 3: out of the 5-16 band
-        {"csdq_table_id": "S6", "csdq_person_id": "P3", "csdq_sdq_completed_date": "2023-07-01",
-         "csdq_sdq_score": "41"},  # out of range
+        {
+            "csdq_table_id": "S1",
+            "csdq_person_id": "P1",
+            "csdq_sdq_completed_date": "2023-05-01",
+            "csdq_sdq_score": "10",
+        },
+        {
+            "csdq_table_id": "S2",
+            "csdq_person_id": "P1",
+            "csdq_sdq_completed_date": "2024-01-01",
+            "csdq_sdq_score": "14",
+        },  # latest in window: 14
+        {
+            "csdq_table_id": "S3",
+            "csdq_person_id": "P5",
+            "csdq_sdq_completed_date": "2023-06-01",
+            "csdq_sdq_score": "SDQ1",
+        },  # reason code, not a score
+        {
+            "csdq_table_id": "S4",
+            "csdq_person_id": "P5",
+            "csdq_sdq_completed_date": "2023-07-01",
+            "csdq_sdq_score": "22",
+        },
+        {
+            "csdq_table_id": "S5",
+            "csdq_person_id": "P2",
+            "csdq_sdq_completed_date": "2023-07-01",
+            "csdq_sdq_score": "30",
+        },  # aged 3: out of the 5-16 band
+        {
+            "csdq_table_id": "S6",
+            "csdq_person_id": "P3",
+            "csdq_sdq_completed_date": "2023-07-01",
+            "csdq_sdq_score": "41",
+        },  # out of range
     ],
 }
 

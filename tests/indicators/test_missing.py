@@ -33,15 +33,26 @@ def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.D
 
 
 def episode(p: str, start: str, end: str | None = None) -> dict[str, Any]:
-    return {"clae_cla_episode_id": p, "clae_person_id": p, "clae_cla_id": p,
-            "clae_cla_episode_start_date": start, "clae_cla_episode_ceased_date": end}
+    return {
+        "clae_cla_episode_id": p,
+        "clae_person_id": p,
+        "clae_cla_id": p,
+        "clae_cla_episode_start_date": start,
+        "clae_cla_episode_ceased_date": end,
+    }
 
 
-def incident(i: str, p: str, start: str, end: str | None, kind: str = "M",
-             rhi: str | None = None) -> dict[str, Any]:
-    return {"miss_table_id": i, "miss_person_id": p, "miss_missing_episode_start_date": start,
-            "miss_missing_episode_end_date": end, "miss_missing_episode_type": kind,
-            "miss_missing_rhi_offered": rhi}
+def incident(
+    i: str, p: str, start: str, end: str | None, kind: str = "M", rhi: str | None = None
+) -> dict[str, Any]:
+    return {
+        "miss_table_id": i,
+        "miss_person_id": p,
+        "miss_missing_episode_start_date": start,
+        "miss_missing_episode_end_date": end,
+        "miss_missing_episode_type": kind,
+        "miss_missing_rhi_offered": rhi,
+    }
 
 
 TABLES = {
@@ -64,8 +75,12 @@ TABLES = {
 
 
 def test_missing_measures():
-    ids = ["missing.children_missing_rolling_12m_pct", "missing.children_away_rolling_12m_pct",
-           "missing.incidents_count", "missing.rhi_offered_pct"]
+    ids = [
+        "missing.children_missing_rolling_12m_pct",
+        "missing.children_away_rolling_12m_pct",
+        "missing.incidents_count",
+        "missing.rhi_offered_pct",
+    ]
     res = run(TABLES, ids, date(2024, 1, 31), date(2024, 2, 29))
     # R12 to Feb 2024: A, B, C, D looked after during the year; A and B had missing incidents.
     r = row(res, "missing.children_missing_rolling_12m_pct", date(2024, 2, 29))

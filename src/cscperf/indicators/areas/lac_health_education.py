@@ -96,8 +96,10 @@ def health_records(ctx: Context, kind: str) -> ir.Table:
 def checks_in_r12(ctx: Context, cohort: ir.Table, checks: ir.Table) -> ir.Table:
     """Adds ``checks``: how many distinct check dates of the child fall in the R12 window."""
     periods_r12 = ctx.periods.select(_r_end=ctx.periods.period_end, _r_start="rolling_12m_start")
-    dated = checks.join(periods_r12, [checks.check_date >= periods_r12._r_start,
-                                      checks.check_date <= periods_r12._r_end])
+    dated = checks.join(
+        periods_r12,
+        [checks.check_date >= periods_r12._r_start, checks.check_date <= periods_r12._r_end],
+    )
     counts = dated.group_by(["_h_person", "_r_end"]).aggregate(checks=dated.check_date.nunique())
     joined = cohort.left_join(
         counts, [cohort.person_id == counts._h_person, cohort.period_end == counts._r_end]
@@ -114,7 +116,9 @@ def iha_within_20wd(ctx: Context) -> ir.Table:
     # A fresh view: ibis refuses to join a table that already ends in a join select.
     pocs = add_working_days(pocs.view(), "poc_start", 20, ctx.calendar, "day20")
     # Still in care on the 20th working day: an ending on that very day keeps it in.
-    pocs = pocs.filter(pocs.day20.notnull() & (pocs.poc_end.isnull() | (pocs.poc_end >= pocs.day20)))
+    pocs = pocs.filter(
+        pocs.day20.notnull() & (pocs.poc_end.isnull() | (pocs.poc_end >= pocs.day20))
+    )
     due = ctx.in_window(pocs, "day20", "in_month")
     checks = health_records(ctx, "health_assessment")
     matched = due.join(
@@ -200,9 +204,7 @@ def sdq_score_avg(ctx: Context) -> ir.Table:
     items = cohort.join(
         latest, [cohort.person_id == latest._s_person, cohort.period_end == latest._w_end]
     )
-    return items.select(
-        "period_end", "team", numerator=items._s_score, denominator=ibis.literal(1)
-    )
+    return items.select("period_end", "team", numerator=items._s_score, denominator=ibis.literal(1))
 
 
 # ------------------------------------------------------------------ personal education plans
@@ -212,7 +214,7 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 
 
 def _month_day(text: str) -> tuple[int, int]:
-    """"1 Sep" -> (9, 1)."""
+    """ "1 Sep" -> (9, 1)."""
     day, month = text.split()
     return _MONTHS.index(month[:3].lower()) + 1, int(day)
 
@@ -260,14 +262,18 @@ def pep_up_to_date(ctx: Context) -> ir.Table:
     children = children.join(terms, children.period_end == terms._t_end)
     age = age_at(children.dob, children._t_age_date)
     children = children.filter(age.notnull() & (age >= 5) & (age <= 15))
-    found = children.join(
-        peps,
-        [
-            children.person_id == peps._p_person,
-            peps._p_date >= children._t_start,
-            peps._p_date <= children.period_end,
-        ],
-    ).select(_f_person="person_id", _f_end="period_end").distinct()
+    found = (
+        children.join(
+            peps,
+            [
+                children.person_id == peps._p_person,
+                peps._p_date >= children._t_start,
+                peps._p_date <= children.period_end,
+            ],
+        )
+        .select(_f_person="person_id", _f_end="period_end")
+        .distinct()
+    )
     items = children.left_join(
         found, [children.person_id == found._f_person, children.period_end == found._f_end]
     )
