@@ -1,0 +1,294 @@
+"""The FastAPI application behind ``cscperf serve``: routes, templates, errors, access logs.
+
+Owns the URLs (dashboard, summary, indicator pages, builds, downloads, health), their
+bookmarkable query parameters (``build``, ``period``, ``locality``, ``area``), the Jinja2
+environment with the GOV.UK Frontend macros, the 404 page that says what to choose instead,
+and one JSON line per request in the access log (path without query string, status, time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from cscperf import __version__
+from cscperf.errors import CscperfError
+from cscperf.web import views
+from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.theme import load_theme
+
+HERE = Path(__file__).parent
+ACCESS_LOG = logging.getLogger("cscperf.web.access")
+PACK_FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def template_environment() -> Environment:
+    """Our templates first, then the GOV.UK Frontend macros under ``govuk_frontend_jinja/``."""
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(HERE / "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["month"] = lambda d: f"{d:%B %Y}"
+    env.filters["ym"] = lambda d: f"{d:%Y-%m}"
+    return env
+
+
+def access_line(method: str, path: str, status: int, millis: float) -> str:
+    """One JSON access-log line. The query string is left out: it could carry identifiers."""
+    return json.dumps(
+        {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "method": method,
+            "path": path,
+            "status": status,
+            "ms": round(millis, 1),
+        }
+    )
+
+
+def page_url(path: str, **params: str | None) -> str:
+    """A bookmarkable URL: only the parameters that are set, in a fixed order."""
+    kept = {k: v for k, v in params.items() if v}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def create_app(
+    store: Path, *, benchmarks: bool = True, commentary: Path | None = None
+) -> FastAPI:
+    """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures."""
+    data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
+    env = template_environment()
+    app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.data = data
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def log_access(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        millis = (time.perf_counter() - started) * 1000
+        ACCESS_LOG.info(access_line(request.method, request.url.path, response.status_code, millis))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        facts = context.get("facts")
+        la_code = facts.la_code if facts else None
+        council = facts.council if facts else "Children's services"
+        base = {
+            "request": request,
+            "council": council,
+            "colours": load_theme(la_code),
+            "url": page_url,
+            "version": __version__,
+            "path": request.url.path,
+        }
+        html = env.get_template(name).render(**base, **context)
+        return HTMLResponse(html, status_code=status)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
+        return render(request, "error.html", 404, title="Page not found", message=str(exc))
+
+    @app.exception_handler(CscperfError)
+    async def failed(request: Request, exc: CscperfError) -> HTMLResponse:
+        return render(request, "error.html", 500, title="Sorry, there is a problem", message=str(exc))
+
+    @app.exception_handler(404)
+    async def no_route(request: Request, exc: Exception) -> HTMLResponse:
+        return render(
+            request,
+            "error.html",
+            404,
+            title="Page not found",
+            message="There is no page at this address; start again from the dashboard.",
+        )
+
+    def selection(
+        build: str | None, period: str | None, locality: str | None
+    ) -> dict[str, Any]:
+        facts, period_end, chosen = data.resolve(build, period, locality)
+        pack = data.pack(facts.id, period_end, chosen)
+        # the URL keeps a build only when it is not the current one, so bookmarks follow
+        # the current build unless someone chose an earlier one on purpose
+        keep_build = None if facts.current else facts.id
+        return {
+            "facts": facts,
+            "period_end": period_end,
+            "locality": chosen,
+            "pack": pack,
+            "params": {"build": keep_build, "period": f"{period_end:%Y-%m}", "locality": chosen},
+        }
+
+    @app.get("/", response_class=HTMLResponse)
+    def dashboard(
+        request: Request,
+        build: str | None = None,
+        period: str | None = None,
+        locality: str | None = None,
+    ) -> HTMLResponse:
+        chosen = selection(build, period, locality)
+        rows = views.focus_rows(chosen["pack"])
+        context = {
+            **chosen,
+            "counts": views.rag_counts(rows),
+            "vital": views.vital_sign_lines(chosen["pack"]),
+            "exceptions": [
+                line for line in views.summary_lines(chosen["pack"]) if line.exception
+            ],
+        }
+        if request.headers.get("HX-Request"):
+            return render(request, "_dashboard_body.html", **context)
+        return render(request, "dashboard.html", **context)
+
+    @app.get("/summary", response_class=HTMLResponse)
+    def summary(
+        request: Request,
+        build: str | None = None,
+        period: str | None = None,
+        locality: str | None = None,
+        area: str | None = None,
+    ) -> HTMLResponse:
+        chosen = selection(build, period, locality)
+        titles = views.area_titles()
+        if area and area not in titles:
+            raise NotFound(f"there is no area called {area!r}; choose one from the list")
+        lines = views.summary_lines(chosen["pack"], area or None)
+        context = {**chosen, "lines": lines, "area": area or None, "areas": titles}
+        context["params"] = {**chosen["params"], "area": area or None}
+        if request.headers.get("HX-Request"):
+            return render(request, "_summary_table.html", **context)
+        return render(request, "summary.html", **context)
+
+    @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
+    def indicator(
+        request: Request,
+        indicator_id: str,
+        build: str | None = None,
+        period: str | None = None,
+        locality: str | None = None,
+    ) -> HTMLResponse:
+        chosen = selection(build, period, locality)
+        facts = chosen["facts"]
+        if indicator_id not in data.definitions():
+            raise NotFound(
+                f"there is no indicator {indicator_id!r} in the catalogue; find it in the "
+                "performance summary"
+            )
+        page = views.indicator_page(chosen["pack"], data.rows(data.build(facts.id)), indicator_id)
+        if page is None:
+            raise NotFound(
+                f"indicator {indicator_id} has no figure for {chosen['period_end']:%B %Y} in "
+                "this build; choose another month"
+            )
+        key = (facts.id, chosen["period_end"], chosen["locality"], indicator_id)
+        charts = data.cached(("charts", key), lambda: _charts(page))
+        return render(request, "indicator.html", **chosen, page=page, charts=charts)
+
+    @app.get("/indicators/{indicator_id}/rows.csv")
+    def indicator_csv(
+        indicator_id: str, build: str | None = None, period: str | None = None
+    ) -> PlainTextResponse:
+        facts, period_end, _ = data.resolve(build, period, None)
+        if indicator_id not in data.definitions():
+            raise NotFound(f"there is no indicator {indicator_id!r} in the catalogue")
+        text = data.cached(
+            ("rows.csv", facts.id, period_end, indicator_id),
+            lambda: views.indicator_rows_csv(
+                data.rows(data.build(facts.id)), indicator_id, period_end
+            ),
+        )
+        name = f"{indicator_id}-{period_end:%Y-%m}.csv"
+        return _download(text, name)
+
+    @app.get("/downloads/results.csv")
+    def results_csv(build: str | None = None, period: str | None = None) -> PlainTextResponse:
+        facts, period_end, _ = data.resolve(build, period, None)
+        pack = data.pack(facts.id, period_end, None)
+        text = data.cached(("results.csv", facts.id, period_end), lambda: views.csv_text(pack.current))
+        return _download(text, f"results-{period_end:%Y-%m}.csv")
+
+    @app.get("/downloads/pack.{fmt}")
+    def pack_file(
+        request: Request,
+        fmt: str,
+        build: str | None = None,
+        period: str | None = None,
+        locality: str | None = None,
+    ) -> Response:
+        from fastapi.responses import FileResponse
+
+        from cscperf.web.packs import find_or_make_pack
+
+        if fmt not in PACK_FORMATS:
+            raise NotFound(f"the pack comes as pdf or xlsx, not {fmt!r}")
+        facts, period_end, chosen = data.resolve(build, period, locality)
+        found, message = find_or_make_pack(data.path, facts.id, period_end, chosen, fmt)
+        if found is None:
+            return render(
+                request,
+                "error.html",
+                404,
+                facts=facts,
+                title="The pack is not available",
+                message=message,
+            )
+        return FileResponse(found, media_type=PACK_FORMATS[fmt], filename=found.name)
+
+    @app.get("/builds", response_class=HTMLResponse)
+    def builds(request: Request, build: str | None = None) -> HTMLResponse:
+        facts = data.facts(build)
+        return render(
+            request,
+            "builds.html",
+            facts=facts,
+            builds=data.all_facts(),
+            params={"build": None if facts.current else facts.id},
+        )
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        try:
+            current = data.store.current_id()
+            count = len(data.store.build_ids())
+        except OSError as exc:
+            return JSONResponse({"status": "error", "detail": str(exc)}, status_code=503)
+        status = "ok" if current else "no current build"
+        return JSONResponse(
+            {"status": status, "version": __version__, "current_build": current, "builds": count},
+            status_code=200 if current else 503,
+        )
+
+    return app
+
+
+def _download(text: str, name: str) -> PlainTextResponse:
+    return PlainTextResponse(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _charts(page: views.IndicatorPage) -> dict[str, str]:
+    """The trend and locality charts as inline SVG with their one-sentence descriptions."""
+    from cscperf.web.charts import chart_set
+
+    return chart_set(page)
+

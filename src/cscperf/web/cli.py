@@ -1,0 +1,59 @@
+"""The ``cscperf serve`` command: the dashboard on this computer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+LOOPBACK = "127.0.0.1"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_command(
+        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        host: Annotated[
+            str, typer.Option("--host", help="Address to listen on (this computer only).")
+        ] = LOOPBACK,
+        port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+        commentary: Annotated[
+            Path | None, typer.Option("--commentary", help="The managers' commentary file.")
+        ] = None,
+        no_benchmarks: Annotated[
+            bool, typer.Option("--no-benchmarks", help="Leave out the published benchmarks.")
+        ] = False,
+    ) -> None:
+        """Serve the performance dashboard (aggregates only; keep it on this computer)."""
+        import logging
+        import sys
+
+        import uvicorn
+
+        from cscperf.console import err_console
+        from cscperf.errors import CscperfError
+        from cscperf.store.store import Store
+        from cscperf.web.app import ACCESS_LOG, create_app
+
+        Store(store).get()  # a store without a current build fails here, in words
+        if host != LOOPBACK:
+            err_console.print(
+                f"Warning: listening on {host}. The dashboard has no sign-in yet; do not "
+                "expose it beyond this computer."
+            )
+        if commentary is not None and not commentary.is_file():
+            raise CscperfError(f"--commentary {commentary}: there is no such file")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        ACCESS_LOG.addHandler(handler)
+        ACCESS_LOG.setLevel(logging.INFO)
+        ACCESS_LOG.propagate = False
+        err_console.print(f"Dashboard at http://{host}:{port}/ (Ctrl+C stops it).")
+        uvicorn.run(
+            create_app(store, benchmarks=not no_benchmarks, commentary=commentary),
+            host=host,
+            port=port,
+            access_log=False,  # our own JSON lines, without query strings
+            log_level="warning",
+        )

@@ -1,0 +1,230 @@
+"""Where the dashboard's figures come from, and the in-process cache that keeps pages fast.
+
+Owns the lookup of a build, its reporting months and localities from a store, and the
+evaluated month per (build, period, locality): a committee :class:`~cscperf.reports.pack.Pack`
+made by :func:`cscperf.reports.pack.make_pack` (which calls ``cscperf.evaluate``), so the web
+pages and the pack show the same judged figures. Each value is computed once per process; a
+lock per key stops twenty requests for a new month from evaluating it twenty times.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cscperf.errors import CscperfError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from cscperf.reports.commentary import Commentary
+    from cscperf.reports.pack import Pack
+    from cscperf.store.store import Build, Store
+
+T = TypeVar("T")
+
+
+class NotFound(CscperfError):
+    """A page asked for a build, month, locality or indicator that does not exist."""
+
+
+@dataclass(frozen=True)
+class BuildFacts:
+    """What the pages say about a build (never anything about a child)."""
+
+    id: str
+    council: str
+    la_code: str | None
+    extract_date: str
+    source_system: str
+    created: str
+    current: bool
+    localities: tuple[str, ...]
+    periods: tuple[date, ...]  # reporting months with results, oldest first
+
+
+def parse_month(text: str) -> date:
+    """``YYYY-MM`` -> that month's last day; anything else is a :class:`NotFound`."""
+    from cscperf.indicators.output import parse_period
+
+    try:
+        return parse_period(text)
+    except CscperfError as exc:
+        raise NotFound(
+            f"{text!r} is not a month: write the period as YYYY-MM, e.g. 2025-03"
+        ) from exc
+
+
+class _Memo:
+    """A dictionary of computed values with one lock per key."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        if key in self._values:
+            return self._values[key]  # type: ignore[no-any-return]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = make()
+        return self._values[key]  # type: ignore[no-any-return]
+
+
+class DashboardData:
+    """Read-only access to a store's builds for the web pages, cached in process."""
+
+    def __init__(
+        self, store: Path, *, benchmarks: bool = True, commentary: Path | None = None
+    ) -> None:
+        self.path = Path(store)
+        self.with_benchmarks = benchmarks
+        self.commentary_path = commentary
+        self._memo = _Memo()
+
+    @property
+    def store(self) -> Store:
+        from cscperf.store.store import Store
+
+        return Store(self.path)
+
+    # -- builds ---------------------------------------------------------------------------
+    def build(self, build_id: str | None = None) -> Build:
+        """A build by id (the current one when None); an unknown id is a :class:`NotFound`."""
+        store = self.store
+        if build_id is not None and build_id not in store.build_ids():
+            raise NotFound(
+                f"there is no build {build_id!r} in this store; the Builds page lists the "
+                "builds there are"
+            )
+        return store.get(build_id)
+
+    def facts(self, build_id: str | None = None) -> BuildFacts:
+        build = self.build(build_id)
+        current = self.store.current_id() == build.id
+        return BuildFacts(**{**self._memo.get(("facts", build.id), lambda: _facts(self, build)),
+                             "current": current})
+
+    def all_facts(self) -> list[BuildFacts]:
+        """Every build, newest first."""
+        return [self.facts(b) for b in reversed(self.store.build_ids())]
+
+    def rows(self, build: Build) -> pl.DataFrame:
+        """The build's indicator results (computed and stored first if absent)."""
+        from cscperf.indicators.results import results_for
+
+        return self._memo.get(("rows", build.id), lambda: results_for(build, show_progress=False))
+
+    def definitions(self) -> dict[str, Any]:
+        from cscperf.indicators.catalogue import load_catalogue
+
+        return self._memo.get("catalogue", lambda: dict(load_catalogue().definitions))
+
+    # -- the evaluated month --------------------------------------------------------------
+    def resolve(
+        self, build_id: str | None, period: str | None, locality: str | None
+    ) -> tuple[BuildFacts, date, str | None]:
+        """Check the page's build, month and locality; the month defaults to the latest."""
+        facts = self.facts(build_id)
+        if not facts.periods:
+            raise NotFound(f"build {facts.id} has no indicator results to show")
+        period_end = parse_month(period) if period else facts.periods[-1]
+        if period_end not in facts.periods:
+            raise NotFound(
+                f"build {facts.id} has no results for {period_end:%B %Y}; it covers "
+                f"{facts.periods[0]:%B %Y} to {facts.periods[-1]:%B %Y}"
+            )
+        chosen = locality or None
+        if chosen is not None and chosen not in facts.localities:
+            raise NotFound(
+                f"there is no locality called {chosen!r}; choose one of "
+                f"{', '.join(facts.localities)}"
+            )
+        return facts, period_end, chosen
+
+    def pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
+        """The evaluated month for the county (or one locality), as the committee pack has it."""
+        key = ("pack", build_id, period_end, locality)
+        return self._memo.get(key, lambda: self._make_pack(build_id, period_end, locality))
+
+    def _make_pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
+        from cscperf.reports.pack import make_pack, provenance_of, read_quality
+
+        build = self.build(build_id)
+        targets, where = self._memo.get(("targets", build.id), lambda: _targets(build))
+        bench = self._benchmarks(build)
+        bench_note = "published DfE figures" if bench is not None else "no benchmarks available"
+        return make_pack(
+            self.rows(build),
+            self.definitions(),
+            provenance_of(build, period_end, locality, where, bench_note),
+            list(self.facts(build_id).localities),
+            targets,
+            bench,
+            self.commentary(),
+            read_quality(build),
+        )
+
+    def _benchmarks(self, build: Build) -> pl.DataFrame | None:
+        if not self.with_benchmarks:
+            return None
+        from cscperf.evaluate.cli import _benchmarks_for
+
+        return self._memo.get(("bench", build.id), lambda: _benchmarks_for(build, None, "2025"))
+
+    def commentary(self) -> Commentary:
+        """The commentary file given to ``serve``, else ``STORE/commentary.yaml``, else none."""
+        from cscperf.reports.commentary import Commentary, load_commentary
+
+        def load() -> Commentary:
+            path = self.commentary_path or self.path / "commentary.yaml"
+            return load_commentary(path) if path.is_file() else Commentary()
+
+        return self._memo.get("commentary", load)
+
+    def cached(self, key: Any, make: Callable[[], T]) -> T:
+        """Any other derived value (charts, CSV text) cached under ``key``."""
+        return self._memo.get(("other", key), make)
+
+
+def _targets(build: Build) -> tuple[Any, str]:
+    from cscperf.evaluate.cli import choose_targets
+
+    return choose_targets(build, None)
+
+
+def _facts(data: DashboardData, build: Build) -> dict[str, Any]:
+    import polars as pl
+
+    manifest = build.manifest
+    settings = build.settings if build.has_settings else None
+    council = manifest.get("council") or {}
+    rows = data.rows(build)
+    periods = (
+        rows.filter(pl.col("breakdown") == "all")
+        .get_column("period_end")
+        .cast(pl.Date)
+        .unique()
+        .sort()
+        .to_list()
+    )
+    return {
+        "id": build.id,
+        "council": settings.council.name if settings else str(council.get("name") or "Council"),
+        "la_code": settings.council.la_code if settings else council.get("la_code"),
+        "extract_date": str(manifest.get("extract_date") or "not recorded"),
+        "source_system": str(
+            manifest.get("source_system") or (settings.source_system if settings else "unknown")
+        ),
+        "created": str(manifest.get("created") or ""),
+        "current": False,
+        "localities": tuple(loc.name for loc in settings.localities) if settings else (),
+        "periods": tuple(periods),
+    }
