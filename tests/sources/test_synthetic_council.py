@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,23 +21,8 @@ RULE_FOR_FAULT = {
 }
 
 
-def _generate(out: Path, faults: bool) -> Path:
-    synth.generate(out, scale=0.02, start=date(2022, 4, 1), end=date(2025, 3, 31), faults=faults)
-    return out
-
-
 def _ssd_inputs(out: Path) -> list[Path]:
     return [out / "ssd", out / "council.yaml", *sorted((out / "population").glob("*.csv"))]
-
-
-@pytest.fixture(scope="module")
-def clean_council(tmp_path_factory) -> Path:
-    return _generate(tmp_path_factory.mktemp("clean"), faults=False)
-
-
-@pytest.fixture(scope="module")
-def faulty_council(tmp_path_factory) -> Path:
-    return _generate(tmp_path_factory.mktemp("faulty"), faults=True)
 
 
 def test_ssd_folder_loads_without_errors(tmp_path, clean_council):
