@@ -1,13 +1,11 @@
-"""A small hand-built pack for the report tests: four indicators of the real catalogue, the
+"""Shared by the report tests: a small hand-built pack for the report tests: four indicators of the real catalogue, the
 synthetic council's settings and example targets, 26 months of county and locality rows."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
-import pytest
 
 from cscperf.evaluate.targets import example_targets_path, load_targets
 from cscperf.indicators.catalogue import load_catalogue
@@ -107,17 +105,3 @@ def fixture_pack(locality: str | None = None) -> Pack:
         commentary,
         quality,
     )
-
-
-@pytest.fixture(scope="session")
-def county_pack() -> Pack:
-    return fixture_pack()
-
-
-@pytest.fixture(scope="session")
-def county_files(county_pack: Pack, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cscperf.reports.writer import write_pack_files
-
-    out = tmp_path_factory.mktemp("county")
-    write_pack_files(county_pack, out)
-    return out

@@ -14,7 +14,7 @@ from typing import Any
 from cscperf.reports.layout import format_value
 
 TREND_SIZE = (300, 120)
-LOCALITY_SIZE = (300, 130)
+LOCALITY_SIZE = (260, 150)
 LINE = "#1d70b8"
 TARGET = "#b10e1e"
 BAR = "#1d70b8"
@@ -71,8 +71,8 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
         alt.Chart(alt.Data(values=data))
         .mark_bar(color=BAR)
         .encode(
-            x=alt.X("locality:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title=None),
+            y=alt.Y("locality:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)),
+            x=alt.X("value:Q", title=None),
         )
     )
     layers = [bars]
@@ -80,10 +80,10 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
         layers.append(
             alt.Chart(alt.Data(values=[{"county": county}]))
             .mark_rule(color=COUNTY, strokeDash=[4, 2], strokeWidth=2)
-            .encode(y="county:Q")
+            .encode(x="county:Q")
         )
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(title, fontSize=11, anchor="start"),
+        title=alt.TitleParams(title[:60], fontSize=10, anchor="start"),
         width=LOCALITY_SIZE[0],
         height=LOCALITY_SIZE[1],
     )

@@ -17,9 +17,9 @@ users in ``docs/committee-pack.md``.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator

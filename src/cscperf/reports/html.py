@@ -82,7 +82,7 @@ def collect(pack: Pack, *, draw: bool = True, on_chart: Any = None) -> PackConte
                     r["value"] for r in topic.indicators if r["indicator_id"] == topic.locality_ref
                 )
                 row = next(r for r in topic.indicators if r["indicator_id"] == topic.locality_ref)
-                title = f"{row['title']}, by locality"
+                title = str(row["title"])
                 drawn[f"locality:{topic.area_id}"] = Chart(
                     title,
                     row["unit"],
