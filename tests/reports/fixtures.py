@@ -1,5 +1,6 @@
-"""Shared by the report tests: a small hand-built pack for the report tests: four indicators of the real catalogue, the
-synthetic council's settings and example targets, 26 months of county and locality rows."""
+"""Shared by the report tests: a small hand-built pack of four indicators of the real
+catalogue, the synthetic council's settings and example targets, 26 months of county and
+locality rows."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ charts of each topic's 13 months with the target.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ class _Book:
         ws: Any,
         top: int,
         name: str,
-        columns: list[tuple[str, Any, float]],
+        columns: Sequence[tuple[str, Any, float]],
         rows: list[list[Any]],
         rag_columns: tuple[int, ...] = (),
     ) -> int:
@@ -119,7 +120,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
     wrap, date_fmt = book.wrap, book.date
 
     ws = book.sheet("Cover", pack_title(pack))
-    cover = [
+    cover: list[list[Any]] = [
         ["Council", p.council],
         ["Report for", p.scope],
         ["Reporting month", p.period_end],

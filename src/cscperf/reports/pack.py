@@ -32,17 +32,26 @@ PACK_BREAKDOWNS = ("all", "locality")
 
 
 class Definition(Protocol):
-    """What the pack reads from a catalogue entry."""
+    """What the pack reads from a catalogue entry (read-only)."""
 
-    id: str
-    title: str
-    area: str
-    unit: str
-    polarity: str
-    basis: str
-    definition: str
-    numerator: str
-    denominator: str | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def area(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def polarity(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def definition(self) -> str: ...
+    @property
+    def numerator(self) -> str: ...
+    @property
+    def denominator(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ def write_pack_files(pack: Pack, out: Path, *, pdf: bool = True) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CscperfError(f"cannot create the output folder {out} ({exc}); choose another --out")
+        raise CscperfError(
+            f"cannot create the output folder {out} ({exc}); choose another --out"
+        ) from exc
     n_charts = sum(1 for _ in pack.definitions)  # an upper bound, for the progress bar
     with progress() as bar:
         task = bar.add_task("Drawing charts", total=n_charts)
