@@ -66,6 +66,7 @@ def _register_stages() -> None:
         "cscperf.sources.cli",
         "cscperf.store.cli",
         "cscperf.indicators.cli",
+        "cscperf.indicators.imported_cli",
         "cscperf.benchmarks.cli",
         "cscperf.evaluate.cli",
         "cscperf.reports.cli",
