@@ -1,2 +1,1 @@
-"""The web dashboard served by ``cscperf serve``: server-rendered, accessible pages.
-"""
+"""The web dashboard served by ``cscperf serve``: server-rendered, accessible pages."""

@@ -29,7 +29,10 @@ from cscperf.web.theme import load_theme
 
 HERE = Path(__file__).parent
 ACCESS_LOG = logging.getLogger("cscperf.web.access")
-PACK_FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+PACK_FORMATS = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def template_environment() -> Environment:
@@ -65,9 +68,7 @@ def page_url(path: str, **params: str | None) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def create_app(
-    store: Path, *, benchmarks: bool = True, commentary: Path | None = None
-) -> FastAPI:
+def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None = None) -> FastAPI:
     """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures."""
     data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
     env = template_environment()
@@ -108,7 +109,9 @@ def create_app(
 
     @app.exception_handler(CscperfError)
     async def failed(request: Request, exc: CscperfError) -> HTMLResponse:
-        return render(request, "error.html", 500, title="Sorry, there is a problem", message=str(exc))
+        return render(
+            request, "error.html", 500, title="Sorry, there is a problem", message=str(exc)
+        )
 
     @app.exception_handler(404)
     async def no_route(request: Request, exc: Exception) -> HTMLResponse:
@@ -120,9 +123,7 @@ def create_app(
             message="There is no page at this address; start again from the dashboard.",
         )
 
-    def selection(
-        build: str | None, period: str | None, locality: str | None
-    ) -> dict[str, Any]:
+    def selection(build: str | None, period: str | None, locality: str | None) -> dict[str, Any]:
         facts, period_end, chosen = data.resolve(build, period, locality)
         pack = data.pack(facts.id, period_end, chosen)
         # the URL keeps a build only when it is not the current one, so bookmarks follow
@@ -149,9 +150,7 @@ def create_app(
             **chosen,
             "counts": views.rag_counts(rows),
             "vital": views.vital_sign_lines(chosen["pack"]),
-            "exceptions": [
-                line for line in views.summary_lines(chosen["pack"]) if line.exception
-            ],
+            "exceptions": [line for line in views.summary_lines(chosen["pack"]) if line.exception],
         }
         if request.headers.get("HX-Request"):
             return render(request, "_dashboard_body.html", **context)
@@ -221,7 +220,9 @@ def create_app(
     def results_csv(build: str | None = None, period: str | None = None) -> PlainTextResponse:
         facts, period_end, _ = data.resolve(build, period, None)
         pack = data.pack(facts.id, period_end, None)
-        text = data.cached(("results.csv", facts.id, period_end), lambda: views.csv_text(pack.current))
+        text = data.cached(
+            ("results.csv", facts.id, period_end), lambda: views.csv_text(pack.current)
+        )
         return _download(text, f"results-{period_end:%Y-%m}.csv")
 
     @app.get("/downloads/pack.{fmt}")
@@ -291,4 +292,3 @@ def _charts(page: views.IndicatorPage) -> dict[str, str]:
     from cscperf.web.charts import chart_set
 
     return chart_set(page)
-

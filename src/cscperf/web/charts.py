@@ -46,12 +46,9 @@ def chart_set(page: IndicatorPage) -> dict[str, str]:
         )
     if page.locality_values:
         county = page.county_raw
-        out["localities_text"] = charts.locality_alt_text(
-            title, page.locality_values, county, unit
-        )
+        out["localities_text"] = charts.locality_alt_text(title, page.locality_values, county, unit)
         out["localities_svg"] = labelled_svg(
             charts.to_svg(charts.locality_chart(title, page.locality_values, county)),
             "localities-text",
         )
     return out
-

@@ -69,13 +69,13 @@ class _Memo:
 
     def get(self, key: Any, make: Callable[[], T]) -> T:
         if key in self._values:
-            return self._values[key]  # type: ignore[no-any-return]
+            return self._values[key]
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._values:
                 self._values[key] = make()
-        return self._values[key]  # type: ignore[no-any-return]
+        return self._values[key]
 
 
 class DashboardData:
@@ -109,8 +109,12 @@ class DashboardData:
     def facts(self, build_id: str | None = None) -> BuildFacts:
         build = self.build(build_id)
         current = self.store.current_id() == build.id
-        return BuildFacts(**{**self._memo.get(("facts", build.id), lambda: _facts(self, build)),
-                             "current": current})
+        return BuildFacts(
+            **{
+                **self._memo.get(("facts", build.id), lambda: _facts(self, build)),
+                "current": current,
+            }
+        )
 
     def all_facts(self) -> list[BuildFacts]:
         """Every build, newest first."""

@@ -252,10 +252,7 @@ def quality_notes(quality: pl.DataFrame | None, area: str) -> list[dict[str, str
         return []
     keys = [c for c in ("severity", "rule", "table", "field") if c in quality.columns]
     counted = (
-        quality.filter(pl.col("table").is_in(list(tables)))
-        .group_by(keys)
-        .len("count")
-        .sort(keys)
+        quality.filter(pl.col("table").is_in(list(tables))).group_by(keys).len("count").sort(keys)
     )
     return [{k: str(v or "") for k, v in r.items()} for r in counted.iter_rows(named=True)]
 
@@ -301,8 +298,9 @@ def indicator_page(pack: Pack, rows: pl.DataFrame, indicator_id: str) -> Indicat
         county_value=shown(county_row["value"], unit),
         county_raw=county_row["value"],
         benchmarks=benchmark_lines(county_row),
-        commentary={_COMMENTARY_FIELDS[k]: commentary[k] for k in _COMMENTARY_FIELDS
-                    if k in commentary},
+        commentary={
+            _COMMENTARY_FIELDS[k]: commentary[k] for k in _COMMENTARY_FIELDS if k in commentary
+        },
         quality=quality_notes(pack.quality, definition.area),
         locality_values={name: locs[name]["value"] for name in pack.localities if name in locs},
     )
