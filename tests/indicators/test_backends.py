@@ -92,7 +92,9 @@ def test_synthetic_council_gives_identical_results(pg, tmp_path: Path):
 
     synth.generate(tmp_path / "in", scale=0.05, start=date(2021, 4, 1), end=date(2023, 3, 31))
     store = tmp_path / "store"
-    ingest(store, [tmp_path / "in"])
+    inputs = tmp_path / "in"
+    outcome = ingest(store, [inputs / "ssd", inputs / "population", inputs / "council.yaml"])
+    assert outcome.reason is None, outcome.reason
     build = Store(store).get()
     ids = [d.id for d in load_catalogue(areas=AREAS)]
     duck = compute_build(build, duckdb_tables(build), ids=ids)

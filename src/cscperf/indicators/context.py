@@ -10,6 +10,7 @@ Every helper sticks to portable Ibis operations so DuckDB and PostgreSQL agree.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,8 +21,7 @@ import ibis.expr.types as ir
 
 from cscperf.indicators.catalogue import IndicatorDefinition
 
-PERIODS_TABLE = "_cscperf_periods"
-CALENDAR_TABLE = "_cscperf_calendar"
+SCRATCH_PREFIX = "_cscperf_"
 
 
 class NotAvailable(Exception):
@@ -44,9 +44,25 @@ class BuildTables:
     con: Any  # an ibis backend (DuckDB or PostgreSQL)
     names: Mapping[str, str]
     not_supplied: Mapping[str, str] = field(default_factory=dict)
+    # The engine's own tables (calendar, periods) get names unique to this object, so that
+    # runs sharing one database (a PostgreSQL server) never overwrite each other's.
+    scratch: str = field(default_factory=lambda: f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:10]}")
     _rows: dict[str, int] = field(default_factory=dict)
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
+
+    @property
+    def periods_table(self) -> str:
+        return f"{self.scratch}_periods"
+
+    @property
+    def calendar_table(self) -> str:
+        return f"{self.scratch}_calendar"
+
+    def drop_scratch(self) -> None:
+        """Remove the engine's calendar and period tables from the backend."""
+        for name in (self.periods_table, self.calendar_table):
+            self.con.drop_table(name, force=True)
 
     def has(self, name: str) -> bool:
         return name in self.names and name not in self.not_supplied and self.rows(name) > 0
@@ -142,14 +158,14 @@ class Context:
     def periods(self) -> ir.Table:
         """The reporting months of this run (period_end, month_start, rolling_12m_start,
         ytd_start, financial_year_start, is_year_end, population_year)."""
-        table = self.con.table(PERIODS_TABLE)
+        table = self.con.table(self.build.periods_table)
         return table.filter(table.period_end.isin(list(self.period_ends)))
 
     @property
     def calendar(self) -> ir.Table:
         """One row per day: date, is_working_day, working_day_index, financial_year_start,
         month_end."""
-        return self.con.table(CALENDAR_TABLE)
+        return self.con.table(self.build.calendar_table)
 
     def history_from(self, table: str, column: str) -> None:
         """Declare the dates whose earliest value marks the start of the loaded history, for

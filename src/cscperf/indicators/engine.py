@@ -30,8 +30,6 @@ from cscperf.indicators.catalogue import (
     parameters_in_force,
 )
 from cscperf.indicators.context import (
-    CALENDAR_TABLE,
-    PERIODS_TABLE,
     BuildTables,
     Context,
     NotAvailable,
@@ -117,13 +115,18 @@ def window_start(basis: str, row: Mapping[str, Any]) -> date:
 # ------------------------------------------------------------------ backend preparation
 
 
-def install_calendar(con: Any, first_period_end: date, last_period_end: date) -> None:
+def install_calendar(build: BuildTables, first_period_end: date, last_period_end: date) -> None:
     """Write the calendar and period tables the indicator functions join to."""
+    con = build.con
     first_day = date(first_period_end.year - CALENDAR_YEARS_BACK, 1, 1)
     last_day = date(last_period_end.year + 2, 12, 31)
-    con.create_table(CALENDAR_TABLE, calendar_table(first_day, last_day).to_arrow(), overwrite=True)
     con.create_table(
-        PERIODS_TABLE, period_table(first_period_end, last_period_end).to_arrow(), overwrite=True
+        build.calendar_table, calendar_table(first_day, last_day).to_arrow(), overwrite=True
+    )
+    con.create_table(
+        build.periods_table,
+        period_table(first_period_end, last_period_end).to_arrow(),
+        overwrite=True,
     )
 
 
@@ -513,26 +516,29 @@ def compute(
     catalogue = catalogue or load_catalogue()
     functions = registered()
     period_ends = reporting_months(first_period_end, last_period_end)
-    install_calendar(build.con, period_ends[0], period_ends[-1])
+    install_calendar(build, period_ends[0], period_ends[-1])
     lookups = Lookups.from_settings(settings)
     overrides = settings.parameters if settings is not None else []
     population = Population.load(build)
     definitions = [d for d in catalogue.select(ids) if d.id in functions]
     frames = []
-    for definition in definitions:
-        frames.append(
-            compute_indicator(
-                definition,
-                functions[definition.id],
-                build,
-                period_ends,
-                overrides=overrides,
-                lookups=lookups,
-                population=population,
+    try:
+        for definition in definitions:
+            frames.append(
+                compute_indicator(
+                    definition,
+                    functions[definition.id],
+                    build,
+                    period_ends,
+                    overrides=overrides,
+                    lookups=lookups,
+                    population=population,
+                )
             )
-        )
-        if on_indicator is not None:
-            on_indicator(definition.id)
+            if on_indicator is not None:
+                on_indicator(definition.id)
+    finally:
+        build.drop_scratch()
     if not frames:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     return pl.concat(frames)
@@ -548,7 +554,7 @@ def indicator_sql(
 ) -> str:
     """The SQL the engine runs for one indicator at one month (for ``explain``)."""
     function = registered()[definition.id]
-    install_calendar(build.con, period_end, period_end)
+    install_calendar(build, period_end, period_end)
     overrides = settings.parameters if settings is not None else []
     params = parameters_in_force(definition, period_end, overrides, framework_settings().parameters)
     ctx = Context(build, definition, params.values, (period_end,))
