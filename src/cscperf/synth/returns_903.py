@@ -17,15 +17,16 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from lxml import etree
 
 from cscperf.settings import Settings
 from cscperf.synth.returns_cin import ETHNIC_CODES, UPN_PATTERN, UPN_UNKNOWN
 from cscperf.synth.returns_ssd import (
+    XmlText,
     accommodation_code,
     age_on,
     birthday,
@@ -71,11 +72,7 @@ def write_903(
             path.write_text(_csv_text(table.columns, records.get(name, [])), encoding="utf-8")
             written.append(path)
         xml_path = folder / f"ssda903_{year}.xml"
-        xml_path.write_bytes(
-            etree.tostring(
-                return_xml(records), pretty_print=True, xml_declaration=True, encoding="UTF-8"
-            )
-        )
+        xml_path.write_bytes(return_xml(records))
         written.append(xml_path)
     return written
 
@@ -89,12 +86,27 @@ def _csv_text(columns: list[str], rows: list[Record]) -> str:
     return buffer.getvalue()
 
 
-def _grouped(frame: pl.DataFrame, key: str, sort: list[str]) -> dict[str, list[Row]]:
+def _grouped(
+    frame: pl.DataFrame, key: str, sort: list[str], keep: pl.Series | None = None
+) -> dict[str, list[Row]]:
+    """Rows grouped by ``key`` in ``sort`` order; with ``keep``, only those keys' rows.
+
+    The whole table is sorted before the rows of other keys are dropped, so rows that tie on
+    the sort keys stay in the order the full sort gives them."""
+    ordered = frame.sort(sort, nulls_last=True)
+    if keep is not None:
+        ordered = ordered.filter(pl.col(key).is_in(keep.implode()))
     grouped: dict[str, list[Row]] = defaultdict(list)
-    for row in frame.sort(sort, nulls_last=True).iter_rows(named=True):
+    for row in ordered.iter_rows(named=True):
         if row[key] is not None:
             grouped[row[key]].append(row)
     return grouped
+
+
+def _rows_of(frame: pl.DataFrame, key: str, keep: pl.Series) -> dict[str, Row]:
+    """The row of each kept key (the last when a key repeats, as a dict built in order)."""
+    kept = frame.filter(pl.col(key).is_in(keep.implode()))
+    return {row[key]: row for row in kept.iter_rows(named=True)}
 
 
 @dataclass
@@ -111,19 +123,23 @@ class Data903:
 
     def __post_init__(self) -> None:
         t = self.tables
-        self.people = {
-            r["pers_person_id"]: r for r in ssd_table(t, "ssd_person").iter_rows(named=True)
-        }
-        self.upn = {r["send_person_id"]: r for r in ssd_table(t, "ssd_send").iter_rows(named=True)}
         self.episodes = ssd_table(t, "ssd_cla_episodes").sort(
             ["clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_id"]
         )
-        self.placements = {
-            r["clap_cla_placement_id"]: r
-            for r in ssd_table(t, "ssd_cla_placement").iter_rows(named=True)
-        }
+        # only children who were ever looked after appear in a 903, so only their rows are
+        # turned into Python rows (most of the council's children never are)
+        in_care = self.episodes["clae_person_id"].drop_nulls().unique()
+        self.people = _rows_of(ssd_table(t, "ssd_person"), "pers_person_id", in_care)
+        self.upn = _rows_of(ssd_table(t, "ssd_send"), "send_person_id", in_care)
+        placement_ids = self.episodes["clae_cla_placement_id"].drop_nulls().unique()
+        self.placements = _rows_of(
+            ssd_table(t, "ssd_cla_placement"), "clap_cla_placement_id", placement_ids
+        )
         self.reviews = _grouped(
-            ssd_table(t, "ssd_cla_reviews"), "clar_cla_id", ["clar_cla_review_date"]
+            ssd_table(t, "ssd_cla_reviews"),
+            "clar_cla_id",
+            ["clar_cla_review_date"],
+            self.episodes["clae_cla_id"].drop_nulls().unique(),
         )
         person_tables = {
             "episodes": ("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date"),
@@ -159,7 +175,7 @@ class Data903:
             "address": ("ssd_address", "addr_person_id", "addr_address_start_date"),
         }
         self.by_person = {
-            name: _grouped(ssd_table(t, table), key, [key, when])
+            name: _grouped(ssd_table(t, table), key, [key, when], in_care)
             for name, (table, key, when) in person_tables.items()
         }
         self.registration = {
@@ -171,6 +187,7 @@ class Data903:
         return self.by_person[name].get(person_id, [])
 
 
+@cache  # a handful of codes, asked for on every row
 def _recode(field_name: str, code: str | None, year: int) -> str:
     return recode_for_year(return_codes().ssda903.recodes, field_name, code, year) or ""
 
@@ -329,9 +346,14 @@ def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[
     records["previous_permanence"].append(
         {"CHILD": child, "DOB": dob_text, **_previous_permanence(data, child)}
     )
-    if "sw_episodes" in return_codes().ssda903.tables_for(year):
+    if _has_sw_episodes(year):
         for sw in _social_workers(data, child, year):
             records["sw_episodes"].append({"CHILD": child, "DOB": dob_text, **sw})
+
+
+@cache
+def _has_sw_episodes(year: int) -> bool:
+    return "sw_episodes" in return_codes().ssda903.tables_for(year)
 
 
 def ethnicity(value: str | None) -> str:
@@ -594,60 +616,65 @@ _EPISODE_XML = [
 ]
 
 
-def _leaf(parent: etree._Element, tag: str, value: str) -> None:
-    etree.SubElement(parent, tag).text = value or None
-
-
-def return_xml(records: dict[str, list[Record]]) -> etree._Element:
-    """The ``EXPSSDA903`` document holding the same facts as the CSV tables."""
+def return_xml(records: dict[str, list[Record]]) -> bytes:
+    """The ``EXPSSDA903`` document holding the same facts as the CSV tables, as UTF-8 bytes."""
     by_child: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
     for name, rows in records.items():
         for row in rows:
             by_child[row["CHILD"]][name].append(row)
-    root = etree.Element("EXPSSDA903")
+    xml = XmlText("EXPSSDA903")
+    leaf = xml.leaf
     for header in records.get("header", []):
         tables = by_child[header["CHILD"]]
-        child = etree.SubElement(root, "CHILD")
-        head = etree.SubElement(child, "HEADER")
-        _leaf(head, "CHILDID", header["CHILD"])
+        xml.open("CHILD")
+        xml.open("HEADER")
+        leaf("CHILDID", header["CHILD"])
         for name in _HEADER_FIELDS:
-            _leaf(head, name, header[name])
+            leaf(name, header[name])
         uasc = tables["uasc"][0] if tables["uasc"] else None
-        _leaf(head, "UASC", "1" if uasc else "")
+        leaf("UASC", "1" if uasc else "")
         if uasc:
-            _leaf(head, "DUC", uasc["DUC"])
+            leaf("DUC", uasc["DUC"])
         for ad1 in tables["ad1"][:1]:
             for name in _AD1_FIELDS:
-                _leaf(head, name, ad1[name])
+                leaf(name, ad1[name])
         for oc3 in tables["oc3"][:1]:
             for name in _OC3_FIELDS:
-                _leaf(head, name, oc3[name])
+                leaf(name, oc3[name])
         for missing in tables["missing"]:
-            group = etree.SubElement(head, "AMISSING")
+            xml.open("AMISSING")
             for name in ("MISSING", "MIS_START", "MIS_END"):
-                _leaf(group, name, missing[name])
+                leaf(name, missing[name])
+            xml.close()
         for review in tables["reviews"]:
-            group = etree.SubElement(head, "AREVIEW")
-            _leaf(group, "REVIEW", review["REVIEW"])
-            _leaf(group, "REVIEW_CODE", review["REVIEW_CODE"])
-        _leaf(head, "MOTHER", header["MOTHER"])
-        _leaf(head, "MC_DOB", header["MC_DOB"])
+            xml.open("AREVIEW")
+            leaf("REVIEW", review["REVIEW"])
+            leaf("REVIEW_CODE", review["REVIEW_CODE"])
+            xml.close()
+        leaf("MOTHER", header["MOTHER"])
+        leaf("MC_DOB", header["MC_DOB"])
         for previous in tables["previous_permanence"][:1]:
-            group = etree.SubElement(head, "PERMANENCE")
+            xml.open("PERMANENCE")
             for name in ("PREV_PERM", "LA_PERM", "DATE_PERM"):
                 if previous[name]:
-                    _leaf(group, name, previous[name])
+                    leaf(name, previous[name])
+            xml.close()
         for oc2 in tables["oc2"][:1]:
-            group = etree.SubElement(head, "OC2")
+            xml.open("OC2")
             for name in _OC2_FIELDS:
                 if oc2[name]:
-                    _leaf(group, name, oc2[name])
+                    leaf(name, oc2[name])
+            xml.close()
         for placed in tables["placed_for_adoption"]:
-            group = etree.SubElement(head, "AD_PLACED")
+            xml.open("AD_PLACED")
             for name in ("DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"):
-                _leaf(group, name, placed[name])
+                leaf(name, placed[name])
+            xml.close()
+        xml.close()  # HEADER
         for episode in tables["episodes"]:
-            element = etree.SubElement(child, "EPISODE")
+            xml.open("EPISODE")
             for tag, column in _EPISODE_XML:
-                _leaf(element, tag, episode[column])
-    return root
+                leaf(tag, episode[column])
+            xml.close()
+        xml.close()  # CHILD
+    return xml.to_bytes()

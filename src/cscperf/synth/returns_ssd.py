@@ -493,6 +493,7 @@ def year_end(year: int) -> date:
     return date(year, 3, 31)
 
 
+@cache  # the same few thousand dates recur across every table and year
 def dfe_date(value: date | datetime | None) -> str:
     """A date as the DfE CSV and 903 XML write it: dd/mm/yyyy (blank when missing)."""
     return "" if value is None else value.strftime("%d/%m/%Y")
@@ -514,3 +515,53 @@ def age_on(dob: date, when: date) -> int:
 def overlaps(start: date | None, end: date | None, first: date, last: date) -> bool:
     """True when [start, end] (end None = still open) touches [first, last]."""
     return start is not None and start <= last and (end is None or end >= first)
+
+
+# ---------------------------------------------------------------------------------------------
+# XML as text
+
+
+def xml_escape(text: str) -> str:
+    """Text content escaped as lxml writes it (``&``, ``<``, ``>`` and carriage returns)."""
+    if not any(c in text for c in "&<>\r"):
+        return text
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+class XmlText:
+    """An XML document built line by line, byte for byte as lxml's ``tostring`` with
+    ``pretty_print`` and a UTF-8 declaration writes the same tree (two-space indent, empty
+    elements self-closed). Returns run to hundreds of thousands of elements; building text
+    directly is several times faster than building and serialising an element tree."""
+
+    def __init__(self, root: str) -> None:
+        self.lines: list[str] = ["<?xml version='1.0' encoding='UTF-8'?>"]
+        self.stack: list[tuple[str, int]] = []
+        self.open(root)
+
+    def open(self, tag: str) -> None:
+        self.lines.append(f"{'  ' * len(self.stack)}<{tag}>")
+        self.stack.append((tag, len(self.lines) - 1))
+
+    def close(self) -> None:
+        tag, at = self.stack.pop()
+        pad = "  " * len(self.stack)
+        if at == len(self.lines) - 1:  # nothing inside: self-closed
+            self.lines[at] = f"{pad}<{tag}/>"
+        else:
+            self.lines.append(f"{pad}</{tag}>")
+
+    def leaf(self, tag: str, text: str | None) -> None:
+        """``<tag>text</tag>``, or ``<tag/>`` when the text is empty."""
+        pad = "  " * len(self.stack)
+        if text:
+            self.lines.append(f"{pad}<{tag}>{xml_escape(text)}</{tag}>")
+        else:
+            self.lines.append(f"{pad}<{tag}/>")
+
+    def to_bytes(self) -> bytes:
+        while self.stack:
+            self.close()
+        return ("\n".join(self.lines) + "\n").encode("utf-8")
