@@ -180,7 +180,7 @@ def test_bad_values_are_reported_where_they_are(tmp_path: Path) -> None:
         tmp_path / "2025",
         "episodes.csv",
         EPISODES,
-        episode("C1", "2024-06-01", "S", "C2", "U1"),  # ISO: read, noted
+        episode("C1", "2024-06-01", "S", "C2", "U1"),  # ISO among dd/mm: read, warned
         episode("C2", "31/13/2024", "S", "C2", "U1"),  # no such date: row unusable
         episode("C3", "01/06/2024", "S", "C2", "U1", dec="01/05/2024", rec="E3"),  # end < start
         episode("", "01/06/2024", "S", "C2", "U1"),  # no child
@@ -188,7 +188,7 @@ def test_bad_values_are_reported_where_they_are(tmp_path: Path) -> None:
     )
     result = read(path)
     found = {(p.rule, p.row, p.field, p.severity) for p in result.problems}
-    assert ("903.value.date_format", 2, "DECOM", Severity.INFO) in found
+    assert ("mixed-date-formats", 2, "DECOM", Severity.WARNING) in found
     assert ("903.value.date", 3, "DECOM", Severity.ERROR) in found
     assert ("903.dates.order", 4, "DEC", Severity.ERROR) in found
     assert ("903.value.required", 5, "CHILD", Severity.ERROR) in found

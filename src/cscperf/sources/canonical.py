@@ -219,6 +219,8 @@ def conform(
     out = df.select([*exprs, *[pl.col(c) for c in kept]])
     for column, target in checks:
         raw = _as_text(pl.col(column), df.schema[column])
+        if target == "date":
+            problems.extend(mixed_date_formats(name, df, column, file))
         bad_mask = df.select(raw.is_not_null() & out.get_column(column).is_null()).to_series()
         if not bad_mask.any():
             continue
@@ -238,6 +240,60 @@ def conform(
                 )
             )
     return out, problems
+
+
+# How a date is written, in the order a tie is settled (the first is taken as the column's own).
+DATE_STYLES = {"ISO": ISO_DATE, "dd/mm/yyyy": UK_DATE, "an Excel date number": EXCEL_SERIAL}
+
+
+def date_style(text: pl.Expr) -> pl.Expr:
+    """The name of the way each date is written (a key of DATE_STYLES), null if none fits."""
+    expr = pl.lit(None, pl.String)
+    for style, pattern in reversed(DATE_STYLES.items()):
+        expr = pl.when(text.str.contains(pattern)).then(pl.lit(style)).otherwise(expr)
+    return expr
+
+
+def usual_style(counts: dict[str, int]) -> str:
+    """The way most of a column's dates are written; ties go to the earlier style."""
+    order = list(DATE_STYLES)
+    return max(counts, key=lambda style: (counts[style], -order.index(style)))
+
+
+def mixed_date_formats(
+    name: str, df: pl.DataFrame, column: str, file: str | None = None
+) -> list[Problem]:
+    """Dates written differently from the rest of their column (still read): a warning each.
+
+    One column holding 2024-03-31 and 31/03/2024 usually means rows typed by hand or two
+    extracts pasted together, where a 03/04 day-month swap can hide; the minority is named."""
+    styled = df.with_columns(
+        date_style(_as_text(pl.col(column), df.schema[column])).alias("_style")
+    )
+    counts = dict(styled.get_column("_style").drop_nulls().value_counts().iter_rows())
+    if len(counts) < 2:
+        return []
+    usual = usual_style(counts)
+    odd = styled.filter(pl.col("_style").is_not_null() & (pl.col("_style") != usual))
+    problems = []
+    for i, (value, style) in enumerate(
+        zip(odd.get_column(column).to_list(), odd.get_column("_style").to_list(), strict=True)
+    ):
+        problems.append(
+            Problem(
+                file=_provenance_file(odd, i, file),
+                rule="mixed-date-formats",
+                severity=Severity.WARNING,
+                message=f"mixed date formats in one column: {value!s:.40} is written as "
+                f"{style} where the other {counts[usual]} dates of {column} are {usual}; it "
+                "was read, but check day and month and write every date one way",
+                row=_provenance_row(odd, i),
+                field=column,
+                value=str(value)[:40],
+                table=name,
+            )
+        )
+    return problems
 
 
 def _provenance_file(df: pl.DataFrame, i: int, default: str | None) -> str:

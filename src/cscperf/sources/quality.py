@@ -51,6 +51,17 @@ class CodeRule(Strict):
     severity: Severity = Severity.WARNING
 
 
+class CodeForYearRule(Strict):
+    """A field whose SSDA903 code list changes by collection year, checked by a record's date."""
+
+    table: str
+    field: str
+    date: str
+    return_column: str  # "episodes.PLACE": the 903 table and column holding the same codes
+    what: str
+    severity: Severity = Severity.WARNING
+
+
 class NeededDate(Strict):
     table: str
     field: str
@@ -102,6 +113,7 @@ class QualityRules(Strict):
     required: RequiredRule
     ignore_foreign_keys: list[str]
     codes: list[CodeRule]
+    codes_for_year: list[CodeForYearRule]
     needed_dates: list[NeededDate]
     date_order: list[DateOrderRule]
     after_birth: list[AfterBirthRule]
@@ -186,6 +198,70 @@ def check_codes(rule: CodeRule, df: pl.DataFrame) -> list[Problem]:
         )
         for (file, row), code in zip(_rows(bad), values, strict=True)
     ]
+
+
+def collection_year_of(day: date) -> int:
+    """The collection year a date falls in: 1 April 2024 to 31 March 2025 is 2025."""
+    return day.year + 1 if day.month >= 4 else day.year
+
+
+def codes_in_year(return_column: str, year: int) -> frozenset[str]:
+    """The 903 codes of ``return_column`` ("table.COLUMN") in a collection year."""
+    from cscperf.sources.codesets import ssda903_year
+
+    table, _, column = return_column.partition(".")
+    found = ssda903_year(year).tables.get(table)
+    return found.columns[column].codes if found and column in found.columns else frozenset()
+
+
+def check_codes_for_year(rule: CodeForYearRule, df: pl.DataFrame) -> list[Problem]:
+    """Codes valid in some collection year but not in the one the record's date falls in
+    (a placement type K3 recorded before 2025, H5 after 2024). Codes never valid are left to
+    the code lists, and records without a date to the missing-date rule."""
+    from cscperf.sources.codesets import ssda903_spec
+
+    spec = ssda903_spec()
+    ever: set[str] = set()
+    for year in range(spec.first_year, spec.last_year + 1):
+        ever |= codes_in_year(rule.return_column, year)
+    code = pl.col(rule.field).str.strip_chars().str.to_uppercase()
+    data = (
+        _with_provenance(df)
+        .filter(pl.col(rule.date).is_not_null() & code.is_in(sorted(ever)))
+        .with_columns(code.alias("_code"))
+    )
+    if data.height == 0:
+        return []
+    problems = []
+    days = data.get_column(rule.date).to_list()
+    for (file, row), value, day in zip(_rows(data), data.get_column("_code"), days, strict=True):
+        year = collection_year_of(day)
+        valid = codes_in_year(rule.return_column, year)
+        if value in valid:
+            continue
+        years = [y for y in range(spec.first_year, spec.last_year + 1)
+                 if value in codes_in_year(rule.return_column, y)]  # fmt: skip
+        problems.append(
+            Problem(
+                file=file,
+                rule="code-not-valid-for-year",
+                severity=rule.severity,
+                row=row,
+                field=rule.field,
+                value=value,
+                table=rule.table,
+                message=f"{value} is not a {rule.what} in the {year} collection year "
+                f"(1 April {year - 1} to 31 March {year}), when this record's {rule.date} "
+                f"{_iso(day)} falls; it is valid in {_years_text(years)}; record the code "
+                "in use on that date",
+            )
+        )
+    return problems
+
+
+def _years_text(years: list[int]) -> str:
+    """2019, 2020, 2021 -> "2019 to 2021"; the years are always a run in the code sets."""
+    return str(years[0]) if len(years) == 1 else f"{years[0]} to {years[-1]}"
 
 
 def check_needed_date(rule: NeededDate, df: pl.DataFrame) -> list[Problem]:
@@ -383,6 +459,9 @@ def run_checks(tables: dict[str, pl.DataFrame]) -> list[Problem]:
     for code in rules.codes:
         if has(code.table, code.field):
             problems.extend(check_codes(code, tables[code.table]))
+    for by_year in rules.codes_for_year:
+        if has(by_year.table, by_year.field, by_year.date):
+            problems.extend(check_codes_for_year(by_year, tables[by_year.table]))
     for needed in rules.needed_dates:
         if has(needed.table, needed.field):
             problems.extend(check_needed_date(needed, tables[needed.table]))

@@ -14,12 +14,13 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cscperf.errors import InputError
-from cscperf.sources.base import ReaderResult, Severity
+from cscperf.sources.base import Problem, ReaderResult, Severity
 from cscperf.sources.codesets import YearColumn, YearSchema, ssda903_all_tables, ssda903_year
 from cscperf.sources.returns_common import (
     ProblemLog,
@@ -295,6 +296,7 @@ def check_return(year: int, rows: Sequence[RawRow], log: ProblemLog) -> ReturnRo
     result = ReturnRows(year=year)
     notes: set[tuple[str, str, str]] = set()  # once-per-file notes (file, column, rule)
     seen: dict[tuple[str, tuple[object, ...]], RawRow] = {}
+    first_problem = len(log.problems)
     for row in rows:
         table = schema.tables.get(row.table)
         if table is None and (row.file, row.table, "year") not in notes:
@@ -331,7 +333,37 @@ def check_return(year: int, rows: Sequence[RawRow], log: ProblemLog) -> ReturnRo
         seen[key] = row
         typed["_key"] = key
         result.tables.setdefault(row.table, []).append(typed)
+    log.problems[first_problem:] = settle_date_formats(log.problems[first_problem:], notes)
     return result
+
+
+def settle_date_formats(
+    problems: list[Problem], notes: set[tuple[str, str, str]]
+) -> list[Problem]:
+    """yyyy-mm-dd dates: one note per file and column when the whole column is written that
+    way; a "mixed date formats" warning on each when the column also has dd/mm/yyyy dates."""
+    settled: list[Problem] = []
+    noted: set[tuple[str, str | None]] = set()
+    for problem in problems:
+        if problem.rule != "903.value.date_format":
+            settled.append(problem)
+            continue
+        where = (problem.file, problem.field)
+        if (problem.file, problem.field or "", "dmy") in notes:
+            settled.append(
+                replace(
+                    problem,
+                    rule="mixed-date-formats",
+                    severity=Severity.WARNING,
+                    message=f"{problem.table}: mixed date formats in one column: "
+                    f"{problem.field} is written as yyyy-mm-dd here but as dd/mm/yyyy on other "
+                    "rows; it was read, but check day and month and write every date dd/mm/yyyy",
+                )
+            )
+        elif where not in noted:
+            noted.add(where)
+            settled.append(problem)
+    return settled
 
 
 def check_row(
@@ -400,8 +432,11 @@ def check_value(
                 **where,
             )
             return None, False
-        if style != "dmy" and (row.file, column.name, "format") not in notes:
-            notes.add((row.file, column.name, "format"))
+        if style == "dmy":
+            notes.add((str(row.file), column.name, "dmy"))
+        else:
+            # Every one is noted; settle_date_formats keeps one note per file, or a warning
+            # on each when the same column also holds dd/mm/yyyy dates.
             log.info(
                 row.file,
                 "903.value.date_format",
