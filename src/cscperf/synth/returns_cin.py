@@ -14,15 +14,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from lxml import etree
 
 from cscperf.errors import InputError
 from cscperf.settings import Settings
 from cscperf.synth.returns_ssd import (
+    XmlText,
     abuse_code,
     assessment_factors,
     flag,
@@ -59,11 +60,8 @@ def write_cin_census(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for year in sorted(collection_years):
-        root = census_xml(data, settings.council.la_code, year)
         path = folder / f"cin_census_{year}.xml"
-        path.write_bytes(
-            etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
-        )
+        path.write_bytes(census_xml(data, settings.council.la_code, year))
         written.append(path)
     return written
 
@@ -102,10 +100,11 @@ class CinData:
         )
         factors = ssd_table(tables, "ssd_assessment_factors")
         self.factors: dict[str, list[str]] = defaultdict(list)
-        for row in factors.iter_rows(named=True):
-            self.factors[row["cinf_assessment_id"]].extend(
-                assessment_factors(row["cinf_assessment_factors_json"])
-            )
+        parsed: dict[str | None, list[str]] = {}  # the same few factor lists recur
+        for assessment_id, raw in factors.iter_rows():
+            if raw not in parsed:
+                parsed[raw] = assessment_factors(raw)
+            self.factors[assessment_id].extend(parsed[raw])
         self.cin_plans = _rows_by(
             ssd_table(tables, "ssd_cin_plans"),
             "cinp_referral_id",
@@ -146,13 +145,26 @@ def _previous_plan_counts(plans: pl.DataFrame) -> dict[str, int]:
     return counts
 
 
-def _add(parent: etree._Element, tag: str, value: object | None) -> etree._Element | None:
+def _text(value: object) -> str:
+    """An element's text: dates as ISO dates, anything else as written."""
+    return _iso(value) if isinstance(value, date) else str(value)
+
+
+@cache  # the same dates recur across thousands of children and every year
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _add(xml: XmlText, tag: str, value: object | None) -> None:
     """Append ``<tag>value</tag>`` when there is a value; optional elements are left out."""
     if value is None or value == "":
-        return None
-    element = etree.SubElement(parent, tag)
-    element.text = value.isoformat() if isinstance(value, date) else str(value)
-    return element
+        return
+    xml.leaf(tag, _text(value))
+
+
+@cache
+def _recode(field: str, code: str | None, year: int) -> str | None:
+    return recode_for_year(return_codes().cin_census.recodes, field, code, year)
 
 
 def _known(value: date | None, last: date) -> date | None:
@@ -160,8 +172,8 @@ def _known(value: date | None, last: date) -> date | None:
     return value if value is not None and value <= last else None
 
 
-def census_xml(data: CinData, la_code: str, year: int) -> etree._Element:
-    """The census ``Message`` element for one collection year."""
+def census_xml(data: CinData, la_code: str, year: int) -> bytes:
+    """The census ``Message`` document for one collection year, as UTF-8 bytes."""
     first, last = year_start(year), year_end(year)
     episodes = data.episodes.filter(
         (pl.col("cine_referral_date") <= last)
@@ -176,63 +188,69 @@ def census_xml(data: CinData, la_code: str, year: int) -> etree._Element:
             "Census would be empty; choose collection years the tables cover",
             file="ssd_cin_episodes",
         )
-    message = etree.Element("Message")
-    header = etree.SubElement(message, "Header")
-    details = etree.SubElement(header, "CollectionDetails")
-    _add(details, "Collection", "CIN")
-    _add(details, "Year", year)
-    _add(details, "ReferenceDate", last)
-    source = etree.SubElement(header, "Source")
-    _add(source, "SourceLevel", "L")
-    _add(source, "LEA", la_code)
-    _add(source, "SoftwareCode", "cscperf synth")
-    _add(source, "SerialNo", "001")
-    children = etree.SubElement(message, "Children")
+    xml = XmlText("Message")
+    xml.open("Header")
+    xml.open("CollectionDetails")
+    _add(xml, "Collection", "CIN")
+    _add(xml, "Year", year)
+    _add(xml, "ReferenceDate", last)
+    xml.close()
+    xml.open("Source")
+    _add(xml, "SourceLevel", "L")
+    _add(xml, "LEA", la_code)
+    _add(xml, "SoftwareCode", "cscperf synth")
+    _add(xml, "SerialNo", "001")
+    xml.close()
+    xml.close()  # Header
+    xml.open("Children")
     for person_id in sorted(by_child):
-        child = etree.SubElement(children, "Child")
-        _child_identifiers(child, data, person_id, year)
-        _child_characteristics(child, data, person_id)
+        xml.open("Child")
+        _child_identifiers(xml, data, person_id, year)
+        _child_characteristics(xml, data, person_id)
         for episode in by_child[person_id]:
-            _cin_details(child, data, episode, year)
-    return message
+            _cin_details(xml, data, episode, year)
+        xml.close()
+    return xml.to_bytes()
 
 
-def _child_identifiers(child: etree._Element, data: CinData, person_id: str, year: int) -> None:
+def _child_identifiers(xml: XmlText, data: CinData, person_id: str, year: int) -> None:
     person = data.people.get(person_id, {})
     last = year_end(year)
-    ids = etree.SubElement(child, "ChildIdentifiers")
-    _add(ids, "LAchildID", person_id)
+    xml.open("ChildIdentifiers")
+    _add(xml, "LAchildID", person_id)
     send = data.upn.get(person_id, {})
     upn = (send.get("send_upn") or "").strip()
     if UPN_PATTERN.fullmatch(upn):
-        _add(ids, "UPN", upn)
+        _add(xml, "UPN", upn)
     else:
         unknown = (send.get("send_upn_unknown") or person.get("pers_upn_unknown") or "").upper()
-        _add(ids, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
+        _add(xml, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
     dob = person.get("pers_dob")
     if dob is not None and dob <= last:
-        _add(ids, "PersonBirthDate", dob)
+        _add(xml, "PersonBirthDate", dob)
     else:
         # an unborn child at the reference date is recorded by its expected date of birth
-        _add(ids, "ExpectedPersonBirthDate", person.get("pers_expected_dob") or dob)
-    codes = return_codes().cin_census.recodes
+        _add(xml, "ExpectedPersonBirthDate", person.get("pers_expected_dob") or dob)
     sex = sex_code(person.get("pers_sex"))
     if dob is None or dob > last:
         sex = "U"  # unborn: sex not yet known
     tag = "Sex" if year >= SEX_ELEMENT_FIRST_YEAR else "GenderCurrent"
-    _add(ids, tag, recode_for_year(codes, "Sex", sex, year))
-    _add(ids, "PersonDeathDate", _known(person.get("pers_death_date"), last))
+    _add(xml, tag, _recode("Sex", sex, year))
+    _add(xml, "PersonDeathDate", _known(person.get("pers_death_date"), last))
+    xml.close()
 
 
-def _child_characteristics(child: etree._Element, data: CinData, person_id: str) -> None:
+def _child_characteristics(xml: XmlText, data: CinData, person_id: str) -> None:
     person = data.people.get(person_id, {})
-    chars = etree.SubElement(child, "ChildCharacteristics")
+    xml.open("ChildCharacteristics")
     code = (person.get("pers_ethnicity") or "").strip().upper()
-    _add(chars, "Ethnicity", code if code in ETHNIC_CODES else "NOBT")
-    disabilities = etree.SubElement(chars, "Disabilities")
+    _add(xml, "Ethnicity", code if code in ETHNIC_CODES else "NOBT")
+    xml.open("Disabilities")
     # the census records NONE for a child with no disability on record
     for code in sorted(data.disabilities.get(person_id) or ["NONE"]):
-        _add(disabilities, "Disability", code)
+        _add(xml, "Disability", code)
+    xml.close()
+    xml.close()
 
 
 def _in_year(rows: Iterable[Row], start: str, end: str | None, year: int) -> list[Row]:
@@ -240,31 +258,30 @@ def _in_year(rows: Iterable[Row], start: str, end: str | None, year: int) -> lis
     return [r for r in rows if overlaps(r[start], r[end] if end else None, first, last)]
 
 
-def _cin_details(child: etree._Element, data: CinData, episode: Row, year: int) -> None:
+def _cin_details(xml: XmlText, data: CinData, episode: Row, year: int) -> None:
     last = year_end(year)
-    codes = return_codes().cin_census.recodes
     referral_id = episode["cine_referral_id"]
-    details = etree.SubElement(child, "CINdetails")
-    _add(details, "CINreferralDate", episode["cine_referral_date"])
+    xml.open("CINdetails")
+    _add(xml, "CINreferralDate", episode["cine_referral_date"])
     source = (episode["cine_referral_source_code"] or "10").upper()
-    _add(details, "ReferralSource", recode_for_year(codes, "ReferralSource", source, year))
-    _add(details, "PrimaryNeedCode", episode["cine_cin_primary_need_code"])
+    _add(xml, "ReferralSource", _recode("ReferralSource", source, year))
+    _add(xml, "PrimaryNeedCode", episode["cine_cin_primary_need_code"])
     closed = _known(episode["cine_close_date"], last)
-    _add(details, "CINclosureDate", closed)
+    _add(xml, "CINclosureDate", closed)
     if closed is not None:
         reason = episode["cine_close_reason"]
-        _add(details, "ReasonForClosure", recode_for_year(codes, "ReasonForClosure", reason, year))
+        _add(xml, "ReasonForClosure", _recode("ReasonForClosure", reason, year))
     conferences = [
         c for c in data.icpc_by_referral.get(referral_id, []) if _known(c["icpc_icpc_date"], last)
     ]
-    _add(details, "DateOfInitialCPC", conferences[0]["icpc_icpc_date"] if conferences else None)
+    _add(xml, "DateOfInitialCPC", conferences[0]["icpc_icpc_date"] if conferences else None)
     for assessment in _in_year(
         data.assessments.get(referral_id, []),
         "cina_assessment_start_date",
         "cina_assessment_auth_date",
         year,
     ):
-        _assessment(details, data, assessment, year)
+        _assessment(xml, data, assessment, year)
     if year >= CIN_PLANS_FIRST_YEAR:
         for plan in _in_year(
             data.cin_plans.get(referral_id, []),
@@ -272,71 +289,76 @@ def _cin_details(child: etree._Element, data: CinData, episode: Row, year: int) 
             "cinp_cin_plan_end_date",
             year,
         ):
-            dates = etree.SubElement(details, "CINPlanDates")
-            _add(dates, "CINPlanStartDate", plan["cinp_cin_plan_start_date"])
-            _add(dates, "CINPlanEndDate", _known(plan["cinp_cin_plan_end_date"], last))
+            xml.open("CINPlanDates")
+            _add(xml, "CINPlanStartDate", plan["cinp_cin_plan_start_date"])
+            _add(xml, "CINPlanEndDate", _known(plan["cinp_cin_plan_end_date"], last))
+            xml.close()
     for enquiry in _in_year(
         data.s47.get(referral_id, []), "s47e_s47_start_date", "s47e_s47_end_date", year
     ):
-        _section47(details, data, enquiry, year)
-    _add(details, "ReferralNFA", "1" if flag(episode["cine_referral_nfa"]) else "0")
+        _section47(xml, data, enquiry, year)
+    _add(xml, "ReferralNFA", "1" if flag(episode["cine_referral_nfa"]) else "0")
     for plan in _in_year(
         data.cp_plans.get(referral_id, []), "cppl_cp_plan_start_date", "cppl_cp_plan_end_date", year
     ):
-        _cp_plan(details, data, plan, year)
+        _cp_plan(xml, data, plan, year)
+    xml.close()
 
 
-def _assessment(details: etree._Element, data: CinData, assessment: Row, year: int) -> None:
+def _assessment(xml: XmlText, data: CinData, assessment: Row, year: int) -> None:
     last = year_end(year)
-    element = etree.SubElement(details, "Assessments")
-    _add(element, "AssessmentActualStartDate", assessment["cina_assessment_start_date"])
+    xml.open("Assessments")
+    _add(xml, "AssessmentActualStartDate", assessment["cina_assessment_start_date"])
     authorised = _known(assessment["cina_assessment_auth_date"], last)
-    _add(element, "AssessmentAuthorisationDate", authorised)
-    if authorised is None:
-        return  # factors are recorded at the end of the assessment
-    codes = return_codes().cin_census.recodes
-    factors: list[str] = []
-    for factor in data.factors.get(assessment["cina_assessment_id"], []):
-        code = recode_for_year(codes, "AssessmentFactors", factor, year)
-        if code and code not in factors:
-            factors.append(code)
-    if factors:
-        listed = etree.SubElement(element, "FactorsIdentifiedAtAssessment")
-        for code in factors:
-            _add(listed, "AssessmentFactors", code)
+    _add(xml, "AssessmentAuthorisationDate", authorised)
+    if authorised is not None:  # factors are recorded at the end of the assessment
+        factors: list[str] = []
+        for factor in data.factors.get(assessment["cina_assessment_id"], []):
+            code = _recode("AssessmentFactors", factor, year)
+            if code and code not in factors:
+                factors.append(code)
+        if factors:
+            xml.open("FactorsIdentifiedAtAssessment")
+            for code in factors:
+                _add(xml, "AssessmentFactors", code)
+            xml.close()
+    xml.close()
 
 
-def _section47(details: etree._Element, data: CinData, enquiry: Row, year: int) -> None:
+def _section47(xml: XmlText, data: CinData, enquiry: Row, year: int) -> None:
     last = year_end(year)
     conferences = data.icpc_by_s47.get(enquiry["s47e_s47_enquiry_id"], [])
     conference = conferences[0] if conferences else None
-    element = etree.SubElement(details, "Section47")
-    _add(element, "S47ActualStartDate", enquiry["s47e_s47_start_date"])
-    _add(element, "InitialCPCtarget", conference["icpc_icpc_target_date"] if conference else None)
+    xml.open("Section47")
+    _add(xml, "S47ActualStartDate", enquiry["s47e_s47_start_date"])
+    _add(xml, "InitialCPCtarget", conference["icpc_icpc_target_date"] if conference else None)
     held = _known(conference["icpc_icpc_date"], last) if conference else None
-    _add(element, "DateOfInitialCPC", held)
+    _add(xml, "DateOfInitialCPC", held)
     # a conference is "not required" when the enquiry ended, within the year, without one
     ended = _known(enquiry["s47e_s47_end_date"], last)
     not_required = conference is None and ended is not None
-    _add(element, "ICPCnotRequired", "1" if not_required else "0")
+    _add(xml, "ICPCnotRequired", "1" if not_required else "0")
+    xml.close()
 
 
-def _cp_plan(details: etree._Element, data: CinData, plan: Row, year: int) -> None:
+def _cp_plan(xml: XmlText, data: CinData, plan: Row, year: int) -> None:
     first, last = year_start(year), year_end(year)
-    element = etree.SubElement(details, "ChildProtectionPlans")
-    _add(element, "CPPstartDate", plan["cppl_cp_plan_start_date"])
-    _add(element, "CPPendDate", _known(plan["cppl_cp_plan_end_date"], last))
+    xml.open("ChildProtectionPlans")
+    _add(xml, "CPPstartDate", plan["cppl_cp_plan_start_date"])
+    _add(xml, "CPPendDate", _known(plan["cppl_cp_plan_end_date"], last))
     initial = abuse_code(plan["cppl_cp_plan_initial_category"])
     latest = plan["cppl_cp_plan_latest_category"]
-    _add(element, "InitialCategoryOfAbuse", initial)
-    _add(element, "LatestCategoryOfAbuse", abuse_code(latest) if latest else initial)
-    _add(element, "NumberOfPreviousCPP", data.previous_plans.get(plan["cppl_cp_plan_id"], 0))
+    _add(xml, "InitialCategoryOfAbuse", initial)
+    _add(xml, "LatestCategoryOfAbuse", abuse_code(latest) if latest else initial)
+    _add(xml, "NumberOfPreviousCPP", data.previous_plans.get(plan["cppl_cp_plan_id"], 0))
     reviews = [
         r["cppr_cp_review_date"]
         for r in data.cp_reviews.get(plan["cppl_cp_plan_id"], [])
         if r["cppr_cp_review_date"] is not None and first <= r["cppr_cp_review_date"] <= last
     ]
     if reviews:
-        listed = etree.SubElement(element, "Reviews")
+        xml.open("Reviews")
         for review in reviews:
-            _add(listed, "CPPreviewDate", review)
+            _add(xml, "CPPreviewDate", review)
+        xml.close()
+    xml.close()

@@ -523,7 +523,7 @@ def overlaps(start: date | None, end: date | None, first: date, last: date) -> b
 
 def xml_escape(text: str) -> str:
     """Text content escaped as lxml writes it (``&``, ``<``, ``>`` and carriage returns)."""
-    if not any(c in text for c in "&<>\r"):
+    if "&" not in text and "<" not in text and ">" not in text and "\r" not in text:
         return text
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
