@@ -81,16 +81,33 @@ def register(app: typer.Typer) -> None:
         from cscperf.indicators.registry import registered
 
         functions = registered()
-        table = Table(title="Indicator catalogue", title_justify="left")
-        for column in ("Id", "Title", "Unit", "Polarity", "Basis", "Status", "Computed"):
-            table.add_column(column, overflow="fold")
-        for d in load_catalogue():
-            state = (
+        header = ("Id", "Title", "Unit", "Polarity", "Basis", "Status", "Computed")
+        rows = [
+            (
+                d.id,
+                d.title,
+                d.unit,
+                d.polarity,
+                d.basis,
+                d.status,
                 ("imported" if d.kind == "imported" else "computed")
                 if d.id in functions
-                else "not yet implemented"
+                else "not yet implemented",
             )
-            table.add_row(d.id, d.title, d.unit, d.polarity, d.basis, d.status, state)
+            for d in load_catalogue()
+        ]
+        if not out_console.is_terminal:
+            # Piped: one tab-separated line per indicator, easy to grep or load.
+            import sys
+
+            for line in (header, *rows):
+                sys.stdout.write("\t".join(line) + "\n")
+            return
+        table = Table(title=f"Indicator catalogue ({len(rows)})", title_justify="left")
+        for column in header:
+            table.add_column(column, no_wrap=column == "Id", overflow="fold")
+        for line in rows:
+            table.add_row(*line)
         out_console.print(table)
 
     @indicators.command("explain")
