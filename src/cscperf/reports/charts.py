@@ -89,11 +89,17 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
     )
 
 
+FONT = "Liberation Sans"  # measured by vl_convert and drawn by the PDF with the same font
+
+
 def to_svg(chart: Any) -> str:
     """The chart as inline SVG (no XML declaration), rendered offline."""
     import vl_convert as vlc
 
-    svg: str = vlc.vegalite_to_svg(chart.to_dict(), vl_version="v5_20")
+    spec = chart.configure(font=FONT).properties(
+        padding={"left": 12, "right": 8, "top": 4, "bottom": 4}
+    )
+    svg: str = vlc.vegalite_to_svg(spec.to_dict(), vl_version="v5_20")
     return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
 
 
