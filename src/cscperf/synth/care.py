@@ -399,10 +399,13 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         k = int(ep["child"][i])
         s0, e0 = int(ep["plan1_start"][i]), int(min(ep["plan1_end"][i], end_of_data))
         n = rng.poisson(c.short_breaks_per_year * max(e0 - s0, 0) / YEAR)
+        previous_end = s0
         for d in sorted({s0 + int(x) for x in rng.integers(1, max(2, e0 - s0), n)}):
             nights = int(rng.integers(1, 4))
-            if d + nights > e0:
+            # A stay starts only after the last one ended: a child is never in two at once.
+            if d <= previous_end or d + nights > e0:
                 continue
+            previous_end = d + nights
             n_period += 1
             n_episode += 1
             n_place += 1
