@@ -59,7 +59,7 @@ def test_summary_filters_by_area(client: TestClient) -> None:
     everything = client.get("/summary")
     lac_only = client.get("/summary?area=lac")
     assert "(3 indicators)" in text_of(everything.text)
-    assert "(1 indicators)" in text_of(lac_only.text)
+    assert "(1 indicator)" in text_of(lac_only.text)
     assert 'scope="col"' in lac_only.text and "<caption" in lac_only.text
 
 

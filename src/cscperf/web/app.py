@@ -198,7 +198,10 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
             )
         key = (facts.id, chosen["period_end"], chosen["locality"], indicator_id)
         charts = data.cached(("charts", key), lambda: _charts(page))
-        return render(request, "indicator.html", **chosen, page=page, charts=charts)
+        area_title = views.area_titles().get(page.definition.area, page.definition.area)
+        return render(
+            request, "indicator.html", **chosen, page=page, charts=charts, area_title=area_title
+        )
 
     @app.get("/indicators/{indicator_id}/rows.csv")
     def indicator_csv(
