@@ -297,8 +297,31 @@ def ingest(
     """Load the inputs into a new build of ``store``; publish it only when there is no error.
 
     Returns what happened; never leaves a partial build. A path that does not exist raises
-    :class:`InputError`; every problem with the data is in ``outcome.problems``.
+    :class:`InputError`, and another load running into the same store raises
+    :class:`~cscperf.errors.StoreError`; every problem with the data is in ``outcome.problems``.
     """
+    from cscperf.store import Store
+
+    with Store(Path(store)).load_lock():
+        return _ingest(
+            store,
+            paths,
+            collection_year=collection_year,
+            db_url=db_url,
+            extract_date=extract_date,
+            report_dir=report_dir,
+        )
+
+
+def _ingest(
+    store: Path,
+    paths: list[Path],
+    *,
+    collection_year: int | None,
+    db_url: str | None,
+    extract_date: date | None,
+    report_dir: Path | None,
+) -> IngestOutcome:
     from cscperf.store import Store
 
     started = datetime.now(UTC)

@@ -6,14 +6,20 @@ renamed into ``STORE/builds/<id>/`` in one step, and only then is ``STORE/curren
 therefore leaves ``current`` and every published build as they were; its staging folder is
 removed by the next publish. The DuckDB file in ``STORE/cache/`` is rebuilt from the Parquet
 files whenever it is missing: it is never the source of truth.
+
+Only one load may write into a store at a time: :meth:`Store.load_lock` holds an exclusive
+lock on ``STORE/.lock`` for the whole load. The operating system drops the lock when the
+process ends, however it ends, so a killed load never leaves the store locked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +40,7 @@ CACHE = "cache"
 MANIFEST = "manifest.json"
 SETTINGS_FILE = "settings.yaml"
 OWNER_FILE = ".owner"
+LOCK_FILE = ".lock"
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,34 @@ class Store:
         return build
 
     # -- publishing -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def load_lock(self) -> Iterator[None]:
+        """Hold the store's load lock for the ``with`` block; a second load gets StoreError.
+
+        The lock is ``flock`` on ``STORE/.lock``, released by the operating system when the
+        holder exits or is killed, so it can never be left behind."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK_FILE, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise StoreError(
+                    f"another load into {self.path} is running (process {holder}); wait for "
+                    "it to finish, then run this load again"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def clean_staging(self) -> list[str]:
         """Remove staging folders left by loads that failed or were killed."""
         staging = self.path / STAGING
