@@ -7,7 +7,7 @@ read the written CSVs with polars directly, never through engine code.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -201,3 +201,134 @@ def test_working_day_helpers_follow_the_spec() -> None:
     dob = np.array([day_number(date(2008, 2, 29))])
     assert birthday(dob, 18)[0] == day_number(date(2026, 3, 1))
     assert age_at(dob, np.array([day_number(date(2026, 2, 28))]))[0] == 17
+
+
+def test_no_child_is_in_two_care_episodes_on_the_same_day(small: Path) -> None:
+    # Short breaks included: each episode must end before (or, within one period of care,
+    # exactly when) the child's next one starts.
+    eps = (
+        _read(small, "ssd_cla_episodes")
+        .with_columns(
+            pl.col("clae_cla_episode_start_date", "clae_cla_episode_ceased_date").str.to_date()
+        )
+        .sort("clae_person_id", "clae_cla_episode_start_date")
+    )
+    nxt = eps.with_columns(
+        next_start=pl.col("clae_cla_episode_start_date").shift(-1).over("clae_person_id"),
+        next_cla=pl.col("clae_cla_id").shift(-1).over("clae_person_id"),
+    ).filter(pl.col("next_start").is_not_null())
+    assert nxt.height > 0
+    assert nxt["clae_cla_episode_ceased_date"].null_count() == 0
+    same_period = nxt.filter(pl.col("next_cla") == pl.col("clae_cla_id"))
+    assert (same_period["next_start"] == same_period["clae_cla_episode_ceased_date"]).all()
+    new_period = nxt.filter(pl.col("next_cla") != pl.col("clae_cla_id"))
+    assert new_period.height > 0
+    assert (new_period["next_start"] > new_period["clae_cla_episode_ceased_date"]).all()
+
+
+def test_short_breaks_never_overlap_at_full_size_in_miniature(tmp_path: Path) -> None:
+    # Many disabled children with many stays: before the fix a stay could start while the
+    # previous one (up to three nights) was still going.
+    from cscperf.synth.council import eastshire_settings
+    from cscperf.synth.simulate import simulate
+
+    result = simulate(eastshire_settings(), seed=2, scale=0.05, start=START, end=END)
+    eps = result.tables["ssd_cla_episodes"].filter(pl.col("clae_cla_episode_start_reason") == "S")
+    stays = eps.filter(pl.col("clae_cla_episode_ceased_reason") == "E4A").sort(
+        "clae_person_id", "clae_cla_episode_start_date"
+    )
+    prev_end = pl.col("clae_cla_episode_ceased_date").shift(1).over("clae_person_id")
+    overlapping = stays.filter(pl.col("clae_cla_episode_start_date") <= prev_end)
+    assert stays.height > 50
+    assert overlapping.height == 0
+
+
+def test_history_before_the_window_is_the_stated_history(small: Path) -> None:
+    # Decided (docs/synthetic-council.md, "Extract"): the extract holds referrals (with all
+    # their records) and allocations open at, or closed within six years before, the window
+    # start; the simulation starts eight years before the window, so no event is older than
+    # that (births are).
+    warmup_start = date(START.year - 8, START.month, START.day)
+    history_start = date(START.year - 6, START.month, START.day)
+    for table, s, e in [
+        ("ssd_cin_episodes", "cine_referral_date", "cine_close_date"),
+        ("ssd_cp_plans", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
+        ("ssd_cin_plans", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
+        ("ssd_cla_episodes", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date"),
+        ("ssd_contacts", "cont_contact_date", "cont_contact_date"),
+        ("ssd_involvements", "invo_involvement_start_date", "invo_involvement_end_date"),
+    ]:
+        frame = _read(small, table).with_columns(pl.col(s, e).str.to_date())
+        assert frame.filter(pl.col(s) < warmup_start - timedelta(days=3)).height == 0, table
+        if table in ("ssd_cin_episodes", "ssd_involvements"):
+            assert frame.filter(pl.col(e) < history_start).height == 0, table
+
+
+def test_one_involvement_per_worker_child_and_start_day(small: Path) -> None:
+    # The 903 social-worker episodes are built from these: two rows of one worker for one
+    # child starting the same day became two sw_episodes rows with different end dates.
+    inv = _read(small, "ssd_involvements")
+    keys = ["invo_person_id", "invo_professional_id", "invo_involvement_start_date"]
+    assert inv.height > 100
+    assert inv.select(keys).is_duplicated().sum() == 0
+    # Nor two open allocations of one team for one child at once.
+    inv = inv.with_columns(
+        pl.col("invo_involvement_start_date", "invo_involvement_end_date").str.to_date()
+    ).sort("invo_person_id", "invo_professional_team", "invo_involvement_start_date")
+    prev_end = (
+        pl.col("invo_involvement_end_date")
+        .shift(1)
+        .over("invo_person_id", "invo_professional_team")
+    )
+    prev_start = (
+        pl.col("invo_involvement_start_date")
+        .shift(1)
+        .over("invo_person_id", "invo_professional_team")
+    )
+    overlap = inv.filter(
+        prev_start.is_not_null()
+        & (prev_end.is_null() | (pl.col("invo_involvement_start_date") <= prev_end))
+    )
+    assert overlap.height == 0
+
+
+def test_records_name_the_worker_and_team_allocated_at_that_date(small: Path) -> None:
+    # Breakdowns by team read these fields: each must be the team of a worker who holds an
+    # involvement with that child covering the record's date.
+    inv = _read(small, "ssd_involvements").with_columns(
+        pl.col("invo_involvement_start_date", "invo_involvement_end_date").str.to_date()
+    )
+    profs = _read(small, "ssd_professionals").select(
+        "prof_professional_id", "prof_professional_department"
+    )
+    for table, person, day, worker, team in [
+        ("ssd_cin_episodes", "cine_person_id", "cine_referral_date",
+         "cine_referral_worker_id", "cine_referral_team"),
+        ("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date",
+         "cina_assessment_worker_id", "cina_assessment_team"),
+        ("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date",
+         "cinp_cin_plan_worker_id", "cinp_cin_plan_team"),
+        ("ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date",
+         "s47e_s47_completed_by_worker_id", "s47e_s47_completed_by_team"),
+        ("ssd_initial_cp_conference", "icpc_person_id", "icpc_icpc_date",
+         "icpc_icpc_worker_id", "icpc_icpc_team"),
+    ]:  # fmt: skip
+        rows = _read(small, table).with_columns(pl.col(day).str.to_date())
+        assert rows.height > 0, table
+        assert rows[worker].null_count() == 0, table
+        teams = rows.join(profs, left_on=worker, right_on="prof_professional_id", how="left")
+        assert (teams[team] == teams["prof_professional_department"]).all(), table
+        recent = rows.filter(pl.col(day) >= date(START.year - 6, START.month, START.day))
+        held = recent.join(
+            inv, left_on=[person, worker], right_on=["invo_person_id", "invo_professional_id"]
+        ).filter(
+            (pl.col("invo_involvement_start_date") <= pl.col(day))
+            & (
+                pl.col("invo_involvement_end_date").is_null()
+                | (pl.col("invo_involvement_end_date") >= pl.col(day))
+            )
+        )
+        assert held.select(person, day, worker).unique().height == recent.height, table
+    leavers = _read(small, "ssd_care_leavers")
+    assert leavers.height > 0
+    assert leavers["clea_care_leaver_worker_id"].null_count() == 0

@@ -106,7 +106,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         )
     }
     visit_spans: list[tuple[int, str, str, int, int]] = []
-    inv: list[tuple[int, str, str, int, int, str]] = []
+    inv: list[tuple[int, str, str, int, int, str, str | None]] = []
     n_period = n_episode = n_place = n_legal = n_other = 0
     person_ids = tb.ep_person.to_list()
     ref_ids = tb.ep_ref_id.to_list()
@@ -272,7 +272,15 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             )
         visit_spans.append((k, person, cla_id, s, e))
         inv.append(
-            (k, referral, tb.team_uasc if uasc else tb.team_lac[kids.locality[k]], s, e, "cla")
+            (
+                k,
+                referral,
+                tb.team_uasc if uasc else tb.team_lac[kids.locality[k]],
+                s,
+                e,
+                "cla",
+                None,
+            )
         )
         _health(tb, rows, person, dob, s, e)
         _missing(tb, rows, person, dob, s, e)
@@ -316,6 +324,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             adopters = _pick(rng, {"MF": 0.8, "F1": 0.08, "FF": 0.06, "MM": 0.06})
             rows["permanence"].add(
                 perm_table_id=f"PM{n_other:07d}",
+                involvement=f"adoption:{cla_id}",
                 perm_person_id=person,
                 perm_cla_id=cla_id,
                 perm_adm_decision_date=date_or_none(decision),
@@ -349,7 +358,9 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 ),
             )
             if route == "adoption" and decision <= end_of_data:
-                inv.append((k, referral, tb.team_adoption, decision, e, "adoption"))
+                inv.append(
+                    (k, referral, tb.team_adoption, decision, e, "adoption", f"adoption:{cla_id}")
+                )
         if uasc:
             n_other += 1
             rows["immigration"].add(
@@ -390,9 +401,10 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                     clea_care_leaver_activity=recode(_pick(rng, acts), bday, changes),
                     clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
                     clea_care_leaver_allocated_team=tb.team_leavers,
+                    involvement=f"leaver:{cla_id}",
                 )
             b21 = int(birthday(np.array([dob]), 21)[0])
-            inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver"))
+            inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver", f"leaver:{cla_id}"))
 
     # Short breaks: each stay its own period of care under V4.
     for i in sb:
@@ -479,7 +491,8 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             np.array([x[2] for x in inv], dtype=object),
             np.array([x[3] for x in inv]),
             np.array([x[4] for x in inv]),
-            "cla",
+            np.array([x[5] for x in inv], dtype=object),
+            pl.Series([x[6] for x in inv], dtype=pl.Utf8),
         )
 
 

@@ -530,8 +530,10 @@ class _TableBuilder:
         team: np.ndarray,
         start: np.ndarray,
         end: np.ndarray,
-        role: str,
+        role: str | np.ndarray,
+        record: pl.Series | None = None,
     ) -> None:
+        """An allocation to ``team``; ``record`` names the row whose worker it supplies."""
         self.involvements.append(
             pl.DataFrame(
                 {
@@ -540,7 +542,10 @@ class _TableBuilder:
                     "team": pl.Series(team.astype(str)),
                     "start": start.astype(INT),
                     "end": end.astype(INT),
-                    "role": role,
+                    "role": role if isinstance(role, str) else pl.Series(role.astype(str)),
+                    "record": record
+                    if record is not None
+                    else pl.Series([None] * child.size, dtype=pl.Utf8),
                 }
             )
         )
@@ -600,7 +605,8 @@ class _TableBuilder:
             ),
         )
         self.involve(ep["child"], ref_id, np.full(n, self.front_door, dtype=object),
-                     ep["ref"], np.minimum(ep["a_start"], ep["close"]), "front_door")  # fmt: skip
+                     ep["ref"], np.minimum(ep["a_start"], ep["close"]), "front_door",
+                     ref_id)  # fmt: skip
 
         # Assessments.
         a = ep["assessed"] & (ep["a_start"] <= self.win_end)
@@ -635,7 +641,7 @@ class _TableBuilder:
             ),
         )
         self.involve(ep["child"][a], ref_id.filter(pl.Series(a)), a_team, ep["a_start"][a],
-                     np.minimum(ep["a_auth"][a], ep["close"][a]), "assessment")  # fmt: skip
+                     np.minimum(ep["a_auth"][a], ep["close"][a]), "assessment", a_id)  # fmt: skip
         # Factors at the end of assessments of children in need.
         done = ep["a_auth"][a] <= self.win_end
         n_f = np.where(done, rng.integers(1, 4, na), 0)
@@ -688,7 +694,7 @@ class _TableBuilder:
                 ),
             )
             self.involve(ep["child"][m], ref_id.filter(pl.Series(m)), team, ep[s_key][m],
-                         ep[e_key][m], "cin_plan")  # fmt: skip
+                         ep[e_key][m], "cin_plan", plan_ids)  # fmt: skip
             self.visits(
                 "ssd_cin_visits", "cinv", ep["child"][m], child_id.filter(pl.Series(m)),
                 None, ep[s_key][m], ep[e_key][m], self.p.child_in_need.visit_interval_days,
@@ -727,6 +733,11 @@ class _TableBuilder:
                 }
             ),
         )
+        # The enquiry is held by a safeguarding worker until it ends or, when a conference
+        # follows, until the conference (where a protection plan, same team, carries on).
+        s47_to = np.where(ep["icpc"], np.maximum(ep["s47_end"], ep["icpc_day"]), ep["s47_end"])
+        self.involve(ep["child"][s], ref_id.filter(pl.Series(s)), team_sg[s],
+                     ep["s47_start"][s], s47_to[s], "s47", s_id)  # fmt: skip
         # Conferences (rows for every ICPC held by the extract date).
         ic = s & ep["icpc"] & (ep["icpc_day"] <= self.win_end)
         s_of_ic = np.cumsum(s)[ic] - 1
@@ -764,6 +775,9 @@ class _TableBuilder:
                 strict=False,
             ),
         )
+        # The conference's worker is the enquiry's (a day's allocation inside it).
+        self.involve(ep["child"][ic], ref_id.filter(pl.Series(ic)), team_sg[ic],
+                     ep["icpc_day"][ic], ep["icpc_day"][ic], "s47", icpc_id)  # fmt: skip
         category = _choice(rng, CP_CATEGORIES, ncp)
         latest = np.where(rng.random(ncp) < 0.9, category, _choice(rng, CP_CATEGORIES, ncp))
         self.add(
@@ -783,7 +797,7 @@ class _TableBuilder:
             ),
         )
         self.involve(ep["child"][cp], ref_id.filter(pl.Series(cp)), team_sg[cp],
-                     ep["icpc_day"][cp], ep["cp_end"][cp], "cp_plan")  # fmt: skip
+                     ep["icpc_day"][cp], ep["cp_end"][cp], "cp_plan", cp_id)  # fmt: skip
         self.visits(
             "ssd_cp_visits", "cppv", ep["child"][cp], child_id.filter(pl.Series(cp)), cp_id,
             ep["icpc_day"][cp], ep["cp_end"][cp], self.p.protection.visit_interval_days,

@@ -1,8 +1,12 @@
 """Social workers and their cases: ``ssd_professionals`` and ``ssd_involvements``.
 
-Every phase of a child's case (front door, assessment, plan, care, leaving care) is held by a
-team; each team gets enough workers for about ``cases_per_worker`` open cases on an average
-day, and each involvement goes to one of them at random, so caseloads vary as they do in life.
+Every phase of a child's case (front door, assessment, enquiry, plan, care, leaving care) is
+held by a team; each team gets enough workers for about ``cases_per_worker`` open cases on an
+average day, and each involvement goes to one of them at random, so caseloads vary as they do
+in life. Phases of one child held by one team that overlap or meet (an enquiry running into a
+protection plan, a UASC assessment and care from the same day) are one allocation with one
+worker. The referral, assessment, plan, enquiry, conference, care-leaver and permanence rows
+get the worker (and team) of the allocation that holds them.
 """
 
 from __future__ import annotations
@@ -20,22 +24,70 @@ ROLE = {
     "assessment": "Allocated Social Worker",
     "cin_plan": "Allocated Social Worker",
     "cp_plan": "Allocated Social Worker",
+    "s47": "Allocated Social Worker",
     "cla": "Allocated Social Worker",
     "adoption": "Adoption Social Worker",
     "care_leaver": "Personal Adviser",
 }
+# Table -> (column naming the record an involvement holds, worker field, team field).
+WORKER_FIELDS = {
+    "ssd_cin_episodes": ("cine_referral_id", "cine_referral_worker_id", "cine_referral_team"),
+    "ssd_cin_assessments": ("cina_assessment_id", "cina_assessment_worker_id",
+                            "cina_assessment_team"),
+    "ssd_cin_plans": ("cinp_cin_plan_id", "cinp_cin_plan_worker_id", "cinp_cin_plan_team"),
+    "ssd_s47_enquiry": ("s47e_s47_enquiry_id", "s47e_s47_completed_by_worker_id",
+                        "s47e_s47_completed_by_team"),
+    "ssd_initial_cp_conference": ("icpc_icpc_id", "icpc_icpc_worker_id", "icpc_icpc_team"),
+    "ssd_care_leavers": ("involvement", "clea_care_leaver_worker_id",
+                         "clea_care_leaver_allocated_team"),
+    "ssd_permanence": ("involvement", "perm_adoption_worker_id", None),
+}  # fmt: skip
+
+
+def merge_allocations(inv: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One allocation per child and team while its phases overlap or meet.
+
+    Returns the allocations (first phase's referral, the role of the phase lasting longest,
+    in the order of their first phase) and a ``record`` -> ``allocation`` map.
+    """
+    inv = inv.with_row_index("order").sort("child", "team", "start", "end", "order")
+    reach = pl.col("end").cum_max().shift(1).over("child", "team")
+    inv = inv.with_columns(
+        allocation=(reach.is_null() | (pl.col("start") > reach)).cum_sum().cast(pl.Int64)
+    )
+    merged = (
+        inv.group_by("allocation")
+        .agg(
+            pl.col("order").min(),
+            pl.col("child").first(),
+            pl.col("team").first(),
+            pl.col("referral").first(),
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.col("role").sort_by("end").last(),
+            pl.col("role").first().alias("first_role"),
+        )
+        .sort("order")
+    )
+    records = inv.filter(pl.col("record").is_not_null()).select("record", "allocation")
+    return merged, records
 
 
 def build_workforce(tb: _TableBuilder) -> None:
     rng, p = tb.rng, tb.p.workforce
-    inv = pl.concat(tb.involvements)
-    inv = inv.filter((pl.col("start") <= tb.win_end) & (pl.col("end") >= tb.cutoff))
-    inv = inv.with_columns(pl.col("end").clip(upper_bound=10**6))
+    everything, records = merge_allocations(pl.concat(tb.involvements))
+    everything = everything.with_columns(pl.col("end").clip(upper_bound=10**6))
+    inv = everything.filter((pl.col("start") <= tb.win_end) & (pl.col("end") >= tb.cutoff))
     window = tb.win_end - tb.cutoff + 1
     lo = inv["start"].clip(lower_bound=tb.cutoff)
     hi = inv["end"].clip(upper_bound=tb.win_end + 1)
     inv = inv.with_columns(days=(hi - lo).clip(lower_bound=0))
-    load = inv.group_by("team").agg(pl.col("days").sum()).sort("team")
+    load = (
+        everything.select(pl.col("team").unique())
+        .join(inv.group_by("team").agg(pl.col("days").sum()), on="team", how="left")
+        .fill_null(0)
+        .sort("team")
+    )
     team_workers: dict[str, list[str]] = {}
     prof_rows: dict[str, list[object]] = {k: [] for k in (
         "prof_professional_id", "prof_staff_id", "prof_professional_name",
@@ -68,12 +120,20 @@ def build_workforce(tb: _TableBuilder) -> None:
             prof_rows["prof_agency_worker_flag"].append(
                 "Y" if rng.random() < p.agency_share else "N"
             )
-    teams = inv["team"].to_list()
-    pick = rng.random(inv.height)
-    worker = [
-        team_workers[t][int(x * len(team_workers[t]))] for t, x in zip(teams, pick, strict=True)
-    ]
-    inv = inv.with_columns(worker=pl.Series(worker))
+    # Every allocation (kept or not) gets a worker, so older records name one too.
+    staff = pl.DataFrame(
+        {
+            "team": list(team_workers),
+            "first": [int(w[0][1:]) for w in team_workers.values()],
+            "size": [len(w) for w in team_workers.values()],
+        }
+    )
+    pick = everything.join(staff, on="team", how="left", maintain_order="left")
+    number_of = pick["first"] + (pl.Series(rng.random(pick.height)) * pick["size"]).cast(pl.Int64)
+    everything = everything.with_columns(worker="W" + number_of.cast(pl.Utf8).str.zfill(5))
+    _fill_workers(tb, records.join(everything.select("allocation", "worker", "team"),
+                                   on="allocation", maintain_order="left"))  # fmt: skip
+    inv = everything.filter((pl.col("start") <= tb.win_end) & (pl.col("end") >= tb.cutoff))
     end = inv["end"].to_numpy()
     inv_frame = pl.DataFrame(
         {
@@ -84,7 +144,7 @@ def build_workforce(tb: _TableBuilder) -> None:
             "invo_involvement_start_date": tb.date(inv["start"].to_numpy()),
             "invo_involvement_end_date": tb.date(end),
             "invo_worker_change_reason": np.where(
-                inv["role"].to_numpy() == "front_door", "FCONTA", "TSPROC"
+                inv["first_role"].to_numpy() == "front_door", "FCONTA", "TSPROC"
             ),
             "invo_person_id": "P" + (inv["child"] + 1).cast(pl.Utf8).str.zfill(7),
             "invo_referral_id": inv["referral"],
@@ -121,3 +181,24 @@ def build_workforce(tb: _TableBuilder) -> None:
             orient="row",
         ),
     )
+
+
+def _fill_workers(tb: _TableBuilder, held: pl.DataFrame) -> None:
+    """Each record's worker and team from the allocation holding it (blank when none is kept)."""
+    for table, (key, worker_field, team_field) in WORKER_FIELDS.items():
+        parts = tb.frames.get(table)
+        if not parts:
+            continue
+        frame = pl.concat(parts, how="diagonal_relaxed")
+        found = held.select(
+            pl.col("record").alias(key),
+            pl.col("worker").alias(worker_field),
+            *([pl.col("team").alias("_team")] if team_field else []),
+        )
+        frame = frame.drop(worker_field, strict=False).join(
+            found, on=key, how="left", maintain_order="left"
+        )
+        if team_field:
+            frame = frame.with_columns(pl.coalesce("_team", team_field).alias(team_field))
+            frame = frame.drop("_team")
+        tb.frames[table] = [frame]
