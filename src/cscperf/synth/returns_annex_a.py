@@ -88,9 +88,21 @@ class AnnexAData:
         self.first = window_start(period_end)
         self.labels = return_codes().annex_a.labels
         self.team_names = settings.team_names()
-        self.people = {
-            r["pers_person_id"]: r for r in ssd_table(tables, "ssd_person").iter_rows(named=True)
-        }
+        person = ssd_table(tables, "ssd_person")
+        # only these three facts are shown; a child's cells are made once (see ``child``)
+        self.people: dict[str, tuple[str | None, str | None, date | None]] = dict(
+            zip(
+                person["pers_person_id"].to_list(),
+                zip(
+                    person["pers_sex"].to_list(),
+                    person["pers_ethnicity"].to_list(),
+                    person["pers_dob"].to_list(),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
+        self._children: dict[str, tuple[Cell, ...]] = {}
         self.workers = {
             r["prof_professional_id"]: r["prof_professional_name"]
             for r in ssd_table(tables, "ssd_professionals").iter_rows(named=True)
@@ -109,14 +121,37 @@ class AnnexAData:
             self._tables[name] = ssd_table(self.tables, name)
         return self._tables[name]
 
-    def by_person(self, name: str, key: str, when: str) -> dict[str, list[Row]]:
-        """Rows grouped by ``key`` in ``when`` order (computed once per grouping)."""
-        if (name, key, when) not in self._groups:
-            grouped: dict[str, list[Row]] = defaultdict(list)
-            for row in self.table(name).sort([key, when], nulls_last=True).iter_rows(named=True):
-                grouped[row[key]].append(row)
+    def by_person(
+        self, name: str, key: str, when: str, keep: pl.Series | None = None
+    ) -> dict[str, list[Row]]:
+        """Rows grouped by ``key`` in ``when`` order; with ``keep``, only the groups of those
+        keys (and of a missing key), so big tables are not turned into Python rows whole.
+
+        The whole table is sorted before other keys are dropped, so rows that tie on the sort
+        keys keep the order the full sort gives them."""
+        if keep is None and (name, key, when) in self._groups:
+            return self._groups[(name, key, when)]
+        ordered = self.table(name).sort([key, when], nulls_last=True)
+        if keep is not None:
+            ordered = ordered.filter(pl.col(key).is_in(keep.implode()) | pl.col(key).is_null())
+        grouped: dict[str, list[Row]] = defaultdict(list)
+        for row in ordered.iter_rows(named=True):
+            grouped[row[key]].append(row)
+        if keep is None:
             self._groups[(name, key, when)] = grouped
-        return self._groups[(name, key, when)]
+        return grouped
+
+    def window(self, day: str) -> pl.Expr:
+        """The rows whose ``day`` falls in the 12 months (as ``in_window``)."""
+        return pl.col(day).is_between(self.first, self.end)
+
+    def open_window(self, start: str, end: str) -> pl.Expr:
+        """The rows open at some time in the 12 months (as ``open_in_window``)."""
+        return (
+            pl.col(start).is_not_null()
+            & (pl.col(start) <= self.end)
+            & (pl.col(end).is_null() | (pl.col(end) >= self.first))
+        ).fill_null(False)
 
     def label(self, kind: str, code: str | None) -> str:
         if code is None or code == "":
@@ -126,16 +161,20 @@ class AnnexAData:
     def yes_no(self, value: bool | None) -> str:
         return "" if value is None else self.labels["yes_no"]["Y" if value else "N"]
 
-    def child(self, person_id: str) -> list[Cell]:
-        person = self.people.get(person_id, {})
-        dob = person.get("pers_dob")
-        return [
-            person_id,
-            self.label("sex", sex_code(person.get("pers_sex"))),
-            self.label("ethnicity", ethnicity(person.get("pers_ethnicity"))),
-            dob,
-            age_on(dob, self.end) if dob is not None and dob <= self.end else None,
-        ]
+    def child(self, person_id: str) -> tuple[Cell, ...]:
+        """Identifier, sex, ethnicity, birth date and age at the period end."""
+        cells = self._children.get(person_id)
+        if cells is None:
+            sex, ethnic, dob = self.people.get(person_id, (None, None, None))
+            cells = (
+                person_id,
+                self.label("sex", sex_code(sex)),
+                self.label("ethnicity", ethnicity(ethnic)),
+                dob,
+                age_on(dob, self.end) if dob is not None and dob <= self.end else None,
+            )
+            self._children[person_id] = cells
+        return cells
 
     def disability(self, person_id: str) -> str:
         return self.yes_no(person_id in self.disabled)
@@ -184,8 +223,7 @@ def _contacts(a: AnnexAData) -> list[list[Cell]]:
     rows = [
         [*a.child(r["cont_person_id"]), r["cont_contact_date"],
          a.label("source", r["cont_contact_source_code"])]
-        for r in a.table("ssd_contacts").iter_rows(named=True)
-        if a.in_window(r["cont_contact_date"])
+        for r in a.table("ssd_contacts").filter(a.window("cont_contact_date")).iter_rows(named=True)
     ]  # fmt: skip
     return _sorted(rows, 5, 0)
 
@@ -194,14 +232,18 @@ def _early_help(a: AnnexAData) -> list[list[Cell]]:
     rows = [
         [*a.child(r["earl_person_id"]), r["earl_episode_start_date"],
          a.known(r["earl_episode_end_date"]), r["earl_episode_organisation"]]
-        for r in a.table("ssd_early_help_episodes").iter_rows(named=True)
-        if a.open_in_window(r["earl_episode_start_date"], r["earl_episode_end_date"])
+        for r in a.table("ssd_early_help_episodes")
+        .filter(a.open_window("earl_episode_start_date", "earl_episode_end_date"))
+        .iter_rows(named=True)
     ]  # fmt: skip
     return _sorted(rows, 5, 0)
 
 
 def _referrals(a: AnnexAData) -> list[list[Cell]]:
-    referrals = a.by_person("ssd_cin_episodes", "cine_person_id", "cine_referral_date")
+    referred = a.table("ssd_cin_episodes").filter(a.window("cine_referral_date"))
+    referrals = a.by_person(
+        "ssd_cin_episodes", "cine_person_id", "cine_referral_date", referred["cine_person_id"]
+    )
     rows = []
     for person_id, episodes in referrals.items():
         for r in episodes:
@@ -224,10 +266,9 @@ def _referrals(a: AnnexAData) -> list[list[Cell]]:
 
 def _assessments(a: AnnexAData) -> list[list[Cell]]:
     rows = []
-    for r in a.table("ssd_cin_assessments").iter_rows(named=True):
+    open_ = a.open_window("cina_assessment_start_date", "cina_assessment_auth_date")
+    for r in a.table("ssd_cin_assessments").filter(open_).iter_rows(named=True):
         start, done = r["cina_assessment_start_date"], r["cina_assessment_auth_date"]
-        if not a.open_in_window(start, done):
-            continue
         authorised = a.known(done)
         nfa = flag(r["cina_assessment_outcome_nfa"])
         rows.append(
@@ -246,7 +287,10 @@ def _enquiries(a: AnnexAData) -> list[list[Cell]]:
         for c in rows_:
             if c["icpc_s47_enquiry_id"]:
                 conferences.setdefault(c["icpc_s47_enquiry_id"], c)
-    enquiries = a.by_person("ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date")
+    started = a.table("ssd_s47_enquiry").filter(a.window("s47e_s47_start_date"))
+    enquiries = a.by_person(
+        "ssd_s47_enquiry", "s47e_person_id", "s47e_s47_start_date", started["s47e_person_id"]
+    )
     rows = []
     for person_id, items in enquiries.items():
         for r in items:
@@ -285,16 +329,25 @@ def _open_on(rows: list[Row], start: str, end: str, day: date) -> bool:
 
 
 def _children_in_need(a: AnnexAData) -> list[list[Cell]]:
-    care = a.by_person("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date")
-    plans = a.by_person("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date")
-    cin_plans = a.by_person("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date")
-    assessments = a.by_person("ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date")
-    visits = a.by_person("ssd_cin_visits", "cinv_person_id", "cinv_cin_visit_date")
+    episodes = a.table("ssd_cin_episodes").filter(
+        a.open_window("cine_referral_date", "cine_close_date")
+    )
+    kept = episodes["cine_person_id"]
+    care = a.by_person("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", kept)
+    plans = a.by_person("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", kept)
+    cin_plans = a.by_person("ssd_cin_plans", "cinp_person_id", "cinp_cin_plan_start_date", kept)
+    assessments = a.by_person(
+        "ssd_cin_assessments", "cina_person_id", "cina_assessment_start_date", kept
+    )
+    last_seen = _latest_by(
+        a.table("ssd_cin_visits").filter(_is_yes("cinv_cin_visit_seen")),
+        "cinv_person_id",
+        "cinv_cin_visit_date",
+        a.end,
+    )
     rows = []
-    for r in a.table("ssd_cin_episodes").iter_rows(named=True):
+    for r in episodes.iter_rows(named=True):
         person_id, start, end = r["cine_person_id"], r["cine_referral_date"], r["cine_close_date"]
-        if not a.open_in_window(start, end):
-            continue
         closed = a.known(end)
         day = a.end
         if closed is not None:
@@ -313,13 +366,9 @@ def _children_in_need(a: AnnexAData) -> list[list[Cell]]:
             status = "assessment"
         else:
             status = "cin_plan"
-        seen = [
-            v["cinv_cin_visit_date"] for v in visits.get(person_id, [])
-            if flag(v["cinv_cin_visit_seen"]) and a.known(v["cinv_cin_visit_date"])
-        ]  # fmt: skip
         rows.append(
             [*a.child(person_id), a.disability(person_id), start,
-             a.label("need", r["cine_cin_primary_need_code"]), max(seen) if seen else None,
+             a.label("need", r["cine_cin_primary_need_code"]), last_seen.get(person_id),
              closed, a.label("closure", r["cine_close_reason"]) if closed else "",
              a.label("case_status", status), a.team(r["cine_referral_team"]),
              a.worker(r["cine_referral_worker_id"])]
@@ -328,10 +377,19 @@ def _children_in_need(a: AnnexAData) -> list[list[Cell]]:
 
 
 def _protection(a: AnnexAData) -> list[list[Cell]]:
-    visits = a.by_person("ssd_cp_visits", "cppv_cp_plan_id", "cppv_cp_visit_date")
-    reviews = a.by_person("ssd_cp_reviews", "cppr_cp_plan_id", "cppr_cp_review_date")
-    legal = a.by_person("ssd_legal_status", "lega_person_id", "lega_legal_status_start_date")
-    plans = a.by_person("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date")
+    open_plans = a.table("ssd_cp_plans").filter(
+        a.open_window("cppl_cp_plan_start_date", "cppl_cp_plan_end_date")
+    )
+    # the last visit known by the period end, of each plan open in the 12 months
+    visits = a.by_person(
+        "ssd_cp_visits", "cppv_cp_plan_id", "cppv_cp_visit_date", open_plans["cppl_cp_plan_id"]
+    )
+    held_by_plan = _latest_by(
+        a.table("ssd_cp_reviews"), "cppr_cp_plan_id", "cppr_cp_review_date", a.end
+    )
+    kept = open_plans["cppl_person_id"]
+    legal = a.by_person("ssd_legal_status", "lega_person_id", "lega_legal_status_start_date", kept)
+    plans = a.by_person("ssd_cp_plans", "cppl_person_id", "cppl_cp_plan_start_date", kept)
     six_months_ago = date.fromordinal(a.end.toordinal() - 182)
     rows = []
     for person_id, items in plans.items():
@@ -343,10 +401,6 @@ def _protection(a: AnnexAData) -> list[list[Cell]]:
                 v for v in visits.get(r["cppl_cp_plan_id"], []) if a.known(v["cppv_cp_visit_date"])
             ]
             last_visit = plan_visits[-1] if plan_visits else None
-            held = [
-                v["cppr_cp_review_date"] for v in reviews.get(r["cppl_cp_plan_id"], [])
-                if a.known(v["cppr_cp_review_date"])
-            ]  # fmt: skip
             emergency = any(
                 (s["lega_legal_status"] or "") in {"L1", "L2"}
                 and overlaps(s["lega_legal_status_start_date"], s["lega_legal_status_end_date"],
@@ -360,7 +414,8 @@ def _protection(a: AnnexAData) -> list[list[Cell]]:
                  a.label("abuse", abuse_code(latest)),
                  last_visit["cppv_cp_visit_date"] if last_visit else None,
                  a.yes_no(flag(last_visit["cppv_cp_visit_seen_alone"])) if last_visit else "",
-                 max(held) if held else None, a.known(end), a.yes_no(emergency), n, "", ""]
+                 held_by_plan.get(r["cppl_cp_plan_id"]), a.known(end), a.yes_no(emergency), n,
+                 "", ""]
             )  # fmt: skip
     return _sorted(rows, 6, 0)
 
@@ -375,15 +430,30 @@ def _latest(rows: list[Row], when: str, end: date, keep: Any = None) -> date | N
 
 
 def _in_care(a: AnnexAData) -> list[list[Cell]]:
-    episodes = a.by_person("ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date")
+    kept = a.table("ssd_cla_episodes").filter(
+        a.open_window("clae_cla_episode_start_date", "clae_cla_episode_ceased_date")
+    )["clae_person_id"]
+    episodes = a.by_person(
+        "ssd_cla_episodes", "clae_person_id", "clae_cla_episode_start_date", kept
+    )
+    kept_periods = pl.Series(
+        [e["clae_cla_id"] for items in episodes.values() for e in items], dtype=pl.String
+    )
+    kept_places = pl.Series(
+        [e["clae_cla_placement_id"] for items in episodes.values() for e in items],
+        dtype=pl.String,
+    )
     placements = {
-        r["clap_cla_placement_id"]: r for r in a.table("ssd_cla_placement").iter_rows(named=True)
+        r["clap_cla_placement_id"]: r
+        for r in a.table("ssd_cla_placement")
+        .filter(pl.col("clap_cla_placement_id").is_in(kept_places.implode()))
+        .iter_rows(named=True)
     }
-    legal = a.by_person("ssd_legal_status", "lega_person_id", "lega_legal_status_start_date")
-    reviews = a.by_person("ssd_cla_reviews", "clar_cla_id", "clar_cla_review_date")
-    visits = a.by_person("ssd_cla_visits", "clav_person_id", "clav_cla_visit_date")
-    health = a.by_person("ssd_cla_health", "clah_person_id", "clah_health_check_date")
-    missing = a.by_person("ssd_missing", "miss_person_id", "miss_missing_episode_start_date")
+    legal = a.by_person("ssd_legal_status", "lega_person_id", "lega_legal_status_start_date", kept)
+    reviews = a.by_person("ssd_cla_reviews", "clar_cla_id", "clar_cla_review_date", kept_periods)
+    visited = _latest_by(a.table("ssd_cla_visits"), "clav_person_id", "clav_cla_visit_date", a.end)
+    health = a.by_person("ssd_cla_health", "clah_person_id", "clah_health_check_date", kept)
+    missing = a.by_person("ssd_missing", "miss_person_id", "miss_missing_episode_start_date", kept)
     immigration = a.by_person(
         "ssd_immigration_status", "immi_person_id", "immi_immigration_status_start_date"
     )
@@ -450,7 +520,7 @@ def _in_care(a: AnnexAData) -> list[list[Cell]]:
              a.label("legal_status", status[-1]["lega_legal_status"]) if status else "",
              _latest(reviews.get(current["clae_cla_id"] or "", []), "clar_cla_review_date", a.end,
                      lambda r: not flag(r["clar_cla_review_cancelled"])),
-             _latest(visits.get(person_id, []), "clav_cla_visit_date", a.end),
+             visited.get(person_id),
              "",
              a.known(current["clae_cla_last_iro_contact_date"]),
              _latest(checks, "clah_health_check_date", a.end,
@@ -502,9 +572,12 @@ def _care_leavers(a: AnnexAData) -> list[list[Cell]]:
 
 
 def _adoption(a: AnnexAData) -> list[list[Cell]]:
-    episodes = a.by_person("ssd_cla_episodes", "clae_cla_id", "clae_cla_episode_start_date")
+    permanence = a.table("ssd_permanence")
+    episodes = a.by_person(
+        "ssd_cla_episodes", "clae_cla_id", "clae_cla_episode_start_date", permanence["perm_cla_id"]
+    )
     rows = []
-    for r in a.table("ssd_permanence").iter_rows(named=True):
+    for r in permanence.iter_rows(named=True):
         decided = r["perm_adm_decision_date"]
         if decided is None or decided > a.end:
             continue
@@ -530,3 +603,16 @@ def _adoption(a: AnnexAData) -> list[list[Cell]]:
              a.known(r["perm_placed_ffa_cp_date"])]
         )  # fmt: skip
     return _sorted(rows, 0)
+
+
+def _is_yes(column: str) -> pl.Expr:
+    """Rows whose flag reads yes, as :func:`flag` reads it."""
+    return (
+        pl.col(column).str.strip_chars().str.to_uppercase().is_in(["Y", "YES", "1", "TRUE", "T"])
+    ).fill_null(False)
+
+
+def _latest_by(frame: pl.DataFrame, key: str, when: str, end: date) -> dict[str, date]:
+    """The latest ``when`` on or before ``end`` for each ``key``."""
+    latest = frame.filter(pl.col(when) <= end).group_by(key).agg(pl.col(when).max())
+    return dict(zip(latest[key].to_list(), latest[when].to_list(), strict=True))
