@@ -332,3 +332,29 @@ def test_records_name_the_worker_and_team_allocated_at_that_date(small: Path) ->
     leavers = _read(small, "ssd_care_leavers")
     assert leavers.height > 0
     assert leavers["clea_care_leaver_worker_id"].null_count() == 0
+
+
+def test_simulation_working_days_are_the_calendar_s() -> None:
+    import numpy as np
+
+    from cscperf.calendar import add_working_days, working_days_between
+
+    wd = WorkingDays(2012, 2028)
+    # Friday 16 Sep 2022; Monday 19 Sep 2022 was the State Funeral bank holiday.
+    fri = np.array([day_number(date(2022, 9, 16))])
+    assert wd.add(fri, 1)[0] == day_number(date(2022, 9, 20))
+    starts = np.arange(day_number(date(2019, 12, 1)), day_number(date(2020, 1, 15)))
+    for n in (0, 1, 10, 45):
+        got = wd.add(starts, n)
+        expected = [day_number(add_working_days(date(2019, 12, 1) + timedelta(int(i)), n))
+                    for i in range(starts.size)]  # fmt: skip
+        assert got.tolist() == expected
+    ends = starts + 40
+    expected_wd = [working_days_between(date(2019, 12, 1) + timedelta(int(i)),
+                                        date(2019, 12, 1) + timedelta(int(i) + 40))
+                   for i in range(starts.size)]  # fmt: skip
+    assert wd.between(starts, ends).tolist() == expected_wd
+    # Christmas Day 2019 (Wednesday) is not a working day: the next is Friday 27th.
+    assert wd.next_working(np.array([day_number(date(2019, 12, 25))]))[0] == day_number(
+        date(2019, 12, 27)
+    )

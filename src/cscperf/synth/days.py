@@ -1,8 +1,8 @@
 """Day arithmetic on numpy arrays for the simulation: dates held as int64 days since 1970-01-01.
 
-Working days follow the specification's rules (``ADD_WD(a, n)`` is the n-th working day after
-a; ``WD(a, b)`` counts working days w with a < w <= b). The England and Wales bank holidays come
-from ``cscperf.calendar`` when it offers them, otherwise from the offline ``holidays`` package.
+Working days are the project's own (``cscperf.calendar``): ``ADD_WD(a, n)`` is the n-th working
+day after a, ``WD(a, b)`` counts working days w with a < w <= b, and the England and Wales bank
+holidays are the calendar's, corrections included. This module only converts day numbers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+
+from cscperf.calendar import add_working_days_array, bank_holidays, working_days_between_arrays
 
 EPOCH = date(1970, 1, 1)
 NEVER = 10**6  # a day number far beyond any real date: "not happened"
@@ -23,48 +25,29 @@ def from_day_number(n: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + int(n))
 
 
-def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
-    """England and Wales bank holidays in the years given, as datetime64[D], sorted."""
-    found: list[date] = []
-    try:  # the project's own calendar, once it offers the list
-        from cscperf.calendar import bank_holidays as calendar_holidays
-
-        found = sorted(d for d in calendar_holidays() if first_year <= d.year <= last_year)
-    except (ImportError, TypeError, AttributeError):
-        found = []
-    if not found:
-        import holidays
-
-        england = holidays.country_holidays(
-            "GB", subdiv="ENG", years=range(first_year, last_year + 1)
-        )
-        found = sorted(england.keys())
-    return np.array(found, dtype="datetime64[D]")
+def _as_dates(days: np.ndarray) -> np.ndarray:
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
 
 
 class WorkingDays:
-    """Working-day arithmetic over a fixed span of years (holidays looked up once)."""
+    """Working-day arithmetic on day numbers over a span of years, by ``cscperf.calendar``."""
 
     def __init__(self, first_year: int, last_year: int) -> None:
-        self.holidays = bank_holidays(first_year, last_year)
+        holidays = np.array(sorted(bank_holidays(first_year, last_year)), dtype="datetime64[D]")
+        self.calendar = np.busdaycalendar(weekmask="1111100", holidays=holidays)
 
     def add(self, days: np.ndarray, n: np.ndarray | int) -> np.ndarray:
-        """ADD_WD(a, n): the n-th working day after a (a itself when n is 0 and a works)."""
-        start = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-        moved = np.busday_offset(start, n, roll="backward", holidays=self.holidays)
-        return moved.astype(np.int64)
+        """ADD_WD(a, n): the n-th working day after a (a itself when n is 0)."""
+        return add_working_days_array(_as_dates(days), n).astype(np.int64)
 
     def between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """WD(a, b): working days w with a < w <= b, 0 when b <= a."""
-        lo = (np.asarray(a, dtype=np.int64) + 1).astype("datetime64[D]")
-        hi = (np.asarray(b, dtype=np.int64) + 1).astype("datetime64[D]")
-        counts = np.busday_count(lo, hi, holidays=self.holidays)
-        return np.where(hi > lo, counts, 0)
+        return working_days_between_arrays(_as_dates(a), _as_dates(b))
 
     def next_working(self, days: np.ndarray) -> np.ndarray:
         """The day itself when it is a working day, else the next working day."""
-        start = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-        return np.busday_offset(start, 0, roll="forward", holidays=self.holidays).astype(np.int64)
+        moved = np.busday_offset(_as_dates(days), 0, roll="forward", busdaycal=self.calendar)
+        return moved.astype(np.int64)
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
