@@ -129,6 +129,8 @@ class CinData:
             ssd_table(tables, "ssd_cp_reviews"), "cppr_cp_plan_id", ["cppr_cp_review_date"]
         )
 
+        self.characteristics: dict[str, list[str]] = {}  # XML lines, filled as written
+
     @classmethod
     def from_tables(cls, tables: dict[str, pl.DataFrame]) -> CinData:
         return cls(tables)
@@ -145,11 +147,6 @@ def _previous_plan_counts(plans: pl.DataFrame) -> dict[str, int]:
     return counts
 
 
-def _text(value: object) -> str:
-    """An element's text: dates as ISO dates, anything else as written."""
-    return _iso(value) if isinstance(value, date) else str(value)
-
-
 @cache  # the same dates recur across thousands of children and every year
 def _iso(value: date) -> str:
     return value.isoformat()
@@ -159,7 +156,9 @@ def _add(xml: XmlText, tag: str, value: object | None) -> None:
     """Append ``<tag>value</tag>`` when there is a value; optional elements are left out."""
     if value is None or value == "":
         return
-    xml.leaf(tag, _text(value))
+    if value.__class__ is not str:
+        value = _iso(value) if isinstance(value, date) else str(value)
+    xml.leaf(tag, value)
 
 
 @cache
@@ -206,7 +205,14 @@ def census_xml(data: CinData, la_code: str, year: int) -> bytes:
     for person_id in sorted(by_child):
         xml.open("Child")
         _child_identifiers(xml, data, person_id, year)
-        _child_characteristics(xml, data, person_id)
+        # a child's characteristics are the same every year: written once, then copied
+        lines = data.characteristics.get(person_id)
+        if lines is None:
+            start = len(xml.lines)
+            _child_characteristics(xml, data, person_id)
+            data.characteristics[person_id] = xml.lines[start:]
+        else:
+            xml.lines.extend(lines)
         for episode in by_child[person_id]:
             _cin_details(xml, data, episode, year)
         xml.close()

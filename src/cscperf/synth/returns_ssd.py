@@ -539,15 +539,17 @@ class XmlText:
     def __init__(self, root: str) -> None:
         self.lines: list[str] = ["<?xml version='1.0' encoding='UTF-8'?>"]
         self.stack: list[tuple[str, int]] = []
+        self.pad = ""  # the indent of the next line
         self.open(root)
 
     def open(self, tag: str) -> None:
-        self.lines.append(f"{'  ' * len(self.stack)}<{tag}>")
+        self.lines.append(f"{self.pad}<{tag}>")
         self.stack.append((tag, len(self.lines) - 1))
+        self.pad = "  " * len(self.stack)
 
     def close(self) -> None:
         tag, at = self.stack.pop()
-        pad = "  " * len(self.stack)
+        self.pad = pad = "  " * len(self.stack)
         if at == len(self.lines) - 1:  # nothing inside: self-closed
             self.lines[at] = f"{pad}<{tag}/>"
         else:
@@ -555,11 +557,10 @@ class XmlText:
 
     def leaf(self, tag: str, text: str | None) -> None:
         """``<tag>text</tag>``, or ``<tag/>`` when the text is empty."""
-        pad = "  " * len(self.stack)
         if text:
-            self.lines.append(f"{pad}<{tag}>{xml_escape(text)}</{tag}>")
+            self.lines.append(f"{self.pad}<{tag}>{xml_escape(text)}</{tag}>")
         else:
-            self.lines.append(f"{pad}<{tag}/>")
+            self.lines.append(f"{self.pad}<{tag}/>")
 
     def to_bytes(self) -> bytes:
         while self.stack:
