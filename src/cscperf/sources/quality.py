@@ -12,6 +12,7 @@ Each problem names the file and row the offending record came from (the ``_sourc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Literal
@@ -82,6 +83,14 @@ class AfterBirthRule(Strict):
     severity: Severity = Severity.WARNING
 
 
+class ShortBreaks(Strict):
+    """Episodes that are short breaks (legal status in ``codes`` on their first day), whose
+    overlaps are reported at ``severity`` instead of the rule's."""
+
+    codes: list[str]
+    severity: Severity
+
+
 class OverlapRule(Strict):
     table: str
     person: str
@@ -89,6 +98,7 @@ class OverlapRule(Strict):
     end: str
     severity: Severity
     what: str
+    short_breaks: ShortBreaks | None = None
 
 
 class Span(Strict):
@@ -325,6 +335,57 @@ def check_after_birth(
     ]
 
 
+def short_break_episodes(
+    episodes: pl.DataFrame, legal_status: pl.DataFrame | None, codes: list[str]
+) -> pl.Series:
+    """For each looked-after episode, whether it is a short break: a legal status in ``codes``
+    (V3/V4) open on the day the episode starts (spec section 6, SB)."""
+    if legal_status is None or legal_status.height == 0 or episodes.height == 0:
+        return pl.Series("short_break", [False] * episodes.height)
+    statuses = legal_status.select(
+        pl.col("lega_person_id").alias("_person"),
+        pl.col("lega_legal_status_start_date").alias("_from"),
+        pl.col("lega_legal_status_end_date").fill_null(OPEN_END).alias("_to"),
+        pl.col("lega_legal_status").str.strip_chars().str.to_uppercase().alias("_status"),
+    ).filter(pl.col("_status").is_in([c.upper() for c in codes]))
+    day = pl.col("clae_cla_episode_start_date")
+    numbered = episodes.select("clae_person_id", "clae_cla_episode_start_date").with_row_index("_i")
+    breaks = (
+        numbered.join(statuses, left_on="clae_person_id", right_on="_person")
+        .filter((pl.col("_from") <= day) & ((day < pl.col("_to")) | (pl.col("_from") == day)))
+        .select("_i")
+        .unique()
+    )
+    return numbered.get_column("_i").is_in(breaks.get_column("_i").to_list()).alias("short_break")
+
+
+def check_looked_after_overlaps(
+    rule: OverlapRule, df: pl.DataFrame, legal_status: pl.DataFrame | None
+) -> list[Problem]:
+    """Overlapping looked-after episodes: an error between two care episodes; a warning when
+    a short break is one of them, since short breaks are set aside before any looked-after
+    measure is worked out (spec section 6) and so cannot make a count wrong."""
+    if rule.short_breaks is None:
+        return check_overlaps(rule, df)
+    is_break = short_break_episodes(df, legal_status, rule.short_breaks.codes)
+    care = check_overlaps(rule, df.filter(~is_break))
+    reported = {(p.file, p.row) for p in care}
+    softer = rule.model_copy(update={"severity": rule.short_breaks.severity})
+    with_breaks = [
+        replace(
+            p,
+            message=p.message.replace(
+                "; close the earlier one first",
+                "; one of them is a short break, so no looked-after figure is affected, but "
+                "check the dates",
+            ),
+        )
+        for p in check_overlaps(softer, df)
+        if (p.file, p.row) not in reported
+    ]
+    return care + with_breaks
+
+
 def check_overlaps(rule: OverlapRule, df: pl.DataFrame) -> list[Problem]:
     """A record that starts before an earlier-starting record of the same child has ended.
 
@@ -474,7 +535,13 @@ def run_checks(tables: dict[str, pl.DataFrame]) -> list[Problem]:
                 problems.extend(check_after_birth(birth, tables[birth.table], tables["ssd_person"]))
     for overlap in rules.overlaps:
         if has(overlap.table, overlap.person, overlap.start, overlap.end):
-            problems.extend(check_overlaps(overlap, tables[overlap.table]))
+            if overlap.table == "ssd_cla_episodes":
+                statuses = tables.get("ssd_legal_status")
+                problems.extend(
+                    check_looked_after_overlaps(overlap, tables[overlap.table], statuses)
+                )
+            else:
+                problems.extend(check_overlaps(overlap, tables[overlap.table]))
     for expected in rules.expected_within:
         w = expected.within
         if has(expected.table, expected.person, expected.date) and has(
