@@ -337,9 +337,7 @@ def check_return(year: int, rows: Sequence[RawRow], log: ProblemLog) -> ReturnRo
     return result
 
 
-def settle_date_formats(
-    problems: list[Problem], notes: set[tuple[str, str, str]]
-) -> list[Problem]:
+def settle_date_formats(problems: list[Problem], notes: set[tuple[str, str, str]]) -> list[Problem]:
     """yyyy-mm-dd dates: one note per file and column when the whole column is written that
     way; a "mixed date formats" warning on each when the column also has dd/mm/yyyy dates."""
     settled: list[Problem] = []
