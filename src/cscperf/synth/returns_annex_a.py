@@ -17,6 +17,8 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from cscperf.settings import Settings
 from cscperf.synth.returns_903 import ethnicity
@@ -36,6 +38,10 @@ from cscperf.synth.returns_ssd import (
 Row = dict[str, Any]
 Cell = str | int | date | None
 FIXED_CREATED = datetime(2000, 1, 1)
+# Excel's 1900 date system: day n is n days after 30/12/1899 from 1 March 1900 on (before that
+# Excel counts a 29 February 1900 that never was, so those dates take xlsxwriter's own path)
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_LEAP_BUG_ENDS = date(1900, 3, 1)
 
 
 def window_start(period_end: date) -> date:
@@ -69,15 +75,37 @@ def write_annex_a(
         sheet = workbook.add_worksheet(sheet_name)
         sheet.write_row(0, 0, headers, bold)
         sheet.set_column(0, len(headers) - 1, 18)
-        for r, row in enumerate(lists.get(sheet_name, []), start=1):
-            for c, value in enumerate(row):
-                if isinstance(value, date):
-                    sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
-                elif value is not None and value != "":
-                    sheet.write(r, c, value)
+        _write_rows(sheet, lists.get(sheet_name, []), dates)
         sheet.freeze_panes(1, 0)
     workbook.close()
     return path
+
+
+def _write_rows(sheet: Worksheet, rows: list[list[Cell]], dates: Format) -> None:
+    """Write the rows below the header; blanks are left empty and dates are Excel dates.
+
+    Each value goes straight to the writer of its type: a date as its Excel serial number in
+    the date format (the cell ``write_datetime`` would make), plain text as a string. Only
+    text ``write`` could read as a formula or a link takes the general path."""
+    write_string, write_number, write = sheet.write_string, sheet.write_number, sheet.write
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if value.__class__ is str:
+                text: str = value
+                if text[0] in "={" or ":" in text:
+                    write(r, c, text)
+                else:
+                    write_string(r, c, text)
+            elif isinstance(value, date):
+                day = date(value.year, value.month, value.day)
+                if day < EXCEL_LEAP_BUG_ENDS:
+                    sheet.write_datetime(r, c, datetime(day.year, day.month, day.day), dates)
+                else:
+                    write_number(r, c, (day - EXCEL_EPOCH).days, dates)
+            else:
+                write(r, c, value)
 
 
 class AnnexAData:
