@@ -105,3 +105,33 @@ def test_share_in_foster_placements(council: Path) -> None:
     assert typed.height == cla.height
     foster = typed.filter(pl.col("clap_cla_placement_type").str.starts_with("U")).height
     assert 0.58 <= foster / typed.height <= 0.78
+
+
+def test_second_or_subsequent_cp_plans(council: Path) -> None:
+    # England 2025: 15,130 of 61,840 plans started were a second or subsequent plan = 24.5%
+    # (d3_cpps_subsequent_plan). A plan counts when the child has an earlier plan in the
+    # extract (history goes back six years before the window). Band 18-31%.
+    plans = _table(council, "ssd_cp_plans").sort("cppl_person_id", "cppl_cp_plan_start_date")
+    plans = plans.with_columns(earlier=pl.int_range(pl.len()).over("cppl_person_id"))
+    year = plans.filter(pl.col("cppl_cp_plan_start_date").is_between(FY_START, FY_END))
+    assert year.height > 100
+    assert 0.18 <= year.filter(pl.col("earlier") > 0).height / year.height <= 0.31
+
+
+def test_three_or_more_placements_in_the_year(council: Path) -> None:
+    # England 2025: 8,500 of 81,770 looked after at 31 March had 3+ placements during the
+    # year = 10.4% (la_cla_placement_stability). Placements counted: every placement of those
+    # children open at some time in the year. Band 6-15%.
+    cla = _cla_at_31_march(council)
+    children = cla["clae_person_id"].unique()
+    places = _table(council, "ssd_cla_placement").filter(
+        pl.col("clap_person_id").is_in(children.implode())
+        & (pl.col("clap_cla_placement_start_date") <= FY_END)
+        & (
+            pl.col("clap_cla_placement_end_date").is_null()
+            | (pl.col("clap_cla_placement_end_date") >= FY_START)
+        )
+    )
+    three = places.group_by("clap_person_id").len().filter(pl.col("len") >= 3).height
+    assert children.len() > 100
+    assert 0.06 <= three / children.len() <= 0.15

@@ -70,6 +70,7 @@ class Protection(_Section):
     icpc_probability: Share
     icpc_median_working_days: float
     cp_plan_probability: Share
+    repeat_s47_multiplier: float
     repeat_cp_multiplier: float
     plan_median_days: float
     plan_sigma: float

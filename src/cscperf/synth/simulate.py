@@ -329,7 +329,8 @@ def _episodes(
     need = np.where(in_need, need, "N0")
 
     pr = p.protection
-    s47 = in_need & ~uasc & (need != "N2") & (u() < pr.s47_probability)
+    p_s47 = np.where(had_cp, pr.s47_probability * pr.repeat_s47_multiplier, pr.s47_probability)
+    s47 = in_need & ~uasc & (need != "N2") & (u() < p_s47)
     s47_start = wd.add(a_start, rng.integers(0, 4, n))
     s47_end = wd.add(s47_start, _lognormal_days(rng, pr.s47_median_working_days, 0.5, n))
     p_icpc = np.where(had_cp, pr.icpc_probability * pr.repeat_cp_multiplier, pr.icpc_probability)
