@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -62,6 +62,39 @@ def access_line(method: str, path: str, status: int, millis: float) -> str:
     )
 
 
+class AccessLog:
+    """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware``): one JSON line per request
+    and two protective headers on every response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            millis = (time.perf_counter() - started) * 1000
+            if ACCESS_LOG.isEnabledFor(logging.INFO):
+                ACCESS_LOG.info(access_line(scope["method"], scope["path"], status, millis))
+
+
 def page_url(path: str, **params: str | None) -> str:
     """A bookmarkable URL: only the parameters that are set, in a fixed order."""
     kept = {k: v for k, v in params.items() if v}
@@ -76,19 +109,30 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
     app.state.data = data
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    @app.middleware("http")
-    async def log_access(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        millis = (time.perf_counter() - started) * 1000
-        ACCESS_LOG.info(access_line(request.method, request.url.path, response.status_code, millis))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    app.add_middleware(AccessLog)
+
+    def render_cached(
+        request: Request, name: str, chosen: dict[str, Any], make: Callable[[], dict[str, Any]]
+    ) -> HTMLResponse:
+        """A page of an immutable build is rendered once per page, build, month, locality and
+        filter (and htmx or not): those decide every figure on it. ``make`` gives the rest of
+        the context and runs only when the page is not yet cached."""
+        facts = chosen["facts"]
+        key = (
+            "html",
+            name,
+            request.url.path,
+            facts.id,
+            facts.current,
+            tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
+        )
+        html = data.cached(key, lambda: render_html(request, name, **chosen, **make()))
+        return HTMLResponse(html)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return HTMLResponse(render_html(request, name, **context), status_code=status)
+
+    def render_html(request: Request, name: str, **context: Any) -> str:
         facts = context.get("facts")
         la_code = facts.la_code if facts else None
         council = facts.council if facts else "Children's services"
@@ -100,8 +144,7 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
             "version": __version__,
             "path": request.url.path,
         }
-        html = env.get_template(name).render(**base, **context)
-        return HTMLResponse(html, status_code=status)
+        return env.get_template(name).render(**base, **context)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
@@ -145,16 +188,17 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
         locality: str | None = None,
     ) -> HTMLResponse:
         chosen = selection(build, period, locality)
-        rows = views.focus_rows(chosen["pack"])
-        context = {
-            **chosen,
-            "counts": views.rag_counts(rows),
-            "vital": views.vital_sign_lines(chosen["pack"]),
-            "exceptions": [line for line in views.summary_lines(chosen["pack"]) if line.exception],
-        }
-        if request.headers.get("HX-Request"):
-            return render(request, "_dashboard_body.html", **context)
-        return render(request, "dashboard.html", **context)
+        pack = chosen["pack"]
+
+        def make() -> dict[str, Any]:
+            return {
+                "counts": views.rag_counts(views.focus_rows(pack)),
+                "vital": views.vital_sign_lines(pack),
+                "exceptions": [line for line in views.summary_lines(pack) if line.exception],
+            }
+
+        name = "_dashboard_body.html" if request.headers.get("HX-Request") else "dashboard.html"
+        return render_cached(request, name, chosen, make)
 
     @app.get("/summary", response_class=HTMLResponse)
     def summary(
@@ -168,12 +212,14 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
         titles = views.area_titles()
         if area and area not in titles:
             raise NotFound(f"there is no area called {area!r}; choose one from the list")
-        lines = views.summary_lines(chosen["pack"], area or None)
-        context = {**chosen, "lines": lines, "area": area or None, "areas": titles}
-        context["params"] = {**chosen["params"], "area": area or None}
-        if request.headers.get("HX-Request"):
-            return render(request, "_summary_table.html", **context)
-        return render(request, "summary.html", **context)
+        chosen["params"] = {**chosen["params"], "area": area or None}
+
+        def make() -> dict[str, Any]:
+            lines = views.summary_lines(chosen["pack"], area or None)
+            return {"lines": lines, "area": area or None, "areas": titles}
+
+        name = "_summary_table.html" if request.headers.get("HX-Request") else "summary.html"
+        return render_cached(request, name, chosen, make)
 
     @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     def indicator(
@@ -190,18 +236,26 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
                 f"there is no indicator {indicator_id!r} in the catalogue; find it in the "
                 "performance summary"
             )
-        page = views.indicator_page(chosen["pack"], data.rows(data.build(facts.id)), indicator_id)
+        rows = data.rows(data.build(facts.id))
+        page = data.cached(
+            ("page", facts.id, chosen["period_end"], chosen["locality"], indicator_id),
+            lambda: views.indicator_page(chosen["pack"], rows, indicator_id),
+        )
         if page is None:
             raise NotFound(
                 f"indicator {indicator_id} has no figure for {chosen['period_end']:%B %Y} in "
                 "this build; choose another month"
             )
-        key = (facts.id, chosen["period_end"], chosen["locality"], indicator_id)
-        charts = data.cached(("charts", key), lambda: _charts(page))
-        area_title = views.area_titles().get(page.definition.area, page.definition.area)
-        return render(
-            request, "indicator.html", **chosen, page=page, charts=charts, area_title=area_title
-        )
+
+        def make() -> dict[str, Any]:
+            assert page is not None
+            return {
+                "page": page,
+                "charts": _charts(page),
+                "area_title": views.area_titles().get(page.definition.area, page.definition.area),
+            }
+
+        return render_cached(request, "indicator.html", chosen, make)
 
     @app.get("/indicators/{indicator_id}/rows.csv")
     def indicator_csv(
