@@ -9,7 +9,7 @@ from lxml import etree
 
 from cscperf.synth.returns_ssd import XmlText, xml_escape
 
-Tree = tuple[str, "str | None | list[Tree]"]
+Tree = tuple[str, "str | list[Tree] | None"]
 
 TAGS = st.sampled_from(["CHILD", "HEADER", "EPISODE", "DECOM", "Reviews", "A"])
 TEXT = st.one_of(
