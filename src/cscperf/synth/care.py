@@ -9,13 +9,15 @@ Python loops are fast enough), and adds rows to the table builder.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from calendar import monthrange
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from cscperf.synth.days import NEVER, add_months, birthday, day_number
+from cscperf.synth.days import NEVER, day_number
 
 if TYPE_CHECKING:
     from cscperf.synth.simulate import _TableBuilder
@@ -56,10 +58,22 @@ PLAN_KEYS = (
 )
 
 
+_CDFS: dict[tuple[tuple[str, float], ...], tuple[list[str], list[float]]] = {}
+
+
 def _pick(rng: np.random.Generator, dist: dict[str, float]) -> str:
-    keys = list(dist)
-    w = np.array([dist[k] for k in keys])
-    return keys[int(rng.choice(len(keys), p=w / w.sum()))]
+    """One code drawn by weight; the same draw ``rng.choice(n, p=...)`` makes, without its
+    per-call overhead (one uniform number against the cumulative weights)."""
+    key = tuple(dist.items())
+    found = _CDFS.get(key)
+    if found is None:
+        keys = list(dist)
+        w = np.array([dist[k] for k in keys])
+        cdf = (w / w.sum()).cumsum()
+        cdf /= cdf[-1]
+        found = _CDFS[key] = (keys, cdf.tolist())
+    keys, cdf = found
+    return keys[bisect_right(cdf, rng.random())]
 
 
 def recode(code: str, day: int, changes: list[tuple[str, str, int]]) -> str:
@@ -368,15 +382,13 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 immi_immigration_status_id=f"IM{n_other:07d}",
                 immi_immigration_status="Unaccompanied Asylum Seeking Child",
                 immi_immigration_status_start_date=_d(s),
-                immi_immigration_status_end_date=date_or_none(
-                    int(birthday(np.array([dob]), 18)[0])
-                ),
+                immi_immigration_status_end_date=date_or_none(_birthday(dob, 18)),
             )
         # Care leavers: looked after at 16 or later for 13 weeks or more.
         age_end = (e - dob) / YEAR
         if route in ("long_term_to_18", "independent_living") and age_end >= 16 and e - s >= 91:
             staying = rec == "E17"
-            b = birthday(np.array([dob] * 5), np.arange(17, 22))
+            b = [_birthday(dob, age) for age in range(17, 22)]
             for age, bday in zip(range(17, 22), b, strict=True):
                 bday = int(bday)
                 if bday < e or bday > end_of_data:
@@ -403,7 +415,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                     clea_care_leaver_allocated_team=tb.team_leavers,
                     involvement=f"leaver:{cla_id}",
                 )
-            b21 = int(birthday(np.array([dob]), 21)[0])
+            b21 = _birthday(dob, 21)
             inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver", f"leaver:{cla_id}"))
 
     # Short breaks: each stay its own period of care under V4.
@@ -496,6 +508,24 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         )
 
 
+def _add_months(day: int, months: int) -> int:
+    """ADD_MONTHS on one day number (as :func:`cscperf.synth.days.add_months`)."""
+    d = _d(day)
+    year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    last = monthrange(year, month0 + 1)[1]
+    return day_number(date(year, month0 + 1, min(d.day, last)))
+
+
+def _birthday(dob: int, years: int) -> int:
+    """The day a child born on ``dob`` turns ``years``; 29 February birthdays fall on 1 March
+    in common years (as :func:`cscperf.synth.days.birthday`)."""
+    d = _d(dob)
+    year = d.year + years
+    if d.month == 2 and d.day == 29 and monthrange(year, 2)[1] == 28:
+        return day_number(date(year, 3, 1))
+    return day_number(date(year, d.month, d.day))
+
+
 def _d(day: int) -> date:
     return date.fromordinal(719163 + int(day))  # 719163 = date(1970, 1, 1).toordinal()
 
@@ -510,7 +540,7 @@ def _due_days(s: int, e: int) -> list[int]:
     """Review due dates: 20 working days (about 28 days) in, 3 months later, then 6-monthly."""
     due = [s + 28]
     while True:
-        nxt = int(add_months(np.array([due[-1]]), 3 if len(due) == 1 else 6)[0])
+        nxt = _add_months(due[-1], 3 if len(due) == 1 else 6)
         if nxt >= e:
             return [d for d in due if d < e]
         due.append(nxt)

@@ -101,6 +101,22 @@ def _blank_unless(keep: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _json_by_flags(render: Callable[..., dict[str, object]], *flags: np.ndarray) -> pl.Series:
+    """Compact JSON per row from a few yes/no flags: each combination rendered once."""
+    code = np.zeros(len(flags[0]) if flags else 0, dtype=INT)
+    for f in flags:
+        code = code * 2 + np.asarray(f, dtype=INT)
+    cases = []
+    for i in range(2 ** len(flags)):
+        bits = [bool((i >> (len(flags) - 1 - j)) & 1) for j in range(len(flags))]
+        cases.append(json.dumps(render(*bits), separators=(",", ":")))
+    return pl.Series(cases, dtype=pl.Utf8).gather(code)
+
+
+def _source_names(codes: np.ndarray) -> pl.Series:
+    return pl.Series(codes.astype(str)).replace_strict(SOURCE_NAMES, return_dtype=pl.Utf8)
+
+
 def _lognormal_days(rng: Generator, median: float, sigma: float, n: int) -> np.ndarray:
     return np.maximum(1, np.round(rng.lognormal(np.log(median), sigma, n))).astype(INT)
 
@@ -566,24 +582,23 @@ class _TableBuilder:
         loc = kids.locality[ep["child"]]
         assess_team = np.where(ep["uasc"], self.team_uasc, self.team_assessment[loc])
         nfa = ep["nfa"]
-        outcome = [
-            json.dumps(
-                {
-                    "SINGLE_ASSESSMENT_FLAG": "N" if f else "Y",
-                    "NFA_FLAG": "Y" if f else "N",
-                    "STRATEGY_DISCUSSION_FLAG": "Y" if s else "N",
-                    "CLA_REQUEST_FLAG": "N",
-                    "NON_AGENCY_ADOPTION_FLAG": "N",
-                    "PRIVATE_FOSTERING_FLAG": "N",
-                    "CP_TRANSFER_IN_FLAG": "N",
-                    "CP_CONFERENCE_FLAG": "Y" if c else "N",
-                    "CARE_LEAVER_FLAG": "N",
-                    "OTHER_OUTCOMES_EXIST_FLAG": "N",
-                },
-                separators=(",", ":"),
-            )
-            for f, s, c in zip(nfa, ep["s47"], ep["icpc"], strict=True)
-        ]
+        outcome = _json_by_flags(
+            lambda f, s, c: {
+                "SINGLE_ASSESSMENT_FLAG": "N" if f else "Y",
+                "NFA_FLAG": "Y" if f else "N",
+                "STRATEGY_DISCUSSION_FLAG": "Y" if s else "N",
+                "CLA_REQUEST_FLAG": "N",
+                "NON_AGENCY_ADOPTION_FLAG": "N",
+                "PRIVATE_FOSTERING_FLAG": "N",
+                "CP_TRANSFER_IN_FLAG": "N",
+                "CP_CONFERENCE_FLAG": "Y" if c else "N",
+                "CARE_LEAVER_FLAG": "N",
+                "OTHER_OUTCOMES_EXIST_FLAG": "N",
+            },
+            nfa,
+            ep["s47"],
+            ep["icpc"],
+        )
         self.add(
             "ssd_cin_episodes",
             pl.DataFrame(
@@ -593,7 +608,7 @@ class _TableBuilder:
                     "cine_referral_date": self.date(ep["ref"]),
                     "cine_cin_primary_need_code": ep["need"].astype(str),
                     "cine_referral_source_code": ep["source"].astype(str),
-                    "cine_referral_source_desc": [SOURCE_NAMES[s] for s in ep["source"]],
+                    "cine_referral_source_desc": _source_names(ep["source"]),
                     "cine_referral_outcome_json": outcome,
                     "cine_referral_nfa": np.where(nfa, "Y", "N"),
                     "cine_close_reason": _blank_unless(
@@ -625,16 +640,13 @@ class _TableBuilder:
                     "cina_assessment_start_date": self.date(ep["a_start"][a]),
                     "cina_assessment_child_seen": np.where(rng.random(na) < 0.97, "Y", "N"),
                     "cina_assessment_auth_date": self.date(ep["a_auth"][a]),
-                    "cina_assessment_outcome_json": [
-                        json.dumps(
-                            {
-                                "NFA_FLAG": "Y" if x else "N",
-                                "PROV_OF_SERVICES_FLAG": "N" if x else "Y",
-                            },
-                            separators=(",", ":"),
-                        )
-                        for x in nfa_a
-                    ],
+                    "cina_assessment_outcome_json": _json_by_flags(
+                        lambda x: {
+                            "NFA_FLAG": "Y" if x else "N",
+                            "PROV_OF_SERVICES_FLAG": "N" if x else "Y",
+                        },
+                        nfa_a,
+                    ),
                     "cina_assessment_outcome_nfa": np.where(nfa_a, "Y", "N"),
                     "cina_assessment_team": a_team.astype(str),
                 },
@@ -648,17 +660,27 @@ class _TableBuilder:
         n_f = np.where(done, rng.integers(1, 4, na), 0)
         f_rows = np.repeat(np.arange(na), n_f)
         picks = rng.choice(len(FACTORS), size=len(f_rows), p=FACTOR_WEIGHTS / FACTOR_WEIGHTS.sum())
-        fac = pl.DataFrame({"row": f_rows, "f": np.array(FACTORS)[picks]})
-        fac = fac.unique(maintain_order=True).group_by("row", maintain_order=True).agg("f")
-        fac_json = []
-        need_a = ep["need"][a]
-        for row, fs in zip(fac["row"], fac["f"], strict=True):
-            items = sorted(set(fs), key=FACTORS.index)
-            if need_a[row] == "N0":
-                items = ["21"]
-            elif need_a[row] == "N2" and "6A" not in items:
-                items = ["5A", *items]
-            fac_json.append(json.dumps(items))
+        fac = (
+            pl.DataFrame({"row": f_rows, "at": picks, "f": np.array(FACTORS)[picks]})
+            .unique(["row", "at"])
+            .sort("row", "at")
+            .group_by("row", maintain_order=True)
+            .agg("f")
+        )
+        need_a = pl.Series(ep["need"][a].astype(str)).gather(fac["row"])
+        # Not in need: factor 21 only; disabled children also have 5A (6A is never drawn).
+        items = (
+            fac.with_columns(need=need_a)
+            .select(
+                pl.when(pl.col("need") == "N0")
+                .then(pl.lit(["21"]))
+                .when(pl.col("need") == "N2")
+                .then(pl.concat_list(pl.lit(["5A"]), "f"))
+                .otherwise("f")
+            )
+            .to_series()
+        )
+        fac_json = '["' + items.list.join('", "') + '"]'
         self.add(
             "ssd_assessment_factors",
             pl.DataFrame(
@@ -720,16 +742,13 @@ class _TableBuilder:
                     "s47e_s47_start_date": self.date(ep["s47_start"][s]),
                     "s47e_s47_end_date": self.date(ep["s47_end"][s]),
                     "s47e_s47_nfa": np.where(icpc_s, "N", "Y"),
-                    "s47e_s47_outcome_json": [
-                        json.dumps(
-                            {
-                                "NFA_FLAG": "N" if c else "Y",
-                                "CP_CONFERENCE_FLAG": "Y" if c else "N",
-                            },
-                            separators=(",", ":"),
-                        )
-                        for c in icpc_s
-                    ],
+                    "s47e_s47_outcome_json": _json_by_flags(
+                        lambda c: {
+                            "NFA_FLAG": "N" if c else "Y",
+                            "CP_CONFERENCE_FLAG": "Y" if c else "N",
+                        },
+                        icpc_s,
+                    ),
                     "s47e_s47_completed_by_team": team_sg[s].astype(str),
                 }
             ),
@@ -764,13 +783,10 @@ class _TableBuilder:
                     "icpc_icpc_target_date": self.date(self.wd.add(ep["s47_start"][ic], 15)),
                     "icpc_icpc_date": self.date(ep["icpc_day"][ic]),
                     "icpc_icpc_outcome_cp_flag": np.where(ep["cp"][ic], "Y", "N"),
-                    "icpc_icpc_outcome_json": [
-                        json.dumps(
-                            {"NFA_FLAG": "N" if c else "Y", "CP_FLAG": "Y" if c else "N"},
-                            separators=(",", ":"),
-                        )
-                        for c in ep["cp"][ic]
-                    ],
+                    "icpc_icpc_outcome_json": _json_by_flags(
+                        lambda c: {"NFA_FLAG": "N" if c else "Y", "CP_FLAG": "Y" if c else "N"},
+                        ep["cp"][ic],
+                    ),
                     "icpc_icpc_team": team_sg[ic].astype(str),
                 },
                 strict=False,
@@ -934,10 +950,15 @@ class _TableBuilder:
                     "cont_person_id": _fmt("P", child + 1),
                     "cont_contact_date": self.date(days),
                     "cont_contact_source_code": src.astype(str),
-                    "cont_contact_source_desc": [SOURCE_NAMES[s] for s in src],
-                    "cont_contact_outcome_json": [
-                        templates[(bool(x), bool(y))] for x, y in zip(new_ref, advice, strict=True)
-                    ],
+                    "cont_contact_source_desc": _source_names(src),
+                    "cont_contact_outcome_json": pl.Series(
+                        [
+                            templates[(True, True)],
+                            templates[(True, False)],
+                            templates[(False, True)],
+                            templates[(False, False)],
+                        ]
+                    ).gather(2 * (~new_ref).astype(INT) + (~advice).astype(INT)),
                 }
             ),
         )
