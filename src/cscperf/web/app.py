@@ -95,6 +95,13 @@ class AccessLog:
                 ACCESS_LOG.info(access_line(scope["method"], scope["path"], status, millis))
 
 
+def sentence(exc: Exception) -> str:
+    """An error's message as a sentence for a page: capital first letter, full stop."""
+    text = str(exc).strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def page_url(path: str, **params: str | None) -> str:
     """A bookmarkable URL: only the parameters that are set, in a fixed order."""
     kept = {k: v for k, v in params.items() if v}
@@ -132,10 +139,17 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(render_html(request, name, **context), status_code=status)
 
+    def current_facts() -> Any:
+        """The current build's facts for pages that have none (error pages), if any."""
+        try:
+            return data.facts(None)
+        except CscperfError:
+            return None
+
     def render_html(request: Request, name: str, **context: Any) -> str:
-        facts = context.get("facts")
+        facts = context.get("facts") or current_facts()
         la_code = facts.la_code if facts else None
-        council = facts.council if facts else "Children's services"
+        council = facts.council if facts else "Council"
         base = {
             "request": request,
             "council": council,
@@ -148,12 +162,12 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
-        return render(request, "error.html", 404, title="Page not found", message=str(exc))
+        return render(request, "error.html", 404, title="Page not found", message=sentence(exc))
 
     @app.exception_handler(CscperfError)
     async def failed(request: Request, exc: CscperfError) -> HTMLResponse:
         return render(
-            request, "error.html", 500, title="Sorry, there is a problem", message=str(exc)
+            request, "error.html", 500, title="Sorry, there is a problem", message=sentence(exc)
         )
 
     @app.exception_handler(404)
