@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -27,11 +26,11 @@ from cscperf.synth.returns_ssd import (
     abuse_code,
     assessment_factors,
     flag,
-    overlaps,
     recode_for_year,
     return_codes,
     sex_code,
     ssd_table,
+    xml_escape,
     year_end,
     year_start,
 )
@@ -202,121 +201,139 @@ def census_xml(data: CinData, la_code: str, year: int) -> bytes:
     xml.close()
     xml.close()  # Header
     xml.open("Children")
+    # each child is written straight into the document's lines at its fixed depth (Message >
+    # Children > Child): a census holds millions of elements, so every call per element counts
+    out = xml.lines
     for person_id in sorted(by_child):
-        xml.open("Child")
-        _child_identifiers(xml, data, person_id, year)
+        out.append(f"{PAD[2]}<Child>")
+        _child_identifiers(out, data, person_id, year)
         # a child's characteristics are the same every year: written once, then copied
         lines = data.characteristics.get(person_id)
         if lines is None:
-            start = len(xml.lines)
-            _child_characteristics(xml, data, person_id)
-            data.characteristics[person_id] = xml.lines[start:]
-        else:
-            xml.lines.extend(lines)
+            lines = data.characteristics[person_id] = _child_characteristics(data, person_id)
+        out.extend(lines)
         for episode in by_child[person_id]:
-            _cin_details(xml, data, episode, year)
-        xml.close()
+            _cin_details(out, data, episode, year, first, last)
+        out.append(f"{PAD[2]}</Child>")
     return xml.to_bytes()
 
 
-def _child_identifiers(xml: XmlText, data: CinData, person_id: str, year: int) -> None:
+PAD = ["  " * depth for depth in range(8)]  # the indent of each depth, as lxml pretty-prints
+
+
+def _el(out: list[str], depth: int, tag: str, value: object | None) -> None:
+    """Append ``<tag>value</tag>`` when there is a value; optional elements are left out."""
+    if value is None or value == "":
+        return
+    if value.__class__ is not str:
+        value = _iso(value) if isinstance(value, date) else str(value)
+    out.append(f"{PAD[depth]}<{tag}>{xml_escape(value)}</{tag}>")
+
+
+def _child_identifiers(out: list[str], data: CinData, person_id: str, year: int) -> None:
     person = data.people.get(person_id, {})
     last = year_end(year)
-    xml.open("ChildIdentifiers")
-    _add(xml, "LAchildID", person_id)
+    out.append(f"{PAD[3]}<ChildIdentifiers>")
+    _el(out, 4, "LAchildID", person_id)
     send = data.upn.get(person_id, {})
     upn = (send.get("send_upn") or "").strip()
     if UPN_PATTERN.fullmatch(upn):
-        _add(xml, "UPN", upn)
+        _el(out, 4, "UPN", upn)
     else:
         unknown = (send.get("send_upn_unknown") or person.get("pers_upn_unknown") or "").upper()
-        _add(xml, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
+        _el(out, 4, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
     dob = person.get("pers_dob")
     if dob is not None and dob <= last:
-        _add(xml, "PersonBirthDate", dob)
+        _el(out, 4, "PersonBirthDate", dob)
     else:
         # an unborn child at the reference date is recorded by its expected date of birth
-        _add(xml, "ExpectedPersonBirthDate", person.get("pers_expected_dob") or dob)
+        _el(out, 4, "ExpectedPersonBirthDate", person.get("pers_expected_dob") or dob)
     sex = sex_code(person.get("pers_sex"))
     if dob is None or dob > last:
         sex = "U"  # unborn: sex not yet known
     tag = "Sex" if year >= SEX_ELEMENT_FIRST_YEAR else "GenderCurrent"
-    _add(xml, tag, _recode("Sex", sex, year))
-    _add(xml, "PersonDeathDate", _known(person.get("pers_death_date"), last))
-    xml.close()
+    _el(out, 4, tag, _recode("Sex", sex, year))
+    _el(out, 4, "PersonDeathDate", _known(person.get("pers_death_date"), last))
+    out.append(f"{PAD[3]}</ChildIdentifiers>")
 
 
-def _child_characteristics(xml: XmlText, data: CinData, person_id: str) -> None:
+def _child_characteristics(data: CinData, person_id: str) -> list[str]:
     person = data.people.get(person_id, {})
-    xml.open("ChildCharacteristics")
+    out = [f"{PAD[3]}<ChildCharacteristics>"]
     code = (person.get("pers_ethnicity") or "").strip().upper()
-    _add(xml, "Ethnicity", code if code in ETHNIC_CODES else "NOBT")
-    xml.open("Disabilities")
+    _el(out, 4, "Ethnicity", code if code in ETHNIC_CODES else "NOBT")
+    out.append(f"{PAD[4]}<Disabilities>")
     # the census records NONE for a child with no disability on record
     for code in sorted(data.disabilities.get(person_id) or ["NONE"]):
-        _add(xml, "Disability", code)
-    xml.close()
-    xml.close()
+        _el(out, 5, "Disability", code)
+    out.append(f"{PAD[4]}</Disabilities>")
+    out.append(f"{PAD[3]}</ChildCharacteristics>")
+    return out
 
 
-def _in_year(rows: Iterable[Row], start: str, end: str | None, year: int) -> list[Row]:
-    first, last = year_start(year), year_end(year)
-    return [r for r in rows if overlaps(r[start], r[end] if end else None, first, last)]
+def _in_year(rows: list[Row], start: str, end: str | None, first: date, last: date) -> list[Row]:
+    """The rows open at some time in the year (as :func:`overlaps`)."""
+    if end is None:
+        return [r for r in rows if r[start] is not None and r[start] <= last]
+    return [
+        r
+        for r in rows
+        if r[start] is not None and r[start] <= last and (r[end] is None or r[end] >= first)
+    ]
 
 
-def _cin_details(xml: XmlText, data: CinData, episode: Row, year: int) -> None:
-    last = year_end(year)
+def _cin_details(
+    out: list[str], data: CinData, episode: Row, year: int, first: date, last: date
+) -> None:
     referral_id = episode["cine_referral_id"]
-    xml.open("CINdetails")
-    _add(xml, "CINreferralDate", episode["cine_referral_date"])
+    out.append(f"{PAD[3]}<CINdetails>")
+    _el(out, 4, "CINreferralDate", episode["cine_referral_date"])
     source = (episode["cine_referral_source_code"] or "10").upper()
-    _add(xml, "ReferralSource", _recode("ReferralSource", source, year))
-    _add(xml, "PrimaryNeedCode", episode["cine_cin_primary_need_code"])
+    _el(out, 4, "ReferralSource", _recode("ReferralSource", source, year))
+    _el(out, 4, "PrimaryNeedCode", episode["cine_cin_primary_need_code"])
     closed = _known(episode["cine_close_date"], last)
-    _add(xml, "CINclosureDate", closed)
+    _el(out, 4, "CINclosureDate", closed)
     if closed is not None:
         reason = episode["cine_close_reason"]
-        _add(xml, "ReasonForClosure", _recode("ReasonForClosure", reason, year))
+        _el(out, 4, "ReasonForClosure", _recode("ReasonForClosure", reason, year))
     conferences = [
         c for c in data.icpc_by_referral.get(referral_id, []) if _known(c["icpc_icpc_date"], last)
     ]
-    _add(xml, "DateOfInitialCPC", conferences[0]["icpc_icpc_date"] if conferences else None)
-    for assessment in _in_year(
-        data.assessments.get(referral_id, []),
-        "cina_assessment_start_date",
-        "cina_assessment_auth_date",
-        year,
-    ):
-        _assessment(xml, data, assessment, year)
-    if year >= CIN_PLANS_FIRST_YEAR:
-        for plan in _in_year(
-            data.cin_plans.get(referral_id, []),
-            "cinp_cin_plan_start_date",
-            "cinp_cin_plan_end_date",
-            year,
+    _el(out, 4, "DateOfInitialCPC", conferences[0]["icpc_icpc_date"] if conferences else None)
+    assessments = data.assessments.get(referral_id)
+    if assessments:
+        for assessment in _in_year(
+            assessments, "cina_assessment_start_date", "cina_assessment_auth_date", first, last
         ):
-            xml.open("CINPlanDates")
-            _add(xml, "CINPlanStartDate", plan["cinp_cin_plan_start_date"])
-            _add(xml, "CINPlanEndDate", _known(plan["cinp_cin_plan_end_date"], last))
-            xml.close()
-    for enquiry in _in_year(
-        data.s47.get(referral_id, []), "s47e_s47_start_date", "s47e_s47_end_date", year
-    ):
-        _section47(xml, data, enquiry, year)
-    _add(xml, "ReferralNFA", "1" if flag(episode["cine_referral_nfa"]) else "0")
-    for plan in _in_year(
-        data.cp_plans.get(referral_id, []), "cppl_cp_plan_start_date", "cppl_cp_plan_end_date", year
-    ):
-        _cp_plan(xml, data, plan, year)
-    xml.close()
+            _assessment(out, data, assessment, year, last)
+    plans = data.cin_plans.get(referral_id)
+    if year >= CIN_PLANS_FIRST_YEAR and plans:
+        for plan in _in_year(
+            plans, "cinp_cin_plan_start_date", "cinp_cin_plan_end_date", first, last
+        ):
+            out.append(f"{PAD[4]}<CINPlanDates>")
+            _el(out, 5, "CINPlanStartDate", plan["cinp_cin_plan_start_date"])
+            _el(out, 5, "CINPlanEndDate", _known(plan["cinp_cin_plan_end_date"], last))
+            out.append(f"{PAD[4]}</CINPlanDates>")
+    enquiries = data.s47.get(referral_id)
+    if enquiries:
+        for enquiry in _in_year(enquiries, "s47e_s47_start_date", "s47e_s47_end_date", first, last):
+            _section47(out, data, enquiry, last)
+    _el(out, 4, "ReferralNFA", "1" if flag(episode["cine_referral_nfa"]) else "0")
+    cp_plans = data.cp_plans.get(referral_id)
+    if cp_plans:
+        for plan in _in_year(
+            cp_plans, "cppl_cp_plan_start_date", "cppl_cp_plan_end_date", first, last
+        ):
+            _cp_plan(out, data, plan, first, last)
+    out.append(f"{PAD[3]}</CINdetails>")
 
 
-def _assessment(xml: XmlText, data: CinData, assessment: Row, year: int) -> None:
-    last = year_end(year)
-    xml.open("Assessments")
-    _add(xml, "AssessmentActualStartDate", assessment["cina_assessment_start_date"])
+def _assessment(out: list[str], data: CinData, assessment: Row, year: int, last: date) -> None:
+    out.append(f"{PAD[4]}<Assessments>")
+    _el(out, 5, "AssessmentActualStartDate", assessment["cina_assessment_start_date"])
     authorised = _known(assessment["cina_assessment_auth_date"], last)
-    _add(xml, "AssessmentAuthorisationDate", authorised)
+    _el(out, 5, "AssessmentAuthorisationDate", authorised)
     if authorised is not None:  # factors are recorded at the end of the assessment
         factors: list[str] = []
         for factor in data.factors.get(assessment["cina_assessment_id"], []):
@@ -324,47 +341,45 @@ def _assessment(xml: XmlText, data: CinData, assessment: Row, year: int) -> None
             if code and code not in factors:
                 factors.append(code)
         if factors:
-            xml.open("FactorsIdentifiedAtAssessment")
+            out.append(f"{PAD[5]}<FactorsIdentifiedAtAssessment>")
             for code in factors:
-                _add(xml, "AssessmentFactors", code)
-            xml.close()
-    xml.close()
+                _el(out, 6, "AssessmentFactors", code)
+            out.append(f"{PAD[5]}</FactorsIdentifiedAtAssessment>")
+    out.append(f"{PAD[4]}</Assessments>")
 
 
-def _section47(xml: XmlText, data: CinData, enquiry: Row, year: int) -> None:
-    last = year_end(year)
+def _section47(out: list[str], data: CinData, enquiry: Row, last: date) -> None:
     conferences = data.icpc_by_s47.get(enquiry["s47e_s47_enquiry_id"], [])
     conference = conferences[0] if conferences else None
-    xml.open("Section47")
-    _add(xml, "S47ActualStartDate", enquiry["s47e_s47_start_date"])
-    _add(xml, "InitialCPCtarget", conference["icpc_icpc_target_date"] if conference else None)
+    out.append(f"{PAD[4]}<Section47>")
+    _el(out, 5, "S47ActualStartDate", enquiry["s47e_s47_start_date"])
+    _el(out, 5, "InitialCPCtarget", conference["icpc_icpc_target_date"] if conference else None)
     held = _known(conference["icpc_icpc_date"], last) if conference else None
-    _add(xml, "DateOfInitialCPC", held)
+    _el(out, 5, "DateOfInitialCPC", held)
     # a conference is "not required" when the enquiry ended, within the year, without one
     ended = _known(enquiry["s47e_s47_end_date"], last)
     not_required = conference is None and ended is not None
-    _add(xml, "ICPCnotRequired", "1" if not_required else "0")
-    xml.close()
+    _el(out, 5, "ICPCnotRequired", "1" if not_required else "0")
+    out.append(f"{PAD[4]}</Section47>")
 
 
-def _cp_plan(xml: XmlText, data: CinData, plan: Row, year: int) -> None:
-    first, last = year_start(year), year_end(year)
-    xml.open("ChildProtectionPlans")
-    _add(xml, "CPPstartDate", plan["cppl_cp_plan_start_date"])
-    _add(xml, "CPPendDate", _known(plan["cppl_cp_plan_end_date"], last))
+def _cp_plan(out: list[str], data: CinData, plan: Row, first: date, last: date) -> None:
+    out.append(f"{PAD[4]}<ChildProtectionPlans>")
+    _el(out, 5, "CPPstartDate", plan["cppl_cp_plan_start_date"])
+    _el(out, 5, "CPPendDate", _known(plan["cppl_cp_plan_end_date"], last))
     initial = abuse_code(plan["cppl_cp_plan_initial_category"])
     latest = plan["cppl_cp_plan_latest_category"]
-    _add(xml, "InitialCategoryOfAbuse", initial)
-    _add(xml, "LatestCategoryOfAbuse", abuse_code(latest) if latest else initial)
-    _add(xml, "NumberOfPreviousCPP", data.previous_plans.get(plan["cppl_cp_plan_id"], 0))
+    _el(out, 5, "InitialCategoryOfAbuse", initial)
+    _el(out, 5, "LatestCategoryOfAbuse", abuse_code(latest) if latest else initial)
+    _el(out, 5, "NumberOfPreviousCPP", data.previous_plans.get(plan["cppl_cp_plan_id"], 0))
     reviews = [
         r["cppr_cp_review_date"]
         for r in data.cp_reviews.get(plan["cppl_cp_plan_id"], [])
         if r["cppr_cp_review_date"] is not None and first <= r["cppr_cp_review_date"] <= last
     ]
     if reviews:
-        xml.open("Reviews")
+        out.append(f"{PAD[5]}<Reviews>")
         for review in reviews:
-            _add(xml, "CPPreviewDate", review)
-        xml.close()
-    xml.close()
+            _el(out, 6, "CPPreviewDate", review)
+        out.append(f"{PAD[5]}</Reviews>")
+    out.append(f"{PAD[4]}</ChildProtectionPlans>")
