@@ -1066,11 +1066,10 @@ def _mid_year_population(
     """Children aged 0-17 living in each locality on 30 June of each year in the window."""
     names = [loc.name for loc in settings.localities if loc.name != COUNTYWIDE]
     rows: list[dict[str, object]] = []
+    b18 = birthday(kids.dob, 18)
     for year in range(start.year - 1, end.year + 1):
         d = day_number(date(year, 6, 30))
-        present = (
-            (kids.arrive <= d) & (kids.leave > d) & (kids.dob <= d) & (birthday(kids.dob, 18) > d)
-        )
+        present = (kids.arrive <= d) & (kids.leave > d) & (kids.dob <= d) & (b18 > d)
         counts = np.bincount(kids.locality[present], minlength=len(names))
         rows.extend(
             {"mid_year": year, "locality": names[i], "children": int(c)}

@@ -51,10 +51,25 @@ def merge_allocations(inv: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     in the order of their first phase) and a ``record`` -> ``allocation`` map.
     """
     inv = inv.with_row_index("order").sort("child", "team", "start", "end", "order")
-    reach = pl.col("end").cum_max().shift(1).over("child", "team")
-    inv = inv.with_columns(
-        allocation=(reach.is_null() | (pl.col("start") > reach)).cum_sum().cast(pl.Int64)
+    # Running latest end within each child and team: offsetting every (child, team) block
+    # above the last makes one cumulative maximum restart at each block.
+    block = (
+        np.r_[
+            0,
+            np.cumsum(
+                (np.diff(inv["child"].to_numpy()) != 0)
+                | (inv["team"].to_numpy()[1:] != inv["team"].to_numpy()[:-1])
+            ),
+        ]
+        if inv.height
+        else np.zeros(0, dtype=np.int64)
     )
+    big = 4 * 10**6  # above any day number used, NEVER included
+    end = inv["end"].to_numpy().astype(np.int64)
+    reach = np.maximum.accumulate(block * big + end) - block * big
+    new_block = np.r_[True, block[1:] != block[:-1]] if inv.height else np.zeros(0, dtype=bool)
+    starts_new = new_block | (inv["start"].to_numpy() > np.r_[0, reach[:-1]])
+    inv = inv.with_columns(allocation=pl.Series(np.cumsum(starts_new), dtype=pl.Int64))
     merged = (
         inv.group_by("allocation")
         .agg(
@@ -64,7 +79,7 @@ def merge_allocations(inv: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("referral").first(),
             pl.col("start").min(),
             pl.col("end").max(),
-            pl.col("role").sort_by("end").last(),
+            pl.col("role").get(pl.col("end").arg_max()),
             pl.col("role").first().alias("first_role"),
         )
         .sort("order")
