@@ -87,7 +87,11 @@ def _write_rows(sheet: Worksheet, rows: list[list[Cell]], dates: Format) -> None
     Each value goes straight to the writer of its type: a date as its Excel serial number in
     the date format (the cell ``write_datetime`` would make), plain text as a string. Only
     text ``write`` could read as a formula or a link takes the general path."""
-    write_string, write_number, write = sheet.write_string, sheet.write_number, sheet.write
+    # the undecorated writers xlsxwriter's own ``write`` calls (the public ones first convert
+    # "A1" cell names, which is most of their cost on 750,000 cells); public ones as fallback
+    write_string = getattr(sheet, "_write_string", sheet.write_string)
+    write_number = getattr(sheet, "_write_number", sheet.write_number)
+    write = getattr(sheet, "_write", sheet.write)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if value is None or value == "":
