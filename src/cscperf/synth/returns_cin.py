@@ -36,6 +36,8 @@ from cscperf.synth.returns_ssd import (
 )
 
 Row = dict[str, Any]
+# a child's opening identifier lines, birth date, expected birth date, sex code, death date
+Identity = tuple[list[str], date | None, date | None, str, date | None]
 
 UPN_PATTERN = re.compile(r"[A-Za-z]\d{11}(\d|[A-Za-z])")
 UPN_UNKNOWN = {f"UN{n}" for n in range(1, 8)}
@@ -129,6 +131,7 @@ class CinData:
         )
 
         self.characteristics: dict[str, list[str]] = {}  # XML lines, filled as written
+        self.identities: dict[str, Identity] = {}  # filled as written
 
     @classmethod
     def from_tables(cls, tables: dict[str, pl.DataFrame]) -> CinData:
@@ -231,30 +234,44 @@ def _el(out: list[str], depth: int, tag: str, value: object | None) -> None:
 
 
 def _child_identifiers(out: list[str], data: CinData, person_id: str, year: int) -> None:
-    person = data.people.get(person_id, {})
     last = year_end(year)
-    out.append(f"{PAD[3]}<ChildIdentifiers>")
-    _el(out, 4, "LAchildID", person_id)
-    send = data.upn.get(person_id, {})
-    upn = (send.get("send_upn") or "").strip()
-    if UPN_PATTERN.fullmatch(upn):
-        _el(out, 4, "UPN", upn)
-    else:
-        unknown = (send.get("send_upn_unknown") or person.get("pers_upn_unknown") or "").upper()
-        _el(out, 4, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
-    dob = person.get("pers_dob")
+    identity = data.identities.get(person_id)
+    if identity is None:
+        identity = data.identities[person_id] = _identity(data, person_id)
+    fixed, dob, expected, sex, death = identity
+    out.extend(fixed)
     if dob is not None and dob <= last:
         _el(out, 4, "PersonBirthDate", dob)
     else:
         # an unborn child at the reference date is recorded by its expected date of birth
-        _el(out, 4, "ExpectedPersonBirthDate", person.get("pers_expected_dob") or dob)
-    sex = sex_code(person.get("pers_sex"))
-    if dob is None or dob > last:
+        _el(out, 4, "ExpectedPersonBirthDate", expected or dob)
         sex = "U"  # unborn: sex not yet known
     tag = "Sex" if year >= SEX_ELEMENT_FIRST_YEAR else "GenderCurrent"
     _el(out, 4, tag, _recode("Sex", sex, year))
-    _el(out, 4, "PersonDeathDate", _known(person.get("pers_death_date"), last))
+    _el(out, 4, "PersonDeathDate", _known(death, last))
     out.append(f"{PAD[3]}</ChildIdentifiers>")
+
+
+def _identity(data: CinData, person_id: str) -> Identity:
+    """What a child's identifiers hold whatever the year: the opening lines (identifier and
+    UPN, or why it is unknown), birth date, expected birth date, sex code, death date."""
+    person = data.people.get(person_id, {})
+    fixed = [f"{PAD[3]}<ChildIdentifiers>"]
+    _el(fixed, 4, "LAchildID", person_id)
+    send = data.upn.get(person_id, {})
+    upn = (send.get("send_upn") or "").strip()
+    if UPN_PATTERN.fullmatch(upn):
+        _el(fixed, 4, "UPN", upn)
+    else:
+        unknown = (send.get("send_upn_unknown") or person.get("pers_upn_unknown") or "").upper()
+        _el(fixed, 4, "UPNunknown", unknown if unknown in UPN_UNKNOWN else None)
+    return (
+        fixed,
+        person.get("pers_dob"),
+        person.get("pers_expected_dob"),
+        sex_code(person.get("pers_sex")),
+        person.get("pers_death_date"),
+    )
 
 
 def _child_characteristics(data: CinData, person_id: str) -> list[str]:
