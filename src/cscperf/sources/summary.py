@@ -9,10 +9,11 @@ from collections import Counter
 
 from rich.table import Table
 
-from cscperf.sources.base import Severity
+from cscperf.sources.base import Problem, Severity
 from cscperf.sources.ingest import IngestOutcome
 
 MAX_FILES_LISTED = 60
+MAX_ERRORS_LISTED = 10
 
 
 def summary_tables(outcome: IngestOutcome) -> list[Table]:
@@ -40,4 +41,29 @@ def summary_tables(outcome: IngestOutcome) -> list[Table]:
         problems.add_row(severity, rule, f"{count:,}")
     if not counts:
         problems.add_row("-", "no problems found", "0")
-    return [files, rows, problems]
+    tables = [files, rows, problems]
+    errors = [p for p in outcome.problems if Severity(p.severity) is Severity.ERROR]
+    if errors:
+        tables.append(_first_errors(errors))
+    return tables
+
+
+def _first_errors(errors: list[Problem]) -> Table:
+    """Where the blocking problems are, so the analyst can start fixing without the report."""
+    shown = errors[:MAX_ERRORS_LISTED]
+    title = "Errors that stop the load"
+    if len(errors) > len(shown):
+        title += f" (first {len(shown)} of {len(errors):,}; all are in the report)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("File")
+    table.add_column("Row", justify="right")
+    table.add_column("Field")
+    table.add_column("What is wrong")
+    for problem in shown:
+        table.add_row(
+            problem.file,
+            "" if problem.row is None else str(problem.row),
+            problem.field or "",
+            problem.message,
+        )
+    return table
