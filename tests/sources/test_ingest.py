@@ -190,3 +190,15 @@ def test_builds_commands(tmp_path, council_dir, capsys):
     assert '"build_id": "' + first in capsys.readouterr().out
     assert main(["builds", "show", "19990101T000000Z", "--store", str(store)]) == 1
     assert "no build 19990101T000000Z" in " ".join(capsys.readouterr().err.split())
+
+
+def test_console_lists_where_the_blocking_errors_are(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "empty.csv").write_bytes(b"")
+    (inputs / "cut.xml").write_text('<?xml version="1.0"?>\n<Message>\n<Header><Coll', "utf-8")
+    assert _load(tmp_path / "store", inputs) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Errors that stop the load" in err
+    assert "empty.csv" in err and "the file is empty" in err
+    assert "cut.xml" in err

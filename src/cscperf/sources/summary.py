@@ -6,6 +6,7 @@ Counts only: no child's identifier ever appears here.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from rich.table import Table
 
@@ -55,13 +56,13 @@ def _first_errors(errors: list[Problem]) -> Table:
     if len(errors) > len(shown):
         title += f" (first {len(shown)} of {len(errors):,}; all are in the report)"
     table = Table(title=title, title_justify="left")
-    table.add_column("File")
+    table.add_column("File", overflow="fold")
     table.add_column("Row", justify="right")
-    table.add_column("Field")
-    table.add_column("What is wrong")
+    table.add_column("Field", overflow="fold")
+    table.add_column("What is wrong", ratio=1)
     for problem in shown:
         table.add_row(
-            problem.file,
+            Path(problem.file).name,  # the full path is in the report
             "" if problem.row is None else str(problem.row),
             problem.field or "",
             problem.message,
