@@ -192,11 +192,12 @@ def test_builds_commands(tmp_path, council_dir, capsys):
     assert "no build 19990101T000000Z" in " ".join(capsys.readouterr().err.split())
 
 
-def test_console_lists_where_the_blocking_errors_are(tmp_path, capsys):
+def test_console_lists_where_the_blocking_errors_are(tmp_path, capsys, shared):
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "empty.csv").write_bytes(b"")
-    (inputs / "cut.xml").write_text('<?xml version="1.0"?>\n<Message>\n<Header><Coll', "utf-8")
+    census = (shared / "data/samples/cin/fake_CIN_data.xml").read_bytes()
+    (inputs / "cut.xml").write_bytes(census[:300])  # a CIN Census cut short
     assert _load(tmp_path / "store", inputs) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "Errors that stop the load" in err
