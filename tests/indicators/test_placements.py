@@ -191,3 +191,39 @@ def test_placement_measures_not_available_without_placements() -> None:
     results = run({"ssd_cla_episodes": [episode("P1")]}, ["placements.foster_pct"], E, E)
     got = row(results, "placements.foster_pct", E)
     assert got["value"] is None and "ssd_cla_placement" in got["reason"]
+
+
+def located(pid: str, person: str, start: str, location: str | None, miles: float | None, **kw):
+    row = placement(pid, person, start, "U6", **kw)
+    return {**row, "clap_cla_placement_location": location, "clap_cla_placement_distance": miles}
+
+
+def test_outside_la_measures_with_the_location_extension() -> None:
+    # Six children looked after since 2020 (episodes open at E = 31 March 2024).
+    placements = [
+        located("P1a", "P1", "2023-06-01", "OUT", 25.0),  # outside and far: numerator
+        located("P2a", "P2", "2023-01-01", "OUT", 999.9),  # outside, distance unknown
+        located("P3a", "P3", "2023-05-01", "IN", 30.0),  # far but inside
+        located("P4a", "P4", "2020-01-01", "OUT", 20.0),  # outside, exactly 20 miles: not > 20
+        located("P5a", "P5", "2023-07-01", None, 50.0),  # location unknown: never counted
+        located("P6a", "P6", "2023-05-01", "OUT", 21.0, end="2024-02-01"),  # ended before E
+        located("P6b", "P6", "2024-02-01", "in", 3.0),  # lower case still reads as inside
+    ]
+    tables = {
+        "ssd_cla_episodes": [episode(p) for p in ("P1", "P2", "P3", "P4", "P5", "P6")],
+        "ssd_cla_placement": placements,
+    }
+    ids = [
+        "placements.outside_la_over_20_miles_pct",
+        "placements.outside_la_count",
+        "placements.new_outside_la_over_20_miles_pct",
+    ]
+    results = run(tables, ids, E, E)
+    # At E: P1 only is outside and > 20 miles; all six children are in the denominator
+    # (P2's unknown distance included).
+    assert num_den(results, "placements.outside_la_over_20_miles_pct") == (1, 6)
+    # Outside at any distance, placement open at E: P1, P2, P4 (P6 is back inside).
+    assert row(results, "placements.outside_la_count", E)["numerator"] == 3
+    # New placements started 1 April 2023 - 31 March 2024: P1a, P3a, P5a, P6a, P6b (P2a and
+    # P4a started earlier); outside and > 20 miles at their start: P1a, P6a.
+    assert num_den(results, "placements.new_outside_la_over_20_miles_pct") == (2, 5)

@@ -9,7 +9,9 @@ It reads one YAML file per SSD table and writes, for every table and field: the 
 type (string, date, int, float), whether the field is required (the spec's ``required``
 validator or primary key), the record key used to merge several inputs, and the foreign keys.
 The ``population`` extension table (not part of the SSD) is appended from
-``EXTENSION_TABLES`` below. The output is committed; the program only reads the YAML.
+``EXTENSION_TABLES`` below, and cscperf's extension fields of SSD tables (marked
+``extension: true``) from ``EXTENSION_FIELDS``. The output is committed; the program only reads
+the YAML.
 """
 
 from __future__ import annotations
@@ -91,6 +93,23 @@ EXTENSION_TABLES: list[dict[str, Any]] = [
 ]
 
 
+# Fields cscperf adds to SSD tables. The SSD has no field saying whether a placement is inside
+# the council's boundary; the 903 return's validators derive it (PL_LOCATION) and an SSD
+# extract may supply it as this column. Readers do not warn when an extension field is absent.
+EXTENSION_FIELDS: dict[str, list[dict[str, Any]]] = {
+    "ssd_cla_placement": [
+        {
+            "name": "clap_cla_placement_location",
+            "type": "string",
+            "required": False,
+            "extension": True,
+            "description": "cscperf extension, not an SSD field: IN when the placement is "
+            "inside the responsible council's boundary, OUT when outside (903 PL_LOCATION)",
+        }
+    ],
+}
+
+
 def _is_required(field: dict[str, Any]) -> bool:
     validators = field.get("validators") or []
     flagged = any(
@@ -114,7 +133,7 @@ def table_entry(node: dict[str, Any]) -> dict[str, Any]:
         ref = str(target).split(" ")[0]
         table, _, column = ref.partition(".")
         foreign.append({"field": f["name"], "table": table, "column": column})
-    return {
+    entry: dict[str, Any] = {
         "name": node["name"],
         "extension": False,
         "description": _one_line(node.get("description")) or None,
@@ -132,6 +151,8 @@ def table_entry(node: dict[str, Any]) -> dict[str, Any]:
         ],
         "foreign_keys": foreign,
     }
+    entry["fields"].extend(EXTENSION_FIELDS.get(node["name"], []))
+    return entry
 
 
 def build(spec_dir: Path) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class FieldSpec(BaseModel):
     name: str
     type: FieldType
     required: bool = False
+    # A cscperf field added to an SSD table: read when a source has it, never reported missing.
+    extension: bool = False
     description: str = ""
 
 

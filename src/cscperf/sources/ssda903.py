@@ -219,7 +219,10 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
         return []
     columns = [normalise_column(c) for c in header]
     expected = ssda903_all_tables()[table]
-    missing = [c for c in expected if c not in columns]
+    optional = {
+        name for name, column in ssda903_year(2100).tables[table].columns.items() if column.optional
+    }
+    missing = [c for c in expected if c not in columns and c not in optional]
     extra = [c for c in columns if c and c not in expected]
     if extra:
         log.warning(

@@ -98,6 +98,7 @@ def episodes_from(returns: Sequence[ReturnRows], log: ProblemLog) -> list[Episod
                     home_post=_s(row.get("HOME_POST")),
                     pl_post=_s(row.get("PL_POST")),
                     urn=_s(row.get("URN")),
+                    pl_location=_s(row.get("PL_LOCATION")),
                     year=year,
                     file=_s(row["_source_file"]),
                     row=int(str(row["_source_row"])),
@@ -200,6 +201,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "clap_cla_placement_end_date",
         "clap_cla_placement_change_reason",
         "clap_person_id",
+        "clap_cla_placement_location",
     ),
     "ssd_legal_status": (
         "lega_legal_status_id",
@@ -398,6 +400,7 @@ def placement_rows(runs: list[list[Episode]]) -> list[Row]:
                 "clap_cla_placement_end_date": last.dec,
                 "clap_cla_placement_change_reason": last.reason_place_change or None,
                 "clap_person_id": first.child,
+                "clap_cla_placement_location": first.pl_location or None,
                 **_episode_prov(first),
             }
         )

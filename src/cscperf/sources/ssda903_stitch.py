@@ -43,6 +43,7 @@ class Episode:
     home_post: str = ""
     pl_post: str = ""
     urn: str = ""
+    pl_location: str = ""  # IN / OUT when the export carries the derived PL_LOCATION
     year: int = 0
     file: str = ""
     row: int = 0

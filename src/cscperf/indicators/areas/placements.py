@@ -6,8 +6,9 @@ the placement-type, provider, stability and distance measures. Which rows count 
 placement and what a carer spell is are decided in ``care_periods.placement_chains``.
 
 Whether a placement is outside the council's boundary needs the placement's location, which
-the SSD does not carry (903 ``PL_LOCATION``); a build whose ``ssd_cla_placement`` has the
-extension column ``clap_cla_placement_location`` ('IN' / 'OUT') supplies it, otherwise the
+the SSD does not carry: the canonical model adds the cscperf extension field
+``clap_cla_placement_location`` ('IN' / 'OUT'), filled from the 903 ``PL_LOCATION`` column when
+an export has it or supplied as an extra column of an SSD extract. When it is never filled the
 three distance measures are reported as not available.
 """
 

@@ -27,6 +27,9 @@ class ColumnRule(BaseModel):
     kind: ColumnKind
     codes: str | None = None  # name of a code list, for kind "code"
     blank: bool = False  # may the column be left blank?
+    # Not in the DfE layout but derived by validators and carried by some exports (PL_LOCATION):
+    # read when a file has it, never reported missing.
+    optional: bool = False
     min: int | None = None
     max: int | None = None
 
@@ -120,6 +123,7 @@ class YearColumn(BaseModel):
     name: str
     kind: ColumnKind
     blank: bool
+    optional: bool = False
     codes: frozenset[str] = frozenset()
     aliases: dict[str, str] = Field(default_factory=dict)
     min: int | None = None
@@ -178,6 +182,7 @@ def ssda903_year(year: int) -> YearSchema:
                 name=column_name,
                 kind=rule.kind,
                 blank=rule.blank,
+                optional=rule.optional,
                 codes=frozenset(lists[list_name]) if list_name else frozenset(),
                 aliases=dict(code_list.aliases) if code_list else {},
                 min=rule.min,
