@@ -191,3 +191,120 @@ def test_a2_not_available_without_match_dates() -> None:
     )
     got = row(results, "adoption.a2_avg_days", E)
     assert got["value"] is None and "perm_" in got["reason"]
+
+
+# ------------------------------------------------------------------ 903-only fallbacks
+
+
+def legal(person: str, status: str, start: str, end: str | None = None):
+    return {
+        "lega_legal_status_id": f"L-{person}-{start}",
+        "lega_person_id": person,
+        "lega_legal_status": status,
+        "lega_legal_status_start_date": start,
+        "lega_legal_status_end_date": end,
+    }
+
+
+def adoption_placement(person: str, ptype: str, start: str, end: str | None = None):
+    return {
+        "clap_cla_placement_id": f"P-{person}-{start}",
+        "clap_person_id": person,
+        "clap_cla_id": f"CLA-{person}",
+        "clap_cla_placement_type": ptype,
+        "clap_cla_placement_start_date": start,
+        "clap_cla_placement_end_date": end,
+    }
+
+
+FALLBACK_TABLES = {
+    "ssd_cla_episodes": [
+        # AF1 entered care 10 Jan 2021, adopted 10 Oct 2023.
+        episode("AF1", "2021-01-10", "2023-10-10", "E11"),
+        # AF2 entered care 1 Jan 2022, adopted 15 Jan 2024.
+        episode("AF2", "2022-01-01", "2024-01-15", "E12"),
+        # AF3: an earlier period of care in 2018 (ended E13), then 1 Feb 2022 to the adoption
+        # order on 1 Dec 2023.
+        episode("AF3", "2018-01-01", "2019-01-01", "E13"),
+        episode("AF3", "2022-02-01", "2023-12-01", "E11"),
+    ],
+    "ssd_legal_status": [
+        legal("AF1", "C2", "2021-01-10", "2021-09-01"),
+        legal("AF1", "E1", "2021-09-01", "2023-10-10"),  # placement order 1 Sep 2021
+        legal("AF2", "D1", "2022-02-01", "2024-01-15"),  # the permanence record wins
+        legal("AF3", "E1", "2018-06-01", "2019-01-01"),  # another period of care: not used
+        legal("AF3", "C2", "2022-02-01", "2023-12-01"),
+    ],
+    "ssd_cla_placement": [
+        adoption_placement("AF1", "U4", "2021-01-10", "2022-05-01"),
+        adoption_placement("AF1", "A5", "2022-05-01", "2023-10-10"),  # placed 1 May 2022
+        adoption_placement("AF2", "U6", "2022-01-01", "2022-07-01"),
+        adoption_placement("AF2", "A4", "2022-07-01", "2024-01-15"),
+        adoption_placement("AF3", "U6", "2022-02-01", "2023-01-01"),
+        adoption_placement("AF3", "A6", "2023-01-01", "2023-12-01"),  # placed 1 Jan 2023
+    ],
+}
+FALLBACK_PERMANENCE = [
+    # AF1: decision and match only (match 1 Dec 2021).
+    perm("F1", "AF1", perm_adm_decision_date="2021-07-01", perm_matched_date="2021-12-01"),
+    # AF2: every date recorded; the record's dates are used, not the care record's.
+    perm(
+        "F2",
+        "AF2",
+        perm_adm_decision_date="2022-02-01",
+        perm_placement_order_date="2022-03-01",
+        perm_matched_date="2022-04-01",
+        perm_placed_for_adoption_date="2022-06-01",
+    ),
+    # AF3: no placement order anywhere in this period of care.
+    perm("F3", "AF3", perm_adm_decision_date="2022-06-01", perm_matched_date="2022-11-01"),
+]
+
+
+def test_placed_and_placement_order_dates_fall_back_to_the_care_record() -> None:
+    tables = {**FALLBACK_TABLES, "ssd_permanence": FALLBACK_PERMANENCE}
+    results = run(tables, ["adoption.a1_avg_days", "adoption.a2_avg_days"], E, E)
+    # A1 (entered care -> placed), all three adopted in R12:
+    #   AF1 10 Jan 2021 -> 1 May 2022 (first A3-A6 placement) = 365 + 111 = 476
+    #   AF2 1 Jan 2022 -> 1 Jun 2022 (permanence record, not the A4 start) = 151
+    #   AF3 1 Feb 2022 -> 1 Jan 2023 (A6 placement) = 334
+    a1 = row(results, "adoption.a1_avg_days", E)
+    assert (a1["numerator"], a1["denominator"]) == (476 + 151 + 334, 3)
+    # A2 (placement order -> match):
+    #   AF1 1 Sep 2021 (first E1 in the POC) -> 1 Dec 2021 = 91
+    #   AF2 1 Mar 2022 (record, not the D1 start of 1 Feb) -> 1 Apr 2022 = 31
+    #   AF3 has no placement order in its POC (the 2018 E1 is another POC): left out.
+    a2 = row(results, "adoption.a2_avg_days", E)
+    assert (a2["numerator"], a2["denominator"]) == (91 + 31, 2)
+
+
+def test_without_a_permanence_table_placements_still_give_a1() -> None:
+    results = run(FALLBACK_TABLES, ["adoption.a1_avg_days", "adoption.a2_avg_days"], E, E)
+    # AF2 now falls back to its A4 start: 1 Jan -> 1 Jul 2022 = 181.
+    a1 = row(results, "adoption.a1_avg_days", E)
+    assert (a1["numerator"], a1["denominator"]) == (476 + 181 + 334, 3)
+    # Match dates exist only in the permanence record.
+    a2 = row(results, "adoption.a2_avg_days", E)
+    assert a2["value"] is None and "ssd_permanence" in a2["reason"]
+
+
+def test_an_adoption_placement_ends_the_wait_without_a_recorded_date() -> None:
+    tables = {
+        "ssd_cla_episodes": [episode("W1", "2022-01-01"), episode("W2", "2022-01-01")],
+        "ssd_cla_placement": [
+            adoption_placement("W1", "U6", "2022-01-01", "2023-09-01"),
+            adoption_placement("W1", "A6", "2023-09-01"),  # placed after the decision
+            adoption_placement("W2", "U6", "2022-01-01"),
+        ],
+        "ssd_permanence": [
+            perm("D1", "W1", perm_adm_decision_date="2023-06-01"),
+            perm("D2", "W2", perm_adm_decision_date="2023-06-01"),
+        ],
+    }
+    results = run(tables, ["adoption.awaiting_placement_count"], E, E)
+    # Both have a standing decision; W1 has been placed (A6 from 1 Sep 2023): only W2 waits.
+    assert row(results, "adoption.awaiting_placement_count", E)["numerator"] == 1
+    # At 31 Aug 2023 neither had been placed.
+    aug = date(2023, 8, 31)
+    results = run(tables, ["adoption.awaiting_placement_count"], aug, aug)
+    assert row(results, "adoption.awaiting_placement_count", aug)["numerator"] == 2

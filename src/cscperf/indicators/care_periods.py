@@ -42,6 +42,7 @@ class CareCodes(BaseModel):
     temporary_placement_types: list[str]
     foster_placement_types: list[str]
     long_term_foster_placement_types: list[str]
+    placement_order_legal_statuses: list[str]
     adoption_placement_types: list[str]
     adoption_with_current_carer_types: list[str]
     residential_placement_types: list[str]

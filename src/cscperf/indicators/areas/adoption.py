@@ -5,6 +5,11 @@ adoption order), the dates of the adoption process from ``ssd_permanence`` (the 
 decision to place that was not reversed, placement order, match, placed for adoption), and
 the averages and shares built on them, plus the month-end count of children waiting to be
 placed.
+
+Where ``ssd_permanence`` lacks the placement order or placed-for-adoption date of an adoption
+(a 903-only load, or a permanence record not filled in), the spec's fallbacks from the care
+record apply: the placement order date is the start of the first legal status E1/D1 in the
+period of care, the placed-for-adoption date the start of its first A3-A6 placement.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from cscperf.indicators.context import Context, NotAvailable, first_per_key, fla
 from cscperf.indicators.registry import indicator
 
 PERMANENCE = "ssd_permanence"
+LEGAL_STATUS = "ssd_legal_status"
+PLACEMENTS = "ssd_cla_placement"
 
 
 def _adopted(ctx: Context) -> ir.Table:
@@ -45,6 +52,75 @@ def _latest_date(
         predicates.append(dates._d_date >= adopted.poc_start)
     joined = adopted.join(dates, predicates)
     return joined.group_by(["person_id", "poc_seq"]).aggregate(**{name: joined._d_date.max()})
+
+
+def _first_in_care(adopted: ir.Table, events: ir.Table, name: str) -> ir.Table:
+    """Per adoption, the earliest ``_e_date`` of the child's ``events`` (``_e_person``,
+    ``_e_date``) from the POC start to the order: person_id, poc_seq, ``name``."""
+    joined = adopted.join(
+        events,
+        [
+            adopted.person_id == events._e_person,
+            events._e_date >= adopted.poc_start,
+            events._e_date <= adopted.order_date,
+        ],
+    )
+    return joined.group_by(["person_id", "poc_seq"]).aggregate(**{name: joined._e_date.min()})
+
+
+def _placement_order_starts(ctx: Context) -> ir.Table | None:
+    """Starts of legal statuses E1/D1 (``_e_person``, ``_e_date``), or None without them."""
+    legal = ctx.optional_table(
+        LEGAL_STATUS, ["lega_person_id", "lega_legal_status", "lega_legal_status_start_date"]
+    )
+    if legal is None:
+        return None
+    statuses = care_codes().placement_order_legal_statuses
+    legal = legal.filter(legal.lega_legal_status.strip().upper().isin(statuses))
+    return legal.select(_e_person=legal.lega_person_id, _e_date=legal.lega_legal_status_start_date)
+
+
+def _adoption_placement_starts(ctx: Context) -> ir.Table | None:
+    """Starts of A3-A6 placements (``_e_person``, ``_e_date``), or None without placements."""
+    placements = ctx.optional_table(
+        PLACEMENTS, ["clap_person_id", "clap_cla_placement_type", "clap_cla_placement_start_date"]
+    )
+    if placements is None:
+        return None
+    types = care_codes().adoption_placement_types
+    placements = placements.filter(placements.clap_cla_placement_type.strip().upper().isin(types))
+    return placements.select(
+        _e_person=placements.clap_person_id, _e_date=placements.clap_cla_placement_start_date
+    )
+
+
+def _date_with_fallback(
+    ctx: Context,
+    adopted: ir.Table,
+    column: str,
+    name: str,
+    fallback: ir.Table | None,
+    *,
+    in_care: bool = False,
+) -> ir.Table:
+    """``adopted`` with column ``name``: the permanence record's latest ``column`` (see
+    :func:`_latest_date`), else the first ``fallback`` event in the POC. NotAvailable when
+    neither source is in the build."""
+    perm = ctx.optional_table(PERMANENCE, ["perm_person_id", column])
+    if perm is None and fallback is None:
+        raise NotAvailable(
+            f"{PERMANENCE}.{column} is never filled in and the care record cannot stand in for it"
+        )
+    if perm is not None:
+        adopted = _with(adopted, _latest_date(adopted, perm, column, name, in_care=in_care))
+    else:
+        adopted = adopted.mutate(**{name: ibis.null("date")})
+    if fallback is not None:
+        first = _first_in_care(adopted, fallback, "_fallback")
+        adopted = _with(adopted, first)
+        adopted = adopted.mutate(**{name: adopted[name].coalesce(adopted._fallback)})
+        adopted = adopted.drop("_fallback")
+    return adopted
 
 
 def _latest_standing_decision(adopted: ir.Table, perm: ir.Table) -> ir.Table:
@@ -94,12 +170,15 @@ def adoption_adopted_count(ctx: Context) -> ir.Table:
 
 
 def _placed(ctx: Context) -> ir.Table:
-    perm = _permanence(ctx, ["perm_placed_for_adoption_date"])
-    adopted = _adopted(ctx)
-    placed = _latest_date(
-        adopted, perm, "perm_placed_for_adoption_date", "placed_date", in_care=True
+    """Adoptions with ``placed_date`` (permanence record, else the first A3-A6 placement)."""
+    return _date_with_fallback(
+        ctx,
+        _adopted(ctx),
+        "perm_placed_for_adoption_date",
+        "placed_date",
+        _adoption_placement_starts(ctx),
+        in_care=True,
     )
-    return _with(adopted, placed)
 
 
 @indicator("adoption.a1_avg_days")
@@ -112,9 +191,11 @@ def adoption_a1_avg_days(ctx: Context) -> ir.Table:
 
 @indicator("adoption.a2_avg_days")
 def adoption_a2_avg_days(ctx: Context) -> ir.Table:
-    perm = _permanence(ctx, ["perm_placement_order_date", "perm_matched_date"])
+    perm = _permanence(ctx, ["perm_matched_date"])
     adopted = _placed(ctx)
-    adopted = _with(adopted, _latest_date(adopted, perm, "perm_placement_order_date", "po_date"))
+    adopted = _date_with_fallback(
+        ctx, adopted, "perm_placement_order_date", "po_date", _placement_order_starts(ctx)
+    )
     adopted = _with(adopted, _latest_date(adopted, perm, "perm_matched_date", "match_date"))
     adopted = adopted.filter(
         adopted.po_date.notnull()
@@ -153,7 +234,7 @@ def _foster_spell_starts(ctx: Context, adopted: ir.Table) -> ir.Table | None:
 
 @indicator("adoption.a10_avg_days")
 def adoption_a10_avg_days(ctx: Context) -> ir.Table:
-    perm = _permanence(ctx, ["perm_placed_for_adoption_date"])
+    perm = _permanence(ctx, [])
     adopted = _placed(ctx)
     adopted = adopted.filter(adopted.placed_date.notnull())
     flags = perm.select(
@@ -229,6 +310,11 @@ def adoption_awaiting_placement_count(ctx: Context) -> ir.Table:
     placed = perm.filter(perm.perm_placed_for_adoption_date.notnull()).select(
         _p_person=perm.perm_person_id, _p_date=perm.perm_placed_for_adoption_date
     )
+    # A child whose permanence record lacks the date but who is in an A3-A6 placement has
+    # been placed too (the 903 fallback).
+    starts = _adoption_placement_starts(ctx)
+    if starts is not None:
+        placed = placed.union(starts.select(_p_person=starts._e_person, _p_date=starts._e_date))
     joined = standing.left_join(
         placed,
         [
