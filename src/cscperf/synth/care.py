@@ -3,8 +3,10 @@ health, missing episodes, care plans, adoption and other permanence, short break
 care leavers at each birthday.
 
 The simulation decided when each period of care starts and how and when it ends; this module
-fills in the life inside it, one period at a time (a few thousand periods per county, so plain
-Python loops are fast enough), and adds rows to the table builder.
+fills in the life inside it and adds rows to the table builder. Placements, legal statuses,
+episodes, reviews, plans and leaving care are decided one period at a time (a few thousand per
+county); visits, health checks, immunisations, SDQ scores and missing episodes, which depend
+only on each period's dates, are drawn for all periods at once as arrays.
 """
 
 from __future__ import annotations
@@ -109,10 +111,6 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             "placements",
             "legal",
             "reviews",
-            "health",
-            "immunisations",
-            "sdq",
-            "missing",
             "care_plan",
             "permanence",
             "leavers",
@@ -296,8 +294,6 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 None,
             )
         )
-        _health(tb, rows, person, dob, s, e)
-        _missing(tb, rows, person, dob, s, e)
         # Care plan: none for the first weeks, then the plan for how the period will end.
         plan_start = s + 28
         if plan_start < e and plan_start <= end_of_data:
@@ -471,10 +467,6 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         "placements": "ssd_cla_placement",
         "legal": "ssd_legal_status",
         "reviews": "ssd_cla_reviews",
-        "health": "ssd_cla_health",
-        "immunisations": "ssd_cla_immunisations",
-        "sdq": "ssd_sdq_scores",
-        "missing": "ssd_missing",
         "care_plan": "ssd_cla_care_plan",
         "permanence": "ssd_permanence",
         "leavers": "ssd_care_leavers",
@@ -485,6 +477,11 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             tb.add(table, pl.DataFrame(rows[key].rows, infer_schema_length=None))
     if visit_spans:
         child = np.array([v[0] for v in visit_spans])
+        span_person = pl.Series([v[1] for v in visit_spans], dtype=pl.Utf8)
+        span_start = np.array([v[3] for v in visit_spans], dtype=np.int64)
+        span_end = np.array([v[4] for v in visit_spans], dtype=np.int64)
+        _health(tb, span_person, kids.dob[child], span_start, span_end)
+        _missing(tb, span_person, kids.dob[child], span_start, span_end)
         tb.visits(
             "ssd_cla_visits",
             "clav",
@@ -557,87 +554,156 @@ def _review_days(tb: _TableBuilder, s: int, e: int) -> list[int]:
     return out
 
 
+def _repeat_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers repeated ``counts`` times, and each copy's number within its row."""
+    row = np.repeat(np.arange(counts.size), counts)
+    within = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return row, within
+
+
+def _choose(rng: np.random.Generator, dist: dict[str, float], n: int) -> np.ndarray:
+    keys = list(dist)
+    w = np.array([dist[k] for k in keys])
+    return np.array(keys)[rng.choice(len(keys), size=n, p=w / w.sum())]
+
+
+def _ids(prefix: str, n: int) -> pl.Series:
+    return prefix + pl.Series(np.arange(1, n + 1)).cast(pl.Utf8).str.zfill(7)
+
+
+def _only(keep: np.ndarray, values: np.ndarray) -> pl.Series:
+    """Text values where ``keep`` holds, null elsewhere."""
+    return pl.select(pl.when(pl.Series(keep)).then(pl.Series(values, dtype=pl.Utf8))).to_series()
+
+
+def _dates(tb: _TableBuilder, days: np.ndarray) -> pl.Series:
+    return tb.date(np.asarray(days, dtype=np.int64))
+
+
 def _health(
-    tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int
+    tb: _TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> None:
+    """Yearly health assessments and dental checks while in care; immunisations and (aged
+    4-16) SDQ scores at each 31 March after a year in care. All periods at once."""
     rng, c = tb.rng, tb.p.care
-    stop = min(e, tb.win_end)
+    stop = np.minimum(e, tb.win_end)
+    checks = []
     for kind, first, p_done in (
         ("Health Assessment", 20, c.health_assessment_done),
         ("Dental Check", 60, c.dental_check_done),
     ):
-        d = s + first
-        while d < stop:
-            status = (
-                "Completed"
-                if rng.random() < p_done
-                else _pick(rng, {"Refused": 0.5, "Cancelled": 0.5})
-            )
-            tb_id = len(rows["health"]) + 1
-            rows["health"].add(
-                clah_health_check_id=f"HC{tb_id:07d}",
-                clah_person_id=person,
-                clah_health_check_type=kind,
-                clah_health_check_date=_d(d),
-                clah_health_check_status=status,
-            )
-            d += 365 + int(rng.integers(-30, 30))
-    # Each 31 March after a year in care: immunisations and (aged 4-16) the SDQ.
-    first_year = _d(s).year
-    for year in range(first_year, _d(stop).year + 1):
-        m31 = day_number(date(year, 3, 31))
-        if m31 - s < 365 or m31 >= e or m31 > tb.win_end:
-            continue
-        rows["immunisations"].add(
-            clai_person_id=person,
-            clai_immunisations_status="Y" if rng.random() < c.immunisations_up_to_date else "N",
-            clai_immunisations_status_date=_d(m31 - int(rng.integers(0, 120))),
-        )
-        age = (m31 - dob) / YEAR
-        if 4 <= age < 17:
-            n = len(rows["sdq"]) + 1
-            done = rng.random() < 0.78
-            rows["sdq"].add(
-                csdq_table_id=f"SQ{n:07d}",
-                csdq_person_id=person,
-                csdq_sdq_completed_date=_d(m31 - int(rng.integers(0, 200))),
-                csdq_sdq_reason=None
-                if done
-                else _pick(rng, {"SDQ2": 0.4, "SDQ3": 0.3, "SDQ5": 0.3}),
-                csdq_sdq_score=str(int(np.clip(round(rng.normal(c.sdq_mean, c.sdq_sd)), 0, 40)))
-                if done
-                else None,
-            )
+        # At most one check per 335 days (the shortest gap) fits before the stop.
+        room = stop - (s + first)
+        row, k = _repeat_rows(np.where(room > 0, room // 335 + 1, 0))
+        gaps = np.where(k == 0, 0, 365 + rng.integers(-30, 30, row.size))
+        day = s[row] + first + _within_cumsum(gaps, row)
+        keep = day < stop[row]
+        row, day = row[keep], day[keep]
+        done = rng.random(row.size) < p_done
+        status = np.where(done, "Completed", _choose(rng, {"Refused": 0.5, "Cancelled": 0.5},
+                                                        row.size))  # fmt: skip
+        checks.append(pl.DataFrame({"row": row, "kind": kind, "day": day, "status": status}))
+    health = pl.concat(checks).sort("row", maintain_order=True)
+    tb.add(
+        "ssd_cla_health",
+        pl.DataFrame(
+            {
+                "clah_health_check_id": _ids("HC", health.height),
+                "clah_person_id": person.gather(health["row"]),
+                "clah_health_check_type": health["kind"],
+                "clah_health_check_date": _dates(tb, health["day"].to_numpy()),
+                "clah_health_check_status": health["status"],
+            }
+        ),
+    )
+    # 31 March of each year from the period's first to its last (or the extract's end).
+    first_year = s.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    last_year = stop.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    row, k = _repeat_rows(np.maximum(last_year - first_year + 1, 0))
+    year = first_year[row] + k
+    april = ((year - 1970) * 12 + 3).astype("datetime64[M]").astype("datetime64[D]")
+    m31 = april.astype(np.int64) - 1
+    keep = (m31 - s[row] >= 365) & (m31 < e[row]) & (m31 <= tb.win_end)
+    row, m31 = row[keep], m31[keep]
+    tb.add(
+        "ssd_cla_immunisations",
+        pl.DataFrame(
+            {
+                "clai_person_id": person.gather(row),
+                "clai_immunisations_status": np.where(
+                    rng.random(row.size) < c.immunisations_up_to_date, "Y", "N"
+                ),
+                "clai_immunisations_status_date": _dates(tb, m31 - rng.integers(0, 120, row.size)),
+            }
+        ),
+    )
+    age = (m31 - dob[row]) / YEAR
+    sdq = (age >= 4) & (age < 17)
+    row, m31 = row[sdq], m31[sdq]
+    done = rng.random(row.size) < 0.78
+    score = np.clip(np.round(rng.normal(c.sdq_mean, c.sdq_sd, row.size)), 0, 40).astype(np.int64)
+    reason = _choose(rng, {"SDQ2": 0.4, "SDQ3": 0.3, "SDQ5": 0.3}, row.size)
+    tb.add(
+        "ssd_sdq_scores",
+        pl.DataFrame(
+            {
+                "csdq_table_id": _ids("SQ", row.size),
+                "csdq_person_id": person.gather(row),
+                "csdq_sdq_completed_date": _dates(tb, m31 - rng.integers(0, 200, row.size)),
+                "csdq_sdq_reason": _only(~done, reason),
+                "csdq_sdq_score": _only(done, score.astype(str)),
+            }
+        ),
+    )  # fmt: skip
+
+
+def _within_cumsum(values: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Running sum of ``values`` restarting at each new ``row`` (rows are grouped)."""
+    total = np.cumsum(values)
+    if row.size == 0:
+        return total
+    starts = np.r_[True, row[1:] != row[:-1]]
+    before = np.where(starts, total - values, 0)
+    return total - np.maximum.accumulate(before)
 
 
 def _missing(
-    tb: _TableBuilder, rows: dict[str, _Rows], person: str, dob: int, s: int, e: int
+    tb: _TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> None:
+    """Missing and away episodes: a low rate for every child, a higher one from age 12 for
+    the share of children prone to go missing. All periods at once."""
     rng, c = tb.rng, tb.p.care
-    stop = min(e, tb.win_end)
-    teen_from = max(s, dob + int(12 * YEAR))
-    prone = rng.random() < c.missing_children_share
-    rate_teen = c.missing_rate_teen if prone else 0.0
-    spans = [(s, min(teen_from, stop), c.missing_rate_child), (teen_from, stop, rate_teen)]
-    for a, b, rate in spans:
-        if b <= a or rate <= 0:
-            continue
-        n = rng.poisson(rate * (b - a) / YEAR)
-        for d in sorted(int(x) for x in rng.integers(a, b, n)):
-            length = int(rng.choice([0, 0, 1, 1, 2, 3, 5]))
-            end = d + length
-            n_row = len(rows["missing"]) + 1
-            offered = rng.random() < c.return_interview_offered
-            rows["missing"].add(
-                miss_table_id=f"MS{n_row:07d}",
-                miss_person_id=person,
-                miss_missing_episode_start_date=_d(d),
-                miss_missing_episode_type="Missing" if rng.random() < 0.8 else "Away",
-                miss_missing_episode_end_date=_d(end) if end <= tb.win_end else None,
-                miss_missing_rhi_offered="Y" if offered else "N",
-                miss_missing_rhi_accepted=(
-                    ("Y" if rng.random() < c.return_interview_accepted else "N")
-                    if offered
-                    else "NA"
-                ),
-            )
+    stop = np.minimum(e, tb.win_end)
+    teen_from = np.maximum(s, dob + int(12 * YEAR))
+    prone = rng.random(s.size) < c.missing_children_share
+    spans = [
+        (s, np.minimum(teen_from, stop), np.full(s.size, c.missing_rate_child)),
+        (teen_from, stop, np.where(prone, c.missing_rate_teen, 0.0)),
+    ]
+    parts = []
+    for order, (a, b, rate) in enumerate(spans):
+        length = np.maximum(b - a, 0)
+        n = rng.poisson(rate * length / YEAR)
+        row = np.repeat(np.arange(s.size), n)
+        day = a[row] + (rng.random(row.size) * length[row]).astype(np.int64)
+        parts.append(pl.DataFrame({"row": row, "part": order, "day": day}))
+    found = pl.concat(parts).sort("row", "part", "day")
+    m = found.height
+    day = found["day"].to_numpy()
+    end = day + rng.choice(np.array([0, 0, 1, 1, 2, 3, 5]), size=m)
+    offered = rng.random(m) < c.return_interview_offered
+    accepted = np.where(rng.random(m) < c.return_interview_accepted, "Y", "N")
+    tb.add(
+        "ssd_missing",
+        pl.DataFrame(
+            {
+                "miss_table_id": _ids("MS", m),
+                "miss_person_id": person.gather(found["row"]),
+                "miss_missing_episode_start_date": _dates(tb, day),
+                "miss_missing_episode_type": np.where(rng.random(m) < 0.8, "Missing", "Away"),
+                "miss_missing_episode_end_date": _dates(tb, end),
+                "miss_missing_rhi_offered": np.where(offered, "Y", "N"),
+                "miss_missing_rhi_accepted": np.where(offered, accepted, "NA"),
+            }
+        ),
+    )
