@@ -62,6 +62,8 @@ def plan_results():
         "cp.open_2y_plus_pct",
         "cp.ended_lasting_2y_plus_pct",
         "cp.rate_per_10k",
+        "cp.starts_rate_per_10k",
+        "cp.ends_rate_per_10k",
     ]
     tables = {
         "ssd_cp_plans": PLANS,
@@ -99,6 +101,18 @@ def test_rate_uses_population(plan_results) -> None:
     assert got["numerator"] == 4
     assert got["denominator"] == 20_000
     assert got["value"] == pytest.approx(2.0)
+
+
+def test_start_and_end_rates_per_10k(plan_results) -> None:
+    # Mar: one start (B) / 20,000 * 10,000 = 0.5. Apr (2024-25, mid-2024 estimate missing, the
+    # mid-2023 one used): two ends (D, E) = 1.0. Feb: A's join is neither: 0.
+    starts = row(plan_results, "cp.starts_rate_per_10k", date(2024, 3, 31))
+    assert (starts["numerator"], starts["denominator"]) == (1, 20_000)
+    assert starts["value"] == pytest.approx(0.5)
+    ends = row(plan_results, "cp.ends_rate_per_10k", date(2024, 4, 30))
+    assert ends["value"] == pytest.approx(1.0)
+    assert "population_provisional" in ends["flags"]
+    assert row(plan_results, "cp.ends_rate_per_10k", date(2024, 2, 29))["value"] == 0
 
 
 def test_starts_and_ends_ignore_joined_plans(plan_results) -> None:

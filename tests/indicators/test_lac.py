@@ -86,6 +86,7 @@ IMMIGRATION = [
 def results():
     ids = [
         "lac.count",
+        "lac.rate_per_10k",
         "lac.uasc_count",
         "lac.starts_count",
         "lac.starts_rate_per_10k",
@@ -113,6 +114,13 @@ def value(results, indicator_id: str, period_end: date):
 def num_den(results, indicator_id: str, period_end: date) -> tuple[float, float]:
     got = row(results, indicator_id, period_end)
     return got["numerator"], got["denominator"]
+
+
+def test_looked_after_rate_per_10k(results) -> None:
+    # Feb: four looked after (A, C, D, F) / 10,000 * 10,000 = 4.0; Mar: three = 3.0.
+    assert num_den(results, "lac.rate_per_10k", date(2024, 2, 29)) == (4, 10_000)
+    assert value(results, "lac.rate_per_10k", date(2024, 2, 29)) == pytest.approx(4.0)
+    assert value(results, "lac.rate_per_10k", date(2024, 3, 31)) == pytest.approx(3.0)
 
 
 def test_looked_after_count(results) -> None:
