@@ -12,6 +12,8 @@ from datetime import date
 import pytest
 from tests.indicators.helpers import row, run
 
+from cscperf.indicators.testing import population_rows
+
 JUN = date(2024, 6, 30)
 IDS = [
     "assess.completed_count",
@@ -95,3 +97,16 @@ def test_nfa_outcome_field_then_json(results):
 def test_step_down_to_early_help(results):
     r = row(results, "assess.outcome_step_down_eh_pct", JUN)
     assert (r["numerator"], r["denominator"]) == (2, 4)  # a1, a4 on r1 closed RC9 after auth
+
+
+def test_rate_per_10k_over_rolling_12_months():
+    tables = {
+        "ssd_cin_assessments": ASSESSMENTS,
+        "ssd_cin_episodes": EPISODES,
+        "population": population_rows({2024: 8_000}),
+    }
+    results = run(tables, ["assess.rate_per_10k"], JUN, JUN)
+    got = row(results, "assess.rate_per_10k", JUN)
+    # Authorised July 2023 - June 2024: a1-a4 (a5 left out) = 4; 4 / 8,000 * 10,000 = 5.0.
+    assert (got["numerator"], got["denominator"]) == (4, 8_000)
+    assert got["value"] == pytest.approx(5.0)

@@ -382,12 +382,23 @@ def test_conferences_within_15_working_days() -> None:
         enquiry("S4", "P4", "2024-05-20"),
         enquiry("S5", "P5", "2024-06-01"),
     ]
-    tables = {"ssd_initial_cp_conference": conferences, "ssd_s47_enquiry": enquiries}
-    ids = ["cp.icpc_count", "cp.icpc_within_15wd_pct", "cp.icpc_rolling_12m_count"]
+    tables = {
+        "ssd_initial_cp_conference": conferences,
+        "ssd_s47_enquiry": enquiries,
+        "population": population_rows({2024: 25_000}),
+    }
+    ids = [
+        "cp.icpc_count",
+        "cp.icpc_within_15wd_pct",
+        "cp.icpc_rolling_12m_count",
+        "cp.icpc_rate_per_10k",
+    ]
     results = run(tables, ids, date(2024, 5, 31), date(2024, 6, 30))
     assert row(results, "cp.icpc_count", date(2024, 6, 30))["value"] == 5
     assert row(results, "cp.icpc_count", date(2024, 5, 31))["value"] == 0
     assert row(results, "cp.icpc_rolling_12m_count", date(2024, 6, 30))["value"] == 5
+    # Rate: the same five conferences in R12 / 25,000 (mid-2024, for 2024-25) * 10,000 = 2.0.
+    assert row(results, "cp.icpc_rate_per_10k", date(2024, 6, 30))["value"] == pytest.approx(2.0)
     got = row(results, "cp.icpc_within_15wd_pct", date(2024, 6, 30))
     assert (got["numerator"], got["denominator"]) == (3, 4)
     assert got["value"] == pytest.approx(75.0)
