@@ -12,22 +12,10 @@ from tests.indicators.helpers import SETTINGS, row
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.testing import build_from_rows
-from cscperf.sources.canonical import table_spec
-
-
-def typed(name: str, rows: Any) -> pl.DataFrame:
-    if isinstance(rows, pl.DataFrame):
-        return rows
-    schema = table_spec(name).polars_schema()
-    data = {c: [r.get(c) for r in rows] for c in schema}
-    for c, t in schema.items():
-        if t == pl.Date:
-            data[c] = [date.fromisoformat(v) if isinstance(v, str) else v for v in data[c]]
-    return pl.DataFrame(data, schema=schema)
 
 
 def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows({n: typed(n, r) for n, r in tables.items()})
+    build = build_from_rows(tables)
     catalogue = load_catalogue(
         areas=["care_leavers", "participation", "youth_justice", "looked_after"]
     )
