@@ -92,15 +92,63 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
 FONT = "Liberation Sans"  # measured by vl_convert and drawn by the PDF with the same font
 
 
-def to_svg(chart: Any) -> str:
-    """The chart as inline SVG (no XML declaration), rendered offline."""
+def _vega_lite(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = (
+        chart.configure(font=FONT)
+        .properties(padding={"left": 12, "right": 8, "top": 4, "bottom": 4})
+        .to_dict()
+    )
+    return spec
+
+
+def _svg_of(spec: dict[str, Any]) -> str:
     import vl_convert as vlc
 
-    spec = chart.configure(font=FONT).properties(
-        padding={"left": 12, "right": 8, "top": 4, "bottom": 4}
-    )
-    svg: str = vlc.vegalite_to_svg(spec.to_dict(), vl_version="v5_20")
+    svg: str = vlc.vegalite_to_svg(spec, vl_version="v5_20")
     return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+
+
+def to_svg(chart: Any) -> str:
+    """The chart as inline SVG (no XML declaration), rendered offline."""
+    return _svg_of(_vega_lite(chart))
+
+
+# vl_convert renders on its own threads, so a few charts drawn at once use the spare cores
+RENDER_THREADS = 4
+
+
+def to_svgs(charts: Mapping[str, Any], on_done: Any = None) -> dict[str, str]:
+    """Many charts as SVG, keyed as given: identical designs are drawn once, the rest in
+    parallel. ``on_done`` is called once per key drawn (for a progress bar)."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    specs = {key: _vega_lite(chart) for key, chart in charts.items()}
+    by_text: dict[str, list[str]] = {}
+    for key, spec in specs.items():
+        by_text.setdefault(json.dumps(spec, sort_keys=True), []).append(key)
+    out: dict[str, str] = {}
+    with ThreadPoolExecutor(RENDER_THREADS) as pool:
+        drawn = pool.map(lambda keys: _svg_of(specs[keys[0]]), by_text.values())
+        for keys, svg in zip(by_text.values(), drawn, strict=True):
+            for key in keys:
+                out[key] = svg
+                if on_done:
+                    on_done()
+    return out
+
+
+def to_pngs(svgs: Mapping[str, str], scale: float = 2.0) -> dict[str, bytes]:
+    """SVG charts rasterised for the PDF: WeasyPrint lays out a picture far faster than it
+    draws the SVG's text, and at twice the size the charts print sharply."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import vl_convert as vlc
+
+    keys = list(svgs)
+    with ThreadPoolExecutor(RENDER_THREADS) as pool:
+        pngs = pool.map(lambda k: bytes(vlc.svg_to_png(svgs[k], scale=scale)), keys)
+        return dict(zip(keys, pngs, strict=True))
 
 
 def trend_alt_text(

@@ -28,10 +28,18 @@ class Chart:
     unit: str
     svg: str
     alt: str
+    png: bytes | None = None  # the same chart rasterised, for the PDF
 
     @property
     def src(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
+
+    @property
+    def print_src(self) -> str:
+        """The picture the PDF shows: the PNG when there is one, else the SVG."""
+        if self.png is None:
+            return self.src
+        return "data:image/png;base64," + base64.b64encode(self.png).decode()
 
 
 def _fraction(cell: sections.Cell) -> str:
@@ -40,14 +48,20 @@ def _fraction(cell: sections.Cell) -> str:
     return f"{cell.numerator:,.0f} / {cell.denominator:,.0f}"
 
 
-def _trend(series: sections.TrendSeries) -> Chart:
-    chart = charts.trend_chart(
-        series.title, series.months, series.values, series.targets, series.unit
-    )
-    alt = charts.trend_alt_text(
-        series.title, series.months, series.values, series.targets, series.unit
-    )
-    return Chart(series.title, series.unit, charts.to_svg(chart), alt)
+@dataclass(frozen=True)
+class _Planned:
+    """A chart to draw: its design (Altair) and what is said about it."""
+
+    title: str
+    unit: str
+    design: Any
+    alt: str
+
+
+def _plan_trend(series: sections.TrendSeries) -> _Planned:
+    args = (series.title, series.months, series.values, series.targets, series.unit)
+    design, alt = charts.trend_chart(*args), charts.trend_alt_text(*args)
+    return _Planned(series.title, series.unit, design, alt)
 
 
 @dataclass
@@ -66,34 +80,50 @@ class PackContent:
     charts: dict[str, Chart]
 
 
-def collect(pack: Pack, *, draw: bool = True, on_chart: Any = None) -> PackContent:
-    """The section rows and (when ``draw``) the charts of a pack."""
-    topics = sections.topics(pack)
+def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
+    """Every chart of the pack, keyed as the template looks them up (trend by reference,
+    ``locality:AREA``, ``card:REF``)."""
+    planned: dict[str, _Planned] = {}
+    for topic in topics:
+        for series in topic.series:
+            planned[series.ref] = _plan_trend(series)
+        if topic.locality_ref:
+            row = next(r for r in topic.indicators if r["indicator_id"] == topic.locality_ref)
+            title, unit, county = str(row["title"]), row["unit"], row["value"]
+            planned[f"locality:{topic.area_id}"] = _Planned(
+                title,
+                unit,
+                charts.locality_chart(title, topic.localities, county),
+                charts.locality_alt_text(title, topic.localities, county, unit),
+            )
+    for card in cards:
+        planned[f"card:{card.ref}"] = planned.get(card.ref) or _plan_trend(card.series)
+    return planned
+
+
+def draw_charts(
+    planned: dict[str, Any], *, raster: bool = True, on_chart: Any = None
+) -> dict[str, Chart]:
+    """Draw the planned charts in one batch (identical designs once); with ``raster`` each
+    also gets a PNG for the PDF."""
+    svgs = charts.to_svgs({k: p.design for k, p in planned.items()}, on_chart)
+    pngs = charts.to_pngs(svgs) if raster else {}
+    return {k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k)) for k, p in planned.items()}
+
+
+def collect(
+    pack: Pack, *, draw: bool = True, on_chart: Any = None, raster: bool = False
+) -> PackContent:
+    """The section rows and (when ``draw``) the charts of a pack; ``raster`` adds a PNG of
+    each chart for the PDF."""
+    summary = sections.summary(pack)
+    topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
-    drawn: dict[str, Chart] = {}
-    if draw:
-        for topic in topics:
-            for series in topic.series:
-                drawn[series.ref] = _trend(series)
-                if on_chart:
-                    on_chart()
-            if topic.locality_ref:
-                county = next(
-                    r["value"] for r in topic.indicators if r["indicator_id"] == topic.locality_ref
-                )
-                row = next(r for r in topic.indicators if r["indicator_id"] == topic.locality_ref)
-                title = str(row["title"])
-                drawn[f"locality:{topic.area_id}"] = Chart(
-                    title,
-                    row["unit"],
-                    charts.to_svg(charts.locality_chart(title, topic.localities, county)),
-                    charts.locality_alt_text(title, topic.localities, county, row["unit"]),
-                )
-        for card in cards:
-            drawn[f"card:{card.ref}"] = drawn.get(card.ref) or _trend(card.series)
+    planned = plan_charts(topics, cards) if draw else {}
+    drawn = draw_charts(planned, raster=raster, on_chart=on_chart) if planned else {}
     return PackContent(
         pack=pack,
-        summary=sections.summary(pack),
+        summary=summary,
         vital=sections.vital_signs(pack),
         topics=topics,
         cards=cards,
@@ -110,7 +140,10 @@ def pack_title(pack: Pack) -> str:
     return f"{p.council} – Children's Services performance – {p.scope} – {p.period_label}"
 
 
-def render_html(content: PackContent, produced: date | None = None) -> str:
+def render_html(
+    content: PackContent, produced: date | None = None, *, for_print: bool = False
+) -> str:
+    """The pack's HTML; ``for_print`` shows the rasterised charts (the PDF's source)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -144,6 +177,7 @@ def render_html(content: PackContent, produced: date | None = None) -> str:
         quality=content.quality,
         definitions=content.definitions,
         charts=content.charts,
+        img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )
 
 

@@ -226,10 +226,11 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return next((r for r in rows if r["target"] is not None), rows[0])
 
 
-def topics(pack: Pack) -> list[Topic]:
+def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Topic]:
+    """One topic page per area; ``summary_rows`` saves working the summary out again."""
     layout = load_layout()
     rows = focus_rows(pack)
-    summary_by_ref = {s.ref: s for s in summary(pack)}
+    summary_by_ref = {s.ref: s for s in (summary_rows or summary(pack))}
     by_area: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_area.setdefault(pack.definitions[r["indicator_id"]].area, []).append(r)

@@ -31,16 +31,17 @@ def write_pack_files(pack: Pack, out: Path, *, pdf: bool = True) -> list[Path]:
     n_charts = sum(1 for _ in pack.definitions)  # an upper bound, for the progress bar
     with progress() as bar:
         task = bar.add_task("Drawing charts", total=n_charts)
-        content = collect(pack, on_chart=lambda: bar.advance(task))
+        content = collect(pack, on_chart=lambda: bar.advance(task), raster=pdf)
         bar.update(task, completed=n_charts)
         step = bar.add_task("Writing HTML, PDF and Excel", total=3)
-        html = render_html(content)
         html_path = out / HTML_FILE
-        html_path.write_text(html, encoding="utf-8")
+        html_path.write_text(render_html(content), encoding="utf-8")
         bar.advance(step)
         written = [html_path]
         if pdf:
-            write_pdf(html, out / PDF_FILE, pack_title(pack))
+            # the same HTML with the charts as pictures: WeasyPrint draws them much faster
+            printed = render_html(content, for_print=True)
+            write_pdf(printed, out / PDF_FILE, pack_title(pack))
             written.append(out / PDF_FILE)
         bar.advance(step)
         write_workbook(content, out / XLSX_FILE)
