@@ -412,10 +412,16 @@ def history_incomplete(
     history: Iterable[tuple[str, str]],
     periods: pl.DataFrame,
 ) -> dict[date, bool]:
-    """Months whose look-back reaches before the earliest record loaded."""
+    """Months whose look-back reaches before the earliest record loaded. An "ever" look-back
+    (``months: null``, all available history) always does: nothing in an extract proves that
+    it holds a child's whole history, so every month is flagged (spec section 6)."""
     lookback = definition.lookback
+    if lookback is None:
+        return {}
+    if lookback.months is None:
+        return {row["period_end"]: True for row in periods.iter_rows(named=True)}
     earliest_dates = [d for d in (build.earliest(t, c) for t, c in history) if d is not None]
-    if lookback is None or lookback.months is None or not earliest_dates:
+    if not earliest_dates:
         return {}
     loaded_from = month_start_of(min(earliest_dates))
     flags: dict[date, bool] = {}
