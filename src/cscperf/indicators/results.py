@@ -51,11 +51,13 @@ def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildT
     postgresql://user@host:port/db), each named ``<prefix><table>``."""
     import ibis
 
+    from cscperf.indicators.imported import stored_frames
     from cscperf.indicators.testing import upload
 
     con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
     prefix = prefix if prefix is not None else f"b{build.id.lower()}_"
     frames = {name: build.table(name) for name in build.tables()}
+    frames.update(stored_frames(build))  # imported measures travel with the build
     return BuildTables(
         con=con, names=upload(con, frames, prefix), not_supplied=not_supplied_of(build)
     )
@@ -113,13 +115,27 @@ def compute_build(
     ids: Sequence[str] | None = None,
     on_indicator: Callable[[str], None] | None = None,
 ) -> pl.DataFrame:
-    """Every indicator of a stored build for every reporting month (not written)."""
-    from cscperf.indicators.engine import compute
+    """Every indicator of a stored build for every reporting month (not written): computed
+    ones from the build's tables and its imported tables (fostering register, PEPs), then the
+    imported values (workforce, youth justice) flagged ``imported``."""
+    from cscperf.calendar.periods import reporting_months
+    from cscperf.indicators.catalogue import load_catalogue
+    from cscperf.indicators.engine import compute, sort_results
+    from cscperf.indicators.imported import imported_results, stored_frames, with_imported
 
     tables = tables or duckdb_tables(build)
     first, last = reporting_range(tables, _extract_date(build))
     settings = build.settings if build.has_settings else None
-    return compute(tables, first, last, settings=settings, ids=ids, on_indicator=on_indicator)
+    frames = stored_frames(build)
+    # postgres_tables has uploaded them already; only add what the backend lacks.
+    tables = with_imported(tables, {k: v for k, v in frames.items() if k not in tables.names})
+    results = compute(tables, first, last, settings=settings, ids=ids, on_indicator=on_indicator)
+    imported = imported_results(frames, reporting_months(first, last))
+    if ids is not None:
+        imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
+    if imported.is_empty():
+        return results
+    return sort_results(pl.concat([results, imported]), list(load_catalogue()))
 
 
 def write_results(build: Build, results: pl.DataFrame) -> None:
