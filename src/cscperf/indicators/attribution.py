@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from cscperf.indicators.context import ends_after
+
 if TYPE_CHECKING:
     from cscperf.indicators.context import Context
 
@@ -75,7 +77,7 @@ def attribute(
         [
             keys._key_person == invo._inv_person,
             invo._inv_start <= keys._key_date,
-            invo._inv_end.isnull() | (invo._inv_end > keys._key_date),
+            ends_after(invo._inv_end, keys._key_date),
         ],
     )
     ranked = matched.mutate(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from cscperf.indicators.context import ends_after
 from cscperf.paths import package_data
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def care_episodes(episodes: ir.Table, legal_status: ir.Table | None) -> ir.Table
             [
                 e.person_id == ls.sb_person,
                 ls.sb_start <= e.start,
-                ls.sb_end.isnull() | (ls.sb_end > e.start),
+                ends_after(ls.sb_end, e.start),
             ],
         )
         .select(sb_episode=e.episode_id, sb_episode_person=e.person_id)
@@ -328,7 +329,7 @@ def lac_review_timeliness(
         [
             r.r_person == pocs.person_id,
             r.review_date >= pocs.poc_start,
-            pocs.poc_end.isnull() | (r.review_date <= pocs.poc_end),
+            ends_after(pocs.poc_end, r.review_date, inclusive=True),
         ],
     )
     j = j.select("person_id", "poc_seq", "poc_start", "review_date").distinct()
@@ -418,7 +419,7 @@ def care_placements(placements: ir.Table, episodes: ir.Table, pocs: ir.Table) ->
         [
             pl.person_id == p.p_person,
             p.poc_start <= pl.start,
-            p.poc_end.isnull() | (p.poc_end > pl.start),
+            ends_after(p.poc_end, pl.start),
         ],
     )
     return j.select(

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -47,9 +48,13 @@ class BuildTables:
     # The engine's own tables (calendar, periods) get names unique to this object, so that
     # runs sharing one database (a PostgreSQL server) never overwrite each other's.
     scratch: str = field(default_factory=lambda: f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:10]}")
+    # Where compiled indicator SQL is kept between runs (the store's cache folder); None keeps
+    # it in memory only.
+    sql_cache_dir: Path | None = None
     _rows: dict[str, int] = field(default_factory=dict)
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
+    _fingerprint: dict[str, Any] | None = None
 
     @property
     def periods_table(self) -> str:
@@ -84,6 +89,33 @@ class BuildTables:
                 table.filter(table[column].notnull()).count().execute() > 0
             )
         return self._filled[key]
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Everything about this build an indicator's SQL can depend on: backend, table names
+        and column types, what is not supplied, which tables hold rows and which columns are
+        ever filled (one counting query per table, which also answers later probes)."""
+        if self._fingerprint is None:
+            tables: dict[str, Any] = {}
+            for name in sorted(self.names):
+                table = self.raw(name)
+                counts = table.aggregate(
+                    _rows=table.count(), **{c: table[c].count() for c in table.columns}
+                ).execute()
+                self._rows[name] = int(counts["_rows"].iloc[0])
+                for column in table.columns:
+                    self._filled[(name, column)] = int(counts[column].iloc[0]) > 0
+                tables[name] = {
+                    "as": self.names[name],
+                    "schema": {c: str(t) for c, t in table.schema().items()},
+                    "rows": self._rows[name] > 0,
+                    "filled": sorted(c for c in table.columns if self._filled[(name, c)]),
+                }
+            self._fingerprint = {
+                "backend": str(getattr(self.con, "name", type(self.con).__name__)),
+                "tables": tables,
+                "not_supplied": dict(sorted(self.not_supplied.items())),
+            }
+        return self._fingerprint
 
     def earliest(self, name: str, column: str) -> date | None:
         key = (name, column)
@@ -277,6 +309,27 @@ def json_flag_is_yes(json_text: ir.StringValue, key: str) -> ir.BooleanValue:
     # in both RE2 (DuckDB) and PostgreSQL's regular expressions.
     pattern = rf'"?{key}"?[ ]*:[ ]*"?(Y|YES|Yes|y|1|true)"?([^A-Za-z0-9_]|$)'
     return json_text.re_search(pattern).fill_null(False)
+
+
+# Stand-ins for a missing date in join conditions: "open" ends compare as the far future and
+# missing starts as the far past. ``end.isnull() | (end > when)`` in a join condition makes
+# DuckDB fall back to a nested-loop join (minutes on a real council); one comparison keeps
+# the equality keys of the join usable. Identical results when ``when`` is not null.
+FAR_FUTURE = date(9999, 12, 31)
+FAR_PAST = date(1, 1, 1)
+
+
+def ends_after(
+    end: ir.DateValue, when: ir.DateValue, *, inclusive: bool = False
+) -> ir.BooleanValue:
+    """No end (still open) or an end after ``when`` (on or after it with ``inclusive``)."""
+    open_end = end.fill_null(ibis.literal(FAR_FUTURE))
+    return open_end >= when if inclusive else open_end > when
+
+
+def started_by(start: ir.DateValue, when: ir.DateValue) -> ir.BooleanValue:
+    """No start recorded, or a start on or before ``when``."""
+    return start.fill_null(ibis.literal(FAR_PAST)) <= when
 
 
 def one_if(condition: ir.BooleanValue) -> ir.IntegerValue:

@@ -24,7 +24,13 @@ from cscperf.indicators.areas.looked_after import (
     rated,
 )
 from cscperf.indicators.care_periods import add_months, care_codes, ceased_periods, days_between
-from cscperf.indicators.context import Context, NotAvailable, first_per_key, flag_is_yes
+from cscperf.indicators.context import (
+    Context,
+    NotAvailable,
+    ends_after,
+    first_per_key,
+    flag_is_yes,
+)
 from cscperf.indicators.registry import indicator
 
 PERMANENCE = "ssd_permanence"
@@ -135,7 +141,7 @@ def _latest_standing_decision(adopted: ir.Table, perm: ir.Table) -> ir.Table:
         [
             adopted.person_id == decisions._d_person,
             decisions._d_date <= adopted.order_date,
-            decisions._d_reversed.isnull() | (decisions._d_reversed > adopted.order_date),
+            ends_after(decisions._d_reversed, adopted.order_date),
         ],
     )
     return joined.group_by(["person_id", "poc_seq"]).aggregate(shobpa=joined._d_date.max())
@@ -301,7 +307,7 @@ def adoption_awaiting_placement_count(ctx: Context) -> ir.Table:
         [
             children.person_id == decisions._d_person,
             decisions._d_date <= children.period_end,
-            decisions._d_reversed.isnull() | (decisions._d_reversed > children.period_end),
+            ends_after(decisions._d_reversed, children.period_end),
         ],
     )
     standing = standing.group_by(["person_id", "period_end", "team", "poc_start"]).aggregate(

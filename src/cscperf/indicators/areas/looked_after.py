@@ -19,7 +19,13 @@ from cscperf.indicators.care_periods import (
     lac_review_timeliness,
     periods_of_care,
 )
-from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.context import (
+    Context,
+    ends_after,
+    first_per_key,
+    flag_is_yes,
+    started_by,
+)
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_cla_episodes"
@@ -78,7 +84,7 @@ def looked_after_at_month_end(ctx: Context) -> ir.Table:
         [
             per_child.person_id == pocs._p_person,
             pocs.poc_start <= per_child.period_end,
-            pocs.poc_end.isnull() | (pocs.poc_end > per_child.period_end),
+            ends_after(pocs.poc_end, per_child.period_end),
         ],
     )
     with_poc = first_per_key(with_poc, ["person_id", "period_end"], ["poc_seq"])
@@ -119,8 +125,8 @@ def lac_uasc_count(ctx: Context) -> ir.Table:
         uasc,
         [
             children.person_id == uasc._u_person,
-            uasc._u_start.isnull() | (uasc._u_start <= children.period_end),
-            uasc._u_end.isnull() | (uasc._u_end > children.period_end),
+            started_by(uasc._u_start, children.period_end),
+            ends_after(uasc._u_end, children.period_end),
         ],
     )
     return counted(hits.select("person_id", "period_end", "team").distinct())
@@ -240,7 +246,7 @@ def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
         [
             children.person_id == plans._c_person,
             plans._c_start <= children.period_end,
-            plans._c_end.isnull() | (plans._c_end > children.period_end),
+            ends_after(plans._c_end, children.period_end),
         ],
     )
     latest = joined.group_by(["person_id", "period_end", "team"]).aggregate(

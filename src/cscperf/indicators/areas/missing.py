@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.areas.looked_after import counted, episodes, rated
-from cscperf.indicators.context import Context, first_per_key, valid_interval
+from cscperf.indicators.context import Context, ends_after, first_per_key, valid_interval
 from cscperf.indicators.registry import indicator
 
 MISSING = "ssd_missing"
@@ -55,7 +55,7 @@ def looked_after_on(ctx: Context, items: ir.Table, date_column: str) -> ir.Boole
         [
             items.person == spells._e_person,
             spells._e_start <= day,
-            spells._e_end.isnull() | (spells._e_end > day),
+            ends_after(spells._e_end, day),
         ],
         how="semi",
     )
@@ -72,7 +72,7 @@ def _children_in_year(ctx: Context, types_parameter: str) -> ir.Table:
         windows,
         [
             spells._e_start <= windows.period_end,
-            spells._e_end.isnull() | (spells._e_end >= windows._w_start),
+            ends_after(spells._e_end, windows._w_start, inclusive=True),
         ],
     )
     # The child's team is taken on the last day in the window the child was looked after.
@@ -88,7 +88,8 @@ def _children_in_year(ctx: Context, types_parameter: str) -> ir.Table:
     began_in_care = began_in_care.select("person", "start", "end")
     # Incidents already running when the window opened count if the child was in care then.
     running = raw.join(
-        windows, [raw.start < windows._w_start, raw.end.isnull() | (raw.end >= windows._w_start)]
+        windows,
+        [raw.start < windows._w_start, ends_after(raw.end, windows._w_start, inclusive=True)],
     )
     running = running.mutate(_day=running._w_start)
     running = looked_after_on(ctx, running.view(), "_day").select(
@@ -98,7 +99,7 @@ def _children_in_year(ctx: Context, types_parameter: str) -> ir.Table:
         windows,
         [
             began_in_care.start <= windows.period_end,
-            began_in_care.end.isnull() | (began_in_care.end >= windows._w_start),
+            ends_after(began_in_care.end, windows._w_start, inclusive=True),
         ],
     ).select(_h_person="person", _h_end="period_end")
     had = overlapping.union(running).distinct()

@@ -31,7 +31,7 @@ from cscperf.indicators.care_periods import (
     periods_of_care,
     placement_chains,
 )
-from cscperf.indicators.context import Context, NotAvailable, first_per_key
+from cscperf.indicators.context import Context, NotAvailable, ends_after, first_per_key
 from cscperf.indicators.registry import indicator
 
 PLACEMENTS = "ssd_cla_placement"
@@ -78,7 +78,7 @@ def current_placements(ctx: Context) -> ir.Table:
         [
             children.person_id == rows._p_person,
             rows._p_start <= children.period_end,
-            rows._p_end.isnull() | (rows._p_end > children.period_end),
+            ends_after(rows._p_end, children.period_end),
         ],
     )
     joined = first_per_key(
@@ -142,7 +142,7 @@ def placements_three_plus_12m_pct(ctx: Context) -> ir.Table:
         [
             children.person_id == chains._c_person,
             chains._c_start <= children.period_end,
-            chains._c_end.isnull() | (chains._c_end >= children._w_start),
+            ends_after(chains._c_end, children._w_start, inclusive=True),
         ],
     )
     per_child = joined.group_by(["person_id", "period_end", "team"]).aggregate(
