@@ -153,16 +153,24 @@ def _normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
     )
 
 
-def aggregate_items(items: ir.Table, extras: Sequence[str]) -> pl.DataFrame:
+def grouped_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
     """Sums per period, team and extra breakdown: the finest grain any breakdown needs."""
     normal = _normalise_items(items, extras)
-    grouped = normal.group_by(["period_end", "team", *extras]).aggregate(
+    return normal.group_by(["period_end", "team", *extras]).aggregate(
         num=normal.numerator.sum().fill_null(0.0),
         den=normal.denominator.sum().fill_null(0.0),
         n=normal.count().cast("float64"),
         mx=normal.numerator.max(),
     )
-    frame = pl.from_arrow(grouped.to_pyarrow())
+
+
+def aggregate_items(items: ir.Table, extras: Sequence[str]) -> pl.DataFrame:
+    """The grouped sums of ``items`` fetched from the backend."""
+    return _typed_aggregates(grouped_items(items, extras).to_pyarrow())
+
+
+def _typed_aggregates(arrow: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(arrow)
     assert isinstance(frame, pl.DataFrame)
     return frame.with_columns(
         pl.col("period_end").cast(pl.Date),
@@ -434,6 +442,43 @@ def history_incomplete(
 # ------------------------------------------------------------------ one indicator, all months
 
 
+def _executes_sql_directly(build: BuildTables) -> bool:
+    """DuckDB runs cached SQL text as it is; other backends go through Ibis each time."""
+    return getattr(build.con, "name", None) == "duckdb"
+
+
+def run_aggregates(
+    ctx: Context,
+    function: Callable[[Context], ir.Table],
+    extras: Sequence[str],
+    parameters_key: Any,
+) -> pl.DataFrame:
+    """The grouped sums of one indicator over one run of months. On DuckDB the compiled SQL is
+    looked up first (see :mod:`cscperf.indicators.sql_cache`) so that the Ibis expression is
+    built and compiled once, not on every run; ``ctx.history`` is filled either way."""
+    build = ctx.build
+    if not _executes_sql_directly(build):
+        items = function(ctx)
+        return aggregate_items(items, [e for e in extras if e != "team_type" or e in items.columns])
+    from cscperf.indicators import sql_cache
+
+    key = sql_cache.cache_key(build, ctx.definition.id, parameters_key, ctx.period_ends)
+    compiled = sql_cache.lookup(build, key)
+    if compiled is None:
+        items = function(ctx)
+        extras_here = [e for e in extras if e != "team_type" or e in items.columns]
+        grouped = grouped_items(items, extras_here)
+        sql = str(build.con.compile(grouped))
+        if "memtable" in sql:
+            # In-memory tables are registered by Ibis at execution under fresh names.
+            return _typed_aggregates(grouped.to_pyarrow())
+        compiled = sql_cache.Compiled(sql, tuple(extras_here), tuple(ctx.history))
+        sql_cache.store(build, key, compiled)
+    else:
+        ctx.history.extend(compiled.history)
+    return _typed_aggregates(build.con.con.execute(compiled.sql).to_arrow_table())
+
+
 def compute_indicator(
     definition: IndicatorDefinition,
     function: Callable[[Context], ir.Table],
@@ -454,9 +499,7 @@ def compute_indicator(
         version = run.parameters.version
         ctx = Context(build, definition, run.parameters.values, run.period_ends)
         try:
-            items = function(ctx)
-            extras_here = [e for e in extras if e != "team_type" or e in items.columns]
-            aggregates = aggregate_items(items, extras_here)
+            aggregates = run_aggregates(ctx, function, extras, run.parameters.key())
             if definition.unit in RATE_SCALE and population is None:
                 raise NotAvailable("no population estimates are loaded for rates")
         except NotAvailable as missing:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cscperf.store.store import Build
 
 RESULTS_FILE = "indicators.parquet"
+SQL_CACHE_DIR = "indicator-sql"  # beside the build caches: compiled SQL is not data
 
 
 def duckdb_tables(build: Build) -> BuildTables:
@@ -43,7 +44,12 @@ def duckdb_tables(build: Build) -> BuildTables:
         quoted = '"' + name.replace('"', '""') + '"'
         con.raw_sql(f"CREATE VIEW {quoted} AS SELECT * FROM build_cache.{quoted}")
         names[name] = name
-    return BuildTables(con=con, names=names, not_supplied=not_supplied_of(build))
+    return BuildTables(
+        con=con,
+        names=names,
+        not_supplied=not_supplied_of(build),
+        sql_cache_dir=build.cache_path.parent / SQL_CACHE_DIR,
+    )
 
 
 def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildTables:
@@ -128,7 +134,9 @@ def compute_build(
     settings = build.settings if build.has_settings else None
     frames = stored_frames(build)
     # postgres_tables has uploaded them already; only add what the backend lacks.
+    cache_dir = tables.sql_cache_dir
     tables = with_imported(tables, {k: v for k, v in frames.items() if k not in tables.names})
+    tables.sql_cache_dir = cache_dir
     results = compute(tables, first, last, settings=settings, ids=ids, on_indicator=on_indicator)
     imported = imported_results(frames, reporting_months(first, last))
     if ids is not None:
