@@ -196,6 +196,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
         ("Top quartile", None, 9),
         ("Region", None, 9),
         ("Benchmark year", None, 9),
+        ("Not available because", wrap, 40),
     ]
     rows = [
         [
@@ -218,6 +219,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
             r.top_quartile,
             r.region,
             r.bm_year,
+            r.reason if r.not_available else None,
         ]
         for r in content.summary
     ]

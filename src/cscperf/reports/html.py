@@ -20,6 +20,8 @@ from cscperf.reports.layout import format_value, load_layout
 from cscperf.reports.pack import Pack
 
 TEMPLATES = Path(__file__).with_name("templates")
+# a county count is the localities' sum (and more): drawn beside them it flattens every bar
+COUNTY_IS_A_SUM = frozenset({"count"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Chart:
     svg: str
     alt: str
     png: bytes | None = None  # the same chart rasterised, for the PDF
+    with_county: bool = True  # a locality chart draws the county as a dashed line
 
     @property
     def src(self) -> str:
@@ -56,11 +59,15 @@ class _Planned:
     unit: str
     design: Any
     alt: str
+    with_county: bool = True
 
 
 def _plan_trend(series: sections.TrendSeries) -> _Planned:
     args = (series.title, series.months, series.values, series.targets, series.unit)
-    design, alt = charts.trend_chart(*args), charts.trend_alt_text(*args)
+    # the title is the figure's caption: inside the chart a long one would widen the picture
+    # and so shrink everything in it
+    design = charts.trend_chart("", *args[1:])
+    alt = charts.trend_alt_text(*args)
     return _Planned(series.title, series.unit, design, alt)
 
 
@@ -89,12 +96,14 @@ def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) 
             planned[series.ref] = _plan_trend(series)
         if topic.locality_ref:
             row = next(r for r in topic.indicators if r["indicator_id"] == topic.locality_ref)
-            title, unit, county = str(row["title"]), row["unit"], row["value"]
+            title, unit = str(row["title"]), row["unit"]
+            county = None if unit in COUNTY_IS_A_SUM else row["value"]
             planned[f"locality:{topic.area_id}"] = _Planned(
                 title,
                 unit,
                 charts.locality_chart(title, topic.localities, county),
                 charts.locality_alt_text(title, topic.localities, county, unit),
+                with_county=county is not None,
             )
     for card in cards:
         planned[f"card:{card.ref}"] = planned.get(card.ref) or _plan_trend(card.series)
@@ -108,7 +117,10 @@ def draw_charts(
     also gets a PNG for the PDF."""
     svgs = charts.to_svgs({k: p.design for k, p in planned.items()}, on_chart)
     pngs = charts.to_pngs(svgs) if raster else {}
-    return {k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k)) for k, p in planned.items()}
+    return {
+        k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k), p.with_county)
+        for k, p in planned.items()
+    }
 
 
 def collect(
@@ -169,6 +181,7 @@ def render_html(
         version=__version__,
         missing="Not yet written.",
         summary=content.summary,
+        summary_areas=sections.summary_by_area(content.summary),
         vital=content.vital,
         topics=content.topics,
         cards=content.cards,

@@ -37,6 +37,7 @@ class Mark(BaseModel):
     model_config = ConfigDict(extra="forbid")
     symbol: str
     label: str
+    short: str = ""  # a letter for crowded tables (the symbol is shown beside it)
     colour: str = "#0b0c0c"
     fill: str = "#ffffff"
 

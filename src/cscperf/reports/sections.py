@@ -78,13 +78,87 @@ class SummaryRow:
     top_quartile: float | None
     region: float | None
     bm_year: int | None
+    reason: str | None = None  # why there is no value this month, when there is none
+
+    @property
+    def not_available(self) -> bool:
+        return self.value is None and bool(self.reason)
+
+
+NOT_IN_BUILD = {
+    "imported": "the figure is imported, and this build was given none for this month",
+    "computed": "this build has no result for this month",
+}
+
+
+def missing_reasons(pack: Pack) -> dict[str, str]:
+    """Why the focus has no value this month, by indicator: the engine's reason where it gave
+    one, else (an indicator with no row at all) what its kind says."""
+    breakdown, value = pack.focus
+    month = pack.rows.filter(
+        pl.col("period_end") == pack.period_end,
+        pl.col("breakdown") == breakdown,
+        pl.col("breakdown_value") == value,
+    )
+    out: dict[str, str] = {}
+    if "reason" in month.columns:
+        for r in month.filter(pl.col("value").is_null()).iter_rows(named=True):
+            out[r["indicator_id"]] = r["reason"] or "no value could be worked out"
+    present = set(month["indicator_id"])
+    county = set(
+        pack.rows.filter(pl.col("period_end") == pack.period_end, pl.col("breakdown") == "all")[
+            "indicator_id"
+        ]
+    )
+    for ident, d in pack.definitions.items():
+        if ident in present:
+            continue
+        if breakdown == "locality" and ident in county:
+            out[ident] = "this indicator is not worked out by locality"
+        else:
+            kind = str(getattr(d, "kind", "computed"))
+            out[ident] = NOT_IN_BUILD.get(kind, NOT_IN_BUILD["computed"])
+    return out
+
+
+def _unavailable_row(pack: Pack, ident: str, reason: str) -> SummaryRow:
+    """A summary row for an indicator with no result this month: it says why."""
+    layout = load_layout()
+    d = pack.definitions[ident]
+    unit_fmt = layout.units.get(d.unit)
+    note = f"{unit_fmt.note if unit_fmt else d.unit}, {layout.bases.get(d.basis, d.basis)}"
+    return SummaryRow(
+        area=layout.area_title(d.area),
+        ref=ident,
+        title=d.title,
+        unit=d.unit,
+        good_is=layout.polarities.get(d.polarity, d.polarity),
+        data_note=note.lower().capitalize(),
+        last_months=[None] * 4,
+        value=None,
+        ytd=None,
+        target=None,
+        direction="not comparable",
+        rag={},
+        tolerances="",
+        prev_ytd=None,
+        sn_average=None,
+        sn_best=None,
+        england=None,
+        top_quartile=None,
+        region=None,
+        bm_year=None,
+        reason=reason,
+    )
 
 
 def summary(pack: Pack) -> list[SummaryRow]:
-    """The performance summary table, in the seed's layout."""
+    """The performance summary table, in the seed's layout: every catalogue indicator, those
+    without a result this month saying why."""
     layout = load_layout()
     by_key = _rows_by_key(pack.current)
     last_four = pack.months[-4:]
+    reasons = missing_reasons(pack)
     out = []
     for row in focus_rows(pack):
         ident = row["indicator_id"]
@@ -118,8 +192,23 @@ def summary(pack: Pack) -> list[SummaryRow]:
                 top_quartile=county["bm_top_quartile"],
                 region=county["bm_region"],
                 bm_year=county["bm_year"],
+                reason=reasons.get(ident) if row["value"] is None else None,
             )
         )
+    shown = {r.ref for r in out}
+    out += [_unavailable_row(pack, i, why) for i, why in reasons.items() if i not in shown]
+    order = {ident: n for n, ident in enumerate(pack.definitions)}
+    areas = {ident: layout.area_order(d.area) for ident, d in pack.definitions.items()}
+    return sorted(out, key=lambda r: (areas[r.ref], order[r.ref]))
+
+
+def summary_by_area(rows: list[SummaryRow]) -> list[tuple[str, list[SummaryRow]]]:
+    """The summary split into its areas (in order), one table each."""
+    out: list[tuple[str, list[SummaryRow]]] = []
+    for r in rows:
+        if not out or out[-1][0] != r.area:
+            out.append((r.area, []))
+        out[-1][1].append(r)
     return out
 
 
@@ -197,6 +286,7 @@ class Topic:
     localities: dict[str, float | None] = field(default_factory=dict)
     locality_ref: str | None = None
     benchmarks: list[SummaryRow] = field(default_factory=list)
+    unavailable: list[tuple[str, str, str]] = field(default_factory=list)  # ref, title, why
 
 
 def trend_series(pack: Pack, row: dict[str, Any]) -> TrendSeries:
@@ -227,15 +317,25 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Topic]:
-    """One topic page per area; ``summary_rows`` saves working the summary out again."""
+    """One topic page per area with an indicator; ``summary_rows`` saves working the summary
+    out again. Indicators with no value this month are listed with the reason, and only those
+    with some value in the 13 months get a chart."""
     layout = load_layout()
     rows = focus_rows(pack)
-    summary_by_ref = {s.ref: s for s in (summary_rows or summary(pack))}
+    summary_rows = summary_rows if summary_rows is not None else summary(pack)
+    summary_by_ref = {s.ref: s for s in summary_rows}
     by_area: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_area.setdefault(pack.definitions[r["indicator_id"]].area, []).append(r)
+    unavailable: dict[str, list[tuple[str, str, str]]] = {}
+    for srow in summary_rows:
+        if srow.not_available:
+            area = pack.definitions[srow.ref].area
+            by_area.setdefault(area, [])
+            unavailable.setdefault(area, []).append((srow.ref, srow.title, srow.reason or ""))
     out = []
-    for area, members in by_area.items():
+    for area in sorted(by_area, key=layout.area_order):
+        members = by_area[area]
         analysis = pack.commentary.for_area(area, pack.period_end, pack.provenance.locality)
         if analysis is None:
             notes = [
@@ -245,26 +345,34 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
                 and c.analysis
             ]
             analysis = "\n\n".join(notes) or None
-        top = headline(members)
-        with_locality = not pack.provenance.locality and pack.localities
+        valued = [r for r in members if r["value"] is not None]
+        top = headline(valued) if valued else None
+        with_locality = top is not None and not pack.provenance.locality and pack.localities
+        series = [trend_series(pack, r) for r in members]
         out.append(
             Topic(
                 area_id=area,
                 title=layout.area_title(area),
                 indicators=members,
                 definitions=[
-                    (r["indicator_id"], r["title"], pack.definitions[r["indicator_id"]].definition)
-                    for r in members
+                    (d.id, d.title, d.definition)
+                    for d in pack.definitions.values()
+                    if d.area == area
+                    and (d.id in summary_by_ref or d.id in {r["indicator_id"] for r in members})
                 ],
                 analysis=analysis,
-                series=[trend_series(pack, r) for r in members],
-                localities=locality_values(pack, top["indicator_id"]) if with_locality else {},
-                locality_ref=top["indicator_id"] if with_locality else None,
+                series=[s for s in series if any(v is not None for v in s.values)],
+                localities=locality_values(pack, top["indicator_id"])
+                if top and with_locality
+                else {},
+                locality_ref=top["indicator_id"] if top and with_locality else None,
                 benchmarks=[
                     summary_by_ref[r["indicator_id"]]
                     for r in members
-                    if summary_by_ref[r["indicator_id"]].bm_year is not None
+                    if r["indicator_id"] in summary_by_ref
+                    and summary_by_ref[r["indicator_id"]].bm_year is not None
                 ],
+                unavailable=unavailable.get(area, []),
             )
         )
     return out
