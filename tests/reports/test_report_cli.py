@@ -96,5 +96,12 @@ def test_draft_sentences_judge_by_polarity() -> None:
     assert "better than England's 35.0%" in text
     assert "2024-25" in text
     # 20% of 50 is 10: 61 stands out, 59 does not
-    text = locality_outliers(50.0, {"North": 61.0, "South": 59.0}, "count", "high", 20)
-    assert "North (61, better than the county)" in text and "South" not in text
+    text = locality_outliers(50.0, {"North": 61.0, "South": 59.0}, "days", "high", 20)
+    assert "North (61 days, better than the county)" in text and "South" not in text
+
+
+def test_counts_are_not_compared_with_england_or_the_county() -> None:
+    # a locality's count is part of the county's, and England's count is of another size
+    assert "not compared" in locality_outliers(50.0, {"North": 20.0}, "count", "high", 20)
+    text = against_benchmarks(454.0, 518.0, 49420.0, 2025, "count", "low")
+    assert "not compared" in text and "better" not in text

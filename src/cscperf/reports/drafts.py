@@ -13,6 +13,9 @@ from datetime import date
 
 from cscperf.reports.layout import format_value, load_layout
 
+# counts measure size: set beside England's, a neighbour's or the county's they say nothing
+NOT_COMPARED = frozenset({"count"})
+
 
 def _better(a: float, b: float, polarity: str) -> str:
     """'better' when a beats b for the polarity, 'worse' when not, 'the same' when equal."""
@@ -65,6 +68,8 @@ def against_benchmarks(
     unit: str,
     polarity: str,
 ) -> str:
+    if unit in NOT_COMPARED:
+        return "A count is not compared with other councils' or England's counts (sizes differ)."
     if value is None or (neighbours is None and england is None):
         return "No published benchmark is available."
     parts = []
@@ -89,6 +94,8 @@ def locality_outliers(
     """Localities whose value differs from the county's by more than ``outlier_pct`` percent
     of it, each said to be better or worse; or a sentence saying none stand out."""
     pct = load_layout().drafts.outlier_pct if outlier_pct is None else outlier_pct
+    if unit in NOT_COMPARED and localities:
+        return "Locality counts are parts of the county count, so they are not compared with it."
     if county is None or not localities:
         return "There are no locality figures to compare."
     found = []

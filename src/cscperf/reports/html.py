@@ -171,6 +171,7 @@ def render_html(
         title=pack_title(pack),
         css=(TEMPLATES / "pack.css").read_text(encoding="utf-8"),
         p=pack.provenance,
+        p_targets=pack.targets is not None,
         L=load_layout(),
         fmt=format_value,
         fraction=_fraction,

@@ -57,6 +57,13 @@ class Layout(BaseModel):
     polarities: dict[str, str]
     rag: dict[str, Mark]
     directions: dict[str, Mark]
+    exceptions: dict[str, str] = {}
+
+    def exception_reasons(self, rules: str | None) -> str:
+        """The exception rules (comma-separated ids) as words, joined with "and"."""
+        ids = [r.strip() for r in (rules or "").split(",") if r.strip()]
+        words = [self.exceptions.get(r, r.replace("_", " ")) for r in ids]
+        return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
 
     def area_title(self, area_id: str) -> str:
         for area in self.areas:

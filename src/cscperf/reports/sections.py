@@ -503,8 +503,14 @@ class BenchmarkRow:
     versus_england: str
 
 
-def _versus(value: float | None, other: float | None, polarity: str) -> str:
+# a count is not comparable with England's or a region's count (their sizes differ)
+NOT_COMPARABLE_UNITS = frozenset({"count"})
+
+
+def _versus(value: float | None, other: float | None, polarity: str, unit: str = "") -> str:
     if value is None or other is None or polarity not in ("high", "low"):
+        return "–"
+    if unit in NOT_COMPARABLE_UNITS:
         return "–"
     if value == other:
         return "Same"
@@ -540,7 +546,7 @@ def benchmarking(pack: Pack) -> list[BenchmarkRow]:
                 quartile=county["bm_quartile_band"] or "–",
                 latest=row["value"],
                 versus_england=_versus(
-                    county["bm_la_value"], county["bm_england"], row["polarity"]
+                    county["bm_la_value"], county["bm_england"], row["polarity"], row["unit"]
                 ),
             )
         )
