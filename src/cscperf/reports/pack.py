@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -102,6 +103,23 @@ class Pack:
     def months(self) -> list[date]:
         """The 13 month ends shown, oldest first."""
         return [month_back(self.period_end, n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
+
+    @cached_property
+    def history_by_indicator(self) -> dict[str, dict[date, dict[str, Any]]]:
+        """Indicator -> month end -> evaluated row of the focus: every section looks months up
+        here instead of filtering the frame again."""
+        out: dict[str, dict[date, dict[str, Any]]] = {}
+        for r in self.history.iter_rows(named=True):
+            out.setdefault(r["indicator_id"], {})[r["period_end"]] = r
+        return out
+
+    @cached_property
+    def current_by_key(self) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """(indicator, breakdown, breakdown value) -> the month's evaluated row."""
+        return {
+            (r["indicator_id"], r["breakdown"], r["breakdown_value"]): r
+            for r in self.current.iter_rows(named=True)
+        }
 
 
 def month_back(period_end: date, n: int) -> date:

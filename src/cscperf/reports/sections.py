@@ -20,13 +20,6 @@ from cscperf.reports.layout import load_layout
 from cscperf.reports.pack import Pack, month_back
 
 
-def _rows_by_key(frame: pl.DataFrame) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {
-        (r["indicator_id"], r["breakdown"], r["breakdown_value"]): r
-        for r in frame.iter_rows(named=True)
-    }
-
-
 def focus_rows(pack: Pack) -> list[dict[str, Any]]:
     """The evaluated rows of the pack's focus this month, in topic order then catalogue order."""
     layout = load_layout()
@@ -50,10 +43,7 @@ def focus_rows(pack: Pack) -> list[dict[str, Any]]:
 
 def monthly_values(pack: Pack, indicator_id: str) -> dict[date, dict[str, Any]]:
     """Month end -> evaluated row of the focus, over the 13 months."""
-    return {
-        r["period_end"]: r
-        for r in pack.history.filter(pl.col("indicator_id") == indicator_id).iter_rows(named=True)
-    }
+    return pack.history_by_indicator.get(indicator_id, {})
 
 
 @dataclass
@@ -156,7 +146,7 @@ def summary(pack: Pack) -> list[SummaryRow]:
     """The performance summary table, in the seed's layout: every catalogue indicator, those
     without a result this month saying why."""
     layout = load_layout()
-    by_key = _rows_by_key(pack.current)
+    by_key = pack.current_by_key
     last_four = pack.months[-4:]
     reasons = missing_reasons(pack)
     out = []
@@ -304,7 +294,7 @@ def trend_series(pack: Pack, row: dict[str, Any]) -> TrendSeries:
 
 
 def locality_values(pack: Pack, indicator_id: str) -> dict[str, float | None]:
-    by_key = _rows_by_key(pack.current)
+    by_key = pack.current_by_key
     return {
         loc: (by_key.get((indicator_id, "locality", loc)) or {}).get("value")
         for loc in pack.localities
@@ -401,7 +391,7 @@ def report_cards(pack: Pack) -> list[ReportCard]:
     """A card for every exception of the pack's focus."""
     out = []
     previous_end = month_back(pack.period_end, 1)
-    by_key = _rows_by_key(pack.current)
+    by_key = pack.current_by_key
     for row in focus_rows(pack):
         if not row["exception"]:
             continue
@@ -520,7 +510,7 @@ def _versus(value: float | None, other: float | None, polarity: str, unit: str =
 def benchmarking(pack: Pack) -> list[BenchmarkRow]:
     """Benchmarking analysis: the last published year beside England, region, neighbours."""
     layout = load_layout()
-    by_key = _rows_by_key(pack.current)
+    by_key = pack.current_by_key
     out = []
     for row in focus_rows(pack):
         county = by_key.get((row["indicator_id"], "all", "all"))
