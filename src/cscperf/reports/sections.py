@@ -337,7 +337,13 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
             analysis = "\n\n".join(notes) or None
         valued = [r for r in members if r["value"] is not None]
         top = headline(valued) if valued else None
-        with_locality = top is not None and not pack.provenance.locality and pack.localities
+        by_locality = (
+            locality_values(pack, top["indicator_id"])
+            if top is not None and not pack.provenance.locality
+            else {}
+        )
+        # a chart of localities none of which has a value says nothing: leave it out
+        with_locality = any(v is not None for v in by_locality.values())
         series = [trend_series(pack, r) for r in members]
         out.append(
             Topic(
@@ -352,9 +358,7 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
                 ],
                 analysis=analysis,
                 series=[s for s in series if any(v is not None for v in s.values)],
-                localities=locality_values(pack, top["indicator_id"])
-                if top and with_locality
-                else {},
+                localities=by_locality if with_locality else {},
                 locality_ref=top["indicator_id"] if top and with_locality else None,
                 benchmarks=[
                     summary_by_ref[r["indicator_id"]]
