@@ -18,6 +18,9 @@ $V/cscperf synth --out "$OUT/eastshire" --scale "$SCALE" --force
 echo "== 2/5 Loading its Standard Safeguarding Dataset extract into the store $OUT/store"
 $V/cscperf ingest --store "$OUT/store" "$OUT/eastshire/ssd" "$OUT/eastshire/population" \
   "$OUT/eastshire/council.yaml"
+# The council's targets live beside its store and apply to every build.
+$V/cscperf targets check "$OUT/eastshire/targets.yaml"
+cp "$OUT/eastshire/targets.yaml" "$OUT/store/targets.yaml"
 
 echo "== 3/5 Computing the indicator catalogue for every month"
 $V/cscperf indicators --store "$OUT/store" --period "$PERIOD" --months 13 > "$OUT/indicators.csv"

@@ -117,3 +117,25 @@ def test_targets_import_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["targets", "import", str(path), "--out", str(out), "--council", "X"]) == 0
     assert main(["targets", "check", str(out)]) == 0
     assert "valid; 1 targets for 2025-26" in " ".join(capsys.readouterr().err.split())
+
+
+def test_store_wide_targets_file_is_used_for_every_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _store(tmp_path)
+    (store / "targets.yaml").write_text(
+        "kind: cscperf-targets\n"
+        "council: Eastshire County Council\n"
+        "targets:\n"
+        "  - {indicator_id: lac.rate_per_10k, financial_year: 2024-25,"
+        " target: 70, green: 70, red: 80}\n",
+        encoding="utf-8",
+    )
+    args = ["evaluate", "--store", str(store), "--period", "2025-03", "--format", "csv"]
+    assert main([*args, "--no-benchmarks"]) == 0
+    captured = capsys.readouterr()
+    assert "targets from the store's" in " ".join(captured.err.split())
+    row = pl.read_csv(io.StringIO(captured.out)).row(0, named=True)
+    # 64.7 against a target of 70 where lower is better and green is up to 70: green.
+    assert row["target"] == 70
+    assert row["rag"] == "green"

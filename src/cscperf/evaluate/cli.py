@@ -19,8 +19,9 @@ SYNTHETIC_LA = "999"
 
 def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None, str]:
     """The targets to use and a sentence saying where they came from: ``--targets``, else a
-    ``targets.yaml`` in the build's folder (beside its settings), else the packaged example
-    for the synthetic council, else none."""
+    ``targets.yaml`` in the build's folder (beside its settings), else one in the store's
+    folder (the council's current targets, for every build), else the packaged example for
+    the synthetic council, else none."""
     from cscperf.evaluate.targets import example_targets_path, load_targets
 
     if given is not None:
@@ -28,6 +29,9 @@ def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None
     beside = build.path / TARGETS_FILE
     if beside.is_file():
         return load_targets(beside), f"targets from the build's {beside}"
+    store_wide = build.path.parent.parent / TARGETS_FILE
+    if store_wide.is_file():
+        return load_targets(store_wide), f"targets from the store's {store_wide}"
     if build.has_settings and build.settings.council.la_code == SYNTHETIC_LA:
         example = example_targets_path()
         return load_targets(example), f"the synthetic council's example targets ({example})"

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cscperf.settings import dump_settings
+from cscperf.synth.targets import write_targets
 
 
 @dataclass
@@ -67,6 +68,7 @@ What is here:
   population/        ONS mid-year population of children aged 0-17: council and localities
                      (locality rows have geographic_level "Locality")
   council.yaml       the council's settings: codes, localities, teams and team types
+  targets.yaml       the council's targets and tolerances for every financial year covered
 {faults}"""
 
 FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above:
@@ -106,6 +108,7 @@ def generate(
     settings_path = out_dir / "council.yaml"
     dump_settings(settings, settings_path)
     files.append(settings_path)
+    files.append(write_targets(out_dir, start, end))
     years = collection_years(start, end)
     for module, function, args in (
         ("returns_903", "write_903", (years,)),
