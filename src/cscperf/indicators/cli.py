@@ -42,6 +42,14 @@ def register(app: typer.Typer) -> None:
             typer.Option("--by", help=f"Breakdowns, comma-separated: {'|'.join(BREAKDOWNS)}."),
         ] = None,
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+        from_month: Annotated[
+            str | None,
+            typer.Option(
+                "--from",
+                help="Compute from this month, YYYY-MM, when it is before the default window "
+                "(the last ten financial years).",
+            ),
+        ] = None,
         build_id: Annotated[
             str | None, typer.Option("--build", help="A build id; the current one by default.")
         ] = None,
@@ -59,12 +67,19 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(f"--by {breakdown}: choose from {', '.join(BREAKDOWNS)}")
         import sys
 
-        from cscperf.indicators.output import parse_period, select_rows, to_csv, to_json
+        from cscperf.indicators.output import (
+            earliest_month,
+            parse_period,
+            select_rows,
+            to_csv,
+            to_json,
+        )
         from cscperf.indicators.results import results_for
         from cscperf.store import Store
 
         period_end = parse_period(period)
-        results = results_for(Store(store).get(build_id))
+        earliest = earliest_month(period_end, months, parse_period(from_month, "--from"))
+        results = results_for(Store(store).get(build_id), earliest=earliest)
         rows = select_rows(
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )

@@ -1,5 +1,6 @@
 """Engine-wide settings held as data (``framework.yaml``): the small-number threshold, the
-population age group and the parameters every indicator shares (such as ``allocated_roles``).
+population age group, the parameters every indicator shares (such as ``allocated_roles``), the
+dates that mark activity and the default reporting window (financial years reported).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class FrameworkSettings(BaseModel):
     population_age_group: str
     parameters: dict[str, Any] = Field(default_factory=dict)
     activity_dates: list[tuple[str, str]] = Field(default_factory=list)
+    reporting_financial_years: int | None = Field(default=None, ge=1)
 
 
 @cache

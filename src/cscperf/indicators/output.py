@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -32,15 +32,28 @@ OPTIONAL_COLUMNS = ["definition_version", "flags", "reason"]
 NUMBERS = ("numerator", "denominator", "value")
 
 
-def parse_period(text: str) -> date:
-    """``YYYY-MM`` -> the last day of that month."""
+@overload
+def parse_period(text: str, option: str = "--period") -> date: ...
+@overload
+def parse_period(text: None, option: str = "--period") -> None: ...
+def parse_period(text: str | None, option: str = "--period") -> date | None:
+    """``YYYY-MM`` -> the last day of that month (None stays None)."""
+    if text is None:
+        return None
     try:
         year, month = (int(part) for part in text.split("-"))
         return month_end_of(date(year, month, 1))
     except ValueError:
         raise CscperfError(
-            f"--period {text!r} is not a month; write it as YYYY-MM, e.g. 2024-03"
+            f"{option} {text!r} is not a month; write it as YYYY-MM, e.g. 2024-03"
         ) from None
+
+
+def earliest_month(period_end: date, months: int, from_month: date | None) -> date:
+    """The first month a request needs: the first of the ``months`` ending at ``period_end``,
+    or ``--from`` when that is earlier."""
+    first = month_end_of(add_months(period_end, -(max(months, 1) - 1)))
+    return first if from_month is None else min(first, from_month)
 
 
 def select_rows(

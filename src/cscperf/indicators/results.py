@@ -2,8 +2,10 @@
 
 Owns the link between the store and the engine: opening a build's tables on DuckDB (a view
 over the build's cached DuckDB file) or uploading them to PostgreSQL, deciding the reporting
-months of a build (first month with activity to the last complete month before the extract
-date), and ``results/indicators.parquet`` (written atomically, computed on first use).
+months of a build (the default window of ``framework.yaml``: the last ten financial years up to
+the last complete month before the extract date, never before the first month with activity;
+earlier months on request), and ``results/indicators.parquet`` (written atomically, computed on
+first use, recomputed when earlier months are asked for than it holds).
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from cscperf.calendar.months import month_end_of, month_start_of
+from cscperf.calendar.periods import financial_year_of
 from cscperf.errors import StoreError
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.framework import framework_settings
 
 if TYPE_CHECKING:
+    from cscperf.indicators.engine import Timings
     from cscperf.store.store import Build
 
 RESULTS_FILE = "indicators.parquet"
+# Parquet key-value metadata: the first month the stored results were asked to start at (before
+# clipping to the data), so a request no earlier than that is answered from the file.
+FROM_KEY = "cscperf.reported_from"
 SQL_CACHE_DIR = "indicator-sql"  # beside the build caches: compiled SQL is not data
 
 
@@ -79,9 +87,22 @@ def last_complete_month(extract: date) -> date:
     return extract if extract == month_end_of(extract) else month_start_of(extract) - timedelta(1)
 
 
-def reporting_range(tables: BuildTables, extract: date | None) -> tuple[date, date]:
-    """First and last period end of a build: the first month with activity, the last complete
-    month before the extract date (without one, before the latest activity date)."""
+def window_start(last: date, financial_years: int | None) -> date | None:
+    """The first period end of the default window: 30 April of the financial year
+    ``financial_years - 1`` years before the one holding ``last`` (None: no window)."""
+    if financial_years is None:
+        return None
+    start = financial_year_of(last).start
+    return month_end_of(date(start.year - (financial_years - 1), start.month, 1))
+
+
+def reporting_range(
+    tables: BuildTables, extract: date | None, earliest: date | None = None
+) -> tuple[date, date]:
+    """First and last period end of a build: the last complete month before the extract date
+    (without one, before the latest activity date), and back to the start of the default
+    window or ``earliest`` if that is earlier, but never before the first month with
+    activity."""
     firsts: list[date] = []
     lasts: list[date] = []
     for table, column in framework_settings().activity_dates:
@@ -96,13 +117,22 @@ def reporting_range(tables: BuildTables, extract: date | None) -> tuple[date, da
             "report; load case-level data first (cscperf ingest)"
         )
     last = last_complete_month(extract or max(lasts))
-    first = month_end_of(min(firsts))
+    first = max(month_end_of(min(firsts)), requested_first(last, earliest))
     if first > last:
         raise StoreError(
             f"the build's data start in {first:%B %Y}, after its last complete month "
             f"{last:%B %Y}; there is no complete month to report"
         )
     return first, last
+
+
+def requested_first(last: date, earliest: date | None) -> date:
+    """The first month to report, before clipping to the data: the default window's start,
+    or ``earliest`` when that is earlier (``date.min`` when there is no window)."""
+    start = window_start(last, framework_settings().reporting_financial_years)
+    if start is None:
+        return date.min  # no window: the whole history is reported anyway
+    return start if earliest is None else min(start, month_end_of(earliest))
 
 
 def _to_date(value: Any) -> date:
@@ -119,25 +149,36 @@ def compute_build(
     tables: BuildTables | None = None,
     *,
     ids: Sequence[str] | None = None,
+    earliest: date | None = None,
     on_indicator: Callable[[str], None] | None = None,
+    timings: Timings | None = None,
 ) -> pl.DataFrame:
     """Every indicator of a stored build for every reporting month (not written): computed
     ones from the build's tables and its imported tables (fostering register, PEPs), then the
-    imported values (workforce, youth justice) flagged ``imported``."""
+    imported values (workforce, youth justice) flagged ``imported``. The months are the
+    default window, extended back to ``earliest`` when that is earlier."""
     from cscperf.calendar.periods import reporting_months
     from cscperf.indicators.catalogue import load_catalogue
     from cscperf.indicators.engine import compute, sort_results
     from cscperf.indicators.imported import imported_results, stored_frames, with_imported
 
     tables = tables or duckdb_tables(build)
-    first, last = reporting_range(tables, _extract_date(build))
+    first, last = reporting_range(tables, _extract_date(build), earliest)
     settings = build.settings if build.has_settings else None
     frames = stored_frames(build)
     # postgres_tables has uploaded them already; only add what the backend lacks.
     cache_dir = tables.sql_cache_dir
     tables = with_imported(tables, {k: v for k, v in frames.items() if k not in tables.names})
     tables.sql_cache_dir = cache_dir
-    results = compute(tables, first, last, settings=settings, ids=ids, on_indicator=on_indicator)
+    results = compute(
+        tables,
+        first,
+        last,
+        settings=settings,
+        ids=ids,
+        on_indicator=on_indicator,
+        timings=timings,
+    )
     imported = imported_results(frames, reporting_months(first, last))
     if ids is not None:
         imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
@@ -146,18 +187,37 @@ def compute_build(
     return sort_results(pl.concat([results, imported]), list(load_catalogue()))
 
 
-def write_results(build: Build, results: pl.DataFrame) -> None:
-    """Write ``results/indicators.parquet`` atomically (replacing an earlier one)."""
+def write_results(build: Build, results: pl.DataFrame, reported_from: date | None = None) -> None:
+    """Write ``results/indicators.parquet`` atomically (replacing an earlier one), noting the
+    first month it was asked to start at."""
     target = build.results_dir / RESULTS_FILE
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    results.write_parquet(tmp)
+    metadata = {FROM_KEY: reported_from.isoformat()} if reported_from is not None else None
+    results.write_parquet(tmp, metadata=metadata)
     os.replace(tmp, target)
 
 
-def results_for(build: Build, *, show_progress: bool = True) -> pl.DataFrame:
-    """The stored results of a build, computing and storing them first when absent."""
+def stored_covers(target: Path, earliest: date | None) -> bool:
+    """The stored results answer a request for months from ``earliest`` (None: the default
+    window): they start no later, or they were asked to start no later (the data begin after
+    that month)."""
+    if earliest is None:
+        return True
+    earliest = month_end_of(earliest)
+    asked = pl.read_parquet_metadata(target).get(FROM_KEY)
+    if asked is not None and date.fromisoformat(asked) <= earliest:
+        return True
+    first = pl.scan_parquet(target).select(pl.col("period_end").min()).collect().item()
+    return first is not None and first <= earliest
+
+
+def results_for(
+    build: Build, *, earliest: date | None = None, show_progress: bool = True
+) -> pl.DataFrame:
+    """The stored results of a build, computing and storing them first when absent or when
+    ``earliest`` asks for months before those stored (the default window otherwise)."""
     target = build.results_dir / RESULTS_FILE
-    if target.is_file():
+    if target.is_file() and stored_covers(target, earliest):
         return pl.read_parquet(target)
     from cscperf.console import progress
     from cscperf.indicators.catalogue import load_catalogue
@@ -167,9 +227,13 @@ def results_for(build: Build, *, show_progress: bool = True) -> pl.DataFrame:
     with progress() as bar:
         task = bar.add_task(f"Computing indicators for build {build.id}", total=total)
         results = compute_build(
-            build, on_indicator=lambda _id: bar.advance(task) if show_progress else None
+            build,
+            earliest=earliest,
+            on_indicator=lambda _id: bar.advance(task) if show_progress else None,
         )
-    write_results(build, results)
+    last = results.get_column("period_end").max() if results.height else None
+    asked = requested_first(last, earliest) if isinstance(last, date) else None
+    write_results(build, results, asked)
     return results
 
 
