@@ -11,6 +11,7 @@ and run of months); only those small aggregates come back to Python.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -447,22 +448,42 @@ def _executes_sql_directly(build: BuildTables) -> bool:
     return getattr(build.con, "name", None) == "duckdb"
 
 
+class Timings(dict[str, list[float]]):
+    """Seconds spent per indicator id: ``[building and compiling, executing]``."""
+
+    def add(self, indicator_id: str, stage: int, seconds: float) -> None:
+        self.setdefault(indicator_id, [0.0, 0.0])[stage] += seconds
+
+    def slowest(self, n: int = 20) -> list[tuple[str, float, float]]:
+        """The ``n`` indicators that took longest, as (id, compile, execute)."""
+        ranked = sorted(self.items(), key=lambda item: -sum(item[1]))
+        return [(i, c, e) for i, (c, e) in ranked[:n]]
+
+
 def run_aggregates(
     ctx: Context,
     function: Callable[[Context], ir.Table],
     extras: Sequence[str],
     parameters_key: Any,
+    timings: Timings | None = None,
 ) -> pl.DataFrame:
     """The grouped sums of one indicator over one run of months. On DuckDB the compiled SQL is
     looked up first (see :mod:`cscperf.indicators.sql_cache`) so that the Ibis expression is
     built and compiled once, not on every run; ``ctx.history`` is filled either way."""
     build = ctx.build
+    timings = timings if timings is not None else Timings()
+    indicator_id = ctx.definition.id
+    started = time.perf_counter()
     if not _executes_sql_directly(build):
         items = function(ctx)
-        return aggregate_items(items, [e for e in extras if e != "team_type" or e in items.columns])
+        result = aggregate_items(
+            items, [e for e in extras if e != "team_type" or e in items.columns]
+        )
+        timings.add(indicator_id, 1, time.perf_counter() - started)
+        return result
     from cscperf.indicators import sql_cache
 
-    key = sql_cache.cache_key(build, ctx.definition.id, parameters_key, ctx.period_ends)
+    key = sql_cache.cache_key(build, indicator_id, parameters_key, ctx.period_ends)
     compiled = sql_cache.lookup(build, key)
     if compiled is None:
         items = function(ctx)
@@ -476,7 +497,11 @@ def run_aggregates(
         sql_cache.store(build, key, compiled)
     else:
         ctx.history.extend(compiled.history)
-    return _typed_aggregates(build.con.con.execute(compiled.sql).to_arrow_table())
+    compiled_at = time.perf_counter()
+    timings.add(indicator_id, 0, compiled_at - started)
+    result = _typed_aggregates(build.con.con.execute(compiled.sql).to_arrow_table())
+    timings.add(indicator_id, 1, time.perf_counter() - compiled_at)
+    return result
 
 
 def compute_indicator(
@@ -488,6 +513,7 @@ def compute_indicator(
     overrides: Sequence[ParameterOverride] = (),
     lookups: Lookups | None = None,
     population: Population | None = None,
+    timings: Timings | None = None,
 ) -> pl.DataFrame:
     """Every month and breakdown of one indicator, as rows of ``RESULT_SCHEMA``."""
     lookups = lookups or Lookups({}, {}, [], [])
@@ -499,7 +525,7 @@ def compute_indicator(
         version = run.parameters.version
         ctx = Context(build, definition, run.parameters.values, run.period_ends)
         try:
-            aggregates = run_aggregates(ctx, function, extras, run.parameters.key())
+            aggregates = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
             if definition.unit in RATE_SCALE and population is None:
                 raise NotAvailable("no population estimates are loaded for rates")
         except NotAvailable as missing:
@@ -558,10 +584,11 @@ def compute(
     catalogue: Catalogue | None = None,
     ids: Sequence[str] | None = None,
     on_indicator: Callable[[str], None] | None = None,
+    timings: Timings | None = None,
 ) -> pl.DataFrame:
     """Every registered indicator (or ``ids``) for every month from the first to the last
     period end, on the backend of ``build``. ``on_indicator`` is told each id as it is done
-    (for progress display)."""
+    (for progress display); ``timings`` collects the seconds each took (for profiling)."""
     catalogue = catalogue or load_catalogue()
     functions = registered()
     period_ends = reporting_months(first_period_end, last_period_end)
@@ -582,6 +609,7 @@ def compute(
                     overrides=overrides,
                     lookups=lookups,
                     population=population,
+                    timings=timings,
                 )
             )
             if on_indicator is not None:
