@@ -508,7 +508,6 @@ class _TableBuilder:
             len(localities), -1
         )
         self.team_lac = np.array(by_type["looked_after"], dtype=object)
-        self.front_door = teams_of_type(settings, "front_door")[0]
         self.team_disability = teams_of_type(settings, "disability")[0]
         self.team_leavers = teams_of_type(settings, "care_leavers")[0]
         self.team_uasc = teams_of_type(settings, "uasc")[0]
@@ -615,12 +614,14 @@ class _TableBuilder:
                         ep["close"] <= self.win_end, ep["close_reason"]
                     ),
                     "cine_close_date": self.date(ep["close"]),
-                    "cine_referral_team": self.front_door,
+                    "cine_referral_team": assess_team,
                 },
                 strict=False,
             ),
         )
-        self.involve(ep["child"], ref_id, np.full(n, self.front_door, dtype=object),
+        # Referrals go to the locality's duty and assessment team (the county front door only
+        # screens contacts), so referral figures can be broken down by locality.
+        self.involve(ep["child"], ref_id, assess_team.astype(object),
                      ep["ref"], np.minimum(ep["a_start"], ep["close"]), "front_door",
                      ref_id)  # fmt: skip
 
