@@ -16,7 +16,7 @@ echo "== 1/5 Making the synthetic council Eastshire (scale $SCALE) in $OUT/easts
 $V/cscperf synth --out "$OUT/eastshire" --scale "$SCALE" --force
 
 echo "== 2/5 Loading its Standard Safeguarding Dataset extract into the store $OUT/store"
-$V/cscperf ingest --store "$OUT/store" "$OUT/eastshire/ssd" "$OUT/eastshire/population" \
+$V/cscperf ingest --store "$OUT/store" --extract-date "$(date +%F)" "$OUT/eastshire/ssd" "$OUT/eastshire/population" \
   "$OUT/eastshire/council.yaml"
 # The council's targets live beside its store and apply to every build.
 $V/cscperf targets check "$OUT/eastshire/targets.yaml"
