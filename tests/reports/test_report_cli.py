@@ -105,3 +105,27 @@ def test_counts_are_not_compared_with_england_or_the_county() -> None:
     assert "not compared" in locality_outliers(50.0, {"North": 20.0}, "count", "high", 20)
     text = against_benchmarks(454.0, 518.0, 49420.0, 2025, "count", "low")
     assert "not compared" in text and "better" not in text
+
+
+def test_long_sheet_names_are_cut_at_a_word() -> None:
+    from cscperf.reports.excel import _sheet_name
+
+    # Excel allows 31 characters: the 32nd is inside "after", so the cut falls before it
+    taken: set[str] = set()
+    assert _sheet_name("Health and education of looked after children", taken) == (
+        "Health and education of looked"
+    )
+    assert _sheet_name("x" * 40, taken) == "x" * 31  # no word to cut at
+    assert _sheet_name("x" * 40, taken) == "x" * 29 + " 2"  # a second one is numbered
+
+
+def test_exception_rules_read_as_words() -> None:
+    from cscperf.reports.layout import load_layout
+
+    words = load_layout().exception_reasons("red,adverse_to_target,worsened_3_periods")
+    assert words == (
+        "rated red, worse than target by more than the exception margin and worsened in "
+        "each of the last three months"
+    )
+    assert load_layout().exception_reasons("red") == "rated red"
+    assert load_layout().exception_reasons("new_rule") == "new rule"

@@ -21,7 +21,11 @@ SHEET_NAME_MAX = 31
 
 def _sheet_name(title: str, taken: set[str]) -> str:
     """A valid, unique sheet name (31 characters, no []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", title)[:SHEET_NAME_MAX]
+    base = re.sub(r"[\[\]:*?/\\]", "-", title)
+    if len(base) > SHEET_NAME_MAX:  # cut at a word, not inside one
+        head = base[: SHEET_NAME_MAX + 1]
+        cut = head.rsplit(" ", 1)[0] if " " in head else ""
+        base = (cut if len(cut) >= SHEET_NAME_MAX // 2 else base[:SHEET_NAME_MAX]).strip()
     name, n = base, 2
     while name.lower() in taken:
         suffix = f" {n}"
