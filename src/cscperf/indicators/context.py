@@ -10,6 +10,7 @@ Every helper sticks to portable Ibis operations so DuckDB and PostgreSQL agree.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ class BuildTables:
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
     _fingerprint: dict[str, Any] | None = None
+    # Shared building blocks become tables on DuckDB (see Context.shared); False keeps them
+    # inline, as ``explain`` wants to show the whole query.
+    share_tables: bool = True
+    _shared: set[str] = field(default_factory=set)
 
     @property
     def periods_table(self) -> str:
@@ -65,9 +70,24 @@ class BuildTables:
         return f"{self.scratch}_calendar"
 
     def drop_scratch(self) -> None:
-        """Remove the engine's calendar and period tables from the backend."""
+        """Remove the engine's calendar, period and shared tables from the backend."""
+        for name in sorted(self._shared):
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+        self._shared.clear()
         for name in (self.periods_table, self.calendar_table):
             self.con.drop_table(name, force=True)
+
+    @property
+    def materialises(self) -> bool:
+        """Shared building blocks become temporary tables (DuckDB); elsewhere they stay
+        expressions, inlined in each indicator's query."""
+        return self.share_tables and getattr(self.con, "name", None) == "duckdb"
+
+    def materialise(self, name: str, sql: str) -> None:
+        """Create the temporary table ``name`` from ``sql`` unless this run already has."""
+        if name not in self._shared:
+            self.con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+            self._shared.add(name)
 
     def has(self, name: str) -> bool:
         return name in self.names and name not in self.not_supplied and self.rows(name) > 0
@@ -145,6 +165,8 @@ class Context:
     parameters: Mapping[str, Any]
     period_ends: Sequence[date]
     history: list[tuple[str, str]] = field(default_factory=list)
+    # The shared tables (name, SQL) the indicator's query reads, in order of creation.
+    shared_tables: list[tuple[str, str]] = field(default_factory=list)
 
     # ---------------------------------------------------------------- tables
 
@@ -183,6 +205,23 @@ class Context:
 
     def param(self, name: str) -> Any:
         return self.parameters[name]
+
+    def shared(self, items: ir.Table) -> ir.Table:
+        """``items`` computed once per run and read by every indicator that builds the same
+        expression (periods of care, month-end snapshots...). On DuckDB the first call creates
+        a temporary table named by a hash of the compiled SQL, so identical building blocks of
+        different indicators meet in one table; other backends get ``items`` back unchanged."""
+        if not self.build.materialises:
+            return items
+        sql = str(self.con.compile(items))
+        if "memtable" in sql:
+            return items  # in-memory tables get fresh names at execution: nothing to share
+        digest = hashlib.sha256(sql.encode()).hexdigest()[:16]
+        name = f"{self.build.scratch}_shared_{digest}"
+        self.build.materialise(name, sql)
+        if (name, sql) not in self.shared_tables:
+            self.shared_tables.append((name, sql))
+        return self.con.table(name)
 
     # ---------------------------------------------------------------- periods and calendar
 

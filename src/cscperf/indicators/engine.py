@@ -493,10 +493,14 @@ def run_aggregates(
         if "memtable" in sql:
             # In-memory tables are registered by Ibis at execution under fresh names.
             return _typed_aggregates(grouped.to_pyarrow())
-        compiled = sql_cache.Compiled(sql, tuple(extras_here), tuple(ctx.history))
+        compiled = sql_cache.Compiled(
+            sql, tuple(extras_here), tuple(ctx.history), tuple(ctx.shared_tables)
+        )
         sql_cache.store(build, key, compiled)
     else:
         ctx.history.extend(compiled.history)
+        for name, shared_sql in compiled.shared:
+            build.materialise(name, shared_sql)
     compiled_at = time.perf_counter()
     timings.add(indicator_id, 0, compiled_at - started)
     result = _typed_aggregates(build.con.con.execute(compiled.sql).to_arrow_table())

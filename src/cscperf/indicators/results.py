@@ -256,4 +256,4 @@ def schema_only_tables() -> BuildTables:
 
     con = ibis.duckdb.connect()
     frames = {name: empty_table(name) for name in canonical_tables()}
-    return _SchemaOnly(con=con, names=upload(con, frames))
+    return _SchemaOnly(con=con, names=upload(con, frames), share_tables=False)

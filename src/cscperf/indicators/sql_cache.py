@@ -7,7 +7,9 @@ definition version and parameters, the months, the backend, the build's table na
 schemas, what the manifest says is not supplied, which tables hold rows and which columns are
 ever filled (the only facts about the data an indicator function may ask), and the engine's own
 source code. The key is a hash of all of these. Entries live in memory and, when the build
-names a folder (the store's ``cache/``), on disk as small JSON files.
+names a folder (the store's ``cache/``), on disk as small JSON files. An entry also keeps the
+shared tables its query reads (``Context.shared``) with the SQL that creates them, so a cached
+run creates them without building any Ibis expression.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
     from cscperf.indicators.context import BuildTables
 
-FORMAT = "cscperf-indicator-sql-1"
+FORMAT = "cscperf-indicator-sql-2"
 SCRATCH_TOKEN = "{{scratch}}"
 _MEMORY: dict[str, Compiled] = {}
 
@@ -39,6 +41,17 @@ class Compiled:
     sql: str
     extras: tuple[str, ...]
     history: tuple[tuple[str, str], ...]
+    # Shared tables (name, SQL) the query reads, created in this order before it runs.
+    shared: tuple[tuple[str, str], ...] = ()
+
+    def with_scratch(self, old: str, new: str) -> Compiled:
+        """The same entry with the scratch name ``old`` written as ``new`` throughout."""
+        return Compiled(
+            self.sql.replace(old, new),
+            self.extras,
+            self.history,
+            tuple((n.replace(old, new), q.replace(old, new)) for n, q in self.shared),
+        )
 
 
 @cache
@@ -83,6 +96,7 @@ def lookup(build: BuildTables, key: str) -> Compiled | None:
                     sql=raw["sql"],
                     extras=tuple(raw["extras"]),
                     history=tuple((t, c) for t, c in raw["history"]),
+                    shared=tuple((n, q) for n, q in raw["shared"]),
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 found = None  # a damaged entry is recompiled and rewritten
@@ -90,14 +104,12 @@ def lookup(build: BuildTables, key: str) -> Compiled | None:
                 _MEMORY[key] = found
     if found is None:
         return None
-    return Compiled(found.sql.replace(SCRATCH_TOKEN, build.scratch), found.extras, found.history)
+    return found.with_scratch(SCRATCH_TOKEN, build.scratch)
 
 
 def store(build: BuildTables, key: str, compiled: Compiled) -> None:
     """Keep a compiled query, with this build's scratch names replaced by a token."""
-    general = Compiled(
-        compiled.sql.replace(build.scratch, SCRATCH_TOKEN), compiled.extras, compiled.history
-    )
+    general = compiled.with_scratch(build.scratch, SCRATCH_TOKEN)
     _MEMORY[key] = general
     folder = build.sql_cache_dir
     if folder is None:
@@ -105,6 +117,11 @@ def store(build: BuildTables, key: str, compiled: Compiled) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key}.json"
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    payload = {"sql": general.sql, "extras": general.extras, "history": general.history}
+    payload = {
+        "sql": general.sql,
+        "extras": general.extras,
+        "history": general.history,
+        "shared": general.shared,
+    }
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, target)

@@ -57,12 +57,12 @@ def episodes(ctx: Context) -> ir.Table:
     """Looked-after episodes with ``is_short_break`` (see care_periods.care_episodes)."""
     raw = ctx.table(EPISODES, ["clae_person_id", "clae_cla_episode_start_date"])
     legal = ctx.optional_table(LEGAL_STATUS, ["lega_person_id", "lega_legal_status"])
-    return care_episodes(raw, legal)
+    return ctx.shared(care_episodes(raw, legal))
 
 
 def periods(ctx: Context) -> ir.Table:
     """Periods of care of the build (short breaks removed)."""
-    return periods_of_care(episodes(ctx))
+    return ctx.shared(periods_of_care(episodes(ctx)))
 
 
 def looked_after_at_month_end(ctx: Context) -> ir.Table:
@@ -72,7 +72,7 @@ def looked_after_at_month_end(ctx: Context) -> ir.Table:
     care = care.filter(~care.is_short_break)
     open_at = ctx.open_at_period_end(care, "start", "end")
     per_child = first_per_key(open_at, ["person_id", "period_end"], ["start", "episode_id"])
-    pocs = periods_of_care(episodes(ctx)).select(
+    pocs = periods(ctx).select(
         _p_person="person_id",
         poc_seq="poc_seq",
         poc_start="poc_start",
@@ -91,7 +91,7 @@ def looked_after_at_month_end(ctx: Context) -> ir.Table:
     children = with_poc.select(
         "person_id", "period_end", "poc_seq", "poc_start", "began_after_short_break"
     )
-    return ctx.attribute(children, "person_id", "period_end").view()
+    return ctx.shared(ctx.attribute(children, "person_id", "period_end")).view()
 
 
 # ------------------------------------------------------------------ counts at month end

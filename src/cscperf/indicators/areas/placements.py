@@ -52,7 +52,7 @@ def placement_rows(ctx: Context) -> ir.Table:
         rows = rows.left_join(located, rows.placement_id == located._l_id).drop("_l_id")
     else:
         rows = rows.mutate(location=ibis.null("string"))
-    return placement_chains(rows.view())
+    return ctx.shared(placement_chains(rows.view()))
 
 
 def current_placements(ctx: Context) -> ir.Table:
@@ -84,7 +84,8 @@ def current_placements(ctx: Context) -> ir.Table:
     joined = first_per_key(
         joined, ["person_id", "period_end"], [joined._p_start.desc(), joined._p_id.desc()]
     )
-    return joined.drop("_p_person", "_p_end", "_p_id").rename(placement_start="_p_start").view()
+    current = joined.drop("_p_person", "_p_end", "_p_id").rename(placement_start="_p_start")
+    return ctx.shared(current).view()
 
 
 # ------------------------------------------------------------------ type and provider
