@@ -34,7 +34,7 @@ def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None
         return load_targets(store_wide), f"targets from the store's {store_wide}"
     if build.has_settings and build.settings.council.la_code == SYNTHETIC_LA:
         example = example_targets_path()
-        return load_targets(example), f"the synthetic council's example targets ({example})"
+        return load_targets(example), "the synthetic council's packaged example targets"
     return None, "no targets file: pass --targets FILE; nothing is rated"
 
 
