@@ -226,7 +226,7 @@ def lac_second_or_subsequent_start_pct(ctx: Context) -> ir.Table:
 def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
     reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
     care = episodes(ctx)
-    rows = lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar)
+    rows = ctx.shared(lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar))
     held = ctx.in_window(rows, "review_date")
     held = ctx.attribute(held, "person_id", "review_date")
     return rated(held, held.in_timescale)

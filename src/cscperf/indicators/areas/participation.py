@@ -20,7 +20,7 @@ def reviews_with_codes(ctx: Context) -> ir.Table:
     null), attributed to the child's team on the review date; PN0 reviews left out."""
     reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
     care = episodes(ctx)
-    held = lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar)
+    held = ctx.shared(lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar))
     # The participation code of the review record(s) of that child and day.
     children = care.select(_c_cla=care.cla_id, _c_person=care.person_id).distinct()
     coded = reviews.join(children, reviews.clar_cla_id == children._c_cla).select(
