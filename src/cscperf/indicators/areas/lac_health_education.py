@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from cscperf.indicators.areas.looked_after import looked_after_at_month_end, periods, rated
 from cscperf.indicators.care_periods import add_months, add_working_days
-from cscperf.indicators.context import Context, NotAvailable, first_per_key, flag_is_yes
+from cscperf.indicators.context import Context, NotAvailable, first_per_key, flag_is_yes, one_if
 from cscperf.indicators.registry import indicator
 
 PERSON = "ssd_person"
@@ -171,9 +171,10 @@ def immunisations_up_to_date(ctx: Context) -> ir.Table:
     cohort = twelve_month_cohort(ctx)
     keys = cohort.select(_k_person=cohort.person_id, _k_end=cohort.period_end).distinct()
     known = keys.join(imms, [keys._k_person == imms._i_person, imms._i_date <= keys._k_end])
-    # Latest record on or before E; on a tie a "no" wins (not proven up to date).
+    # Latest record on or before E; on a tie a "no" wins (not proven up to date). one_if,
+    # not a cast: PostgreSQL cannot cast a boolean to a number.
     latest = first_per_key(
-        known, ["_k_person", "_k_end"], [known._i_date.desc(), known._i_yes.cast("int8")]
+        known, ["_k_person", "_k_end"], [known._i_date.desc(), one_if(known._i_yes)]
     ).select("_k_person", "_k_end", "_i_yes")
     items = cohort.left_join(
         latest, [cohort.person_id == latest._k_person, cohort.period_end == latest._k_end]
