@@ -55,6 +55,12 @@ def main() -> dict[str, float]:
         f"(target < {TARGET_SECONDS:.0f} s, < {TARGET_GB:.0f} GB); "
         f"{result['rows']:,} rows, published={result['published']}"
     )
+    met = (
+        result["published"] and result["seconds"] < TARGET_SECONDS and result["peak_gb"] < TARGET_GB
+    )
+    if not met:
+        print("ingest: OVER TARGET or not published")
+        sys.exit(1)
     return result
 
 

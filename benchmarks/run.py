@@ -1,12 +1,15 @@
-"""Run every benchmark (``make bench``): each ``bench_*.py`` here exposes ``main()``.
+"""Run every benchmark (``make bench``): each ``bench_*.py`` here runs as its own process.
 
-Speed and memory goals are measured here, never in unit tests. Each benchmark prints one line
-with its time, peak memory and target; this runner prints a closing summary.
+Speed and memory goals are measured here, never in unit tests. Each benchmark prints its time,
+peak memory and target, and exits non-zero when it misses its target.
+
+Each runs in a fresh process because Linux counts a child's peak memory from the moment it is
+forked: a child of a runner that had already done other benchmarks would inherit their peak.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,33 +17,24 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main(argv: list[str]) -> int:
     wanted = set(argv)
-    failures = 0
+    missed: list[str] = []
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")
         if wanted and name not in wanted:
             continue
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        try:
-            result = _load(path).main()
-        except Exception as exc:  # a broken benchmark must not hide the others
-            print(f"{name}: failed: {type(exc).__name__}: {exc}", flush=True)
-            failures += 1
-            continue
-        if result:
-            failures += 1
+        done = subprocess.run([sys.executable, str(path)], check=False)
+        if done.returncode != 0:
+            missed.append(name)
         print(f"   ({time.perf_counter() - started:.1f} s wall)", flush=True)
-    return 1 if failures else 0
+    if missed:
+        print(f"Missed their target or failed: {', '.join(missed)}", flush=True)
+        return 1
+    print("Every benchmark met its target.", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
