@@ -36,8 +36,17 @@ def pg():
     import ibis
 
     con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    _tune(con)
     yield con
     con.disconnect()
+
+
+def _tune(con: Any) -> None:
+    """PostgreSQL guesses one row after each "first per key" window filter and then nests
+    loops over re-run subqueries (a minute for one indicator of the synthetic council), and
+    its JIT compiles each of these large queries (seconds each, for milliseconds of work).
+    Same results either way; see the report of issue 4 on moving this into postgres_tables."""
+    con.raw_sql("SET enable_nestloop = off; SET jit = off")
 
 
 def _tables() -> dict[str, list[dict]]:
@@ -63,12 +72,6 @@ def _tables() -> dict[str, list[dict]]:
     return tables
 
 
-def _same(duck: pl.DataFrame, post: pl.DataFrame) -> None:
-    keys = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
-    assert duck.height > 0
-    assert_frame_equal(duck.sort(keys), post.sort(keys), check_exact=False, rel_tol=1e-12)
-
-
 def test_hand_built_data_gives_identical_results(pg):
     catalogue = load_catalogue(areas=AREAS)
     first, last = date(2023, 12, 31), date(2024, 6, 30)
@@ -82,13 +85,13 @@ def test_hand_built_data_gives_identical_results(pg):
         for name in post_build.names.values():
             pg.drop_table(name, force=True)
     assert duck.filter(pl.col("reason").is_null()).height > 100
-    _same(duck, post)
+    _same_everywhere(duck, post)
 
 
-# A small synthetic council over three financial years; the engine compares the last two (a
-# year-end, a leap February, rolling and year-to-date windows) with the earlier history behind.
+# A small synthetic council over three financial years, every month of them compared (year-ends,
+# a leap February, rolling and year-to-date windows; the children's earlier history is behind).
 SYNTH_START, SYNTH_END = date(2021, 4, 1), date(2024, 3, 31)
-FIRST, LAST = date(2022, 4, 30), date(2024, 3, 31)
+FIRST, LAST = date(2021, 4, 30), date(2024, 3, 31)
 # Computed ids the synthetic council cannot feed (no placement locations or distances, no
 # convictions): both backends must still agree that they are not available.
 NOT_FED = {
@@ -171,10 +174,7 @@ def postgres_results(synthetic_build: Any, pg: Any) -> pl.DataFrame:
     url = os.environ["CSCPERF_TEST_PG_URL"]
     tables = postgres_tables(build, url, prefix=f"s{uuid.uuid4().hex[:8]}_")
     try:
-        # PostgreSQL guesses one row after each "first per key" window filter and then nests
-        # loops over the re-run subqueries: minutes per indicator instead of seconds. Same
-        # results either way; see the report of issue 4 for moving this into postgres_tables.
-        tables.con.raw_sql("SET enable_nestloop = off")
+        _tune(tables.con)
         return compute(tables, FIRST, LAST, settings=build.settings, ids=_computed_ids())
     finally:
         for name in tables.names.values():
@@ -182,17 +182,22 @@ def postgres_results(synthetic_build: Any, pg: Any) -> pl.DataFrame:
         tables.con.disconnect()
 
 
+# Indicators whose denominator adds fractional values (FTE). Each backend adds the rows of a
+# group in its own order and float addition is not associative, so these may differ in the
+# last bit (seen in 2014 months of another synthetic council); every other number is exact.
+FRACTIONAL_SUMS = ["caseloads.cases_per_case_holder_fte_ratio"]
+
+
 def _same_everywhere(duck: pl.DataFrame, post: pl.DataFrame) -> None:
-    """Same rows, same keys, same text columns exactly; numbers equal to the last bit but
-    for sums of fractional values (FTE): each backend adds the rows of a group in its own
-    order, and float addition is not associative, so those may differ in the last bit."""
+    """Same rows and keys; every column equal, exactly but for ``FRACTIONAL_SUMS``."""
     keys = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
     duck, post = duck.sort(keys), post.sort(keys)
     assert duck.select(keys).equals(post.select(keys))
-    exact = ["definition_version", "flags", "reason"]
-    assert_frame_equal(duck.select(keys + exact), post.select(keys + exact))
-    numbers = ["numerator", "denominator", "value"]
-    assert_frame_equal(duck.select(numbers), post.select(numbers), check_exact=False, rel_tol=1e-12)
+    fractional = pl.col("indicator_id").is_in(FRACTIONAL_SUMS)
+    assert_frame_equal(duck.filter(~fractional), post.filter(~fractional), check_exact=True)
+    assert_frame_equal(
+        duck.filter(fractional), post.filter(fractional), check_exact=False, rel_tol=1e-12
+    )
 
 
 @pytest.mark.slow
@@ -208,7 +213,7 @@ def test_synthetic_comparison_covers_the_whole_catalogue(duckdb_results: pl.Data
     assert len(ids) > 100
     assert set(duckdb_results.get_column("indicator_id")) == set(ids)
     months = duckdb_results.get_column("period_end").unique()
-    assert months.min() == FIRST and months.max() == LAST and months.len() == 24
+    assert months.min() == FIRST and months.max() == LAST and months.len() == 36
     with_values = duckdb_results.filter(pl.col("value").is_not_null())
     unfed = set(ids) - set(with_values.get_column("indicator_id"))
     assert unfed == NOT_FED
