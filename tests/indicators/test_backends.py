@@ -33,20 +33,11 @@ def pg():
     url = os.environ.get("CSCPERF_TEST_PG_URL")
     if not url:
         pytest.fail("CSCPERF_TEST_PG_URL is not set; run through `make test`")
-    import ibis
+    from cscperf.indicators.results import postgres_connection
 
-    con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
-    _tune(con)
+    con = postgres_connection(url)
     yield con
     con.disconnect()
-
-
-def _tune(con: Any) -> None:
-    """PostgreSQL guesses one row after each "first per key" window filter and then nests
-    loops over re-run subqueries (a minute for one indicator of the synthetic council), and
-    its JIT compiles each of these large queries (seconds each, for milliseconds of work).
-    Same results either way; see the report of issue 4 on moving this into postgres_tables."""
-    con.raw_sql("SET enable_nestloop = off; SET jit = off")
 
 
 def _tables() -> dict[str, list[dict]]:
@@ -174,7 +165,6 @@ def postgres_results(synthetic_build: Any, pg: Any) -> pl.DataFrame:
     url = os.environ["CSCPERF_TEST_PG_URL"]
     tables = postgres_tables(build, url, prefix=f"s{uuid.uuid4().hex[:8]}_")
     try:
-        _tune(tables.con)
         return compute(tables, FIRST, LAST, settings=build.settings, ids=_computed_ids())
     finally:
         for name in tables.names.values():

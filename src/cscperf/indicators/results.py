@@ -60,15 +60,29 @@ def duckdb_tables(build: Build) -> BuildTables:
     )
 
 
+# PostgreSQL guesses one row after each "first per key" window filter and then nests loops
+# over re-run subqueries (minutes for one indicator), and its JIT compiles each of these large
+# queries (seconds, for milliseconds of work). The answers are the same either way.
+POSTGRES_SESSION = "SET enable_nestloop = off; SET jit = off"
+
+
+def postgres_connection(url: str) -> Any:
+    """An Ibis connection to PostgreSQL (``url`` as postgresql://user@host:port/db), with the
+    session settings the catalogue's queries need to run in reasonable time."""
+    import ibis
+
+    con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    con.raw_sql(POSTGRES_SESSION)
+    return con
+
+
 def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildTables:
     """The build's canonical tables uploaded to a PostgreSQL database (``url`` as
     postgresql://user@host:port/db), each named ``<prefix><table>``."""
-    import ibis
-
     from cscperf.indicators.imported import stored_frames
     from cscperf.indicators.testing import upload
 
-    con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    con = postgres_connection(url)
     prefix = prefix if prefix is not None else f"b{build.id.lower()}_"
     frames = {name: build.table(name) for name in build.tables()}
     frames.update(stored_frames(build))  # imported measures travel with the build
