@@ -11,8 +11,8 @@ import polars as pl
 from cscperf.indicators.output import earliest_month
 from cscperf.indicators.results import (
     FROM_KEY,
-    requested_first,
     reporting_range,
+    requested_first,
     stored_covers,
     window_start,
 )

@@ -1,2 +1,1 @@
-"""Budget against forecast outturn from the council's finance ledger.
-"""
+"""Budget against forecast outturn from the council's finance ledger."""

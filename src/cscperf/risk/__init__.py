@@ -1,2 +1,1 @@
-"""The risk register: risks, scores, owners and the indicators they are linked to.
-"""
+"""The risk register: risks, scores, owners and the indicators they are linked to."""
