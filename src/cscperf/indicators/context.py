@@ -84,9 +84,11 @@ class BuildTables:
         return self.share_tables and getattr(self.con, "name", None) == "duckdb"
 
     def materialise(self, name: str, sql: str) -> None:
-        """Create the temporary table ``name`` from ``sql`` unless this run already has."""
+        """Create the scratch table ``name`` from ``sql`` unless this run already has."""
         if name not in self._shared:
-            self.con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+            # Not TEMP: the engine's execution thread reads it through its own cursor, and
+            # DuckDB keeps temporary tables private to one connection. drop_scratch removes it.
+            self.con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
             self._shared.add(name)
 
     def has(self, name: str) -> bool:

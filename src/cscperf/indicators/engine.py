@@ -12,7 +12,9 @@ and run of months); only those small aggregates come back to Python.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -460,16 +462,18 @@ class Timings(dict[str, list[float]]):
         return [(i, c, e) for i, (c, e) in ranked[:n]]
 
 
-def run_aggregates(
+def prepare_aggregates(
     ctx: Context,
     function: Callable[[Context], ir.Table],
     extras: Sequence[str],
     parameters_key: Any,
     timings: Timings | None = None,
-) -> pl.DataFrame:
-    """The grouped sums of one indicator over one run of months. On DuckDB the compiled SQL is
-    looked up first (see :mod:`cscperf.indicators.sql_cache`) so that the Ibis expression is
-    built and compiled once, not on every run; ``ctx.history`` is filled either way."""
+) -> str | pl.DataFrame:
+    """The SQL that gives one indicator's grouped sums over one run of months, ready to run on
+    DuckDB (its shared tables created), or the sums themselves when the backend cannot run SQL
+    text directly. The compiled SQL is looked up first (see :mod:`cscperf.indicators.sql_cache`)
+    so that the Ibis expression is built and compiled once, not on every run; ``ctx.history``
+    is filled either way."""
     build = ctx.build
     timings = timings if timings is not None else Timings()
     indicator_id = ctx.definition.id
@@ -492,7 +496,9 @@ def run_aggregates(
         sql = str(build.con.compile(grouped))
         if "memtable" in sql:
             # In-memory tables are registered by Ibis at execution under fresh names.
-            return _typed_aggregates(grouped.to_pyarrow())
+            result = _typed_aggregates(grouped.to_pyarrow())
+            timings.add(indicator_id, 0, time.perf_counter() - started)
+            return result
         compiled = sql_cache.Compiled(
             sql, tuple(extras_here), tuple(ctx.history), tuple(ctx.shared_tables)
         )
@@ -501,39 +507,118 @@ def run_aggregates(
         ctx.history.extend(compiled.history)
         for name, shared_sql in compiled.shared:
             build.materialise(name, shared_sql)
-    compiled_at = time.perf_counter()
-    timings.add(indicator_id, 0, compiled_at - started)
-    result = _typed_aggregates(build.con.con.execute(compiled.sql).to_arrow_table())
-    timings.add(indicator_id, 1, time.perf_counter() - compiled_at)
+    timings.add(indicator_id, 0, time.perf_counter() - started)
+    return compiled.sql
+
+
+def execute_aggregates(cursor: Any, sql: str) -> tuple[pl.DataFrame, float]:
+    """Run prepared SQL on a DuckDB connection or cursor: the grouped sums and the seconds."""
+    started = time.perf_counter()
+    result = _typed_aggregates(cursor.execute(sql).to_arrow_table())
+    return result, time.perf_counter() - started
+
+
+def run_aggregates(
+    ctx: Context,
+    function: Callable[[Context], ir.Table],
+    extras: Sequence[str],
+    parameters_key: Any,
+    timings: Timings | None = None,
+) -> pl.DataFrame:
+    """The grouped sums of one indicator over one run of months, prepared and run here."""
+    timings = timings if timings is not None else Timings()
+    prepared = prepare_aggregates(ctx, function, extras, parameters_key, timings)
+    if isinstance(prepared, pl.DataFrame):
+        return prepared
+    result, seconds = execute_aggregates(ctx.build.con.con, prepared)
+    timings.add(ctx.definition.id, 1, seconds)
     return result
 
 
-def compute_indicator(
+@dataclass
+class PlannedRun:
+    """One run of months of one indicator: its context and its grouped sums, already here
+    (``aggregates``), being executed (``future``), or not available (``missing``)."""
+
+    run: Run
+    ctx: Context
+    aggregates: pl.DataFrame | None = None
+    future: Future[tuple[pl.DataFrame, float]] | None = None
+    missing: str | None = None
+
+
+@dataclass
+class PlannedIndicator:
+    """Every run of one indicator, prepared; :func:`finish_indicator` makes its rows."""
+
+    definition: IndicatorDefinition
+    runs: list[PlannedRun]
+
+    def done(self) -> bool:
+        return all(r.future is None or r.future.done() for r in self.runs)
+
+
+def plan_indicator(
     definition: IndicatorDefinition,
     function: Callable[[Context], ir.Table],
     build: BuildTables,
     period_ends: Sequence[date],
     *,
     overrides: Sequence[ParameterOverride] = (),
+    timings: Timings | None = None,
+    execute: Callable[[str], Future[tuple[pl.DataFrame, float]]] | None = None,
+) -> PlannedIndicator:
+    """Build and compile every run of one indicator; with ``execute`` (DuckDB) the SQL is
+    handed over to run elsewhere while the next indicator compiles, else it runs here."""
+    defaults = framework_settings().parameters
+    extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
+    planned: list[PlannedRun] = []
+    for run in runs_of(definition, period_ends, overrides, defaults):
+        ctx = Context(build, definition, run.parameters.values, run.period_ends)
+        try:
+            if execute is None:
+                frame = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
+                planned.append(PlannedRun(run, ctx, aggregates=frame))
+                continue
+            prepared = prepare_aggregates(ctx, function, extras, run.parameters.key(), timings)
+        except NotAvailable as missing:
+            planned.append(PlannedRun(run, ctx, missing=missing.reason))
+            continue
+        if isinstance(prepared, pl.DataFrame):
+            planned.append(PlannedRun(run, ctx, aggregates=prepared))
+        else:
+            planned.append(PlannedRun(run, ctx, future=execute(prepared)))
+    return PlannedIndicator(definition, planned)
+
+
+def finish_indicator(
+    planned: PlannedIndicator,
+    build: BuildTables,
+    period_ends: Sequence[date],
+    *,
     lookups: Lookups | None = None,
     population: Population | None = None,
     timings: Timings | None = None,
 ) -> pl.DataFrame:
-    """Every month and breakdown of one indicator, as rows of ``RESULT_SCHEMA``."""
+    """Every month and breakdown of one planned indicator, as rows of ``RESULT_SCHEMA``
+    (waits for its SQL to finish running)."""
+    definition = planned.definition
     lookups = lookups or Lookups({}, {}, [], [])
-    defaults = framework_settings().parameters
     all_periods = period_table(min(period_ends), max(period_ends))
-    extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
     frames: list[pl.DataFrame] = []
-    for run in runs_of(definition, period_ends, overrides, defaults):
+    for item in planned.runs:
+        run, ctx = item.run, item.ctx
         version = run.parameters.version
-        ctx = Context(build, definition, run.parameters.values, run.period_ends)
-        try:
-            aggregates = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
-            if definition.unit in RATE_SCALE and population is None:
-                raise NotAvailable("no population estimates are loaded for rates")
-        except NotAvailable as missing:
-            frames.append(not_available_rows(definition, run.period_ends, version, missing.reason))
+        aggregates = item.aggregates
+        if item.future is not None:
+            aggregates, seconds = item.future.result()
+            if timings is not None:
+                timings.add(definition.id, 1, seconds)
+        reason = item.missing
+        if reason is None and definition.unit in RATE_SCALE and population is None:
+            reason = "no population estimates are loaded for rates"
+        if reason is not None or aggregates is None:
+            frames.append(not_available_rows(definition, run.period_ends, version, reason or ""))
             continue
         rows = roll_up(definition, aggregates, run.period_ends, run.parameters.values, lookups)
         if definition.unit in RATE_SCALE and population is not None:
@@ -559,6 +644,26 @@ def compute_indicator(
     return sort_results(pl.concat(frames), [definition])
 
 
+def compute_indicator(
+    definition: IndicatorDefinition,
+    function: Callable[[Context], ir.Table],
+    build: BuildTables,
+    period_ends: Sequence[date],
+    *,
+    overrides: Sequence[ParameterOverride] = (),
+    lookups: Lookups | None = None,
+    population: Population | None = None,
+    timings: Timings | None = None,
+) -> pl.DataFrame:
+    """Every month and breakdown of one indicator, as rows of ``RESULT_SCHEMA``."""
+    planned = plan_indicator(
+        definition, function, build, period_ends, overrides=overrides, timings=timings
+    )
+    return finish_indicator(
+        planned, build, period_ends, lookups=lookups, population=population, timings=timings
+    )
+
+
 def sort_results(frame: pl.DataFrame, definitions: Sequence[IndicatorDefinition]) -> pl.DataFrame:
     """Catalogue order, then month, breakdown as listed, value (``unallocated`` last)."""
     order = {d.id: i for i, d in enumerate(definitions)}
@@ -577,6 +682,39 @@ def sort_results(frame: pl.DataFrame, definitions: Sequence[IndicatorDefinition]
 
 
 # ------------------------------------------------------------------ the whole catalogue
+
+# Indicators compiled ahead of the one whose rows are being finished: enough to keep the
+# execution thread busy while the main thread compiles, few enough to hold little memory.
+LOOKAHEAD = 3
+
+
+class ExecutionThread:
+    """Runs prepared SQL on one DuckDB cursor in a worker thread, in the order handed over.
+    DuckDB releases the GIL while it executes, so the main thread builds and compiles the next
+    indicators' Ibis expressions meanwhile. On other backends it hands out ``None`` and
+    everything runs in the main thread."""
+
+    def __init__(self, build: BuildTables) -> None:
+        self.build = build
+        self.pool: ThreadPoolExecutor | None = None
+        self.cursor: Any = None
+
+    def __enter__(self) -> Callable[[str], Future[tuple[pl.DataFrame, float]]] | None:
+        if not _executes_sql_directly(self.build):
+            return None
+        self.cursor = self.build.con.con.cursor()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cscperf-sql")
+        return self.submit
+
+    def submit(self, sql: str) -> Future[tuple[pl.DataFrame, float]]:
+        assert self.pool is not None
+        return self.pool.submit(execute_aggregates, self.cursor, sql)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cursor is not None:
+            self.cursor.close()
 
 
 def compute(
@@ -601,23 +739,42 @@ def compute(
     overrides = settings.parameters if settings is not None else []
     population = Population.load(build)
     definitions = [d for d in catalogue.select(ids) if d.id in functions]
-    frames = []
-    try:
-        for definition in definitions:
-            frames.append(
-                compute_indicator(
-                    definition,
-                    functions[definition.id],
-                    build,
-                    period_ends,
-                    overrides=overrides,
-                    lookups=lookups,
-                    population=population,
-                    timings=timings,
-                )
+    frames: list[pl.DataFrame] = []
+    pending: deque[PlannedIndicator] = deque()
+
+    def finish_oldest() -> None:
+        planned = pending.popleft()
+        frames.append(
+            finish_indicator(
+                planned,
+                build,
+                period_ends,
+                lookups=lookups,
+                population=population,
+                timings=timings,
             )
-            if on_indicator is not None:
-                on_indicator(definition.id)
+        )
+        if on_indicator is not None:
+            on_indicator(planned.definition.id)
+
+    try:
+        with ExecutionThread(build) as execute:
+            for definition in definitions:
+                pending.append(
+                    plan_indicator(
+                        definition,
+                        functions[definition.id],
+                        build,
+                        period_ends,
+                        overrides=overrides,
+                        timings=timings,
+                        execute=execute,
+                    )
+                )
+                while pending and (len(pending) > LOOKAHEAD or pending[0].done()):
+                    finish_oldest()
+            while pending:
+                finish_oldest()
     finally:
         build.drop_scratch()
     if not frames:
