@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,6 +60,10 @@ class BuildTables:
     # inline, as ``explain`` wants to show the whole query.
     share_tables: bool = True
     _shared: set[str] = field(default_factory=set)
+    # While the engine runs SQL on its execution thread: hands that thread a statement to run
+    # after the ones already handed over, so that filling a shared table does not hold up the
+    # compiling of the next indicators (see engine.ExecutionThread). None runs it here.
+    defer: Callable[[str], Any] | None = None
 
     @property
     def periods_table(self) -> str:
@@ -88,7 +92,15 @@ class BuildTables:
         if name not in self._shared:
             # Not TEMP: the engine's execution thread reads it through its own cursor, and
             # DuckDB keeps temporary tables private to one connection. drop_scratch removes it.
-            self.con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            if self.defer is None:
+                self.con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            else:
+                # Created empty here (instant) so that Ibis can read its columns; filled on the
+                # execution thread before any indicator query handed over later reads it.
+                self.con.raw_sql(
+                    f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM ({sql}) LIMIT 0'
+                )
+                self.defer(f'INSERT INTO "{name}" SELECT * FROM ({sql})')
             self._shared.add(name)
 
     def has(self, name: str) -> bool:

@@ -495,7 +495,9 @@ def prepare_aggregates(
         grouped = grouped_items(items, extras_here)
         sql = str(build.con.compile(grouped))
         if "memtable" in sql:
-            # In-memory tables are registered by Ibis at execution under fresh names.
+            # In-memory tables are registered by Ibis at execution under fresh names; the
+            # shared tables handed to the execution thread must be filled first.
+            settle(build)
             result = _typed_aggregates(grouped.to_pyarrow())
             timings.add(indicator_id, 0, time.perf_counter() - started)
             return result
@@ -509,6 +511,12 @@ def prepare_aggregates(
             build.materialise(name, shared_sql)
     timings.add(indicator_id, 0, time.perf_counter() - started)
     return compiled.sql
+
+
+def settle(build: BuildTables) -> None:
+    """Wait until the execution thread has filled every shared table handed to it."""
+    if build.defer is not None:
+        build.defer("SELECT 1").result()
 
 
 def execute_aggregates(cursor: Any, sql: str) -> tuple[pl.DataFrame, float]:
@@ -689,8 +697,9 @@ LOOKAHEAD = 3
 
 
 class ExecutionThread:
-    """Runs prepared SQL on one DuckDB cursor in a worker thread, in the order handed over.
-    DuckDB releases the GIL while it executes, so the main thread builds and compiles the next
+    """Runs prepared SQL on one DuckDB cursor in a worker thread, in the order handed over:
+    the filling of shared tables (``BuildTables.defer``) and the indicators' queries. DuckDB
+    releases the GIL while it executes, so the main thread builds and compiles the next
     indicators' Ibis expressions meanwhile. On other backends it hands out ``None`` and
     everything runs in the main thread."""
 
@@ -698,19 +707,41 @@ class ExecutionThread:
         self.build = build
         self.pool: ThreadPoolExecutor | None = None
         self.cursor: Any = None
+        # A shared table that failed to fill: every later query would read it half-made.
+        self.failed: BaseException | None = None
 
     def __enter__(self) -> Callable[[str], Future[tuple[pl.DataFrame, float]]] | None:
         if not _executes_sql_directly(self.build):
             return None
         self.cursor = self.build.con.con.cursor()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cscperf-sql")
+        self.build.defer = self.defer
         return self.submit
+
+    def _fill(self, sql: str) -> None:
+        if self.failed is not None:
+            raise self.failed
+        try:
+            self.cursor.execute(sql)
+        except BaseException as error:
+            self.failed = error
+            raise
+
+    def _query(self, sql: str) -> tuple[pl.DataFrame, float]:
+        if self.failed is not None:
+            raise self.failed
+        return execute_aggregates(self.cursor, sql)
+
+    def defer(self, sql: str) -> Future[None]:
+        assert self.pool is not None
+        return self.pool.submit(self._fill, sql)
 
     def submit(self, sql: str) -> Future[tuple[pl.DataFrame, float]]:
         assert self.pool is not None
-        return self.pool.submit(execute_aggregates, self.cursor, sql)
+        return self.pool.submit(self._query, sql)
 
     def __exit__(self, *exc: object) -> None:
+        self.build.defer = None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.cursor is not None:
