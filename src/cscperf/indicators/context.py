@@ -64,6 +64,10 @@ class BuildTables:
     # after the ones already handed over, so that filling a shared table does not hold up the
     # compiling of the next indicators (see engine.ExecutionThread). None runs it here.
     defer: Callable[[str], Any] | None = None
+    # The compiled SQL of each shared building block already met in this run, by its Ibis
+    # operation (structurally compared): later indicators building the same block skip the
+    # compiling. None: the block reads an in-memory table and stays inline.
+    _shared_sql: dict[Any, str | None] = field(default_factory=dict)
 
     @property
     def periods_table(self) -> str:
@@ -78,6 +82,7 @@ class BuildTables:
         for name in sorted(self._shared):
             self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
         self._shared.clear()
+        self._shared_sql.clear()
         for name in (self.periods_table, self.calendar_table):
             self.con.drop_table(name, force=True)
 
@@ -223,13 +228,21 @@ class Context:
     def shared(self, items: ir.Table) -> ir.Table:
         """``items`` computed once per run and read by every indicator that builds the same
         expression (periods of care, month-end snapshots...). On DuckDB the first call creates
-        a temporary table named by a hash of the compiled SQL, so identical building blocks of
+        a scratch table named by a hash of the compiled SQL, so identical building blocks of
         different indicators meet in one table; other backends get ``items`` back unchanged."""
         if not self.build.materialises:
             return items
-        sql = str(self.con.compile(items))
-        if "memtable" in sql:
-            return items  # in-memory tables get fresh names at execution: nothing to share
+        operation = items.op()
+        if operation in self.build._shared_sql:
+            known = self.build._shared_sql[operation]
+        else:
+            compiled = str(self.con.compile(items))
+            # In-memory tables get fresh names at execution: nothing to share.
+            known = None if "memtable" in compiled else compiled
+            self.build._shared_sql[operation] = known
+        if known is None:
+            return items
+        sql = known
         digest = hashlib.sha256(sql.encode()).hexdigest()[:16]
         name = f"{self.build.scratch}_shared_{digest}"
         self.build.materialise(name, sql)
