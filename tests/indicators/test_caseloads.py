@@ -141,3 +141,16 @@ def test_fostering_not_available_without_register():
     )
     r = row(res, "fostering.approved_households_count", date(2024, 3, 31))
     assert r["value"] is None and "imported_foster_register" in r["reason"]
+
+
+def test_fractional_sums_give_the_same_ratio_whatever_order_they_were_added_in():
+    from cscperf.indicators.engine import finish
+
+    definition = load_catalogue().get("caseloads.cases_per_case_holder_fte_ratio")
+    # 0.1 + 0.2 and 0.2 + 0.1 + 0.0 differ from 0.3 in the last bit as floats.
+    frame = pl.DataFrame(
+        {"num": [30.0, 30.0, 30.0], "den": [0.1 + 0.2, 0.3, 0.30000000000000004], "n": [2.0] * 3}
+    )
+    finished = finish(definition, frame)
+    assert finished.get_column("denominator").n_unique() == 1
+    assert finished.get_column("value").to_list() == [100.0, 100.0, 100.0]

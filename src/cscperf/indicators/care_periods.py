@@ -303,27 +303,47 @@ def cp_review_timeliness(parts: ir.Table, reviews: ir.Table) -> ir.Table:
 # ------------------------------------------------------------------ looked-after reviews
 
 
-def lac_review_timeliness(
-    pocs: ir.Table, episodes: ir.Table, reviews: ir.Table, calendar: ir.Table
-) -> ir.Table:
-    """Looked-after reviews within non-short-break POCs with their computed due dates.
+def reviews_of_children(reviews: ir.Table, episodes: ir.Table) -> ir.Table:
+    """Looked-after reviews held (a date, not cancelled) with the child they were for.
 
-    One row per POC and review date: person_id, poc_seq, poc_start, review_date, due_date,
-    in_timescale. ``clar_cla_id`` gives the child (through the episodes); the review belongs to
-    the POC open on its date (reviews before the POC start or after its end are ignored). The
-    first review is due ADD_WD(POC start, 20), the second 3 months after the first, later ones
-    6 months after the previous. ``calendar`` is the engine's calendar table.
+    One row per review: person_id, review_date, code (participation code, trimmed and upper
+    case; may be null), review_id. ``clar_cla_id`` gives the child through the episodes.
     """
     import ibis
 
     children = episodes.select(c_cla_id=episodes.cla_id, c_person=episodes.person_id).distinct()
-    r = reviews.filter(
+    held = reviews.filter(
         reviews.clar_cla_review_date.notnull()
         & (reviews.clar_cla_review_cancelled.isnull() | (reviews.clar_cla_review_cancelled != "Y"))
-    ).select(r_cla_id=reviews.clar_cla_id, review_date=reviews.clar_cla_review_date)
-    r = r.join(children, r.r_cla_id == children.c_cla_id).select(
-        r_person=children.c_person, review_date=r.review_date
     )
+    if "clar_cla_review_participation" in held.columns:
+        code = held.clar_cla_review_participation.cast("string").strip().upper()
+    else:
+        code = ibis.null("string")
+    joined = held.join(children, held.clar_cla_id == children.c_cla_id)
+    return joined.select(
+        person_id=joined.c_person,
+        review_date=joined.clar_cla_review_date,
+        code=code,
+        review_id=joined.clar_cla_review_id,
+    )
+
+
+def lac_review_timeliness(pocs: ir.Table, reviews: ir.Table, calendar: ir.Table) -> ir.Table:
+    """Looked-after reviews within non-short-break POCs with their computed due dates.
+
+    ``reviews`` is :func:`reviews_of_children`. One row per POC and review date: person_id,
+    poc_seq, poc_start, review_date, due_date, in_timescale. A review belongs to the POC open
+    on its date (reviews before the POC start or after its end are ignored). The first review
+    is due ADD_WD(POC start, 20), the second 3 months after the first, later ones 6 months
+    after the previous. ``calendar`` is the engine's calendar table.
+    """
+    import ibis
+
+    # The child is already on each review, so this join is on the child first: joining
+    # reviews, episodes and periods in one go let DuckDB pair every review with every period
+    # of care by date alone (tens of millions of rows).
+    r = reviews.select(r_person=reviews.person_id, review_date=reviews.review_date)
     j = r.join(
         pocs,
         [

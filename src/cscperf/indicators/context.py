@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.catalogue import IndicatorDefinition
+from cscperf.indicators.framework import framework_settings
 
 SCRATCH_PREFIX = "_cscperf_"
 
@@ -64,10 +65,12 @@ class BuildTables:
     # after the ones already handed over, so that filling a shared table does not hold up the
     # compiling of the next indicators (see engine.ExecutionThread). None runs it here.
     defer: Callable[[str], Any] | None = None
-    # The compiled SQL of each shared building block already met in this run, by its Ibis
-    # operation (structurally compared): later indicators building the same block skip the
-    # compiling. None: the block reads an in-memory table and stays inline.
-    _shared_sql: dict[Any, str | None] = field(default_factory=dict)
+    # Each shared building block already made in this run, by its key (see Context.shared):
+    # later indicators asking for the same block neither build nor compile it again.
+    _blocks: dict[tuple[Any, ...], SharedBlock] = field(default_factory=dict)
+    # Ibis table objects by backend name: asking the backend for a table's schema each time an
+    # indicator reads it costs more than the indicator's own query.
+    _tables: dict[str, ir.Table] = field(default_factory=dict)
 
     @property
     def periods_table(self) -> str:
@@ -81,10 +84,18 @@ class BuildTables:
         """Remove the engine's calendar, period and shared tables from the backend."""
         for name in sorted(self._shared):
             self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            self._tables.pop(name, None)
         self._shared.clear()
-        self._shared_sql.clear()
+        self._blocks.clear()
         for name in (self.periods_table, self.calendar_table):
             self.con.drop_table(name, force=True)
+            self._tables.pop(name, None)
+
+    def backend_table(self, name: str) -> ir.Table:
+        """The backend's table ``name`` as an Ibis table, looked up once."""
+        if name not in self._tables:
+            self._tables[name] = self.con.table(name)
+        return self._tables[name]
 
     @property
     def materialises(self) -> bool:
@@ -112,7 +123,7 @@ class BuildTables:
         return name in self.names and name not in self.not_supplied and self.rows(name) > 0
 
     def raw(self, name: str) -> ir.Table:
-        return self.con.table(self.names[name])
+        return self.backend_table(self.names[name])
 
     def rows(self, name: str) -> int:
         if name not in self._rows:
@@ -175,6 +186,24 @@ def _as_date(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
+@dataclass(frozen=True)
+class SharedBlock:
+    """A building block made in this run: its scratch table (None: kept inline, as it reads an
+    in-memory table), the SQL that fills it, the shared tables that SQL reads, and the history
+    dates its building declared."""
+
+    table: str | None
+    sql: str
+    reads: tuple[tuple[str, str], ...]
+    history: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _BlockScope:
+    name: str
+    monthly: bool
+
+
 @dataclass
 class Context:
     """One indicator over one run of months that share the same parameters."""
@@ -186,6 +215,8 @@ class Context:
     history: list[tuple[str, str]] = field(default_factory=list)
     # The shared tables (name, SQL) the indicator's query reads, in order of creation.
     shared_tables: list[tuple[str, str]] = field(default_factory=list)
+    # The building block being built (see shared), which limits what it may read.
+    _block: _BlockScope | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- tables
 
@@ -223,32 +254,66 @@ class Context:
         )
 
     def param(self, name: str) -> Any:
+        if self._block is not None and name not in self.parameters:
+            raise RuntimeError(
+                f"the shared block {self._block.name!r} reads the indicator parameter {name!r}; "
+                "a block may read only the shared parameters of framework.yaml"
+            )
         return self.parameters[name]
 
-    def shared(self, items: ir.Table) -> ir.Table:
-        """``items`` computed once per run and read by every indicator that builds the same
-        expression (periods of care, month-end snapshots...). On DuckDB the first call creates
-        a scratch table named by a hash of the compiled SQL, so identical building blocks of
-        different indicators meet in one table; other backends get ``items`` back unchanged."""
+    def shared(
+        self, name: str, build: Callable[[], ir.Table], *, monthly: bool = False
+    ) -> ir.Table:
+        """The building block ``name`` (periods of care, month-end snapshots...) made by
+        ``build`` once per run and read by every indicator that asks for it.
+
+        A block's key is its name, the shared parameters in force (``framework.yaml``) and,
+        when ``monthly``, this run's months: ``build`` may read nothing else that varies
+        between indicators, and is held to that (reading an indicator's own parameter, or the
+        months of a block not declared ``monthly``, is an error). On DuckDB the first call
+        builds, compiles and creates a scratch table that later calls read without building
+        anything; other backends get the expression, built afresh each time."""
+        shared_names = framework_settings().parameters
+        shared_values = {k: self.parameters.get(k) for k in shared_names}
+        key = (
+            name,
+            repr(sorted(shared_values.items())),
+            tuple(self.period_ends) if monthly else (),
+        )
+        known = self.build._blocks.get(key) if self.build.materialises else None
+        if known is not None and known.table is not None:
+            self.history.extend(h for h in known.history if h not in self.history)
+            for entry in (*known.reads, (known.table, known.sql)):
+                if entry not in self.shared_tables:
+                    self.shared_tables.append(entry)
+            return self.build.backend_table(known.table)
+        history_before, tables_before = len(self.history), len(self.shared_tables)
+        saved = (self.parameters, self._block)
+        self.parameters = shared_values
+        self._block = _BlockScope(name, monthly)
+        try:
+            items = build()
+        finally:
+            self.parameters, self._block = saved
         if not self.build.materialises:
             return items
-        operation = items.op()
-        if operation in self.build._shared_sql:
-            known = self.build._shared_sql[operation]
-        else:
-            compiled = str(self.con.compile(items))
+        sql = str(self.con.compile(items))
+        if "memtable" in sql:
             # In-memory tables get fresh names at execution: nothing to share.
-            known = None if "memtable" in compiled else compiled
-            self.build._shared_sql[operation] = known
-        if known is None:
+            self.build._blocks[key] = SharedBlock(None, sql, (), ())
             return items
-        sql = known
-        digest = hashlib.sha256(sql.encode()).hexdigest()[:16]
-        name = f"{self.build.scratch}_shared_{digest}"
-        self.build.materialise(name, sql)
-        if (name, sql) not in self.shared_tables:
-            self.shared_tables.append((name, sql))
-        return self.con.table(name)
+        table = f"{self.build.scratch}_shared_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
+        self.build.materialise(table, sql)
+        block = SharedBlock(
+            table,
+            sql,
+            tuple(self.shared_tables[tables_before:]),
+            tuple(self.history[history_before:]),
+        )
+        self.build._blocks[key] = block
+        if (table, sql) not in self.shared_tables:
+            self.shared_tables.append((table, sql))
+        return self.build.backend_table(table)
 
     # ---------------------------------------------------------------- periods and calendar
 
@@ -256,14 +321,19 @@ class Context:
     def periods(self) -> ir.Table:
         """The reporting months of this run (period_end, month_start, rolling_12m_start,
         ytd_start, financial_year_start, is_year_end, population_year)."""
-        table = self.con.table(self.build.periods_table)
+        if self._block is not None and not self._block.monthly:
+            raise RuntimeError(
+                f"the shared block {self._block.name!r} reads the reporting months; "
+                "declare it monthly=True"
+            )
+        table = self.build.backend_table(self.build.periods_table)
         return table.filter(table.period_end.isin(list(self.period_ends)))
 
     @property
     def calendar(self) -> ir.Table:
         """One row per day: date, is_working_day, working_day_index, financial_year_start,
         month_end."""
-        return self.con.table(self.build.calendar_table)
+        return self.build.backend_table(self.build.calendar_table)
 
     def history_from(self, table: str, column: str) -> None:
         """Declare the dates whose earliest value marks the start of the loaded history, for

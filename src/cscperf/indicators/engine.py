@@ -60,6 +60,7 @@ RESULT_SCHEMA: dict[str, Any] = {
 }
 RATE_SCALE = {"rate_per_10k": 10_000.0, "rate_per_100k": 100_000.0}
 SUM_UNITS = {"percent", "days", "average", "ratio"}
+SUM_DECIMALS = 9
 CALENDAR_YEARS_BACK = 30  # working days are counted from dates this far before the first month
 
 
@@ -352,7 +353,10 @@ def finish(definition: IndicatorDefinition, frame: pl.DataFrame) -> pl.DataFrame
     """Numerator, denominator and value by unit (spec section 8), and small_number."""
     unit = definition.unit
     below = framework_settings().small_number_below
-    num, den = pl.col("num"), pl.col("den")
+    # Sums of fractional values (FTE) depend on the order the backend adds rows in, which
+    # varies between runs and backends in the last bits; rounding well below any recorded
+    # precision makes the same data give the same numbers every time, everywhere.
+    num, den = pl.col("num").round(SUM_DECIMALS), pl.col("den").round(SUM_DECIMALS)
     if unit == "count":
         numerator, denominator, value = num, pl.lit(None, pl.Float64), num
         small = num.is_between(1, below - 1)

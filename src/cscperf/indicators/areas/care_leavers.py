@@ -20,9 +20,10 @@ from cscperf.indicators.areas.looked_after import (
     counted,
     episodes,
     looked_after_at_month_end,
+    periods,
     rated,
 )
-from cscperf.indicators.care_periods import add_months, care_codes, periods_of_care
+from cscperf.indicators.care_periods import add_months, care_codes
 from cscperf.indicators.context import Context, first_per_key
 from cscperf.indicators.registry import indicator
 
@@ -243,9 +244,7 @@ def birthday_cohort(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     births = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     cohort = ctx.in_window(births, "birthday", "rolling_12m")
     # Still in care at B: a period of care covering B (for a 17th birthday an ending on B too).
-    pocs = periods_of_care(episodes(ctx)).select(
-        _c_person="person_id", _c_start="poc_start", _c_end="poc_end"
-    )
+    pocs = periods(ctx).select(_c_person="person_id", _c_start="poc_start", _c_end="poc_end")
     covering = (
         cohort.join(
             pocs,
@@ -343,9 +342,7 @@ def staying_put(ctx: Context) -> ir.Table:
     people = people.filter(people.dob.notnull())
     births = people.select("person_id", birthday=birthday(people.dob, 18))
     cohort = ctx.in_window(births, "birthday", "rolling_12m")
-    pocs = periods_of_care(episodes(ctx)).select(
-        _c_person="person_id", _c_start="poc_start", _c_end="poc_end"
-    )
+    pocs = periods(ctx).select(_c_person="person_id", _c_start="poc_start", _c_end="poc_end")
     ended = cohort.join(pocs, [cohort.person_id == pocs._c_person, pocs._c_end == cohort.birthday])
     # The placement the young person was in when care ended: the last one starting before.
     pl = placements.select(

@@ -46,15 +46,21 @@ def _rated(items: ir.Table, passes: ir.BooleanValue) -> ir.Table:
 
 def plan_parts(ctx: Context) -> ir.Table:
     """This council's CP plan rows with the continuous plan each belongs to."""
-    plans = ctx.table(CP_PLANS, ["cppl_person_id", "cppl_cp_plan_start_date"])
-    if "cppl_cp_plan_ola" not in plans.columns:
-        plans = plans.mutate(cppl_cp_plan_ola=ibis.null("string"))
-    return ctx.shared(cp_plan_parts(plans))
+
+    def build() -> ir.Table:
+        plans = ctx.table(CP_PLANS, ["cppl_person_id", "cppl_cp_plan_start_date"])
+        if "cppl_cp_plan_ola" not in plans.columns:
+            plans = plans.mutate(cppl_cp_plan_ola=ibis.null("string"))
+        return cp_plan_parts(plans)
+
+    return ctx.shared("child protection plan parts", build)
 
 
 def _plans(ctx: Context) -> ir.Table:
     ctx.history_from(CP_PLANS, "cppl_cp_plan_start_date")
-    return ctx.shared(continuous_cp_plans(plan_parts(ctx)))
+    return ctx.shared(
+        "continuous child protection plans", lambda: continuous_cp_plans(plan_parts(ctx))
+    )
 
 
 def _open_plans_per_child(ctx: Context) -> ir.Table:

@@ -18,6 +18,7 @@ from cscperf.indicators.care_periods import (
     days_between,
     lac_review_timeliness,
     periods_of_care,
+    reviews_of_children,
 )
 from cscperf.indicators.context import (
     Context,
@@ -55,19 +56,29 @@ def rated(items: ir.Table, passes: ir.BooleanValue) -> ir.Table:
 
 def episodes(ctx: Context) -> ir.Table:
     """Looked-after episodes with ``is_short_break`` (see care_periods.care_episodes)."""
-    raw = ctx.table(EPISODES, ["clae_person_id", "clae_cla_episode_start_date"])
-    legal = ctx.optional_table(LEGAL_STATUS, ["lega_person_id", "lega_legal_status"])
-    return ctx.shared(care_episodes(raw, legal))
+
+    def build() -> ir.Table:
+        raw = ctx.table(EPISODES, ["clae_person_id", "clae_cla_episode_start_date"])
+        legal = ctx.optional_table(LEGAL_STATUS, ["lega_person_id", "lega_legal_status"])
+        return care_episodes(raw, legal)
+
+    return ctx.shared("care episodes", build)
 
 
 def periods(ctx: Context) -> ir.Table:
     """Periods of care of the build (short breaks removed)."""
-    return ctx.shared(periods_of_care(episodes(ctx)))
+    return ctx.shared("periods of care", lambda: periods_of_care(episodes(ctx)))
 
 
 def looked_after_at_month_end(ctx: Context) -> ir.Table:
     """One row per child and month end with LAC_AT(E): person_id, period_end, team, and the
     POC open at E (poc_seq, poc_start, began_after_short_break)."""
+    return ctx.shared(
+        "looked after at month end", lambda: _looked_after_at_month_end(ctx), monthly=True
+    ).view()
+
+
+def _looked_after_at_month_end(ctx: Context) -> ir.Table:
     care = episodes(ctx)
     care = care.filter(~care.is_short_break)
     open_at = ctx.open_at_period_end(care, "start", "end")
@@ -91,7 +102,7 @@ def looked_after_at_month_end(ctx: Context) -> ir.Table:
     children = with_poc.select(
         "person_id", "period_end", "poc_seq", "poc_start", "began_after_short_break"
     )
-    return ctx.shared(ctx.attribute(children, "person_id", "period_end")).view()
+    return ctx.attribute(children, "person_id", "period_end")
 
 
 # ------------------------------------------------------------------ counts at month end
@@ -222,12 +233,29 @@ def lac_second_or_subsequent_start_pct(ctx: Context) -> ir.Table:
 # ------------------------------------------------------------------ reviews, plans, visits
 
 
+def reviewed_children(ctx: Context) -> ir.Table:
+    """Reviews held (not cancelled) with the child: person_id, review_date, and the review's
+    participation code and id (the review's cla_id leads to the child through the episodes)."""
+
+    def build() -> ir.Table:
+        reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
+        return reviews_of_children(reviews, episodes(ctx))
+
+    return ctx.shared("reviews of children", build)
+
+
+def reviews_with_due_dates(ctx: Context) -> ir.Table:
+    """Reviews within periods of care with their due dates (see
+    care_periods.lac_review_timeliness)."""
+    return ctx.shared(
+        "reviews with due dates",
+        lambda: lac_review_timeliness(periods(ctx), reviewed_children(ctx), ctx.calendar),
+    )
+
+
 @indicator("lac.reviews_in_timescale_pct")
 def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
-    reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
-    care = episodes(ctx)
-    rows = ctx.shared(lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar))
-    held = ctx.in_window(rows, "review_date")
+    held = ctx.in_window(reviews_with_due_dates(ctx), "review_date")
     held = ctx.attribute(held, "person_id", "review_date")
     return rated(held, held.in_timescale)
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import REVIEWS, episodes, rated
-from cscperf.indicators.care_periods import lac_review_timeliness, periods_of_care
+from cscperf.indicators.areas.looked_after import (
+    REVIEWS,
+    rated,
+    reviewed_children,
+    reviews_with_due_dates,
+)
 from cscperf.indicators.context import Context, first_per_key
 from cscperf.indicators.registry import indicator
 
@@ -18,16 +22,15 @@ from cscperf.indicators.registry import indicator
 def reviews_with_codes(ctx: Context) -> ir.Table:
     """Reviews held in the month with ``code`` (upper-cased participation code, may be
     null), attributed to the child's team on the review date; PN0 reviews left out."""
-    reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
-    care = episodes(ctx)
-    held = ctx.shared(lac_review_timeliness(periods_of_care(care), care, reviews, ctx.calendar))
+    ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date", "clar_cla_review_participation"])
+    held = reviews_with_due_dates(ctx)
     # The participation code of the review record(s) of that child and day.
-    children = care.select(_c_cla=care.cla_id, _c_person=care.person_id).distinct()
-    coded = reviews.join(children, reviews.clar_cla_id == children._c_cla).select(
-        _r_person=children._c_person,
-        _r_date=reviews.clar_cla_review_date,
-        _r_code=reviews.clar_cla_review_participation.cast("string").strip().upper(),
-        _r_id=reviews.clar_cla_review_id,
+    coded = reviewed_children(ctx)
+    coded = coded.select(
+        _r_person=coded.person_id,
+        _r_date=coded.review_date,
+        _r_code=coded.code,
+        _r_id=coded.review_id,
     )
     coded = first_per_key(coded, ["_r_person", "_r_date"], [coded._r_code.isnull(), coded._r_id])
     held = held.view()

@@ -21,6 +21,7 @@ from cscperf.indicators.areas.looked_after import (
     counted,
     episodes,
     looked_after_at_month_end,
+    periods,
     rated,
 )
 from cscperf.indicators.care_periods import (
@@ -28,7 +29,6 @@ from cscperf.indicators.care_periods import (
     care_codes,
     care_placements,
     counted_placements,
-    periods_of_care,
     placement_chains,
 )
 from cscperf.indicators.context import Context, NotAvailable, ends_after, first_per_key
@@ -42,9 +42,13 @@ MILES = 20
 
 def placement_rows(ctx: Context) -> ir.Table:
     """Placements made in (non-short-break) care, with chains and carer spells."""
+    return ctx.shared("placements in care", lambda: _placement_rows(ctx))
+
+
+def _placement_rows(ctx: Context) -> ir.Table:
     raw = ctx.table(PLACEMENTS, ["clap_person_id", "clap_cla_placement_start_date"])
     care = episodes(ctx)
-    rows = care_placements(raw, care, periods_of_care(care))
+    rows = care_placements(raw, care, periods(ctx))
     if LOCATION_COLUMN in raw.columns:
         located = raw.select(
             _l_id=raw.clap_cla_placement_id, location=raw[LOCATION_COLUMN].strip().upper()
@@ -52,13 +56,19 @@ def placement_rows(ctx: Context) -> ir.Table:
         rows = rows.left_join(located, rows.placement_id == located._l_id).drop("_l_id")
     else:
         rows = rows.mutate(location=ibis.null("string"))
-    return ctx.shared(placement_chains(rows.view()))
+    return placement_chains(rows.view())
 
 
 def current_placements(ctx: Context) -> ir.Table:
     """Every child looked after at each month end, with the placement open at E when there
     is one: type, provider, distance, location, chain_start (start of the counted placement;
     a temporary placement keeps the one before it), carer_spell_start, is_temporary."""
+    return ctx.shared(
+        "placements at month end", lambda: _current_placements(ctx), monthly=True
+    ).view()
+
+
+def _current_placements(ctx: Context) -> ir.Table:
     children = looked_after_at_month_end(ctx)
     rows = placement_rows(ctx).select(
         _p_person="person_id",
@@ -85,7 +95,7 @@ def current_placements(ctx: Context) -> ir.Table:
         joined, ["person_id", "period_end"], [joined._p_start.desc(), joined._p_id.desc()]
     )
     current = joined.drop("_p_person", "_p_end", "_p_id").rename(placement_start="_p_start")
-    return ctx.shared(current).view()
+    return current
 
 
 # ------------------------------------------------------------------ type and provider
