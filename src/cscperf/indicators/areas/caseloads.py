@@ -25,6 +25,10 @@ PROFESSIONALS = "ssd_professionals"
 
 def cases_at_month_end(ctx: Context) -> ir.Table:
     """One row per worker, child and month end: worker, person, period_end, case_team."""
+    return ctx.shared("cases at month end", lambda: _cases_at_month_end(ctx), monthly=True)
+
+
+def _cases_at_month_end(ctx: Context) -> ir.Table:
     ctx.table(INVOLVEMENTS, ["invo_professional_id", "invo_person_id"])
     invo = ctx.table(INVOLVEMENTS)
     roles = ctx.parameters.get("allocated_roles")

@@ -25,6 +25,10 @@ CIN_PLANS = "ssd_cin_plans"
 def children_in_need(ctx: Context) -> ir.Table:
     """One row per child and month end: ``person``, ``period_end``, ``team``,
     ``first_referral`` (earliest open referral date)."""
+    return ctx.shared("children in need at month end", lambda: _children_in_need(ctx), monthly=True)
+
+
+def _children_in_need(ctx: Context) -> ir.Table:
     raw = ctx.table(EPISODES, ["cine_person_id", "cine_referral_date"])
     nfa = flag_is_yes(raw.cine_referral_nfa.cast("string")).fill_null(False)
     raw = raw.filter(raw.cine_person_id.notnull() & raw.cine_referral_date.notnull() & ~nfa)
@@ -64,6 +68,10 @@ def _optional(ctx: Context, name: str) -> ir.Table | None:
 
 def section_17(ctx: Context) -> ir.Table:
     """Children in need at E who are not on a CP plan of this council and not looked after."""
+    return ctx.shared("section 17 children at month end", lambda: _section_17(ctx), monthly=True)
+
+
+def _section_17(ctx: Context) -> ir.Table:
     cin = children_in_need(ctx)
     excluded: list[ir.Table] = []
     cp = _optional(ctx, CP_PLANS)

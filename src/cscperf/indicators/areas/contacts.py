@@ -14,7 +14,13 @@ import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.areas.referrals import referrals
-from cscperf.indicators.context import Context, first_per_key, json_flag_is_yes, one_if
+from cscperf.indicators.context import (
+    Context,
+    NotAvailable,
+    first_per_key,
+    json_flag_is_yes,
+    one_if,
+)
 from cscperf.indicators.registry import indicator
 
 CONTACTS = "ssd_contacts"
@@ -35,6 +41,20 @@ def source_group(code: ir.StringValue, groups: Mapping[str, Sequence[str]]) -> i
 def contacts(ctx: Context) -> ir.Table:
     """Distinct contacts with ``contact_id``, ``person``, ``contact_date``, ``source``,
     ``outcome`` (the outcome text) and ``team``."""
+    base = ctx.shared("contacts", lambda: _distinct_contacts(ctx))
+    groups = ctx.parameters.get("source_groups")
+    return base.select(
+        "contact_id",
+        "person",
+        "contact_date",
+        source=source_group(base.source_code, groups) if groups else ibis.null("string"),
+        outcome=base.outcome,
+        team=base.team,
+    )
+
+
+def _distinct_contacts(ctx: Context) -> ir.Table:
+    """One contact per child, day and source code (the lowest id), with its team."""
     raw = ctx.table(CONTACTS, ["cont_person_id", "cont_contact_date"])
     raw = raw.filter(raw.cont_person_id.notnull() & raw.cont_contact_date.notnull())
     raw = raw.mutate(_source_code=raw.cont_contact_source_code.strip().upper().fill_null(""))
@@ -42,12 +62,11 @@ def contacts(ctx: Context) -> ir.Table:
         raw, ["cont_person_id", "cont_contact_date", "_source_code"], [raw.cont_contact_id]
     )
     attributed = ctx.attribute(kept, "cont_person_id", "cont_contact_date")
-    groups = ctx.parameters.get("source_groups")
     return attributed.select(
         contact_id=attributed.cont_contact_id,
         person=attributed.cont_person_id,
         contact_date=attributed.cont_contact_date,
-        source=source_group(attributed._source_code, groups) if groups else ibis.null("string"),
+        source_code=attributed._source_code,
         outcome=attributed.cont_contact_outcome_json,
         team=attributed.team,
     )
@@ -105,18 +124,32 @@ def to_referral(ctx: Context) -> ir.Table:
 
 @indicator("contacts.source_share_pct")
 def source_share(ctx: Context) -> ir.Table:
-    # Each contact is offered to every group: 1 in its own group's numerator, 1 in every
-    # group's denominator, so each group's share is over all contacts.
+    # Each group's share is over all contacts of the month: a contact counts 1 in its own
+    # group's numerator, and each group gets one row per month carrying the month's total as
+    # its denominator (rather than a copy of every contact per group).
+    groups = [str(group) for group in ctx.param("source_groups")]
+    if not groups:
+        raise NotAvailable("the council settings give this indicator no source groups")
     items = ctx.in_window(contacts(ctx), "contact_date")
-    groups = ibis.memtable({"_group": list(ctx.param("source_groups"))})
-    crossed = items.cross_join(groups)
-    return crossed.select(
+    own = items.filter(items.source.isin(groups)).select(
         "period_end",
         team=ibis.null("string"),
-        source=crossed._group,
-        numerator=one_if(crossed.source == crossed._group),
-        denominator=ibis.literal(1),
+        source=items.source,
+        numerator=ibis.literal(1, "int64"),
+        denominator=ibis.literal(0, "int64"),
     )
+    totals = items.group_by("period_end").aggregate(total=items.count())
+    offered = [
+        totals.select(
+            "period_end",
+            team=ibis.null("string"),
+            source=ibis.literal(group),
+            numerator=ibis.literal(0, "int64"),
+            denominator=totals.total.cast("int64"),
+        )
+        for group in groups
+    ]
+    return ibis.union(own, *offered, distinct=False)
 
 
 @indicator("contacts.repeat_3m_pct")

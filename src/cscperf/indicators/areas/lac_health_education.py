@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -243,13 +242,20 @@ def academic_age_date(period_end: date) -> date:
     return date(year, 8, 31)
 
 
-def _term_table(terms: Mapping[str, str], period_ends: Sequence[date]) -> ir.Table:
-    rows: dict[str, list[Any]] = {"_t_end": [], "_t_start": [], "_t_age_date": []}
-    for e in period_ends:
-        rows["_t_end"].append(e)
-        rows["_t_start"].append(term_start(terms, e))
-        rows["_t_age_date"].append(academic_age_date(e))
-    return ibis.memtable(rows, schema={"_t_end": "date", "_t_start": "date", "_t_age_date": "date"})
+def _with_term(
+    children: ir.Table, terms: Mapping[str, str], period_ends: Sequence[date]
+) -> ir.Table:
+    """``children`` (one row per child and period_end) with ``_t_start``, the start of the
+    term holding E, and ``_t_age_date``, the date academic age is taken at. Written as
+    literal cases on E rather than a join to an in-memory table, whose fresh name each run
+    would keep the SQL from being cached."""
+    end = children.period_end
+    starts = [(end == e, ibis.literal(term_start(terms, e))) for e in period_ends]
+    ages = [(end == e, ibis.literal(academic_age_date(e))) for e in period_ends]
+    return children.mutate(
+        _t_start=ibis.cases(*starts, else_=ibis.null("date")),
+        _t_age_date=ibis.cases(*ages, else_=ibis.null("date")),
+    )
 
 
 @indicator("lac_health.pep_up_to_date_pct")
@@ -258,9 +264,8 @@ def pep_up_to_date(ctx: Context) -> ir.Table:
     peps = peps.filter(
         peps.pep_date.notnull() & (_normal(peps.pep_status.cast("string")) == "completed")
     ).select(_p_person=peps.person_id.cast("string"), _p_date=peps.pep_date)
-    terms = _term_table(ctx.param("terms"), ctx.period_ends)
     children = with_dob(ctx, looked_after_at_month_end(ctx))
-    children = children.join(terms, children.period_end == terms._t_end)
+    children = _with_term(children, ctx.param("terms"), ctx.period_ends)
     age = age_at(children.dob, children._t_age_date)
     children = children.filter(age.notnull() & (age >= 5) & (age <= 15))
     found = (
