@@ -155,9 +155,14 @@ def _describe(exc: ValidationError) -> str:
     )
 
 
+# libyaml's loader when PyYAML was built with it: the same safe constructors, several times
+# faster on the catalogue, which every computation reads.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _entries_of(path: Path) -> list[Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read this catalogue file ({exc})") from exc
     if raw is None:

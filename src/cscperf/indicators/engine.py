@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -117,6 +118,12 @@ def window_start(basis: str, row: Mapping[str, Any]) -> date:
 
 
 # ------------------------------------------------------------------ backend preparation
+
+
+@cache
+def _periods_between(first_period_end: date, last_period_end: date) -> pl.DataFrame:
+    """The period table, made once per range (every indicator of a run asks for it)."""
+    return period_table(first_period_end, last_period_end)
 
 
 def install_calendar(build: BuildTables, first_period_end: date, last_period_end: date) -> None:
@@ -616,7 +623,7 @@ def finish_indicator(
     (waits for its SQL to finish running)."""
     definition = planned.definition
     lookups = lookups or Lookups({}, {}, [], [])
-    all_periods = period_table(min(period_ends), max(period_ends))
+    all_periods = _periods_between(min(period_ends), max(period_ends))
     frames: list[pl.DataFrame] = []
     for item in planned.runs:
         run, ctx = item.run, item.ctx

@@ -177,6 +177,10 @@ def adoption_adopted_count(ctx: Context) -> ir.Table:
 
 def _placed(ctx: Context) -> ir.Table:
     """Adoptions with ``placed_date`` (permanence record, else the first A3-A6 placement)."""
+    return ctx.shared("adoptions with the date placed", lambda: _placed_dates(ctx))
+
+
+def _placed_dates(ctx: Context) -> ir.Table:
     return _date_with_fallback(
         ctx,
         _adopted(ctx),

@@ -235,6 +235,19 @@ def birthday_cohort(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     """Young people with the birthday B of one of ``ages`` in the R12 window of a month,
     out of care by then (before B for a 17th birthday, on or before B otherwise), with the
     status row for B, eligible as relevant or former relevant, without the exclusions."""
+    ages_text = ", ".join(str(n) for n in ages)
+    cohort = ctx.shared(
+        f"care leavers with a birthday ({ages_text}) in the year",
+        lambda: _birthday_rows(ctx, ages),
+        monthly=True,
+    )
+    cohort = cohort.filter(has_eligibility(ctx, cohort, "leaver_eligibility"))
+    return without_exclusions(ctx, cohort)
+
+
+def _birthday_rows(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
+    """The birthday cohort before eligibility and exclusions (which read the indicator's own
+    parameters), attributed to the row's team, else the allocated worker's on B."""
     people = with_dob(ctx, status_rows(ctx).select("person_id").distinct())
     people = people.filter(people.dob.notnull())
     parts = [
@@ -276,8 +289,6 @@ def birthday_cohort(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     chosen = first_per_key(
         matched, ["person_id", "period_end"], [matched.status_year.isnull(), matched.row_id.desc()]
     )
-    chosen = chosen.filter(has_eligibility(ctx, chosen, "leaver_eligibility"))
-    chosen = without_exclusions(ctx, chosen)
     return ctx.attribute(chosen, "person_id", "birthday", "own_team")
 
 

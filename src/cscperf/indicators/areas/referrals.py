@@ -18,6 +18,10 @@ EPISODES = "ssd_cin_episodes"
 
 def referrals(ctx: Context) -> ir.Table:
     """Distinct referrals (child, date), with the team and the NFA flag of the kept row."""
+    return ctx.shared("referrals", lambda: _distinct_referrals(ctx))
+
+
+def _distinct_referrals(ctx: Context) -> ir.Table:
     episodes = ctx.table(EPISODES, ["cine_person_id", "cine_referral_date"])
     episodes = episodes.filter(
         episodes.cine_person_id.notnull() & episodes.cine_referral_date.notnull()
@@ -40,9 +44,14 @@ def referrals(ctx: Context) -> ir.Table:
     )
 
 
-def with_rereferral(ctx: Context, refs: ir.Table) -> ir.Table:
-    """Adds ``rereferral``: the child has another referral p with
+def with_rereferral(ctx: Context) -> ir.Table:
+    """Referrals with ``rereferral``: the child has another referral p with
     ADD_MONTHS(r, -12) <= p < r."""
+    return ctx.shared("referrals with re-referrals", lambda: _with_rereferral(ctx))
+
+
+def _with_rereferral(ctx: Context) -> ir.Table:
+    refs = referrals(ctx)
     ctx.history_from(EPISODES, "cine_referral_date")
     earlier = refs.select(_p_person=refs.person, _p_date=refs.referral_date)
     pairs = refs.join(
@@ -76,7 +85,7 @@ def referrals_rate(ctx: Context) -> ir.Table:
 
 
 def _rereferrals(ctx: Context) -> ir.Table:
-    items = ctx.in_window(with_rereferral(ctx, referrals(ctx)), "referral_date")
+    items = ctx.in_window(with_rereferral(ctx), "referral_date")
     return items.select(
         "period_end",
         "team",
