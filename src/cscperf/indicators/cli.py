@@ -3,6 +3,7 @@ catalogue, explain one indicator (definition, parameters in force, SQL)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -142,11 +143,9 @@ def register(app: typer.Typer) -> None:
         """Show the definition, the parameters in force and the SQL the engine runs."""
         from datetime import date
 
-        import yaml
-
-        from cscperf.console import out_console
         from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
         from cscperf.indicators.engine import indicator_sql
+        from cscperf.indicators.explain import explain_text
         from cscperf.indicators.framework import framework_settings
         from cscperf.indicators.output import parse_period
         from cscperf.indicators.registry import registered
@@ -164,24 +163,13 @@ def register(app: typer.Typer) -> None:
         params = parameters_in_force(
             definition, period_end, overrides, framework_settings().parameters
         )
-        shown = definition.model_dump(
-            mode="json", exclude_defaults=False, exclude={"parameters", "parameter_changes"}
-        )
-        out_console.print(f"[bold]{definition.id}[/] — {definition.title}")
-        out_console.print(yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=96))
-        out_console.print(
-            f"[bold]Parameters in force at {period_end}[/] (version "
-            f"{definition.id}@{params.version}):"
-        )
-        out_console.print(yaml.safe_dump(dict(params.values), sort_keys=False) or "none\n")
-        if definition.id not in registered():
-            out_console.print("Not yet implemented: no SQL to show.")
-            return
-        sql = indicator_sql(
-            schema_only_tables(), definition, period_end, settings=settings, dialect=dialect
-        )
-        out_console.print("[bold]SQL (items grouped by month and team):[/]")
-        out_console.print(sql, markup=False, highlight=False, soft_wrap=True)
+        sql = None
+        if definition.id in registered():
+            sql = indicator_sql(
+                schema_only_tables(), definition, period_end, settings=settings, dialect=dialect
+            )
+        text = explain_text(definition, period_end, params.version, params.values, sql, dialect)
+        sys.stdout.write(text)
 
 
 def _last_month_end(today: Any) -> Any:
