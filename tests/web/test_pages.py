@@ -126,6 +126,10 @@ def test_csv_downloads(client: TestClient) -> None:
     rows = client.get("/indicators/lac.rate_per_10k/rows.csv?period=2025-04")
     assert rows.status_code == 200
     assert "attachment" in rows.headers["content-disposition"]
+    # a download may load, run and frame nothing; pages allow exactly their own blocks
+    assert rows.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    page_policy = client.get("/summary").headers["content-security-policy"]
+    assert page_policy.startswith("default-src 'self'") and "'unsafe-inline'" not in page_policy
     table = list(csv.DictReader(io.StringIO(rows.text)))
     # 25 months (April 2023 .. April 2025) x 3 places
     assert len(table) == 75

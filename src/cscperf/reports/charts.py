@@ -21,6 +21,19 @@ BAR = "#1d70b8"
 COUNTY = "#0b0c0c"
 
 
+def title_lines(title: str, width: int, font_size: int) -> list[str]:
+    """A chart title broken into lines that fit the chart's width (Vega cuts a long title
+    off rather than wrapping it); about half the font size per character, and three lines at
+    most."""
+    import textwrap
+
+    per_line = max(20, int(width / (font_size * 0.55)))
+    lines = textwrap.wrap(title, per_line)
+    if len(lines) > 3:
+        lines = [*lines[:2], textwrap.shorten(" ".join(lines[2:]), per_line, placeholder="…")]
+    return lines or [""]
+
+
 def trend_chart(
     title: str,
     months: Sequence[date],
@@ -40,23 +53,25 @@ def trend_chart(
         for m, t in zip(months, targets, strict=True)
         if t is not None
     ]
+    # The legend names only what is drawn: no "Target" key for an indicator without one.
+    series = ["Value", "Target"] if any(t is not None for t in targets) else ["Value"]
     base = alt.Chart(alt.Data(values=data)).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=6)),
         y=alt.Y("value:Q", title=unit.replace("_", " "), scale=alt.Scale(zero=False)),
         color=alt.Color(
             "series:N",
-            scale=alt.Scale(domain=["Value", "Target"], range=[LINE, TARGET]),
+            scale=alt.Scale(domain=series, range=[LINE, TARGET][: len(series)]),
             legend=alt.Legend(title=None, orient="top"),
         ),
         strokeDash=alt.StrokeDash(
             "series:N",
-            scale=alt.Scale(domain=["Value", "Target"], range=[[1, 0], [6, 3]]),
+            scale=alt.Scale(domain=series, range=[[1, 0], [6, 3]][: len(series)]),
             legend=None,
         ),
     )
     chart = base.mark_line(point=True, strokeWidth=2)
     return chart.properties(
-        title=alt.TitleParams(title, fontSize=11, anchor="start"),
+        title=alt.TitleParams(title_lines(title, TREND_SIZE[0], 11), fontSize=11, anchor="start"),
         width=TREND_SIZE[0],
         height=TREND_SIZE[1],
     )
@@ -83,7 +98,9 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
             .encode(x="county:Q")
         )
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(title[:60], fontSize=10, anchor="start"),
+        title=alt.TitleParams(
+            title_lines(title, LOCALITY_SIZE[0], 10), fontSize=10, anchor="start"
+        ),
         width=LOCALITY_SIZE[0],
         height=LOCALITY_SIZE[1],
     )

@@ -25,6 +25,7 @@ from cscperf import __version__
 from cscperf.errors import CscperfError
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.security import NOTHING_ALLOWED, page_policy
 from cscperf.web.theme import load_theme
 
 HERE = Path(__file__).parent
@@ -64,7 +65,8 @@ def access_line(method: str, path: str, status: int, millis: float) -> str:
 
 class AccessLog:
     """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware``): one JSON line per request
-    and two protective headers on every response."""
+    and protective headers on every response (pages set their own Content-Security-Policy;
+    anything else gets one that allows nothing)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -80,8 +82,11 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", NOTHING_ALLOWED.encode()))
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                 ]
@@ -93,6 +98,11 @@ class AccessLog:
             millis = (time.perf_counter() - started) * 1000
             if ACCESS_LOG.isEnabledFor(logging.INFO):
                 ACCESS_LOG.info(access_line(scope["method"], scope["path"], status, millis))
+
+
+def with_policy(html: str) -> tuple[str, str]:
+    """A page and the Content-Security-Policy that lets exactly its own inline blocks run."""
+    return html, page_policy(html)
 
 
 def sentence(exc: Exception) -> str:
@@ -133,11 +143,14 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
             facts.current,
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
         )
-        html = data.cached(key, lambda: render_html(request, name, **chosen, **make()))
-        return HTMLResponse(html)
+        html, policy = data.cached(
+            key, lambda: with_policy(render_html(request, name, **chosen, **make()))
+        )
+        return HTMLResponse(html, headers={"content-security-policy": policy})
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(render_html(request, name, **context), status_code=status)
+        html, policy = with_policy(render_html(request, name, **context))
+        return HTMLResponse(html, status_code=status, headers={"content-security-policy": policy})
 
     def current_facts() -> Any:
         """The current build's facts for pages that have none (error pages), if any."""
