@@ -111,9 +111,9 @@ def test_the_pages_policy_lets_their_own_scripts_run_and_nothing_is_refused(  # 
     refused: list[str] = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     response = page.goto(server + "/indicators/lac.rate_per_10k?period=2025-04")
     policy = response.headers["content-security-policy"]
