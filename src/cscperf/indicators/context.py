@@ -98,14 +98,30 @@ class BuildTables:
         return self._tables[name]
 
     @property
+    def backend_name(self) -> str:
+        return str(getattr(self.con, "name", type(self.con).__name__))
+
+    @property
     def materialises(self) -> bool:
-        """Shared building blocks become temporary tables (DuckDB); elsewhere they stay
-        expressions, inlined in each indicator's query."""
-        return self.share_tables and getattr(self.con, "name", None) == "duckdb"
+        """Shared building blocks become scratch tables (DuckDB, PostgreSQL); elsewhere they
+        stay expressions, inlined in each indicator's query."""
+        return self.share_tables and self.backend_name in ("duckdb", "postgres")
 
     def materialise(self, name: str, sql: str) -> None:
         """Create the scratch table ``name`` from ``sql`` unless this run already has."""
-        if name not in self._shared:
+        if name in self._shared:
+            return
+        if self.backend_name == "postgres":
+            # A temporary table is this session's alone (runs sharing the server never see
+            # each other's) and goes with it; ANALYZE gives the planner its real size, without
+            # which it guesses a handful of rows and picks nested loops over thousands.
+            for statement in (
+                f'DROP TABLE IF EXISTS "{name}"',
+                f'CREATE TEMPORARY TABLE "{name}" AS {sql}',
+                f'ANALYZE "{name}"',
+            ):
+                self.con.raw_sql(statement).close()
+        else:
             # Not TEMP: the engine's execution thread reads it through its own cursor, and
             # DuckDB keeps temporary tables private to one connection. drop_scratch removes it.
             if self.defer is None:
@@ -117,7 +133,7 @@ class BuildTables:
                     f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM ({sql}) LIMIT 0'
                 )
                 self.defer(f'INSERT INTO "{name}" SELECT * FROM ({sql})')
-            self._shared.add(name)
+        self._shared.add(name)
 
     def has(self, name: str) -> bool:
         return name in self.names and name not in self.not_supplied and self.rows(name) > 0
