@@ -395,7 +395,8 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 accom = "Z" if staying and age == 18 else _pick(rng, p.care_leavers.accommodation)
                 contact = bday - int(rng.integers(0, 60))
                 rows["leavers"].add(
-                    clea_table_id=f"LV{n_other:07d}",
+                    # one status row per collection year, tagged /YYYY as the 903 route does
+                    clea_table_id=f"LV{n_other:07d}/{_collection_year(bday)}",
                     clea_person_id=person,
                     clea_care_leaver_eligibility="Relevant" if age < 18 else "Former Relevant",
                     clea_care_leaver_in_touch="YES"
@@ -413,6 +414,35 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 )
             b21 = _birthday(dob, 21)
             inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver", f"leaver:{cla_id}"))
+        # Eligible young people still in care at the end of the data (16 years 3 months or
+        # more, 13 weeks looked after since 14) have a pathway plan: an "Eligible" status row
+        # for this collection year. Drawn from the child's own stream so the rest of the
+        # council is unchanged.
+        from_14 = max(s, _birthday(dob, 14))
+        if (
+            s <= end_of_data < e
+            and _add_months(_birthday(dob, 16), 3) <= end_of_data < _birthday(dob, 18)
+            and end_of_data - from_14 >= 91
+        ):
+            own = np.random.default_rng([1989, k, s])
+            n_other += 1
+            recent = own.random() < p.care_leavers.pathway_plan_up_to_date
+            plan_day = end_of_data - int(own.integers(5, 170) if recent else own.integers(190, 400))
+            rows["leavers"].add(
+                clea_table_id=f"LV{n_other:07d}/{_collection_year(end_of_data)}",
+                clea_person_id=person,
+                clea_care_leaver_eligibility="Eligible",
+                clea_care_leaver_in_touch="YES",
+                clea_care_leaver_latest_contact=_d(end_of_data - int(own.integers(0, 30))),
+                clea_care_leaver_accommodation=None,
+                clea_care_leaver_accom_suitable=None,
+                clea_care_leaver_activity=None,
+                clea_pathway_plan_review_date=_d(max(plan_day, from_14)),
+                clea_care_leaver_allocated_team=tb.team_uasc
+                if uasc
+                else tb.team_lac[kids.locality[k]],
+                involvement=f"leaver:{cla_id}",
+            )
 
     # Short breaks: each stay its own period of care under V4.
     for i in sb:
@@ -521,6 +551,12 @@ def _birthday(dob: int, years: int) -> int:
     if d.month == 2 and d.day == 29 and monthrange(year, 2)[1] == 28:
         return day_number(date(year, 3, 1))
     return day_number(date(year, d.month, d.day))
+
+
+def _collection_year(day: int) -> int:
+    """The collection year holding ``day``: the year of the 31 March that ends it."""
+    d = _d(day)
+    return d.year + 1 if d.month >= 4 else d.year
 
 
 def _d(day: int) -> date:

@@ -137,6 +137,7 @@ class CareLeavers(_Section):
     activity_19_21: dict[str, float]
     accommodation: dict[str, float]
     suitable: Share
+    pathway_plan_up_to_date: Share
 
     _dists = field_validator("activity_17_18", "activity_19_21", "accommodation")(
         _check_distribution

@@ -471,7 +471,10 @@ def _oc3(data: Data903, child: str, dob: date | None, year: int) -> Record | Non
         return None
     if min(e["clae_cla_episode_start_date"] for e in episodes) > days[0]:
         return None
-    row = leaver[-1]
+    # the status row of this collection year (ids end /YYYY), else the latest
+    row = next(
+        (r for r in reversed(leaver) if str(r["clea_table_id"]).endswith(f"/{year}")), leaver[-1]
+    )
     in_touch = (row["clea_care_leaver_in_touch"] or "NO").strip().upper()
     if in_touch in {"Y", "N"}:
         in_touch = "YES" if in_touch == "Y" else "NO"

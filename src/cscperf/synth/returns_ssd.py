@@ -215,6 +215,7 @@ SSD_FIELDS: dict[str, list[str]] = {
         "perm_number_of_adopters",
     ],
     "ssd_care_leavers": [
+        "clea_table_id",
         "clea_person_id",
         "clea_care_leaver_eligibility",
         "clea_care_leaver_in_touch",
