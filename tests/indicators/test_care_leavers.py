@@ -317,3 +317,58 @@ def test_staying_put_after_the_18th_birthday():
     r = row(res, "care_leavers.staying_put_18_pct", E24)
     # Care ended on the 18th birthday in R12 from a foster placement: S1 (staying put), S3.
     assert (r["numerator"], r["denominator"]) == (1, 2)
+
+
+# Rows tagged with their collection year (ids ending /YYYY, as the 903 route writes them):
+# each month end uses the row of its own collection year. T1 turns 19 on 1 May 2022 and left
+# care at 18; T2's rows are untagged, so every month uses its latest row.
+TAGGED = {
+    "ssd_person": people(("T1", "2003-05-01"), ("T2", "2003-05-01")),
+    "ssd_care_leavers": [
+        {
+            **status("T1", "Former Relevant", plan="2022-12-01", activity="F1"),
+            "clea_table_id": "T1/2023",
+        },
+        {
+            **status("T1", "Former Relevant", plan="2023-06-01", activity="G6"),
+            "clea_table_id": "T1/2024",
+        },
+        {
+            **status("T2", "Former Relevant", plan="2022-12-01", activity="G6"),
+            "clea_table_id": "T2a",
+        },
+        {
+            **status("T2", "Former Relevant", plan="2023-12-01", activity="F1"),
+            "clea_table_id": "T2b",
+        },
+    ],
+    "ssd_cla_episodes": [
+        ep("T1", "2015-01-01", "2021-05-01"),
+        ep("T2", "2015-01-01", "2021-05-01"),
+    ],
+}
+
+
+def test_month_end_status_uses_the_row_of_the_months_collection_year():
+    ids = ["care_leavers.rcl_frcl_eet_pct", "care_leavers.pathway_plan_19_21_pct"]
+    march_23, march_24 = date(2023, 3, 31), date(2024, 3, 31)
+    res = run(TAGGED, ids, march_23, march_24)
+
+    def nd(indicator_id: str, when: date) -> tuple[Any, Any]:
+        r = row(res, indicator_id, when)
+        return r["numerator"], r["denominator"]
+
+    # March 2023 (collection year 2023): T1's /2023 row, F1 (EET), plan 1 Dec 2022 (within six
+    # months); T2's latest row b, F1, plan 1 Dec 2023 (after E: ignored).
+    assert nd("care_leavers.rcl_frcl_eet_pct", march_23) == (2, 2)
+    assert nd("care_leavers.pathway_plan_19_21_pct", march_23) == (1, 2)
+    # March 2024: T1's /2024 row, G6 (not EET), plan 1 Jun 2023 (more than six months before
+    # E); T2's row b again: F1, plan 1 Dec 2023 (up to date).
+    assert nd("care_leavers.rcl_frcl_eet_pct", march_24) == (1, 2)
+    assert nd("care_leavers.pathway_plan_19_21_pct", march_24) == (1, 2)
+
+
+def test_a_month_before_any_tagged_row_takes_the_nearest_later_year():
+    res = run(TAGGED, ["care_leavers.rcl_frcl_eet_pct"], date(2022, 3, 31), date(2022, 3, 31))
+    # Collection year 2022 has no T1 row: the nearest later year, /2023 (F1), stands in.
+    assert row(res, "care_leavers.rcl_frcl_eet_pct", date(2022, 3, 31))["numerator"] == 2

@@ -279,7 +279,16 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 if age < 4
                 else _pick(
                     rng,
-                    {"PN1": 0.45, "PN3": 0.2, "PN4": 0.15, "PN5": 0.1, "PN2": 0.05, "PN6": 0.05},
+                    # PN7: the child did not take part (about 4% nationally)
+                    {
+                        "PN1": 0.41,
+                        "PN3": 0.2,
+                        "PN4": 0.15,
+                        "PN5": 0.1,
+                        "PN2": 0.05,
+                        "PN6": 0.05,
+                        "PN7": 0.04,
+                    },
                 ),
             )
         visit_spans.append((k, person, cla_id, s, e))

@@ -69,6 +69,7 @@ class Protection(_Section):
     s47_median_working_days: float
     icpc_probability: Share
     icpc_median_working_days: float
+    substantiated_no_risk: Share
     cp_plan_probability: Share
     repeat_s47_multiplier: float
     repeat_cp_multiplier: float

@@ -733,6 +733,10 @@ class _TableBuilder:
         loc = kids.locality[ep["child"]]
         team_sg = self.team_safeguarding[loc, rng.integers(0, 2, loc.size)]
         icpc_s = ep["icpc"][s]
+        # Substantiated without continuing risk: drawn from a stream of its own so that every
+        # other figure of the council stays as it was.
+        own = np.random.default_rng([47, ns])
+        no_risk = ~icpc_s & (own.random(ns) < self.p.protection.substantiated_no_risk)
         self.add(
             "ssd_s47_enquiry",
             pl.DataFrame(
@@ -742,13 +746,14 @@ class _TableBuilder:
                     "s47e_person_id": child_id.filter(pl.Series(s)),
                     "s47e_s47_start_date": self.date(ep["s47_start"][s]),
                     "s47e_s47_end_date": self.date(ep["s47_end"][s]),
-                    "s47e_s47_nfa": np.where(icpc_s, "N", "Y"),
+                    "s47e_s47_nfa": np.where(icpc_s | no_risk, "N", "Y"),
                     "s47e_s47_outcome_json": _json_by_flags(
-                        lambda c: {
-                            "NFA_FLAG": "N" if c else "Y",
+                        lambda c, r: {
+                            "NFA_FLAG": "N" if c or r else "Y",
                             "CP_CONFERENCE_FLAG": "Y" if c else "N",
                         },
                         icpc_s,
+                        no_risk,
                     ),
                     "s47e_s47_completed_by_team": team_sg[s].astype(str),
                 }

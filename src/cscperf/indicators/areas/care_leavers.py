@@ -1,9 +1,10 @@
 """Care leavers (catalogue ``care_leavers.yaml``).
 
-Owns the ``care_leavers.*`` item tables. Status rows are ``ssd_care_leavers``: the current
-measures use each young person's latest row (highest ``clea_table_id``); the birthday-cohort
-measures use the row of the collection year of the birthday when rows carry one (the 903
-reader keys OC3 rows ``child/year``), the latest row otherwise. Every cohort leaves out
+Owns the ``care_leavers.*`` item tables. Status rows are ``ssd_care_leavers``. When rows
+carry their collection year (ids ending ``/YYYY``: the 903 reader keys OC3 rows
+``child/year``), the month-end measures use the row of E's collection year and the
+birthday-cohort measures the row of the birthday's; otherwise both use each young person's
+latest row (highest ``clea_table_id``). Every cohort leaves out
 in-touch DIED/RHOM and young people whose only care was short breaks. Where eligibility is
 never recorded (903 loads) every status row is taken as former relevant.
 """
@@ -54,11 +55,6 @@ def status_rows(ctx: Context) -> ir.Table:
     )
 
 
-def latest_rows(ctx: Context) -> ir.Table:
-    rows = status_rows(ctx)
-    return first_per_key(rows, ["person_id"], [rows.row_id.desc()])
-
-
 def short_breaks_only(ctx: Context) -> ir.Table:
     """_sb_person: young people with short-break episodes and no other care."""
     care = episodes(ctx)
@@ -106,12 +102,13 @@ def is_suitable(ctx: Context, suitable: ir.StringValue) -> ir.BooleanValue:
 
 
 def leavers_at_month_end(ctx: Context, min_age: int = 16, max_age: int = 21) -> ir.Table:
-    """Latest status rows of young people aged min..max at E who are not LAC_AT(E) and pass
-    the cohort exclusions, one row per month end, attributed (own team, else at E)."""
-    rows = without_exclusions(ctx, latest_rows(ctx))
-    rows = with_dob(ctx, rows)
+    """Status rows of young people aged min..max at E who are not LAC_AT(E) and pass the
+    cohort exclusions, one row per month end (the status for E, see :func:`status_at`),
+    attributed (own team, else at E)."""
     periods = ctx.periods.select("period_end")
-    rows = rows.cross_join(periods)
+    rows = status_at(status_rows(ctx).cross_join(periods))
+    rows = without_exclusions(ctx, rows)
+    rows = with_dob(ctx, rows)
     age = age_at(rows.dob, rows.period_end)
     rows = rows.filter(age.notnull() & (age >= min_age) & (age <= max_age))
     rows = rows.mutate(age=age_at(rows.dob, rows.period_end))
@@ -122,6 +119,21 @@ def leavers_at_month_end(ctx: Context, min_age: int = 16, max_age: int = 21) -> 
     return ctx.attribute(rows, "person_id", "period_end", "own_team")
 
 
+def status_at(rows: ir.Table) -> ir.Table:
+    """One status row per young person and ``period_end``: the row of E's collection year
+    when rows are tagged with one (ids ending /YYYY), else an untagged row, else the latest
+    earlier year's, else the earliest later year's; ties go to the highest row id. Untagged
+    data (the usual SSD extract) thus keeps each young person's latest row for every month."""
+    fy = _financial_year_ending(rows.period_end)
+    year = rows.status_year
+    preference = ibis.cases((year == fy, 0), (year.isnull(), 1), (year < fy, 2), else_=3)
+    # Nearest year first: later earlier years, then earlier later years.
+    distance = ibis.ifelse(year < fy, fy - year, year - fy).fill_null(0)
+    return first_per_key(
+        rows, ["person_id", "period_end"], [preference, distance, rows.row_id.desc()]
+    )
+
+
 def plan_up_to_date(items: ir.Table) -> ir.BooleanValue:
     """Latest plan date p with ADD_MONTHS(E, -6) <= p <= E."""
     p = items.plan_date
@@ -130,9 +142,10 @@ def plan_up_to_date(items: ir.Table) -> ir.BooleanValue:
 
 @indicator("care_leavers.count")
 def care_leavers_count(ctx: Context) -> ir.Table:
-    rows = without_exclusions(ctx, latest_rows(ctx))
+    rows = status_at(status_rows(ctx).cross_join(ctx.periods.select("period_end")))
+    rows = without_exclusions(ctx, rows)
     rows = rows.filter(has_eligibility(ctx, rows, "counted_eligibility"))
-    rows = with_dob(ctx, rows).cross_join(ctx.periods.select("period_end"))
+    rows = with_dob(ctx, rows)
     age = age_at(rows.dob, rows.period_end)
     rows = rows.filter(age.notnull() & (age >= 16) & (age <= int(ctx.param("max_age"))))
     return counted(ctx.attribute(rows, "person_id", "period_end", "own_team"))
@@ -147,10 +160,14 @@ def eligible_pathway_plan(ctx: Context) -> ir.Table:
         & (add_months(children.dob, 195) <= children.period_end)
         & (age_at(children.dob, children.period_end) < 18)
     )
-    latest = latest_rows(ctx).select(
-        _s_person="person_id", _s_elig="eligibility", plan_date="plan_date"
+    statuses = status_rows(ctx).cross_join(ctx.periods.select("period_end"))
+    latest = status_at(statuses).select(
+        _s_person="person_id", _s_end="period_end", _s_elig="eligibility", plan_date="plan_date"
     )
-    children = children.left_join(latest, children.person_id == latest._s_person)
+    children = children.left_join(
+        latest,
+        [children.person_id == latest._s_person, children.period_end == latest._s_end],
+    )
     # Days looked after since the 14th birthday, up to and including E.
     care = episodes(ctx)
     care = care.filter(~care.is_short_break).select(
