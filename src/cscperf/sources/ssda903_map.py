@@ -541,11 +541,29 @@ def permanence_rows(
             {
                 "perm_table_id": f"{child}/{_iso(decision)}",
                 "perm_person_id": child,
-                **adoption_dates(own),
+                **adoption_dates(period_holding(own, decision)),
             }
         )
         result.append(entry)
     return result
+
+
+def period_holding(episodes: list[Episode], day: object) -> list[Episode]:
+    """The episodes of the period of care open on ``day`` (the adoption decision), so that a
+    child adopted after a later period of care does not take an earlier period's placement
+    order; every episode when no period holds the day (or the day is unknown)."""
+    if not isinstance(day, date):
+        return episodes
+    periods: dict[str, list[Episode]] = {}
+    for episode in episodes:
+        periods.setdefault(episode.period_id, []).append(episode)
+    for own in periods.values():
+        start = min(e.decom for e in own)
+        ends = [e.dec for e in own]
+        end = None if any(d is None for d in ends) else max(d for d in ends if d is not None)
+        if start <= day and (end is None or day <= end):
+            return own
+    return episodes
 
 
 def adoption_dates(episodes: list[Episode]) -> Row:
