@@ -198,3 +198,28 @@ def test_synthetic_comparison_covers_the_whole_catalogue(duckdb_results: pl.Data
     with_values = duckdb_results.filter(pl.col("value").is_not_null())
     unfed = set(ids) - set(with_values.get_column("indicator_id"))
     assert unfed == NOT_FED
+
+
+def test_copy_keeps_nulls_empty_strings_dates_and_numbers_apart(pg: Any) -> None:
+    from datetime import datetime
+
+    from cscperf.indicators.results import copy_into_postgres
+
+    frame = pl.DataFrame(
+        {
+            "text": ['a, "quoted"', "", None, "line\nbreak"],
+            "day": [date(2024, 2, 29), None, date(2012, 1, 1), date(1999, 12, 31)],
+            "at": [datetime(2024, 1, 2, 3, 4, 5, 600), None, None, datetime(2020, 1, 1)],
+            "amount": [1.25, None, -3.0, 0.1],
+            "flag": [True, None, False, True],
+            "count": [1, 2, None, 4],
+        }
+    )
+    name = f"copy_{uuid.uuid4().hex[:8]}"
+    try:
+        copy_into_postgres(pg, name, frame)
+        back = pl.from_arrow(pg.table(name).to_pyarrow())
+        assert isinstance(back, pl.DataFrame)
+        assert back.select(frame.columns).equals(frame.cast(back.select(frame.columns).schema))
+    finally:
+        pg.drop_table(name, force=True)

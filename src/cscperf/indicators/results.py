@@ -80,15 +80,40 @@ def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildT
     """The build's canonical tables uploaded to a PostgreSQL database (``url`` as
     postgresql://user@host:port/db), each named ``<prefix><table>``."""
     from cscperf.indicators.imported import stored_frames
-    from cscperf.indicators.testing import upload
 
     con = postgres_connection(url)
     prefix = prefix if prefix is not None else f"b{build.id.lower()}_"
     frames = {name: build.table(name) for name in build.tables()}
     frames.update(stored_frames(build))  # imported measures travel with the build
-    return BuildTables(
-        con=con, names=upload(con, frames, prefix), not_supplied=not_supplied_of(build)
-    )
+    names = {name: f"{prefix}{name}" for name in frames}
+    for name, frame in frames.items():
+        copy_into_postgres(con, names[name], frame)
+    return BuildTables(con=con, names=names, not_supplied=not_supplied_of(build))
+
+
+COPY_ROWS = 200_000  # rows per COPY chunk: bounded memory for the CSV text
+
+
+def copy_into_postgres(con: Any, name: str, frame: pl.DataFrame) -> None:
+    """Create table ``name`` with the frame's columns and fill it with COPY, which is many
+    times faster than the row inserts of a generic upload. Nulls travel as unquoted empty
+    fields and empty strings as "", which PostgreSQL's CSV format tells apart."""
+    import ibis
+
+    con.create_table(name, schema=ibis.Schema.from_pyarrow(frame.to_arrow().schema), overwrite=True)
+    quoted = '"' + name.replace('"', '""') + '"'
+    columns = ", ".join('"' + c.replace('"', '""') + '"' for c in frame.columns)
+    raw = con.con
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {quoted} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        for start in range(0, frame.height, COPY_ROWS):
+            chunk = frame.slice(start, COPY_ROWS)
+            copy.write(
+                chunk.write_csv(include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.f")
+            )
+    raw.commit()
 
 
 def not_supplied_of(build: Build) -> dict[str, str]:
