@@ -115,3 +115,47 @@ def test_list_and_explain(capsys):
     assert main(["indicators", "explain", "cin.plan_up_to_date_pct", "--period", "2024-03"]) == 0
     out = capsys.readouterr().out
     assert "cin_plan_due_wd: 45" in out and "GROUP BY" in out
+
+
+@pytest.mark.postgres
+def test_computing_on_postgresql_gives_the_same_rows_and_leaves_nothing_behind(store, capsys):
+    import os
+
+    url = os.environ.get("CSCPERF_TEST_PG_URL")
+    if not url:
+        pytest.fail("CSCPERF_TEST_PG_URL is not set; run through `make test`")
+    args = ["indicators", "--store", str(store), "--period", "2024-03", "--months", "2"]
+    assert main(args) == 0
+    embedded = capsys.readouterr().out
+    from cscperf.indicators.results import postgres_connection
+
+    con = postgres_connection(url)
+    before = set(con.list_tables())
+    assert main([*args, "--database", url]) == 0
+    assert capsys.readouterr().out == embedded
+    assert set(con.list_tables()) == before  # the copied tables and scratch tables are gone
+    con.disconnect()
+
+
+def test_an_unreachable_database_is_a_sentence_not_a_traceback(store, capsys):
+    code = main(
+        [
+            "indicators",
+            "--store",
+            str(store),
+            "--period",
+            "2024-03",
+            "--database",
+            "postgresql://someone:secret@127.0.0.1:1/nowhere",
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cannot connect to the PostgreSQL server" in err
+    assert "secret" not in err and "someone:***@" in err
+
+
+def test_a_database_that_is_not_postgresql_is_refused(store, capsys):
+    args = ["indicators", "--store", str(store), "--period", "2024-03"]
+    assert main([*args, "--database", "mysql://x@y/z"]) == 1
+    assert "give a PostgreSQL address" in capsys.readouterr().err

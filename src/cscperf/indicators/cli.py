@@ -54,6 +54,16 @@ def register(app: typer.Typer) -> None:
         build_id: Annotated[
             str | None, typer.Option("--build", help="A build id; the current one by default.")
         ] = None,
+        database: Annotated[
+            str | None,
+            typer.Option(
+                "--database",
+                help="Compute on this PostgreSQL server (postgresql://user@host:port/db) "
+                "instead of the embedded DuckDB; the build's tables are copied there for the "
+                "run and removed after it. Also read from CSCPERF_DATABASE.",
+                envvar="CSCPERF_DATABASE",
+            ),
+        ] = None,
     ) -> None:
         """Write one row per indicator, month, breakdown and value to standard output."""
         if ctx.invoked_subcommand is not None:
@@ -80,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
         period_end = parse_period(period)
         earliest = earliest_month(period_end, months, parse_period(from_month, "--from"))
-        results = results_for(Store(store).get(build_id), earliest=earliest)
+        results = results_for(Store(store).get(build_id), earliest=earliest, database=database)
         rows = select_rows(
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )

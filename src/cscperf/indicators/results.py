@@ -20,7 +20,7 @@ import polars as pl
 
 from cscperf.calendar.months import month_end_of, month_start_of
 from cscperf.calendar.periods import financial_year_of
-from cscperf.errors import StoreError
+from cscperf.errors import ConfigError, StoreError
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.framework import framework_settings
 
@@ -71,9 +71,37 @@ def postgres_connection(url: str) -> Any:
     session settings the catalogue's queries need to run in reasonable time."""
     import ibis
 
-    con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
-    con.raw_sql(POSTGRES_SESSION)
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"--database {redacted(url)}: give a PostgreSQL address such as "
+            "postgresql://user@host:5432/database"
+        )
+    try:
+        con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    except Exception as exc:  # psycopg's errors vary by cause; all mean "cannot connect"
+        reason = " ".join(str(exc).split())
+        raise ConfigError(
+            f"cannot connect to the PostgreSQL server {redacted(url)} ({reason}); check the "
+            "address, that the server is running and that the user may log in"
+        ) from exc
+    con.raw_sql(POSTGRES_SESSION).close()
     return con
+
+
+def redacted(url: str) -> str:
+    """A database address fit to print: any password replaced by ***."""
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def drop_uploaded(tables: BuildTables) -> None:
+    """Remove a build's uploaded tables from the server and close the connection."""
+    try:
+        for name in tables.names.values():
+            tables.con.drop_table(name, force=True)
+    finally:
+        tables.con.disconnect()
 
 
 def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildTables:
@@ -251,25 +279,43 @@ def stored_covers(target: Path, earliest: date | None) -> bool:
 
 
 def results_for(
-    build: Build, *, earliest: date | None = None, show_progress: bool = True
+    build: Build,
+    *,
+    earliest: date | None = None,
+    show_progress: bool = True,
+    database: str | None = None,
 ) -> pl.DataFrame:
     """The stored results of a build, computing and storing them first when absent or when
-    ``earliest`` asks for months before those stored (the default window otherwise)."""
+    ``earliest`` asks for months before those stored (the default window otherwise). With
+    ``database`` (a PostgreSQL address) they are always computed there: the build's tables
+    are copied to the server for the run and removed after it."""
     target = build.results_dir / RESULTS_FILE
-    if target.is_file() and stored_covers(target, earliest):
+    if database is None and target.is_file() and stored_covers(target, earliest):
         return pl.read_parquet(target)
     from cscperf.console import progress
     from cscperf.indicators.catalogue import load_catalogue
     from cscperf.indicators.registry import registered
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
-    with progress() as bar:
-        task = bar.add_task(f"Computing indicators for build {build.id}", total=total)
-        results = compute_build(
-            build,
-            earliest=earliest,
-            on_indicator=lambda _id: bar.advance(task) if show_progress else None,
-        )
+    tables = None
+    if database is not None:
+        import uuid
+
+        # A prefix of its own per run: several people may compute on one server at once.
+        tables = postgres_tables(build, database, prefix=f"r{uuid.uuid4().hex[:10]}_")
+    where = f" on {redacted(database)}" if database else ""
+    try:
+        with progress() as bar:
+            task = bar.add_task(f"Computing indicators for build {build.id}{where}", total=total)
+            results = compute_build(
+                build,
+                tables,
+                earliest=earliest,
+                on_indicator=lambda _id: bar.advance(task) if show_progress else None,
+            )
+    finally:
+        if tables is not None:
+            drop_uploaded(tables)
     last = results.get_column("period_end").max() if results.height else None
     asked = requested_first(last, earliest) if isinstance(last, date) else None
     write_results(build, results, asked)
