@@ -1,8 +1,9 @@
 """``generate``: simulate Eastshire and write every file a council would hand over.
 
 Folder layout: ``ssd/*.csv``, ``ssda903/<year>/``, ``cin_census/*.xml``, ``annex_a/*.xlsx``,
-``population/*.csv``, ``council.yaml``, ``README.txt`` and, with faults planted, also
-``planted_faults.csv``. The statutory-return writers are called when they are installed.
+``population/*.csv``, ``imported/*.csv``, ``council.yaml``, ``README.txt`` and, with faults
+planted, also ``planted_faults.csv``. The statutory-return writers are called when they are
+installed.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ What is here:
                      (locality rows have geographic_level "Locality")
   council.yaml       the council's settings: codes, localities, teams and team types
   targets.yaml       the council's targets and tolerances for every financial year covered
+  imported/          measures no case record holds, for cscperf import-measures:
+                     pep.csv (personal education plans), foster_register.csv (approved
+                     fostering households), workforce.csv (social workers at each month end),
+                     youth_justice.csv (first-time entrants, reoffending as published)
 {faults}"""
 
 FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above:
@@ -89,6 +94,7 @@ def generate(
 ) -> SynthSummary:
     """Simulate Eastshire and write its files into ``out_dir`` (created if needed)."""
     from cscperf.synth.council import eastshire_settings
+    from cscperf.synth.imported import write_imported
     from cscperf.synth.population import write_population
     from cscperf.synth.simulate import simulate
     from cscperf.synth.ssd import conform_all, write_ssd
@@ -121,6 +127,12 @@ def generate(
         say(f"writing {module.removeprefix('returns_')}")
         made = writer(tables, settings, out_dir, *args)
         files.extend(made if isinstance(made, list) else [Path(str(made))])
+    say("writing imported measures")
+    files.extend(
+        write_imported(
+            tables, result.population, out_dir, seed=seed, scale=scale, start=start, end=end
+        )
+    )
     n_faults = 0
     if faults:
         from cscperf.synth.faults import plant_faults
