@@ -21,6 +21,8 @@ $V/cscperf ingest --store "$OUT/store" --extract-date "$(date +%F)" "$OUT/eastsh
 # The council's targets live beside its store and apply to every build.
 $V/cscperf targets check "$OUT/eastshire/targets.yaml"
 cp "$OUT/eastshire/targets.yaml" "$OUT/store/targets.yaml"
+# Figures kept outside the case system: PEPs, the foster-carer register, workforce, youth justice.
+$V/cscperf import-measures --store "$OUT/store" "$OUT/eastshire"/imported/*.csv
 
 echo "== 3/5 Computing the indicator catalogue for every month"
 $V/cscperf indicators --store "$OUT/store" --period "$PERIOD" --months 13 > "$OUT/indicators.csv"

@@ -71,6 +71,8 @@ class BuildTables:
     # Ibis table objects by backend name: asking the backend for a table's schema each time an
     # indicator reads it costs more than the indicator's own query.
     _tables: dict[str, ir.Table] = field(default_factory=dict)
+    # The months of each run key written to the runs table (see install_runs).
+    _runs: dict[str, tuple[date, ...]] = field(default_factory=dict)
 
     @property
     def periods_table(self) -> str:
@@ -80,6 +82,30 @@ class BuildTables:
     def calendar_table(self) -> str:
         return f"{self.scratch}_calendar"
 
+    @property
+    def runs_table(self) -> str:
+        return f"{self.scratch}_runs"
+
+    def install_runs(self, runs: Mapping[str, Sequence[date]]) -> None:
+        """Write the months of each run key (see engine.Run) to the runs table; a no-op when
+        every key is already there. One key always means one set of months in a run."""
+        new = {k: tuple(v) for k, v in runs.items() if k not in self._runs}
+        for key, months in runs.items():
+            if key in self._runs and self._runs[key] != tuple(months):
+                raise RuntimeError(f"run key {key!r} names two different sets of months")
+        if not new:
+            return
+        self._runs.update(new)
+        import pyarrow as pa
+
+        keys = [k for k, months in self._runs.items() for _ in months]
+        ends = [e for months in self._runs.values() for e in months]
+        rows = pa.table(
+            {"run_key": pa.array(keys, pa.string()), "period_end": pa.array(ends, pa.date32())}
+        )
+        self.con.create_table(self.runs_table, rows, overwrite=True)
+        self._tables.pop(self.runs_table, None)
+
     def drop_scratch(self) -> None:
         """Remove the engine's calendar, period and shared tables from the backend."""
         for name in sorted(self._shared):
@@ -87,9 +113,10 @@ class BuildTables:
             self._tables.pop(name, None)
         self._shared.clear()
         self._blocks.clear()
-        for name in (self.periods_table, self.calendar_table):
+        for name in (self.periods_table, self.calendar_table, self.runs_table):
             self.con.drop_table(name, force=True)
             self._tables.pop(name, None)
+        self._runs.clear()
 
     def backend_table(self, name: str) -> ir.Table:
         """The backend's table ``name`` as an Ibis table, looked up once."""
@@ -233,6 +260,9 @@ class Context:
     shared_tables: list[tuple[str, str]] = field(default_factory=list)
     # The building block being built (see shared), which limits what it may read.
     _block: _BlockScope | None = field(default=None, repr=False)
+    # Names this run's months in the runs table (engine.Run.key), so the SQL never lists the
+    # months themselves; None lists them (a context made outside the engine).
+    run_key: str | None = None
 
     # ---------------------------------------------------------------- tables
 
@@ -343,7 +373,11 @@ class Context:
                 "declare it monthly=True"
             )
         table = self.build.backend_table(self.build.periods_table)
-        return table.filter(table.period_end.isin(list(self.period_ends)))
+        if self.run_key is None:
+            return table.filter(table.period_end.isin(list(self.period_ends)))
+        runs = self.build.backend_table(self.build.runs_table)
+        chosen = runs.filter(runs.run_key == self.run_key)
+        return table.filter(table.period_end.isin(chosen.period_end))
 
     @property
     def calendar(self) -> ir.Table:

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -62,15 +62,21 @@ RESULT_SCHEMA: dict[str, Any] = {
 RATE_SCALE = {"rate_per_10k": 10_000.0, "rate_per_100k": 100_000.0}
 SUM_UNITS = {"percent", "days", "average", "ratio"}
 SUM_DECIMALS = 9
+YEAR_END_BASES = ("financial_year", "as_at_31_march")
 CALENDAR_YEARS_BACK = 30  # working days are counted from dates this far before the first month
 
 
 @dataclass(frozen=True)
 class Run:
-    """Consecutive reporting months of one indicator that share parameters and version."""
+    """Consecutive reporting months of one indicator that share parameters and version.
+
+    ``key`` names the months in terms that stay the same from one month's build to the next
+    (year ends or every month, which run of the indicator, where later runs start), so the
+    compiled SQL, which refers to the months only through this key, can be reused."""
 
     parameters: ParametersInForce
     period_ends: tuple[date, ...]
+    key: str = ""
 
 
 # ------------------------------------------------------------------ months and runs
@@ -78,7 +84,7 @@ class Run:
 
 def months_for(definition: IndicatorDefinition, period_ends: Sequence[date]) -> list[date]:
     """The months an indicator is produced for: year-end bases only at 31 March."""
-    if definition.basis in ("financial_year", "as_at_31_march"):
+    if definition.basis in YEAR_END_BASES:
         return [e for e in period_ends if is_year_end(e)]
     return list(period_ends)
 
@@ -102,7 +108,9 @@ def runs_of(
         current.append(period_end)
     if current_params is not None:
         runs.append(Run(current_params, tuple(current)))
-    return runs
+    kind = "year ends" if definition.basis in YEAR_END_BASES else "months"
+    later_starts = ",".join(run.period_ends[0].isoformat() for run in runs[1:])
+    return [replace(run, key=f"{kind} #{i} /{later_starts}") for i, run in enumerate(runs)]
 
 
 def window_start(basis: str, row: Mapping[str, Any]) -> date:
@@ -498,7 +506,8 @@ def prepare_aggregates(
         return result
     from cscperf.indicators import sql_cache
 
-    key = sql_cache.cache_key(build, indicator_id, parameters_key, ctx.period_ends)
+    months = ctx.run_key if ctx.run_key is not None else ctx.period_ends
+    key = sql_cache.cache_key(build, indicator_id, parameters_key, months)
     compiled = sql_cache.lookup(build, key)
     if compiled is None:
         items = function(ctx)
@@ -592,8 +601,10 @@ def plan_indicator(
     defaults = framework_settings().parameters
     extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
     planned: list[PlannedRun] = []
-    for run in runs_of(definition, period_ends, overrides, defaults):
-        ctx = Context(build, definition, run.parameters.values, run.period_ends)
+    runs = runs_of(definition, period_ends, overrides, defaults)
+    build.install_runs({run.key: run.period_ends for run in runs})
+    for run in runs:
+        ctx = Context(build, definition, run.parameters.values, run.period_ends, run_key=run.key)
         try:
             if execute is None:
                 frame = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
@@ -781,6 +792,15 @@ def compute(
     overrides = settings.parameters if settings is not None else []
     population = Population.load(build)
     definitions = [d for d in catalogue.select(ids) if d.id in functions]
+    # Every run's months are written before any SQL runs: the execution thread reads them.
+    defaults = framework_settings().parameters
+    build.install_runs(
+        {
+            run.key: run.period_ends
+            for definition in definitions
+            for run in runs_of(definition, period_ends, overrides, defaults)
+        }
+    )
     frames: list[pl.DataFrame] = []
     pending: deque[PlannedIndicator] = deque()
 

@@ -3,7 +3,8 @@
 Owns the cache of the one grouped query each indicator runs per run of months. Building and
 compiling an indicator's Ibis expression costs far more than running it on DuckDB, and the SQL
 does not depend on the data, only on what the expression was built from: the indicator, its
-definition version and parameters, the months, the backend, the build's table names and
+definition version and parameters, the months (the run key that names them, so that the
+SQL carries from one month's build to the next), the backend, the build's table names and
 schemas, what the manifest says is not supplied, which tables hold rows and which columns are
 ever filled (the only facts about the data an indicator function may ask), and the engine's own
 source code. The key is a hash of all of these. Entries live in memory and, when the build
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from cscperf.indicators.context import BuildTables
 
-FORMAT = "cscperf-indicator-sql-2"
+FORMAT = "cscperf-indicator-sql-3"
 SCRATCH_TOKEN = "{{scratch}}"
 _MEMORY: dict[str, Compiled] = {}
 
@@ -69,7 +70,7 @@ def cache_key(
     build: BuildTables,
     indicator_id: str,
     parameters_key: Any,
-    period_ends: Sequence[date],
+    months: Sequence[date] | str,
 ) -> str:
     """The hash naming one compiled query (see the module docstring for what goes in)."""
     material = {
@@ -77,7 +78,9 @@ def cache_key(
         "code": code_fingerprint(),
         "indicator": indicator_id,
         "parameters": repr(parameters_key),
-        "months": [d.isoformat() for d in period_ends],
+        # A run key (engine.Run.key) when the SQL reads its months from the runs table: then
+        # next month's build, with the same key, reuses this month's SQL.
+        "months": months if isinstance(months, str) else [d.isoformat() for d in months],
         "build": build.fingerprint(),
     }
     text = json.dumps(material, sort_keys=True, default=str)

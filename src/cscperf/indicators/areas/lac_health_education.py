@@ -246,15 +246,30 @@ def _with_term(
     children: ir.Table, terms: Mapping[str, str], period_ends: Sequence[date]
 ) -> ir.Table:
     """``children`` (one row per child and period_end) with ``_t_start``, the start of the
-    term holding E, and ``_t_age_date``, the date academic age is taken at. Written as
-    literal cases on E rather than a join to an in-memory table, whose fresh name each run
-    would keep the SQL from being cached."""
+    term holding E (as :func:`term_start`), and ``_t_age_date``, the 31 August academic age is
+    taken at (as :func:`academic_age_date`), both worked out in SQL from E so that the query
+    does not list the months. Every month must lie in a term (else NotAvailable)."""
+    for period_end in period_ends:
+        term_start(terms, period_end)  # raises NotAvailable for a month outside every term
     end = children.period_end
-    starts = [(end == e, ibis.literal(term_start(terms, e))) for e in period_ends]
-    ages = [(end == e, ibis.literal(academic_age_date(e))) for e in period_ends]
+    year = end.year()
+    month_day = end.month() * 100 + end.day()
+    branches: list[tuple[ir.BooleanValue, ir.DateValue]] = []
+    for span in terms.values():
+        (first_month, first_day), (last_month, last_day) = (
+            _month_day(part) for part in span.split("-")
+        )
+        first, last = first_month * 100 + first_day, last_month * 100 + last_day
+        this_year = ibis.date(year, first_month, first_day)
+        if first <= last:
+            branches.append(((month_day >= first) & (month_day <= last), this_year))
+        else:  # e.g. "1 Nov - 28 Feb": from the start in one year to the end in the next
+            branches.append((month_day >= first, this_year))
+            branches.append((month_day <= last, ibis.date(year - 1, first_month, first_day)))
+    age_year = ibis.ifelse(end.month() >= 9, year, year - 1)
     return children.mutate(
-        _t_start=ibis.cases(*starts, else_=ibis.null("date")),
-        _t_age_date=ibis.cases(*ages, else_=ibis.null("date")),
+        _t_start=ibis.cases(*branches, else_=ibis.null("date")),
+        _t_age_date=ibis.date(age_year, 8, 31),
     )
 
 
