@@ -16,7 +16,7 @@ from typing import Any
 from cscperf import __version__
 from cscperf.evaluate.targets import financial_year_of
 from cscperf.reports import charts, sections
-from cscperf.reports.layout import format_value, load_layout
+from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -48,7 +48,7 @@ class Chart:
 def _fraction(cell: sections.Cell) -> str:
     if cell.numerator is None or cell.denominator is None:
         return ""
-    return f"{cell.numerator:,.0f} / {cell.denominator:,.0f}"
+    return f"{format_term(cell.numerator)} / {format_term(cell.denominator)}"
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,15 @@ def format_value(value: float | None, unit: str, layout: Layout | None = None) -
     return f"{value:,.{decimals}f}{suffix}"
 
 
+def format_term(value: float) -> str:
+    """A numerator or denominator written for people: a whole number as it is (thousands
+    separated), a fractional one (FTE, say) to two decimal places at most, so that 3.4 / 27.9
+    is never shown as 3 / 28 beside a rate worked out from the exact figures."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def excel_number_format(unit: str, layout: Layout | None = None) -> str:
     """The Excel number format matching :func:`format_value` (percent values are 0-100)."""
     fmt = (layout or load_layout()).units.get(unit)

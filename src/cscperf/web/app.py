@@ -23,6 +23,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from cscperf import __version__
 from cscperf.errors import CscperfError
+from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.security import NOTHING_ALLOWED, page_policy
@@ -47,6 +48,7 @@ def template_environment() -> Environment:
     env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["month"] = lambda d: f"{d:%B %Y}"
     env.filters["ym"] = lambda d: f"{d:%Y-%m}"
+    env.filters["term"] = format_term
     return env
 
 
