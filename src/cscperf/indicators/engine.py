@@ -602,9 +602,19 @@ def plan_indicator(
     extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
     planned: list[PlannedRun] = []
     runs = runs_of(definition, period_ends, overrides, defaults)
-    build.install_runs({run.key: run.period_ends for run in runs})
+    # Run keys let compiled SQL be cached across months, which only DuckDB does; PostgreSQL
+    # plans better with the months written out.
+    by_key = _executes_sql_directly(build)
+    if by_key:
+        build.install_runs({run.key: run.period_ends for run in runs})
     for run in runs:
-        ctx = Context(build, definition, run.parameters.values, run.period_ends, run_key=run.key)
+        ctx = Context(
+            build,
+            definition,
+            run.parameters.values,
+            run.period_ends,
+            run_key=run.key if by_key else None,
+        )
         try:
             if execute is None:
                 frame = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
@@ -794,13 +804,14 @@ def compute(
     definitions = [d for d in catalogue.select(ids) if d.id in functions]
     # Every run's months are written before any SQL runs: the execution thread reads them.
     defaults = framework_settings().parameters
-    build.install_runs(
-        {
-            run.key: run.period_ends
-            for definition in definitions
-            for run in runs_of(definition, period_ends, overrides, defaults)
-        }
-    )
+    if _executes_sql_directly(build):
+        build.install_runs(
+            {
+                run.key: run.period_ends
+                for definition in definitions
+                for run in runs_of(definition, period_ends, overrides, defaults)
+            }
+        )
     frames: list[pl.DataFrame] = []
     pending: deque[PlannedIndicator] = deque()
 

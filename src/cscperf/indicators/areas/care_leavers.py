@@ -105,9 +105,7 @@ def leavers_at_month_end(ctx: Context, min_age: int = 16, max_age: int = 21) -> 
     """Status rows of young people aged min..max at E who are not LAC_AT(E) and pass the
     cohort exclusions, one row per month end (the status for E, see :func:`status_at`),
     attributed (own team, else at E)."""
-    periods = ctx.periods.select("period_end")
-    rows = status_at(status_rows(ctx).cross_join(periods))
-    rows = without_exclusions(ctx, rows)
+    rows = without_exclusions(ctx, statuses_at_month_end(ctx))
     rows = with_dob(ctx, rows)
     age = age_at(rows.dob, rows.period_end)
     rows = rows.filter(age.notnull() & (age >= min_age) & (age <= max_age))
@@ -119,18 +117,34 @@ def leavers_at_month_end(ctx: Context, min_age: int = 16, max_age: int = 21) -> 
     return ctx.attribute(rows, "person_id", "period_end", "own_team")
 
 
-def status_at(rows: ir.Table) -> ir.Table:
-    """One status row per young person and ``period_end``: the row of E's collection year
-    when rows are tagged with one (ids ending /YYYY), else an untagged row, else the latest
-    earlier year's, else the earliest later year's; ties go to the highest row id. Untagged
-    data (the usual SSD extract) thus keeps each young person's latest row for every month."""
-    fy = _financial_year_ending(rows.period_end)
+def statuses_at_month_end(ctx: Context) -> ir.Table:
+    """Every young person's status row for each month end (:func:`status_for_year` of the
+    month's collection year), made once per run for all the month-end measures."""
+
+    def build() -> ir.Table:
+        months = ctx.periods.select("period_end")
+        months = months.mutate(collection_year=_financial_year_ending(months.period_end))
+        years = months.select("collection_year").distinct()
+        # The choice depends on the collection year only: made per year, not per month.
+        chosen = status_for_year(status_rows(ctx).cross_join(years))
+        joined = chosen.join(months, "collection_year")
+        return joined.drop("collection_year")
+
+    return ctx.shared("care leaver status at month end", build, monthly=True)
+
+
+def status_for_year(rows: ir.Table) -> ir.Table:
+    """One status row per young person and ``collection_year``: the row tagged with that
+    year (ids ending /YYYY), else an untagged row, else the latest earlier year's, else the
+    earliest later year's; ties go to the highest row id. Untagged data (the usual SSD
+    extract) thus keeps each young person's latest row for every year."""
+    fy = rows.collection_year
     year = rows.status_year
     preference = ibis.cases((year == fy, 0), (year.isnull(), 1), (year < fy, 2), else_=3)
     # Nearest year first: later earlier years, then earlier later years.
     distance = ibis.ifelse(year < fy, fy - year, year - fy).fill_null(0)
     return first_per_key(
-        rows, ["person_id", "period_end"], [preference, distance, rows.row_id.desc()]
+        rows, ["person_id", "collection_year"], [preference, distance, rows.row_id.desc()]
     )
 
 
@@ -142,8 +156,7 @@ def plan_up_to_date(items: ir.Table) -> ir.BooleanValue:
 
 @indicator("care_leavers.count")
 def care_leavers_count(ctx: Context) -> ir.Table:
-    rows = status_at(status_rows(ctx).cross_join(ctx.periods.select("period_end")))
-    rows = without_exclusions(ctx, rows)
+    rows = without_exclusions(ctx, statuses_at_month_end(ctx))
     rows = rows.filter(has_eligibility(ctx, rows, "counted_eligibility"))
     rows = with_dob(ctx, rows)
     age = age_at(rows.dob, rows.period_end)
@@ -160,8 +173,7 @@ def eligible_pathway_plan(ctx: Context) -> ir.Table:
         & (add_months(children.dob, 195) <= children.period_end)
         & (age_at(children.dob, children.period_end) < 18)
     )
-    statuses = status_rows(ctx).cross_join(ctx.periods.select("period_end"))
-    latest = status_at(statuses).select(
+    latest = statuses_at_month_end(ctx).select(
         _s_person="person_id", _s_end="period_end", _s_elig="eligibility", plan_date="plan_date"
     )
     children = children.left_join(
