@@ -9,7 +9,7 @@ evaluated month (county and every locality), the evaluated 13 months of the pack
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -53,6 +53,8 @@ class Definition(Protocol):
     def numerator(self) -> str: ...
     @property
     def denominator(self) -> str | None: ...
+    @property
+    def breakdowns(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

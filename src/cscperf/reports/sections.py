@@ -105,6 +105,10 @@ def missing_reasons(pack: Pack) -> dict[str, str]:
             continue
         if breakdown == "locality" and ident in county:
             out[ident] = "this indicator is not worked out by locality"
+        elif "all" not in d.breakdowns:
+            # e.g. shares of contacts by source: one figure per source, none for everyone
+            parts = " and ".join(b.replace("_", " ") for b in d.breakdowns)
+            out[ident] = f"this indicator is given by {parts} only, not as one overall figure"
         else:
             kind = str(getattr(d, "kind", "computed"))
             out[ident] = NOT_IN_BUILD.get(kind, NOT_IN_BUILD["computed"])
