@@ -34,8 +34,16 @@ SERIES = {
     ("lac.rate_per_10k", "locality", "Harrowmere"): (110.0, 120.0, 17_000.0),
     ("referrals.rereferral_12m_pct", "all", "all"): (20.0, 30.0, 100.0),
     ("cp.rate_per_10k", "all", "all"): (595.0, 595.0, 170_000.0),
+    # Given by source only (no overall row): police 35 / 100 = 35.0%, health 15 / 100 = 15.0%.
+    ("contacts.source_share_pct", "source", "police"): (30.0, 35.0, 100.0),
+    ("contacts.source_share_pct", "source", "health"): (20.0, 15.0, 100.0),
 }
-SCALE = {"lac.rate_per_10k": 10_000, "cp.rate_per_10k": 10_000, "referrals.rereferral_12m_pct": 100}
+SCALE = {
+    "lac.rate_per_10k": 10_000,
+    "cp.rate_per_10k": 10_000,
+    "referrals.rereferral_12m_pct": 100,
+    "contacts.source_share_pct": 100,
+}
 
 
 def rows_until(last: date) -> pl.DataFrame:

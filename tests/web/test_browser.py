@@ -151,6 +151,7 @@ PAGES = {
     "dashboard": "/",
     "summary": "/summary?area=lac",
     "indicator": "/indicators/lac.rate_per_10k?period=2025-04",
+    "indicator-by-source": "/indicators/contacts.source_share_pct?period=2025-04",
     "builds": "/builds",
     "not-found": "/indicators/lac.nothing",
 }

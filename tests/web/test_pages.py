@@ -178,3 +178,14 @@ def test_access_log_has_no_query_string(
     assert lines[-1]["path"] == "/indicators/lac.rate_per_10k"
     assert lines[-1]["status"] == 200
     assert "Saltfleet" not in caplog.text
+
+
+def test_an_indicator_given_only_by_source_shows_each_source(client: TestClient) -> None:
+    page = client.get("/indicators/contacts.source_share_pct?period=2025-04")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "Whole county by source, April 2025" in text
+    assert "not as one overall figure" in text
+    # this month: police 35 / 100, health 15 / 100; March: 30% and 20%
+    assert "35.0%" in text and "35 / 100" in text and "15 / 100" in text
+    assert "March 2025" in text and "30.0%" in text

@@ -271,9 +271,23 @@ def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None 
             lambda: views.indicator_page(chosen["pack"], rows, indicator_id),
         )
         if page is None:
-            raise NotFound(
-                f"indicator {indicator_id} has no figure for {chosen['period_end']:%B %Y} in "
-                "this build; choose another month"
+            by = data.cached(
+                ("by", facts.id, chosen["period_end"], indicator_id),
+                lambda: views.breakdown_page(
+                    rows,
+                    data.definitions()[indicator_id],
+                    chosen["period_end"],
+                    list(chosen["pack"].months),
+                ),
+            )
+            if by is None:
+                raise NotFound(
+                    f"indicator {indicator_id} has no figure for {chosen['period_end']:%B %Y} "
+                    "in this build; choose another month"
+                )
+            area = views.area_titles().get(by.definition.area, by.definition.area)
+            return render_cached(
+                request, "indicator_by.html", chosen, lambda: {"page": by, "area_title": area}
             )
 
         def make() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from cscperf.reports.layout import Layout, format_value, load_layout
+from cscperf.reports.layout import Layout, format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
 
 QUALITY_LINKS_FILE = Path(__file__).with_name("quality_links.yaml")
@@ -178,6 +178,59 @@ class IndicatorPage:
     commentary: dict[str, str]
     quality: list[dict[str, str]]
     locality_values: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass
+class BreakdownPage:
+    """An indicator given only by a breakdown (shares of contacts by source): no overall
+    figure, so the page shows each value of the breakdown, this month and over 13 months."""
+
+    id: str
+    definition: Any
+    breakdown: str  # in words, e.g. "source"
+    names: list[str]
+    months: list[date]
+    current: list[tuple[str, str, str]]  # name, value shown, numerator / denominator
+    table: dict[str, list[str]]  # name -> value shown for each of ``months``
+
+
+def breakdown_page(
+    rows: pl.DataFrame, definition: Any, period_end: date, months: list[date]
+) -> BreakdownPage | None:
+    """The page of an indicator without an ``all`` row, or None when it has one or has no
+    rows in the month."""
+    if "all" in definition.breakdowns:
+        return None
+    breakdown = definition.breakdowns[0]
+    mine = rows.filter(
+        pl.col("indicator_id") == definition.id,
+        pl.col("breakdown") == breakdown,
+        pl.col("period_end").is_in(months),
+    )
+    this_month = mine.filter(pl.col("period_end") == period_end)
+    if this_month.is_empty():
+        return None
+    unit = definition.unit
+    names = this_month.get_column("breakdown_value").to_list()
+    current = []
+    for r in this_month.iter_rows(named=True):
+        terms = ""
+        if r["numerator"] is not None and r["denominator"] is not None:
+            terms = f"{format_term(r['numerator'])} / {format_term(r['denominator'])}"
+        current.append((r["breakdown_value"], shown(r["value"], unit), terms))
+    values = {
+        (r["breakdown_value"], r["period_end"]): r["value"] for r in mine.iter_rows(named=True)
+    }
+    table = {name: [shown(values.get((name, month)), unit) for month in months] for name in names}
+    return BreakdownPage(
+        id=definition.id,
+        definition=definition,
+        breakdown=breakdown.replace("_", " "),
+        names=names,
+        months=list(months),
+        current=current,
+        table=table,
+    )
 
 
 def history_points(pack: Pack, indicator_id: str, unit: str) -> list[MonthPoint]:
