@@ -61,6 +61,12 @@ LAYOUTS = (
     ),
 )
 PEP_STATUSES = ("completed", "draft", "cancelled")
+
+
+def _layout(name: str) -> Layout:
+    return next(layout for layout in LAYOUTS if layout.name == name)
+
+
 APPROVAL_KINDS = ("temporary_reg24", "full")
 YJ_MEASURES = {
     "yj.fte_rate_per_100k": "rate_per_100k",
@@ -328,18 +334,7 @@ def _one_day() -> Any:
 
 
 def parse_yj(rows: Iterable[Mapping[str, str]], file: str) -> pl.DataFrame:
-    out: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "measure",
-            "period_start",
-            "period_end",
-            "numerator",
-            "denominator",
-            "value",
-            "publisher",
-        )
-    }
+    out: dict[str, list[Any]] = {k: [] for k in _layout("yj").required}
     seen: set[tuple[str, date]] = set()
     for r in rows:
         n = int(r["_row"])

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cscperf.indicators.imported import LAYOUTS
+
 FOLDER = "imported"
 # One random stream per file: [seed, constant].
 PEP_STREAM, FOSTER_STREAM, WORKFORCE_STREAM, YJ_STREAM = 6101, 6102, 6103, 6104
@@ -58,25 +60,13 @@ FTE_RATE = (160.0, 120.0)
 REOFFENDING_COHORT_RATE = 190.0
 REOFFENDING_RATE = (0.35, 0.31)
 
+# The columns the importer reads (cscperf.indicators.imported.LAYOUTS), by file written.
+_REQUIRED = {layout.name: layout.required for layout in LAYOUTS}
 HEADERS = {
-    "pep.csv": ("person_id", "pep_date", "pep_status"),
-    "foster_register.csv": (
-        "household_id",
-        "carer_type",
-        "approval_date",
-        "approval_kind",
-        "deregistration_date",
-    ),
-    "workforce.csv": ("period_end", "inpost_fte", "agency_fte", "vacancy_fte", "leavers_fte_12m"),
-    "youth_justice.csv": (
-        "measure",
-        "period_start",
-        "period_end",
-        "numerator",
-        "denominator",
-        "value",
-        "publisher",
-    ),
+    "pep.csv": _REQUIRED["pep"],
+    "foster_register.csv": _REQUIRED["foster_register"],
+    "workforce.csv": _REQUIRED["workforce"],
+    "youth_justice.csv": _REQUIRED["yj"],
 }
 
 Row = tuple[str, ...]
