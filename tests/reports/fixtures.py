@@ -60,9 +60,15 @@ def fixture_rows(localities: list[str]) -> pl.DataFrame:
     return pl.DataFrame(out, schema_overrides={"denominator": pl.Float64})
 
 
-def fixture_pack(locality: str | None = None) -> Pack:
+def fixture_pack(
+    locality: str | None = None,
+    localities: list[str] | None = None,
+    analysis: str = "Referrals held steady.",
+) -> Pack:
+    """The hand-built pack; ``localities`` and the referrals ``analysis`` can be replaced (the
+    spreadsheet-safety tests give hostile names)."""
     settings = eastshire_settings()
-    localities = [loc.name for loc in settings.localities]
+    localities = localities or [loc.name for loc in settings.localities]
     catalogue = load_catalogue()
     definitions = {i: catalogue.definitions[i] for i in IDS}
     commentary = Commentary.model_validate(
@@ -77,7 +83,7 @@ def fixture_pack(locality: str | None = None) -> Pack:
                     "data_owner": "Performance team",
                 },
             ],
-            "areas": [{"area": "referrals", "period": "any", "analysis": "Referrals held steady."}],
+            "areas": [{"area": "referrals", "period": "any", "analysis": analysis}],
         }
     )
     quality = pl.DataFrame(

@@ -79,7 +79,9 @@ def register(app: typer.Typer) -> None:
             f"the neighbour figure shown is the {aggregate}; data from {data_dir}."
         )
         if output_format == "csv":
-            print(frame.write_csv(), end="")
+            from cscperf.spreadsheet_safety import defuse_frame
+
+            print(defuse_frame(frame).write_csv(), end="")
             return
         if output_format == "json":
             print(frame.write_json())

@@ -97,7 +97,9 @@ def register(app: typer.Typer) -> None:
                 "build covers (cscperf indicators --store STORE lists them)"
             )
         if output_format == "csv":
-            print(result.write_csv(), end="")
+            from cscperf.spreadsheet_safety import defuse_frame
+
+            print(defuse_frame(result).write_csv(), end="")
         else:
             print(result.write_json())
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
 from cscperf.errors import CscperfError
+from cscperf.spreadsheet_safety import defuse_frame
 
 CONTRACT_COLUMNS = [
     "indicator_id",
@@ -96,7 +97,8 @@ def _number_text(column: str) -> pl.Expr:
 
 
 def to_csv(rows: pl.DataFrame) -> str:
-    text = rows.with_columns(
+    # Defused before the numbers become text, so a negative number is never given an apostrophe.
+    text = defuse_frame(rows).with_columns(
         *(_number_text(c) for c in NUMBERS if c in rows.columns),
         period_end=pl.col("period_end").dt.strftime("%Y-%m-%d"),
     )

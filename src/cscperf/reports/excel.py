@@ -15,6 +15,7 @@ from typing import Any
 
 from cscperf.reports.html import PackContent, pack_title
 from cscperf.reports.layout import excel_number_format, load_layout
+from cscperf.spreadsheet_safety import XLSX_OPTIONS
 
 SHEET_NAME_MAX = 31
 
@@ -53,7 +54,7 @@ class _Book:
     def __init__(self, path: Path) -> None:
         import xlsxwriter
 
-        self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+        self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, **XLSX_OPTIONS})
         self.sheets: set[str] = set()
         self.tables: set[str] = set()
         self.fmt_cache: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cscperf import __version__
 from cscperf.sources.base import Problem, Severity
+from cscperf.spreadsheet_safety import defuse
 
 CSV_COLUMNS = ["severity", "rule", "file", "row", "table", "field", "value", "message"]
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -77,7 +78,8 @@ def write_csv(problems: list[Problem], path: Path) -> None:
         writer.writerow(CSV_COLUMNS)
         for p in sort_problems(problems):
             writer.writerow(
-                [
+                defuse(cell)
+                for cell in [
                     Severity(p.severity).value,
                     p.rule,
                     p.file,

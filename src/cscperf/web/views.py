@@ -8,8 +8,6 @@ the CSV texts offered for download. Templates only format what these functions r
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -21,6 +19,7 @@ import yaml
 
 from cscperf.reports.layout import Layout, format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
+from cscperf.spreadsheet_safety import csv_rows_text
 
 QUALITY_LINKS_FILE = Path(__file__).with_name("quality_links.yaml")
 RAG_ORDER = ("red", "amber", "green", "none")
@@ -372,13 +371,8 @@ _COMMENTARY_FIELDS = {
 
 # -- downloads ----------------------------------------------------------------------------
 def csv_text(frame: pl.DataFrame) -> str:
-    """A frame as CSV text with ISO dates."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(frame.columns)
-    for row in frame.iter_rows():
-        writer.writerow(["" if v is None else v for v in row])
-    return out.getvalue()
+    """A frame as CSV text with ISO dates; text that a spreadsheet would run is defused."""
+    return csv_rows_text(frame.columns, frame.iter_rows())
 
 
 def indicator_rows_csv(rows: pl.DataFrame, indicator_id: str, until: date) -> str:
