@@ -31,7 +31,7 @@ CHILD = """
 import json, resource, sys, time
 start = time.perf_counter()
 from pathlib import Path
-from cscperf.reports.writer import write_pack
+from cscperf.app.month import write_pack
 locality = sys.argv[4] or None
 write_pack(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), locality=locality)
 seconds = time.perf_counter() - start

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 V=.venv/bin
 echo "== ruff"; $V/ruff check src tests benchmarks; $V/ruff format --check src tests benchmarks
 echo "== mypy"; $V/mypy
+echo "== import layers"; $V/lint-imports
 if url=$(bash scripts/start-postgres.sh 2>/tmp/cscperf-pg-start.log); then
   export CSCPERF_TEST_PG_URL="$url"
 else

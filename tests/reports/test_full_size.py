@@ -12,12 +12,13 @@ import openpyxl
 import polars as pl
 import pytest
 
+from cscperf.app.month import assemble_pack
 from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.reports import sections
 from cscperf.reports.html import collect
 from cscperf.reports.layout import load_layout
-from cscperf.reports.pack import Pack, assemble_pack
+from cscperf.reports.pack import Pack
 
 PERIOD = "2025-04"
 PERIOD_END = date(2025, 4, 30)

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
@@ -220,42 +219,4 @@ def provenance_of(
         locality=locality,
         targets_note=targets_note,
         benchmarks_note=bench_note,
-    )
-
-
-def assemble_pack(
-    store: Path,
-    period: str,
-    *,
-    build_id: str | None = None,
-    locality: str | None = None,
-    targets: Path | None = None,
-    commentary: Path | None = None,
-    benchmarks: bool = True,
-) -> Pack:
-    """The pack for a month of a stored build, assembled as ``cscperf evaluate`` does."""
-    from cscperf.evaluate.cli import _benchmarks_for, choose_targets
-    from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.output import parse_period
-    from cscperf.indicators.results import results_for
-    from cscperf.reports.commentary import load_commentary
-    from cscperf.store.store import Store
-
-    period_end = parse_period(period)
-    build = Store(store).get(build_id)
-    settings = build.settings
-    chosen, where = choose_targets(build, targets)
-    bench = _benchmarks_for(build, None, "2025") if benchmarks else None
-    bench_note = "published DfE figures" if bench is not None else "no benchmarks available"
-    if bench is not None and settings.council.benchmark_as:
-        bench_note += f", borrowed from LA {settings.council.benchmark_as}"
-    return make_pack(
-        results_for(build),
-        load_catalogue().definitions,
-        provenance_of(build, period_end, locality, where, bench_note),
-        [loc.name for loc in settings.localities],
-        chosen,
-        bench,
-        load_commentary(commentary) if commentary else None,
-        read_quality(build),
     )

@@ -48,28 +48,3 @@ def write_pack_files(pack: Pack, out: Path, *, pdf: bool = True) -> list[Path]:
         written.append(out / XLSX_FILE)
         bar.advance(step)
     return written
-
-
-def write_pack(
-    store: Path,
-    period: str,
-    out: Path,
-    *,
-    locality: str | None = None,
-    targets: Path | None = None,
-    commentary: Path | None = None,
-    build_id: str | None = None,
-    pdf: bool = True,
-) -> list[Path]:
-    """Assemble the month's pack from a store and write its three files."""
-    from cscperf.reports.pack import assemble_pack
-
-    pack = assemble_pack(
-        store,
-        period,
-        build_id=build_id,
-        locality=locality,
-        targets=targets,
-        commentary=commentary,
-    )
-    return write_pack_files(pack, out, pdf=pdf)

@@ -21,6 +21,7 @@ from cscperf.errors import CscperfError
 if TYPE_CHECKING:
     import polars as pl
 
+    from cscperf.app.month import Benchmarks
     from cscperf.reports.commentary import Commentary
     from cscperf.reports.pack import Pack
     from cscperf.store.store import Build, Store
@@ -159,29 +160,26 @@ class DashboardData:
         return self._memo.get(key, lambda: self._make_pack(build_id, period_end, locality))
 
     def _make_pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
-        from cscperf.reports.pack import make_pack, provenance_of, read_quality
+        from cscperf.app.month import choose_targets, month_pack
 
         build = self.build(build_id)
-        targets, where = self._memo.get(("targets", build.id), lambda: _targets(build))
-        bench = self._benchmarks(build)
-        bench_note = "published DfE figures" if bench is not None else "no benchmarks available"
-        return make_pack(
-            self.rows(build),
-            self.definitions(),
-            provenance_of(build, period_end, locality, where, bench_note),
-            list(self.facts(build_id).localities),
-            targets,
-            bench,
-            self.commentary(),
-            read_quality(build),
+        return month_pack(
+            build,
+            period_end,
+            locality,
+            rows=self.rows(build),
+            definitions=self.definitions(),
+            targets=self._memo.get(("targets", build.id), lambda: choose_targets(build, None)),
+            benchmarks=self._benchmarks(build),
+            commentary=self.commentary(),
         )
 
-    def _benchmarks(self, build: Build) -> pl.DataFrame | None:
-        if not self.with_benchmarks:
-            return None
-        from cscperf.evaluate.cli import _benchmarks_for
+    def _benchmarks(self, build: Build) -> Benchmarks:
+        from cscperf.app.month import Benchmarks, published_benchmarks
 
-        return self._memo.get(("bench", build.id), lambda: _benchmarks_for(build, None, "2025"))
+        if not self.with_benchmarks:
+            return Benchmarks(None, "benchmarks switched off")
+        return self._memo.get(("bench", build.id), lambda: published_benchmarks(build))
 
     def commentary(self) -> Commentary:
         """The commentary file given to ``serve``, else ``STORE/commentary.yaml``, else none."""
@@ -196,12 +194,6 @@ class DashboardData:
     def cached(self, key: Any, make: Callable[[], T]) -> T:
         """Any other derived value (charts, CSV text) cached under ``key``."""
         return self._memo.get(("other", key), make)
-
-
-def _targets(build: Build) -> tuple[Any, str]:
-    from cscperf.evaluate.cli import choose_targets
-
-    return choose_targets(build, None)
 
 
 def _facts(data: DashboardData, build: Build) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def find_or_make_pack(
         return found, ""
     command = report_command(store, build_id, period_end, locality, folder)
     how = " ".join(command[2:])
-    if importlib.util.find_spec("cscperf.reports.cli") is None:
+    if importlib.util.find_spec("cscperf.cli.report") is None:
         return None, (
             f"The {fmt.upper()} pack for {period_end:%B %Y} has not been produced and this "
             f"installation cannot make it; produce it with `{how}`."

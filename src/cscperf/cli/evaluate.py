@@ -3,39 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    import polars as pl
-
-    from cscperf.evaluate.targets import TargetsFile
-    from cscperf.store.store import Build
-
-TARGETS_FILE = "targets.yaml"
-SYNTHETIC_LA = "999"
-
-
-def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None, str]:
-    """The targets to use and a sentence saying where they came from: ``--targets``, else a
-    ``targets.yaml`` in the build's folder (beside its settings), else one in the store's
-    folder (the council's current targets, for every build), else the packaged example for
-    the synthetic council, else none."""
-    from cscperf.evaluate.targets import example_targets_path, load_targets
-
-    if given is not None:
-        return load_targets(given), f"targets from {given}"
-    beside = build.path / TARGETS_FILE
-    if beside.is_file():
-        return load_targets(beside), f"targets from the build's {beside}"
-    store_wide = build.path.parent.parent / TARGETS_FILE
-    if store_wide.is_file():
-        return load_targets(store_wide), f"targets from the store's {store_wide}"
-    if build.has_settings and build.settings.council.la_code == SYNTHETIC_LA:
-        example = example_targets_path()
-        return load_targets(example), "the synthetic council's packaged example targets"
-    return None, "no targets file: pass --targets FILE; nothing is rated"
 
 
 def register(app: typer.Typer) -> None:
@@ -63,12 +33,10 @@ def register(app: typer.Typer) -> None:
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     ) -> None:
         """Judge one month's indicators: target, RAG, direction, YTD, benchmarks, exceptions."""
+        from cscperf.app.month import choose_targets, evaluate_month, published_benchmarks
         from cscperf.console import err_console
         from cscperf.errors import CscperfError
-        from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
-        from cscperf.indicators.catalogue import load_catalogue
         from cscperf.indicators.output import parse_period
-        from cscperf.indicators.results import results_for
         from cscperf.store.store import Store
 
         if output_format not in ("csv", "json"):
@@ -79,23 +47,11 @@ def register(app: typer.Typer) -> None:
         build = Store(store).get(build_id)
         chosen, where = choose_targets(build, targets)
         err_console.print(f"Build {build.id}: {where}.")
-        rows = results_for(build)
         bench = None
         if not no_benchmarks:
-            bench = _benchmarks_for(build, data, model)
-        result = evaluate(
-            rows,
-            meta_from_catalogue(load_catalogue()),
-            chosen,
-            period_end,
-            bench,
-            sn_aggregate=aggregate,
-        )
-        if result.is_empty():
-            raise CscperfError(
-                f"build {build.id} has no indicator rows for {period}; choose a month the "
-                "build covers (cscperf indicators --store STORE lists them)"
-            )
+            bench = published_benchmarks(build, data, model)
+            err_console.print(bench.note)
+        result = evaluate_month(build, period_end, chosen, bench, sn_aggregate=aggregate)
         if output_format == "csv":
             from cscperf.spreadsheet_safety import defuse_frame
 
@@ -137,25 +93,3 @@ def register(app: typer.Typer) -> None:
             f"{file}: valid; {len(loaded.targets)} targets for {', '.join(years) or 'no year'}, "
             f"{len(loaded.vital_signs)} vital signs."
         )
-
-
-def _benchmarks_for(build: Build, data: Path | None, model: str) -> pl.DataFrame | None:
-    """Published benchmarks for the build's council (or the council it borrows), every year;
-    None with a message when the published files are not available."""
-    from cscperf.benchmarks.compare import council_benchmarks
-    from cscperf.benchmarks.published import default_data_dir
-    from cscperf.console import err_console
-    from cscperf.errors import CscperfError
-
-    if not build.has_settings:
-        return None
-    council = build.settings.council
-    code = council.benchmark_as or council.la_code
-    try:
-        frame = council_benchmarks(code, data or default_data_dir(), model=model, all_years=True)
-    except CscperfError as failure:
-        err_console.print(f"Benchmarks left out: {failure}")
-        return None
-    borrowed = f" (borrowed from {code})" if council.benchmark_as else ""
-    err_console.print(f"Benchmarks for {council.short_name}{borrowed}, {model} neighbours.")
-    return frame

@@ -29,8 +29,8 @@ def register(app: typer.Typer) -> None:
         no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip the PDF.")] = False,
     ) -> None:
         """Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality)."""
+        from cscperf.app.month import write_pack
         from cscperf.console import err_console
-        from cscperf.reports.writer import write_pack
 
         written = write_pack(
             store,

@@ -1,7 +1,8 @@
 """The ``cscperf`` command line: one entry point, one sub-command per job.
 
-Each stage package owns its commands in its own ``cli.py`` and exposes ``register(app)``; this
-module only assembles them and turns failures into exit codes:
+Each module of this package holds one group of commands and exposes ``register(app)``; the
+commands only parse arguments, call the application layer (:mod:`cscperf.app`) or a stage, and
+print. This module assembles them and turns failures into exit codes:
 
 * 0: the work was done;
 * 1: the work failed (bad input, a broken store, a failed check), with one clear sentence;
@@ -53,35 +54,34 @@ def _root(
     _state["debug"] = debug
 
 
-def _register_stages() -> None:
-    from cscperf.synth import cli as synth_cli
+def _register_commands() -> None:
+    from cscperf.cli import (
+        benchmarks,
+        builds,
+        evaluate,
+        imported,
+        indicators,
+        ingest,
+        report,
+        serve,
+        synth,
+    )
 
-    for module in (synth_cli,):
-        module.register(app)
-
-    # Stages that are not yet present in a checkout are simply not offered.
-    import importlib
-
-    for name in (
-        "cscperf.sources.cli",
-        "cscperf.store.cli",
-        "cscperf.indicators.cli",
-        "cscperf.indicators.imported_cli",
-        "cscperf.benchmarks.cli",
-        "cscperf.evaluate.cli",
-        "cscperf.reports.cli",
-        "cscperf.web.cli",
+    for module in (
+        synth,
+        ingest,
+        builds,
+        indicators,
+        imported,
+        benchmarks,
+        evaluate,
+        report,
+        serve,
     ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
         module.register(app)
 
 
-_register_stages()
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,197 @@
+"""A month of a stored build: targets, benchmarks, the evaluated month and the committee pack.
+
+The same choices (which targets file, whose published figures) are made here for
+``cscperf evaluate``, ``cscperf report`` and the dashboard, so all three judge a month alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from cscperf.evaluate.targets import TargetsFile
+    from cscperf.reports.commentary import Commentary
+    from cscperf.reports.pack import Pack
+    from cscperf.store.store import Build
+
+TARGETS_FILE = "targets.yaml"
+SYNTHETIC_LA = "999"
+DEFAULT_MODEL = "2025"
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    """Published figures for a build's council, and a sentence saying whose and which model
+    (or why there are none)."""
+
+    frame: pl.DataFrame | None
+    note: str
+    borrowed_from: str | None = None  # the LA code whose figures a council borrows
+
+    @property
+    def pack_note(self) -> str:
+        """How the pack's provenance names the published figures."""
+        if self.frame is None:
+            return "no benchmarks available"
+        borrowed = f", borrowed from LA {self.borrowed_from}" if self.borrowed_from else ""
+        return "published DfE figures" + borrowed
+
+
+def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None, str]:
+    """The targets to use and a sentence saying where they came from: ``given``, else a
+    ``targets.yaml`` in the build's folder (beside its settings), else one in the store's
+    folder (the council's current targets, for every build), else the packaged example for
+    the synthetic council, else none."""
+    from cscperf.evaluate.targets import example_targets_path, load_targets
+
+    if given is not None:
+        return load_targets(given), f"targets from {given}"
+    beside = build.path / TARGETS_FILE
+    if beside.is_file():
+        return load_targets(beside), f"targets from the build's {beside}"
+    store_wide = build.path.parent.parent / TARGETS_FILE
+    if store_wide.is_file():
+        return load_targets(store_wide), f"targets from the store's {store_wide}"
+    if build.has_settings and build.settings.council.la_code == SYNTHETIC_LA:
+        example = example_targets_path()
+        return load_targets(example), "the synthetic council's packaged example targets"
+    return None, "no targets file: pass --targets FILE; nothing is rated"
+
+
+def published_benchmarks(
+    build: Build, data: Path | None = None, model: str = DEFAULT_MODEL
+) -> Benchmarks:
+    """Published benchmarks for the build's council (or the council it borrows), every year."""
+    from cscperf.benchmarks.compare import council_benchmarks
+    from cscperf.benchmarks.published import default_data_dir
+    from cscperf.errors import CscperfError
+
+    if not build.has_settings:
+        return Benchmarks(None, "Benchmarks left out: the build has no council settings.")
+    council = build.settings.council
+    code = council.benchmark_as or council.la_code
+    try:
+        frame = council_benchmarks(code, data or default_data_dir(), model=model, all_years=True)
+    except CscperfError as failure:
+        return Benchmarks(None, f"Benchmarks left out: {failure}")
+    borrowed = f" (borrowed from {code})" if council.benchmark_as else ""
+    return Benchmarks(
+        frame,
+        f"Benchmarks for {council.short_name}{borrowed}, {model} neighbours.",
+        council.benchmark_as,
+    )
+
+
+def evaluate_month(
+    build: Build,
+    period_end: date,
+    targets: TargetsFile | None,
+    benchmarks: Benchmarks | None,
+    *,
+    sn_aggregate: str = "mean",
+) -> pl.DataFrame:
+    """Every indicator of the month judged: target, RAG, direction, YTD, benchmarks."""
+    from cscperf.errors import CscperfError
+    from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
+    from cscperf.indicators.catalogue import load_catalogue
+    from cscperf.indicators.results import results_for
+
+    result = evaluate(
+        results_for(build),
+        meta_from_catalogue(load_catalogue()),
+        targets,
+        period_end,
+        benchmarks.frame if benchmarks else None,
+        sn_aggregate=sn_aggregate,
+    )
+    if result.is_empty():
+        raise CscperfError(
+            f"build {build.id} has no indicator rows for {period_end:%Y-%m}; choose a month the "
+            "build covers (cscperf indicators --store STORE lists them)"
+        )
+    return result
+
+
+def month_pack(
+    build: Build,
+    period_end: date,
+    locality: str | None,
+    *,
+    rows: pl.DataFrame,
+    definitions: Any,
+    targets: tuple[TargetsFile | None, str],
+    benchmarks: Benchmarks,
+    commentary: Commentary | None,
+) -> Pack:
+    """The committee pack of one month from pieces already at hand (the dashboard keeps them
+    cached; :func:`assemble_pack` reads them from the store)."""
+    from cscperf.reports.pack import make_pack, provenance_of, read_quality
+
+    chosen, where = targets
+    return make_pack(
+        rows,
+        definitions,
+        provenance_of(build, period_end, locality, where, benchmarks.pack_note),
+        [loc.name for loc in build.settings.localities],
+        chosen,
+        benchmarks.frame,
+        commentary,
+        read_quality(build),
+    )
+
+
+def assemble_pack(
+    store: Path,
+    period: str,
+    *,
+    build_id: str | None = None,
+    locality: str | None = None,
+    targets: Path | None = None,
+    commentary: Path | None = None,
+    benchmarks: bool = True,
+) -> Pack:
+    """The pack for a month of a stored build, judged as ``cscperf evaluate`` judges it."""
+    from cscperf.indicators.catalogue import load_catalogue
+    from cscperf.indicators.output import parse_period
+    from cscperf.indicators.results import results_for
+    from cscperf.reports.commentary import load_commentary
+    from cscperf.store.store import Store
+
+    period_end = parse_period(period)
+    build = Store(store).get(build_id)
+    bench = published_benchmarks(build) if benchmarks else Benchmarks(None, "")
+    return month_pack(
+        build,
+        period_end,
+        locality,
+        rows=results_for(build),
+        definitions=load_catalogue().definitions,
+        targets=choose_targets(build, targets),
+        benchmarks=bench,
+        commentary=load_commentary(commentary) if commentary else None,
+    )
+
+
+def write_pack(
+    store: Path,
+    period: str,
+    out: Path,
+    *,
+    locality: str | None = None,
+    targets: Path | None = None,
+    commentary: Path | None = None,
+    build_id: str | None = None,
+    pdf: bool = True,
+) -> list[Path]:
+    """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx."""
+    from cscperf.reports.writer import write_pack_files
+
+    pack = assemble_pack(
+        store, period, build_id=build_id, locality=locality, targets=targets, commentary=commentary
+    )
+    return write_pack_files(pack, out, pdf=pdf)
