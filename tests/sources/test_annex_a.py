@@ -9,8 +9,10 @@ import pytest
 from openpyxl import Workbook
 
 from cscperf.errors import InputError
-from cscperf.sources.annex_a import AnnexAReader, code_of, flag_of
+from cscperf.sources.annex_a import AnnexAReader, code_in, code_of, flag_of
 from cscperf.sources.base import Severity
+from cscperf.sources.ingest import ingest
+from cscperf.sources.quality import check_required
 
 
 def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -121,3 +123,268 @@ def test_the_sample_workbook_loads(shared: Path) -> None:
         "U1",
     ]
     assert "*" in result.not_supplied
+
+
+HEAD = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
+
+
+def test_lettered_values_become_the_codes_of_the_definitions() -> None:
+    assert code_in("g) Police", ["source"]) == "6"
+    assert code_in("p1) 5D: LA services", ["source"]) == "5D"
+    assert code_in("b) Former relevant child", ["eligibility"]) == "Former Relevant"
+    assert code_in("f) Rhom", ["in_touch", "leaver_status"]) == "RHOM"
+    assert code_in("a) With parents or relatives", ["accommodation"]) == "B"
+    assert code_in("Y: Other accommodation", ["accommodation"]) == "Y"
+    assert code_in("d) E1: Placement order granted", ["legal_status"]) == "E1"
+    assert code_in("Interim care orders", ["legal_status"]) == "C1"
+    assert code_in("b) Not suitable", ["suitability"]) == "2"
+    assert code_in("c) Not recorded", ["in_touch", "leaver_status"]) is None
+    assert flag_of("Unknown") is None and flag_of("1") == "Y"
+
+
+def test_no_two_rows_become_one_record_unless_they_are_one(tmp_path: Path) -> None:
+    day = date(2024, 4, 3)
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 1": [
+                [*HEAD, "Date of Contact", "Contact Source"],
+                ["C1", "a) Male", "a) WBRI", date(2015, 1, 2), 9, day, "q) 6: Police"],
+                ["C1", "a) Male", "a) WBRI", date(2015, 1, 2), 9, day, "e) 2A: Schools"],
+                ["C1", "a) Male", "a) WBRI", date(2015, 1, 2), 9, day, "q) 6: Police"],
+            ],
+            "List 3": [
+                [*HEAD, "Date of referral", "Referral Source", "Referral NFA?", "Allocated Team"],
+                [
+                    "C1",
+                    "a) Male",
+                    "a) WBRI",
+                    date(2015, 1, 2),
+                    9,
+                    day,
+                    "q) 6: Police",
+                    "b) No",
+                    "Duty",
+                ],
+            ],
+            "List 6": [
+                [
+                    *HEAD,
+                    "CIN Start Date",
+                    "Primary Need Code",
+                    "CIN Closure Date",
+                    "Allocated Team",
+                ],
+                [
+                    "C1",
+                    "a) Male",
+                    "a) WBRI",
+                    date(2015, 1, 2),
+                    9,
+                    day,
+                    "a) N1 - Abuse or neglect",
+                    "",
+                    "Locality 2",
+                ],
+            ],
+        },
+    )
+    result = AnnexAReader().read([path])
+    contacts = result.tables["ssd_contacts"].sort("cont_contact_id")
+    # two contacts of one child on one day from two sources stay two; the exact repeat is one
+    assert contacts.select(
+        "cont_contact_id", "cont_contact_source_code", "cont_contact_source_desc", "_source_row"
+    ).rows() == [("C1/2024-04-03", "6", "Police", 2), ("C1/2024-04-03/2", "2A", "Schools", 3)]
+    assert [(p.rule, p.row) for p in result.problems if p.severity != Severity.INFO] == [
+        ("annex_a.row.repeated", 4)
+    ]
+    # list 3's referral and list 6's episode of the same child and day are one record, even
+    # though the team has changed since the referral
+    (referral,) = result.tables["ssd_cin_episodes"].to_dicts()
+    assert referral["cine_referral_source_code"] == "6"
+    assert referral["cine_cin_primary_need_code"] == "N1"
+    assert referral["cine_referral_team"] == "Duty"
+
+
+def test_care_leaver_statuses_and_eligibility(tmp_path: Path) -> None:
+    headers = [*HEAD, "Allocated Team", "Eligibility Category", "Latest Pathway Plan Review Date",
+               "LA in Touch", "Latest Date of Contact", "Type of Accommodation",
+               "Suitability of Accommodation", "Activity Status"]  # fmt: skip
+    person = ["a) Male", "a) WBRI", date(2005, 1, 2), 19, "Leaving care"]
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 9": [
+                headers,
+                [
+                    "L1",
+                    *person,
+                    "b) Former relevant child",
+                    date(2024, 3, 1),
+                    "a) Yes",
+                    date(2024, 3, 2),
+                    "Y: Other accommodation",
+                    "a) Suitable",
+                    "f) Rhom",
+                ],
+                ["L2", *person, "a) Relevant", "", "b) No", "", "e) NREQ", "", "F1"],
+                ["L3", *person, "b) Former relevant", "", "f) Rhom", "", "", "", ""],
+                [
+                    "L4",
+                    *person,
+                    "d) Eligible",
+                    "",
+                    "a) In touch",
+                    "",
+                    "a) With parents or relatives",
+                    "b) Not suitable",
+                    "G5: Not in education, employment or training - other",
+                ],
+            ],
+        },
+    )
+    result = AnnexAReader().read([path])
+    assert [p for p in result.problems if p.severity != Severity.INFO] == []
+    leavers = {
+        r[0]: r[1:]
+        for r in result.tables["ssd_care_leavers"]
+        .select(
+            "clea_person_id",
+            "clea_care_leaver_eligibility",
+            "clea_care_leaver_in_touch",
+            "clea_care_leaver_accommodation",
+            "clea_care_leaver_accom_suitable",
+            "clea_care_leaver_activity",
+        )
+        .rows()
+    }
+    # RHOM and NREQ keep their codes where they are written and are the in-touch value, so
+    # the definitions can leave RHOM out of the cohorts and NREQ out of the pathway plan measure
+    assert leavers == {
+        "L1": ("Former Relevant", "RHOM", "Y", "1", "RHOM"),
+        "L2": ("Relevant", "NREQ", "NREQ", None, "F1"),
+        "L3": ("Former Relevant", "RHOM", None, None, None),
+        "L4": ("Eligible", "YES", "B", "2", "G5"),
+    }
+
+
+def test_conferences_name_the_plans_they_started(tmp_path: Path) -> None:
+    person = ["a) Male", "a) WBRI", date(2015, 1, 2), 9]
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 5": [
+                [
+                    *HEAD,
+                    "Strategy discussion initiating Section 47 Enquiry Start Date",
+                    "Date of Initial Child Protection Conference",
+                    "Did the Initial Child Protection Conference Result in a Child Protection Plan",
+                ],
+                ["C1", *person, date(2024, 4, 10), date(2024, 5, 1), "a) Yes"],
+                ["C2", *person, date(2024, 4, 11), date(2024, 5, 2), "a) Yes"],
+                ["C3", *person, date(2024, 4, 12), date(2024, 5, 3), "b) No"],
+            ],
+            "List 7": [
+                [*HEAD, "Child Protection Plan Start Date", "Initial Category of Abuse"],
+                ["C1", *person, date(2020, 1, 1), "a) Neglect"],  # an earlier plan
+                ["C1", *person, date(2024, 5, 1), "a) Neglect"],  # started at the conference
+                ["C2", *person, date(2024, 5, 6), "c) Sexual Abuse"],  # written up 4 days on
+                ["C3", *person, date(2024, 5, 3), "a) Neglect"],  # not from the "no" conference
+            ],
+        },
+    )
+    result = AnnexAReader().read([path])
+    assert [p for p in result.problems if p.severity != Severity.INFO] == []
+    conferences = result.tables["ssd_initial_cp_conference"].sort("icpc_person_id")
+    assert conferences.select("icpc_person_id", "icpc_cp_plan_id").rows() == [
+        ("C1", "C1/CPP/2024-05-01"),
+        ("C2", "C2/CPP/2024-05-06"),
+        ("C3", None),
+    ]
+    plans = dict(result.tables["ssd_cp_plans"].select("cppl_cp_plan_id", "cppl_icpc_id").rows())
+    assert plans == {
+        "C1/CPP/2020-01-01": None,
+        "C1/CPP/2024-05-01": "C1/S47/2024-04-10/ICPC",
+        "C2/CPP/2024-05-06": "C2/S47/2024-04-11/ICPC",
+        "C3/CPP/2024-05-03": None,
+    }
+    # the "no plan" conference has no plan id, and that is not a problem
+    assert check_required("ssd_initial_cp_conference", conferences) == []
+
+
+def test_legal_status_and_its_start_date_are_kept(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 8": [
+                [
+                    *HEAD,
+                    "Date Started to be Looked After",
+                    "Start date of current legal status",
+                    "Child's Legal Status",
+                    "Date of Last IRO Visit / Contact to the Child",
+                    "Start Date of Most Recent Placement",
+                    "Placement Type",
+                    "Placement Provider",
+                    "Placement Location",
+                ],
+                [
+                    "C1",
+                    "b) Female",
+                    "a) WBRI",
+                    date(2012, 1, 2),
+                    12,
+                    date(2023, 1, 5),
+                    date(2023, 6, 1),
+                    "d) E1: Placement order granted",
+                    date(2024, 2, 1),
+                    date(2023, 1, 5),
+                    "f) U6: Foster placement - not FFA",
+                    "a) Own LA",
+                    "b) Out",
+                ],
+            ],
+        },
+    )
+    result = AnnexAReader().read([path])
+    assert [p for p in result.problems if p.severity != Severity.INFO] == []
+    assert result.tables["ssd_legal_status"].select(
+        "lega_person_id", "lega_legal_status", "lega_legal_status_start_date"
+    ).rows() == [("C1", "E1", date(2023, 6, 1))]
+    assert result.tables["ssd_cla_placement"].select(
+        "clap_cla_placement_type", "clap_cla_placement_provider", "clap_cla_placement_location"
+    ).rows() == [("U6", "PR1", "OUT")]
+    assert result.tables["ssd_cla_episodes"]["clae_cla_last_iro_contact_date"].to_list() == [
+        date(2024, 2, 1)
+    ]
+
+
+def _load(store: Path, path: Path) -> list[tuple[str, str, str]]:
+    outcome = ingest(store, [path])
+    assert outcome.published, outcome.reason
+    return [
+        (p.severity.value, p.rule, p.field or "")
+        for p in outcome.problems
+        if p.severity != Severity.INFO
+    ]
+
+
+def test_the_synthetic_councils_workbook_loads_alone(clean_council: Path, tmp_path: Path) -> None:
+    (path,) = (clean_council / "annex_a").glob("*.xlsx")
+    assert _load(tmp_path / "store", path) == []
+
+
+def test_the_sample_workbook_loads_alone(shared: Path, tmp_path: Path) -> None:
+    path = shared / "data" / "samples" / "annex_a" / "Annex_A_2024_Jan.xlsx"
+    problems = _load(tmp_path / "store", path)
+    # the sample's own faults, reported as warnings: an unknown need code, plans without an
+    # open CIN episode, dates before birth, conferences whose plans list 7 does not hold
+    assert {p for p in problems if p[0] == "error"} == set()
+    assert sorted(set(problems)) == [
+        ("warning", "annex_a.value.code", "need"),
+        ("warning", "code-not-valid", "cine_cin_primary_need_code"),
+        ("warning", "date-before-birth", "clae_cla_episode_start_date"),
+        ("warning", "date-before-birth", "cppl_cp_plan_start_date"),
+        ("warning", "not-where-expected", "cppl_cp_plan_start_date"),
+        ("warning", "required-field", "icpc_cp_plan_id"),
+    ]

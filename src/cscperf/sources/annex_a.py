@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cscperf.errors import ConfigError, InputError
 from cscperf.sources.base import ReaderResult, Severity
@@ -26,10 +26,11 @@ from cscperf.sources.returns_common import ProblemLog, as_date, build_frame
 
 SOURCE = "annex_a"
 _SHEET = re.compile(r"^\s*list\s*[_\-]?\s*(\d{1,2})\b", re.IGNORECASE)
-_PREFIX = re.compile(r"^\s*[a-z]{1,2}\)\s*", re.IGNORECASE)
+# Ofsted letters a list's values "a) ", "q) "; a value added later in a list gets "p1) "
+_PREFIX = re.compile(r"^\s*[a-z]{1,2}[0-9]?\)\s*", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?::|\s-\s|\s–\s)\s*")
 
-Kind = Literal["id", "date", "text", "code", "flag", "sex", "category"]
+Kind = Literal["id", "date", "text", "code", "flag", "sex"]
 Row = dict[str, object]
 
 
@@ -38,6 +39,7 @@ class ColumnSpec(BaseModel):
 
     kind: Kind
     key: bool = False
+    codes: list[str] = Field(default_factory=list)  # code lists of ``codes``, in order
     words: list[list[str]]
     not_words: list[list[str]] = Field(default_factory=list)
 
@@ -48,7 +50,12 @@ class ListSpec(BaseModel):
     about: str
     table: str | None
     columns: dict[str, ColumnSpec]
-    categories: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class LinkSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    icpc_plan_days: int = Field(ge=0)
 
 
 class AnnexASpec(BaseModel):
@@ -57,6 +64,32 @@ class AnnexASpec(BaseModel):
     lists: dict[int, ListSpec]
     person: dict[str, ColumnSpec]
     sex: dict[str, list[str]]
+    links: LinkSpec
+    codes: dict[str, dict[str, list[str]]]
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: object) -> object:
+        # YAML reads unquoted yes/no/Y/N as booleans: refuse them rather than mis-map.
+        if isinstance(value, dict):
+            for name, table in value.items():
+                for code, spellings in (table or {}).items():
+                    if isinstance(code, bool) or any(isinstance(s, bool) for s in spellings):
+                        raise ValueError(f"code list {name}: quote codes such as Y, N, YES, NO")
+        return value
+
+    @model_validator(mode="after")
+    def _code_lists_exist(self) -> AnnexASpec:
+        columns = [c for spec in self.lists.values() for c in spec.columns.values()]
+        for column in [*columns, *self.person.values()]:
+            for name in column.codes:
+                if name not in self.codes:
+                    raise ValueError(f"a column names the unknown code list {name}")
+            if column.kind == "flag" and column.codes:
+                raise ValueError("a flag column is read by the yes_no list; name no other")
+        if "yes_no" not in self.codes:
+            raise ValueError("the yes_no code list is missing")
+        return self
 
 
 @cache
@@ -93,24 +126,51 @@ def code_of(value: str) -> str | None:
     return _SPLIT.split(text, maxsplit=1)[0].strip() or None
 
 
-def flag_of(value: str) -> str | None:
-    words = words_of(_PREFIX.sub("", value))
-    if not words:
+def description_of(value: str) -> str | None:
+    """The words written after a code ('q) 6: Police' -> 'Police'), else the value without
+    its letter ('g) Police' -> 'Police')."""
+    text = _PREFIX.sub("", value).strip()
+    parts = _SPLIT.split(text, maxsplit=1)
+    return (parts[1] if len(parts) == 2 else text).strip() or None
+
+
+@cache
+def _code_index(names: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """The code lists ``names`` as two look-ups: upper-cased code -> code, and a spelling's
+    words -> code (the code's own words count as a spelling). The first list wins a clash."""
+    codes: dict[str, str] = {}
+    spellings: dict[str, str] = {}
+    for name in names:
+        for code, written in annex_a_spec().codes[name].items():
+            codes.setdefault(code.upper(), code)
+            for spelling in [code, *written]:
+                spellings.setdefault(" ".join(words_of(spelling)), code)
+    return codes, spellings
+
+
+def code_in(value: str, names: Sequence[str]) -> str | None:
+    """The code of the lists ``names`` that ``value`` writes, or None when it writes none.
+
+    'q) 6: Police' -> '6'; 'g) Police' -> '6'; 'f) Rhom' -> 'RHOM'; 'b) Former relevant
+    child' -> 'Former Relevant'; 'Y: Other accommodation' -> 'Y'."""
+    codes, spellings = _code_index(tuple(names))
+    text = _PREFIX.sub("", value).strip()
+    if not text:
         return None
-    return (
-        {
-            "yes": "Y",
-            "y": "Y",
-            "no": "N",
-            "n": "N",
-            "suitable": "Y",
-            "unsuitable": "N",
-            "1": "Y",
-            "0": "N",
-        }.get(words[0])
-        if words[0] != "not"
-        else "N"
-    )
+    head = _SPLIT.split(text, maxsplit=1)[0].strip()
+    for candidate in (text, head):
+        if candidate.upper() in codes:
+            return codes[candidate.upper()]
+    for candidate in (text, value):
+        found = spellings.get(" ".join(words_of(candidate)))
+        if found is not None:
+            return found
+    return None
+
+
+def flag_of(value: str) -> str | None:
+    """Yes/no as Y/N ('a) Yes' -> 'Y', 'b) No' -> 'N'); None when it is neither ('Unknown')."""
+    return code_in(value, ("yes_no",))
 
 
 def lookup(value: str, table: dict[str, list[str]]) -> str | None:
@@ -147,12 +207,13 @@ class AnnexAReader:
 
     def read(self, paths: Sequence[Path], *, collection_year: int | None = None) -> ReaderResult:
         log = ProblemLog()
-        rows: dict[str, dict[object, Row]] = {}
+        records = Records(log)
         for path in paths:
-            read_workbook(path, log, rows)
+            read_workbook(path, log, records)
+        link_conferences_to_plans(records)
         tables = {
-            table: build_frame(table, list(by_id.values()), COLUMNS[table])
-            for table, by_id in rows.items()
+            table: build_frame(table, rows, COLUMNS[table])
+            for table, rows in records.tables().items()
         }
         return ReaderResult(
             source=SOURCE,
@@ -162,6 +223,113 @@ class AnnexAReader:
             not_supplied=dict(NOT_SUPPLIED),
             collection_year=collection_year,
         )
+
+
+class Records:
+    """The canonical rows read so far, and which list rows each one came from.
+
+    Two rows are one record only when they are the same fact:
+
+    * rows of one list of one workbook are one record only when every value is the same
+      (an exact repeat, reported); two contacts of one child on one day from different
+      sources, or two care-leaver rows of one young person, are two records;
+    * a row of another list or another workbook with the same id (child and date) is the same
+      record when no value it gives contradicts the record's (list 3 and list 6 both describe
+      a referral); it fills the record's blanks;
+    * a row of the same list of a later workbook that does contradict is the later picture of
+      the record (a plan that has since ended): its values replace the earlier ones.
+
+    Any other row with an id already taken is a record of its own, its id followed by /2, /3...
+    People (ssd_person) are one record per child whatever the lists say.
+    """
+
+    def __init__(self, log: ProblemLog) -> None:
+        self.log = log
+        self._rows: dict[str, dict[str, list[_Record]]] = {}
+
+    def add(self, table: str, row: Row, *, path: Path, number: int, sheet: str) -> None:
+        key_column = COLUMNS[table][0]
+        base = str(row[key_column])
+        found = self._rows.setdefault(table, {}).setdefault(base, [])
+        here = (str(path), number)
+        if table == "ssd_person":
+            if found:
+                found[0].fill(row)
+            else:
+                found.append(_Record(dict(row), here, key_column))
+            return
+        values = _values(row, key_column)
+        for record in found:
+            if values in record.given.get(here, []):
+                self.log.warning(
+                    path,
+                    "annex_a.row.repeated",
+                    f"{sheet}: this row repeats an earlier row exactly; it is counted once",
+                    row=_int(row["_source_row"]),
+                    table=sheet,
+                )
+                return
+        for record in found:
+            if here not in record.given and record.agrees(values):
+                record.fill(row)
+                record.given.setdefault(here, []).append(values)
+                return
+        for record in found:
+            files = {file for file, _ in record.given}
+            if str(path) not in files and any(n == number for _, n in record.given):
+                record.replace(row, key_column)
+                record.given.setdefault(here, []).append(values)
+                return
+        row = dict(row)
+        if found:
+            row[key_column] = f"{base}/{len(found) + 1}"
+        found.append(_Record(row, here, key_column))
+
+    def rows(self, table: str) -> list[Row]:
+        return [r.row for records in self._rows.get(table, {}).values() for r in records]
+
+    def tables(self) -> dict[str, list[Row]]:
+        return {table: self.rows(table) for table in self._rows}
+
+
+# The team a list gives is the child's allocation when the list was made, not a fact of the
+# record: it never makes two rows two records (list 3's team at referral, list 6's now).
+_DESCRIPTIVE = frozenset(
+    {"cine_referral_team", "cina_assessment_team", "s47e_s47_completed_by_team"}
+)
+
+
+def _values(row: Row, key_column: str) -> Row:
+    """The values of a row that say what it records (not its id or where it was read)."""
+    return {k: v for k, v in row.items() if not k.startswith("_") and k != key_column}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+class _Record:
+    """One canonical row and the values each (workbook, list) gave it."""
+
+    def __init__(self, row: Row, source: tuple[str, int], key_column: str) -> None:
+        self.row = row
+        self.given: dict[tuple[str, int], list[Row]] = {source: [_values(row, key_column)]}
+
+    def agrees(self, values: Row) -> bool:
+        return all(
+            k in _DESCRIPTIVE or self.row.get(k) is None or v is None or self.row.get(k) == v
+            for k, v in values.items()
+        )
+
+    def fill(self, row: Row) -> None:
+        for k, v in row.items():
+            if v is not None and self.row.get(k) is None:
+                self.row[k] = v
+
+    def replace(self, row: Row, key_column: str) -> None:
+        for k, v in row.items():
+            if v is not None and k != key_column:
+                self.row[k] = v
 
 
 NOT_SUPPLIED = {
@@ -182,6 +350,7 @@ COLUMNS: dict[str, list[str]] = {
         "cont_person_id",
         "cont_contact_date",
         "cont_contact_source_code",
+        "cont_contact_source_desc",
     ],
     "ssd_early_help_episodes": [
         "earl_episode_id",
@@ -195,6 +364,7 @@ COLUMNS: dict[str, list[str]] = {
         "cine_person_id",
         "cine_referral_date",
         "cine_referral_source_code",
+        "cine_referral_source_desc",
         "cine_referral_nfa",
         "cine_cin_primary_need_code",
         "cine_close_date",
@@ -207,6 +377,7 @@ COLUMNS: dict[str, list[str]] = {
         "cina_assessment_start_date",
         "cina_assessment_child_seen",
         "cina_assessment_auth_date",
+        "cina_assessment_outcome_nfa",
         "cina_assessment_team",
     ],
     "ssd_s47_enquiry": [
@@ -219,12 +390,14 @@ COLUMNS: dict[str, list[str]] = {
         "icpc_icpc_id",
         "icpc_s47_enquiry_id",
         "icpc_person_id",
+        "icpc_cp_plan_id",
         "icpc_icpc_date",
         "icpc_icpc_outcome_cp_flag",
     ],
     "ssd_cp_plans": [
         "cppl_cp_plan_id",
         "cppl_person_id",
+        "cppl_icpc_id",
         "cppl_cp_plan_start_date",
         "cppl_cp_plan_end_date",
         "cppl_cp_plan_initial_category",
@@ -238,6 +411,7 @@ COLUMNS: dict[str, list[str]] = {
         "clae_cla_primary_need_code",
         "clae_cla_episode_ceased_date",
         "clae_cla_episode_ceased_reason",
+        "clae_cla_last_iro_contact_date",
     ],
     "ssd_cla_placement": [
         "clap_cla_placement_id",
@@ -247,8 +421,14 @@ COLUMNS: dict[str, list[str]] = {
         "clap_cla_placement_provider",
         "clap_cla_placement_postcode",
         "clap_cla_placement_urn",
+        "clap_cla_placement_location",
     ],
-    "ssd_legal_status": ["lega_legal_status_id", "lega_person_id", "lega_legal_status"],
+    "ssd_legal_status": [
+        "lega_legal_status_id",
+        "lega_person_id",
+        "lega_legal_status",
+        "lega_legal_status_start_date",
+    ],
     "ssd_immigration_status": [
         "immi_immigration_status_id",
         "immi_person_id",
@@ -264,6 +444,7 @@ COLUMNS: dict[str, list[str]] = {
         "clea_care_leaver_accommodation",
         "clea_care_leaver_accom_suitable",
         "clea_care_leaver_activity",
+        "clea_care_leaver_allocated_team",
     ],
     "ssd_permanence": [
         "perm_table_id",
@@ -289,7 +470,7 @@ def sheet_names(path: Path) -> list[str]:
         raise InputError(f"cannot be opened as a workbook ({exc})", file=str(path)) from exc
 
 
-def read_workbook(path: Path, log: ProblemLog, out: dict[str, dict[object, Row]]) -> None:
+def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -333,7 +514,7 @@ def read_list(
     number: int,
     cells: Sequence[Sequence[object]],
     log: ProblemLog,
-    out: dict[str, dict[object, Row]],
+    out: Records,
 ) -> None:
     spec = annex_a_spec().lists[number]
     if spec.table is None or not cells:
@@ -383,10 +564,7 @@ def read_list(
         values["_source_file"] = str(path)
         values["_source_row"] = offset
         for table, row in map_list(number, values).items():
-            key = row[COLUMNS[table][0]]
-            out.setdefault(table, {}).setdefault(key, {}).update(
-                {k: v for k, v in row.items() if v is not None}
-            )
+            out.add(table, row, path=path, number=number, sheet=sheet)
 
 
 def read_values(
@@ -439,7 +617,21 @@ def read_values(
         elif column.kind == "id":
             values[name] = text
         elif column.kind == "code":
-            values[name] = code_of(text)
+            code = code_in(text, column.codes) if column.codes else code_of(text)
+            if code is None:
+                code = code_of(text)
+                log.warning(
+                    path,
+                    "annex_a.value.code",
+                    f"{sheet}: {name} '{text}' is not one of the codes cscperf knows for it; "
+                    "kept as written (write the code, e.g. as in the Ofsted template)",
+                    row=line,
+                    column=name,
+                    value=text,
+                    table=sheet,
+                )
+            values[name] = code
+            values[f"{name}_text"] = description_of(text)
         elif column.kind == "flag":
             values[name] = flag_of(text)
         elif column.kind == "sex":
@@ -454,8 +646,6 @@ def read_values(
                     value=text,
                     table=sheet,
                 )
-        elif column.kind == "category":
-            values[name] = lookup(text, spec.categories) or code_of(text)
         else:
             values[name] = _PREFIX.sub("", text).strip()
     return values
@@ -484,6 +674,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             "cont_person_id": child,
             "cont_contact_date": v["date"],
             "cont_contact_source_code": v.get("source"),
+            "cont_contact_source_desc": v.get("source_text"),
             **prov,
         }
     elif number == 2:
@@ -501,6 +692,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             "cine_person_id": child,
             "cine_referral_date": v["date"],
             "cine_referral_source_code": v.get("source"),
+            "cine_referral_source_desc": v.get("source_text"),
             "cine_referral_nfa": v.get("nfa"),
             "cine_cin_primary_need_code": v.get("need"),
             "cine_close_date": v.get("closed"),
@@ -515,6 +707,8 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             "cina_assessment_start_date": v["start"],
             "cina_assessment_child_seen": v.get("seen"),
             "cina_assessment_auth_date": v.get("authorised"),
+            # "assessed as requiring LA children's social care support?": no means NFA
+            "cina_assessment_outcome_nfa": {"Y": "N", "N": "Y"}.get(str(v.get("needs_support"))),
             "cina_assessment_team": v.get("team"),
             **prov,
         }
@@ -532,6 +726,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
                 "icpc_icpc_id": f"{enquiry}/ICPC",
                 "icpc_s47_enquiry_id": enquiry,
                 "icpc_person_id": child,
+                "icpc_cp_plan_id": None,  # see link_conferences_to_plans
                 "icpc_icpc_date": v["icpc_date"],
                 "icpc_icpc_outcome_cp_flag": v.get("icpc_plan"),
                 **prov,
@@ -540,6 +735,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
         out["ssd_cp_plans"] = {
             "cppl_cp_plan_id": f"{child}/CPP/{_d(v['start'])}",
             "cppl_person_id": child,
+            "cppl_icpc_id": None,  # see link_conferences_to_plans
             "cppl_cp_plan_start_date": v["start"],
             "cppl_cp_plan_end_date": v.get("end"),
             "cppl_cp_plan_initial_category": v.get("initial_category"),
@@ -555,6 +751,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             "clae_cla_primary_need_code": v.get("need"),
             "clae_cla_episode_ceased_date": v.get("ceased"),
             "clae_cla_episode_ceased_reason": v.get("ceased_reason"),
+            "clae_cla_last_iro_contact_date": v.get("iro_contact"),
             **prov,
         }
         if v.get("placement_start"):
@@ -566,33 +763,41 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
                 "clap_cla_placement_provider": v.get("placement_provider"),
                 "clap_cla_placement_postcode": v.get("placement_postcode"),
                 "clap_cla_placement_urn": v.get("placement_urn"),
+                "clap_cla_placement_location": v.get("placement_location"),
                 **prov,
             }
-        if v.get("legal_status"):
+        if v.get("legal_status") or v.get("legal_status_start"):
+            since = v.get("legal_status_start")
             out["ssd_legal_status"] = {
-                "lega_legal_status_id": f"{child}/{v['legal_status']}",
+                "lega_legal_status_id": f"{child}/LS/{_d(since or v.get('legal_status'))}",
                 "lega_person_id": child,
-                "lega_legal_status": v["legal_status"],
+                "lega_legal_status": v.get("legal_status"),
+                "lega_legal_status_start_date": since,
                 **prov,
             }
-        if v.get("uasc") == "Y":
-            out["ssd_immigration_status"] = {
-                "immi_immigration_status_id": f"{child}/UASC",
-                "immi_person_id": child,
-                "immi_immigration_status": "UASC",
-                **prov,
-            }
-    elif number == 9:
+    if number in (8, 9) and v.get("uasc") == "Y":
+        out["ssd_immigration_status"] = {
+            "immi_immigration_status_id": f"{child}/UASC",
+            "immi_person_id": child,
+            "immi_immigration_status": "UASC",
+            **prov,
+        }
+    if number == 9:
+        # DIED, REFU, NREQ or RHOM, wherever the list writes it, is the in-touch value
+        status = annex_a_spec().codes["leaver_status"]
+        said = [v.get(c) for c in ("in_touch", "activity", "accommodation")]
+        in_touch = next((s for s in said if s in status), v.get("in_touch"))
         out["ssd_care_leavers"] = {
             "clea_table_id": child,
             "clea_person_id": child,
             "clea_care_leaver_eligibility": v.get("eligibility"),
             "clea_pathway_plan_review_date": v.get("pathway_review"),
-            "clea_care_leaver_in_touch": {"Y": "YES", "N": "NO"}.get(str(v.get("in_touch"))),
+            "clea_care_leaver_in_touch": in_touch,
             "clea_care_leaver_latest_contact": v.get("latest_contact"),
             "clea_care_leaver_accommodation": v.get("accommodation"),
             "clea_care_leaver_accom_suitable": v.get("suitable"),
             "clea_care_leaver_activity": v.get("activity"),
+            "clea_care_leaver_allocated_team": v.get("team"),
             **prov,
         }
     elif number == 10:
@@ -610,3 +815,40 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             **prov,
         }
     return out
+
+
+def link_conferences_to_plans(records: Records) -> None:
+    """Each initial conference (list 5) names the child protection plan (list 7) it started,
+    and the plan the conference: the same child's plan beginning on the conference day or
+    within ``links.icpc_plan_days`` days after it, not already started by another conference
+    (the nearest conference wins). A conference recorded as not resulting in a plan starts
+    none. Annex A has no plan id of its own, so a conference that started no plan in the
+    workbook keeps a blank one."""
+    days = annex_a_spec().links.icpc_plan_days
+    plans: dict[object, list[Row]] = {}
+    for plan in records.rows("ssd_cp_plans"):
+        if isinstance(plan.get("cppl_cp_plan_start_date"), date):
+            plans.setdefault(plan["cppl_person_id"], []).append(plan)
+    conferences = sorted(
+        (
+            c
+            for c in records.rows("ssd_initial_cp_conference")
+            if isinstance(c.get("icpc_icpc_date"), date)
+            and c.get("icpc_icpc_outcome_cp_flag") != "N"
+        ),
+        key=lambda c: (str(c["icpc_person_id"]), c["icpc_icpc_date"]),
+        reverse=True,  # latest first, so a plan goes to the conference nearest before it
+    )
+    for conference in conferences:
+        held: date = conference["icpc_icpc_date"]  # type: ignore[assignment]
+        started = [
+            p
+            for p in plans.get(conference["icpc_person_id"], [])
+            if p.get("cppl_icpc_id") is None
+            and 0 <= (p["cppl_cp_plan_start_date"] - held).days <= days  # type: ignore[operator]
+        ]
+        if not started:
+            continue
+        plan = min(started, key=lambda p: (p["cppl_cp_plan_start_date"], str(p["cppl_cp_plan_id"])))
+        plan["cppl_icpc_id"] = conference["icpc_icpc_id"]
+        conference["icpc_cp_plan_id"] = plan["cppl_cp_plan_id"]

@@ -40,9 +40,17 @@ class CatalogueEntry(Strict):
     action: str
 
 
+class RequiredWhen(Strict):
+    table: str
+    field: str
+    when: str  # the field is needed only when this field holds one of ``values``
+    values: list[str]
+
+
 class RequiredRule(Strict):
     key_severity: Severity
     other_severity: Severity
+    only_when: list[RequiredWhen] = []
 
 
 class CodeRule(Strict):
@@ -173,6 +181,11 @@ def check_required(name: str, df: pl.DataFrame) -> list[Problem]:
         essential = field in spec.key or field.endswith("_person_id")
         severity = rule.key_severity if essential else rule.other_severity
         bad = df.filter(pl.col(field).is_null())
+        for when in rule.only_when:
+            if (when.table, when.field) == (name, field) and when.when in df.columns:
+                wanted = [v.upper() for v in when.values]
+                value = pl.col(when.when).cast(pl.String).str.strip_chars().str.to_uppercase()
+                bad = bad.filter(value.is_in(wanted).fill_null(False))
         for file, row in _rows(bad):
             problems.append(
                 Problem(

@@ -581,7 +581,7 @@ def _care_leavers(a: AnnexAData) -> list[list[Cell]]:
         "ssd_immigration_status", "immi_person_id", "immi_immigration_status_start_date"
     )
     rows = []
-    for r in a.table("ssd_care_leavers").iter_rows(named=True):
+    for r in _current_statuses(a):
         person_id = r["clea_person_id"]
         in_touch = (r["clea_care_leaver_in_touch"] or "").upper()
         letter = (r["clea_care_leaver_accommodation"] or "").upper()[:1]
@@ -595,12 +595,33 @@ def _care_leavers(a: AnnexAData) -> list[list[Cell]]:
              r["clea_care_leaver_personal_advisor"] or "",
              a.label("eligibility", r["clea_care_leaver_eligibility"]),
              a.known(r["clea_pathway_plan_review_date"]),
-             a.label("in_touch", in_touch if in_touch in {"YES", "NO"} else "NO")
-             if in_touch else "",
+             a.label("in_touch", in_touch),
              a.known(r["clea_care_leaver_latest_contact"]), letter,
              a.label("suitability", suitable), r["clea_care_leaver_activity"] or ""]
         )  # fmt: skip
     return _sorted(rows, 0)
+
+
+def _current_statuses(a: AnnexAData) -> list[Row]:
+    """One row per care leaver, as Ofsted asks: the young person's status of the latest
+    collection year up to the period end's (ids ending /YYYY; untagged rows count as current),
+    ties to the highest id; young people over 25 at the period end are no longer care leavers."""
+    last_year = a.end.year + 1 if a.end.month >= 4 else a.end.year
+    chosen: dict[str, tuple[tuple[int, str], Row]] = {}
+    for r in a.table("ssd_care_leavers").iter_rows(named=True):
+        row_id = str(r.get("clea_table_id") or "")
+        tail = row_id.rsplit("/", 1)[-1] if "/" in row_id else ""
+        year = int(tail) if tail.isdigit() and len(tail) == 4 else last_year
+        if year > last_year:
+            continue
+        dob = a.people.get(r["clea_person_id"], (None, None, None))[2]
+        if dob is not None and age_on(dob, a.end) > 25:
+            continue
+        rank = (year, row_id)
+        held = chosen.get(r["clea_person_id"])
+        if held is None or rank >= held[0]:
+            chosen[r["clea_person_id"]] = (rank, r)
+    return [row for _, row in chosen.values()]
 
 
 def _adoption(a: AnnexAData) -> list[list[Cell]]:
