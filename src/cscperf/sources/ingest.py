@@ -26,9 +26,18 @@ from cscperf.errors import CscperfError, InputError
 from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
-from cscperf.sources.merge import as_at_date, merge_table, prepare, strip_working_columns
+from cscperf.sources.merge import (
+    LATEST,
+    RECORD_SOURCES,
+    as_at_date,
+    merge_table,
+    prepare,
+    strip_working_columns,
+    used_in_build,
+)
 from cscperf.sources.population import PopulationReader, council_population, no_population_problem
 from cscperf.sources.quality import run_checks
+from cscperf.sources.reconcile import Reconciliation, SetAside, reconcile
 from cscperf.sources.report import severity_counts, write_report
 from cscperf.sources.ssd import SSDReader
 
@@ -65,6 +74,8 @@ class IngestOutcome:
     reason: str | None = None  # why nothing was published
     la_code: str | None = None
     collection_years: list[int] = field(default_factory=list)
+    # What the SSD and the returns loaded with it disagree on, counts only (for the console).
+    reconciled: list[str] = field(default_factory=list)
 
     @property
     def published(self) -> bool:
@@ -255,13 +266,25 @@ def identify_council(
 
 def merge_results(
     results: list[ReaderResult], extract_date: date | None
-) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
-    """Every canonical table merged across inputs, with provenance columns still on."""
+) -> tuple[dict[str, pl.DataFrame], list[Problem], Reconciliation]:
+    """Every canonical table merged across inputs, with provenance columns still on.
+
+    A table the SSD supplies is merged from the SSD alone (:func:`used_in_build`); the
+    returns' rows of it are checked against the SSD instead (the reconciliation returned)."""
     known = canonical_tables()
     prepared: dict[str, list[pl.DataFrame]] = {}
     problems: list[Problem] = []
+    suppliers: dict[str, set[str]] = {}
+    for result in results:
+        for name in result.tables:
+            suppliers.setdefault(name, set()).add(result.source)
+    set_aside: dict[tuple[str, str], list[pl.DataFrame]] = {}
+    years: dict[str, set[int]] = {}
+    record_as_at: list[date] = []
     for order, result in enumerate(results):
         as_at = as_at_date(result.extract_date or extract_date, result.collection_year)
+        if result.source in RECORD_SOURCES:
+            record_as_at.append(as_at)
         file = str(result.files[0]) if len(result.files) == 1 else result.source
         for name, frame in result.tables.items():
             if name not in known:
@@ -276,13 +299,36 @@ def merge_results(
                 )
                 continue
             frame_ready, found = prepare(name, frame, file=file, as_at=as_at, order=order)
-            prepared.setdefault(name, []).append(frame_ready)
             problems.extend(found)
+            if used_in_build(result.source, suppliers[name]):
+                prepared.setdefault(name, []).append(frame_ready)
+                continue
+            set_aside.setdefault((result.source, name), []).append(frame_ready)
+            years.setdefault(result.source, set()).update(_collection_years(result, frame))
     merged: dict[str, pl.DataFrame] = {}
     for name, frames in prepared.items():
         merged[name], found = merge_table(name, frames)
         problems.extend(found)
-    return merged, problems
+    checked = [
+        SetAside(source, name, pl.concat(frames, how="vertical_relaxed"), frozenset(years[source]))
+        for (source, name), frames in sorted(set_aside.items())
+    ]
+    # With an SSD loaded, the tables it lacks come from the returns: the report says which.
+    from_returns = {n: s for n, s in suppliers.items() if not s & RECORD_SOURCES}
+    reconciliation = reconcile(
+        merged, checked, max(record_as_at, default=LATEST), from_returns if record_as_at else {}
+    )
+    problems.extend(reconciliation.problems)
+    return merged, problems, reconciliation
+
+
+def _collection_years(result: ReaderResult, frame: pl.DataFrame) -> set[int]:
+    """The collection years a return's table covers (its rows' years, else the return's)."""
+    if "_collection_year" in frame.columns:
+        found = {int(y) for y in frame.get_column("_collection_year").drop_nulls().unique()}
+        if found:
+            return found
+    return {result.collection_year} if result.collection_year else set()
 
 
 def ingest(
@@ -389,7 +435,7 @@ def _ingest(
         )
 
     la_code = identify_council(settings, results, problems)
-    tables, merge_problems = merge_results(results, extract_date)
+    tables, merge_problems, reconciliation = merge_results(results, extract_date)
     problems.extend(merge_problems)
     if "population" in tables:
         locality_names = [loc.name for loc in settings.localities] if settings else []
@@ -430,6 +476,7 @@ def _ingest(
         report_dir=report_dir,
         la_code=la_code,
         collection_years=years,
+        reconciled=reconciliation.lines(),
     )
     council_name = settings.council.name if settings else la_code
     if errors:
@@ -444,6 +491,7 @@ def _ingest(
         files=[(str(f.path), f.description) for f in files],
         outcome=outcome.reason or "No errors: the data can be published as a build.",
         council=council_name,
+        reconciliation=reconciliation,
     )
     if errors:
         return outcome

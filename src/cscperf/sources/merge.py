@@ -11,6 +11,10 @@ Owns the precedence rule (docs/loading-data.md, "When inputs overlap"):
   return``, info); equal as-at dates from different files: the file read last wins
   (``cross-return-contradiction``, warning); two such rows in one file: ``duplicate-key``
   (error), the last row is kept.
+
+Before that, :func:`used_in_build` decides which inputs a table is merged from at all: when
+the SSD supplies a table, only the SSD's rows are; the statutory returns' rows of that table
+are set aside and checked against the SSD (:mod:`cscperf.sources.reconcile`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,22 @@ AS_AT = "_as_at"
 ORDER = "_order"
 # A live extract without a date is taken as the most recent of all inputs.
 LATEST = date(9999, 12, 31)
+
+# The inputs that are the council's record of a table when they supply it: the SSD, read from
+# the case system itself (as files or from its database). The statutory returns are made from
+# the same case system once a year, so the SSD and a return describe the same children; they
+# are two views to reconcile, not two records to merge. Merged, each episode would be there
+# twice under two ids (the SSD's and the return's child-and-start-date id) and overlap itself.
+RECORD_SOURCES = frozenset({"ssd", "ssd-database"})
+
+
+def used_in_build(source: str, suppliers: set[str]) -> bool:
+    """Whether ``source``'s rows of a table go into the build, given every source that
+    supplies that table: the SSD's when the SSD supplies it (a return's rows are then checked
+    against it instead); otherwise every input's, merged by the precedence rule below (a
+    table the SSD lacks comes from the returns, and returns loaded without an SSD are the
+    record)."""
+    return source in RECORD_SOURCES or not (suppliers & RECORD_SOURCES)
 
 
 def as_at_date(

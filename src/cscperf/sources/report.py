@@ -1,8 +1,8 @@
 """The data-quality report: every problem as one CSV row, and a readable HTML page.
 
-Owns the report's files (``report.csv``, ``report.html``), the summary by rule and severity
-(counts only, never a child's identifier) and the order problems are listed in (errors first,
-then by rule, file and row).
+Owns the report's files (``report.csv``, ``report.html``, and ``reconciliation.csv`` when the
+SSD was loaded with returns), the summary by rule and severity (counts only, never a child's
+identifier) and the order problems are listed in (errors first, then by rule, file and row).
 """
 
 from __future__ import annotations
@@ -15,11 +15,24 @@ from pathlib import Path
 
 from cscperf import __version__
 from cscperf.sources.base import Problem, Severity
+from cscperf.sources.reconcile import SOURCE_NAMES, Reconciliation
 from cscperf.spreadsheet_safety import defuse
 
 CSV_COLUMNS = ["severity", "rule", "file", "row", "table", "field", "value", "message"]
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 HTML_ROWS_PER_RULE = 2000
+RECONCILIATION_COLUMNS = [
+    "source",
+    "collection_year",
+    "records",
+    "in_ssd",
+    "in_return",
+    "in_both",
+    "only_in_ssd",
+    "only_in_return",
+    "start_dates_differ",
+    "end_dates_differ",
+]
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,28 @@ def write_csv(problems: list[Problem], path: Path) -> None:
             )
 
 
+def write_reconciliation_csv(reconciliation: Reconciliation, path: Path) -> None:
+    """The reconciliation's counts, one row per return, collection year and kind of record."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(RECONCILIATION_COLUMNS)
+        for c in reconciliation.counts:
+            writer.writerow(
+                [
+                    SOURCE_NAMES.get(c.source, c.source),
+                    c.year,
+                    c.what,
+                    c.in_ssd,
+                    c.in_return,
+                    c.matched,
+                    c.only_in_ssd,
+                    c.only_in_return,
+                    c.starts_differ,
+                    c.ends_differ,
+                ]
+            )
+
+
 def write_report(
     problems: list[Problem],
     out_dir: Path,
@@ -99,8 +134,12 @@ def write_report(
     files: list[tuple[str, str]],
     outcome: str,
     council: str | None = None,
+    reconciliation: Reconciliation | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``report.csv`` and ``report.html`` into ``out_dir``; returns both paths."""
+    """Write ``report.csv`` and ``report.html`` into ``out_dir``; returns both paths.
+
+    With a ``reconciliation`` that compared anything, ``reconciliation.csv`` too, and the
+    HTML has a reconciliation section."""
     import jinja2
 
     from cscperf.paths import package_data
@@ -108,6 +147,9 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out_dir / "report.csv", out_dir / "report.html"
     write_csv(problems, csv_path)
+    reconciled = reconciliation if reconciliation and reconciliation.notes else None
+    if reconciled:
+        write_reconciliation_csv(reconciled, out_dir / "reconciliation.csv")
     ordered = sort_problems(problems)
     groups = []
     truncated = False
@@ -139,6 +181,9 @@ def write_report(
         groups=groups,
         truncated=truncated,
         limit=HTML_ROWS_PER_RULE,
+        reconciliation=reconciled,
+        reconciled_lines=reconciled.lines() if reconciled else [],
+        source_names=SOURCE_NAMES,
     )
     html_path.write_text(html, encoding="utf-8")
     return csv_path, html_path

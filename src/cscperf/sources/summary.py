@@ -43,6 +43,14 @@ def summary_tables(outcome: IngestOutcome) -> list[Table]:
     if not counts:
         problems.add_row("-", "no problems found", "0")
     tables = [files, rows, problems]
+    if outcome.reconciled:
+        reconciled = Table(
+            title="The SSD and the returns (the SSD is the record)", title_justify="left"
+        )
+        reconciled.add_column("What the returns say against the SSD")
+        for line in outcome.reconciled:
+            reconciled.add_row(line)
+        tables.append(reconciled)
     errors = [p for p in outcome.problems if Severity(p.severity) is Severity.ERROR]
     if errors:
         tables.append(_first_errors(errors))
