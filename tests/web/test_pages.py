@@ -19,7 +19,7 @@ from cscperf.web.app import create_app
 
 @pytest.fixture(scope="module")
 def client(web_store: Path) -> TestClient:
-    return TestClient(create_app(web_store, benchmarks=False))
+    return TestClient(create_app(web_store, benchmarks=False), base_url="http://127.0.0.1:8000")
 
 
 def text_of(html: str) -> str:

@@ -24,6 +24,14 @@ def register(app: typer.Typer) -> None:
         no_benchmarks: Annotated[
             bool, typer.Option("--no-benchmarks", help="Leave out the published benchmarks.")
         ] = False,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--allowed-host",
+                help="A host name the dashboard is reached by (repeat for more); the loopback "
+                "names are always allowed, any other name is refused.",
+            ),
+        ] = None,
     ) -> None:
         """Serve the performance dashboard (aggregates only; keep it on this computer)."""
         import logging
@@ -51,7 +59,12 @@ def register(app: typer.Typer) -> None:
         ACCESS_LOG.propagate = False
         err_console.print(f"Dashboard at http://{host}:{port}/ (Ctrl+C stops it).")
         uvicorn.run(
-            create_app(store, benchmarks=not no_benchmarks, commentary=commentary),
+            create_app(
+                store,
+                benchmarks=not no_benchmarks,
+                commentary=commentary,
+                allowed_hosts=(host, *(allowed_host or [])),
+            ),
             host=host,
             port=port,
             access_log=False,  # our own JSON lines, without query strings

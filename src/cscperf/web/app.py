@@ -26,7 +26,7 @@ from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
-from cscperf.web.security import NOTHING_ALLOWED, page_policy
+from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
 
 HERE = Path(__file__).parent
@@ -120,14 +120,22 @@ def page_url(path: str, **params: str | None) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def create_app(store: Path, *, benchmarks: bool = True, commentary: Path | None = None) -> FastAPI:
-    """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures."""
+def create_app(
+    store: Path,
+    *,
+    benchmarks: bool = True,
+    commentary: Path | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+) -> FastAPI:
+    """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures; it
+    answers to the loopback names and to ``allowed_hosts``."""
     data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
     env = template_environment()
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    app.add_middleware(RequestGuard, allowed_hosts=allowed_host_names(allowed_hosts))
     app.add_middleware(AccessLog)
 
     def render_cached(
