@@ -114,10 +114,9 @@ class Settings(BaseModel):
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; every problem is reported with where it is."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the settings file ({exc})") from exc
+    from cscperf.sources.limits import load_yaml
+
+    raw = load_yaml(path, "settings file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a settings file must be a YAML mapping")
     try:

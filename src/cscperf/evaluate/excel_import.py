@@ -102,6 +102,9 @@ def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFi
     """Read the managers' workbook and return a validated targets file."""
     from openpyxl import load_workbook
 
+    from cscperf.sources.limits import check_workbook
+
+    check_workbook(path)  # bounds first: a crafted workbook must not exhaust the machine
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

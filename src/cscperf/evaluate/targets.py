@@ -297,10 +297,9 @@ def parse_targets(raw: Any, source: str) -> TargetsFile:
 
 def load_targets(path: Path) -> TargetsFile:
     """Read and validate a targets file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the targets file ({exc})") from exc
+    from cscperf.sources.limits import load_yaml
+
+    raw = load_yaml(path, "targets file")
     return parse_targets(raw, str(path))
 
 

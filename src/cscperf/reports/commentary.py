@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cscperf.errors import ConfigError
@@ -134,10 +133,9 @@ def _merge(
 
 def load_commentary(path: Path) -> Commentary:
     """Read and validate a commentary file; problems are reported with the entry they are in."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the commentary file ({exc})") from exc
+    from cscperf.sources.limits import load_yaml
+
+    raw = load_yaml(path, "commentary file")
     if raw is None:
         return Commentary()
     try:

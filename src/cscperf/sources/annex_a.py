@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cscperf.errors import ConfigError, InputError
 from cscperf.sources.base import ReaderResult, Severity
+from cscperf.sources.limits import check_workbook
 from cscperf.sources.returns_common import ProblemLog, as_date, build_frame
 
 SOURCE = "annex_a"
@@ -464,6 +465,8 @@ COLUMNS: dict[str, list[str]] = {
 def sheet_names(path: Path) -> list[str]:
     from python_calamine import CalamineWorkbook
 
+    check_workbook(path)  # bounds first: the xlsx library can abort on a crafted file
+
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception as exc:  # calamine raises its own error types for damaged files
@@ -472,6 +475,8 @@ def sheet_names(path: Path) -> list[str]:
 
 def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
     from python_calamine import CalamineWorkbook
+
+    check_workbook(path)  # bounds first: the xlsx library can abort on a crafted file
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))

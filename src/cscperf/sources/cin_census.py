@@ -25,6 +25,7 @@ from lxml import etree
 from cscperf.errors import InputError
 from cscperf.paths import shared_dir
 from cscperf.sources.base import ReaderResult, Severity
+from cscperf.sources.limits import parse_xml
 from cscperf.sources.returns_common import (
     ProblemLog,
     build_frame,
@@ -150,15 +151,7 @@ def parse_document(path: Path) -> etree._Element:
         raise InputError(f"cannot be read ({exc.strerror})", file=str(path)) from exc
     if not data.strip():
         raise InputError("is empty; export the CIN Census file again", file=str(path))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise InputError(
-            f"is not well-formed XML ({exc.msg}); the file may be cut short, export it again",
-            file=str(path),
-            row=exc.lineno or None,
-        ) from exc
+    root = parse_xml(data, str(path))
     if root.tag != "Message":
         raise InputError(
             f"is not a CIN Census file: its root element is {root.tag}, not Message",
@@ -198,7 +191,7 @@ class CINCensusReader:
     def recognises(self, path: Path, head: bytes) -> bool:
         if path.suffix.lower() != ".xml":
             return False
-        text, _ = decode_text(head[:4096])
+        text, _ = decode_text(head[:4096], partial=True)
         return "<Message" in text and ("<Collection>CIN" in text or "<Children" in text)
 
     def read(self, paths: Sequence[Path], *, collection_year: int | None = None) -> ReaderResult:

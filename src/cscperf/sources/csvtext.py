@@ -19,9 +19,13 @@ import polars as pl
 from cscperf.errors import InputError
 from cscperf.sources.base import Problem, Severity
 from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW
-
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+from cscperf.sources.encoding import (
+    UTF16_BOMS,
+    decode_bytes,
+    normalise_newlines,
+    utf16_without_bom,
+)
+from cscperf.sources.limits import MAX_CSV_FIELD_CHARS
 
 
 @dataclass
@@ -33,27 +37,16 @@ class TextTable:
     problems: list[Problem] = field(default_factory=list)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """The text of a file and the encoding it was read with.
-
-    UTF-8 is tried first (with or without a byte-order mark); bytes that are not UTF-8 are read
-    as Windows-1252, the encoding Excel on Windows writes "CSV" files in."""
-    if raw.startswith(UTF8_BOM):
-        try:
-            return raw[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            return raw[len(UTF8_BOM) :].decode("cp1252", errors="replace"), "cp1252"
-    if raw.startswith(UTF16_BOMS):
-        return raw.decode("utf-16"), "utf-16"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"
+def decode(raw: bytes, file: str | None = None, *, partial: bool = False) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with: see
+    :func:`cscperf.sources.encoding.decode_bytes` (UTF-8 with or without a byte-order mark,
+    UTF-16 either way round, otherwise Windows-1252, the encoding Excel on Windows writes)."""
+    return decode_bytes(raw, file, partial=partial)
 
 
 def looks_like_text(head: bytes) -> bool:
     """True when the first bytes could be a delimited text file (no NUL bytes, no zip)."""
-    if head.startswith(UTF16_BOMS):
+    if head.startswith(UTF16_BOMS) or utf16_without_bom(head) is not None:
         return True
     return bool(head.strip()) and b"\x00" not in head and not head.startswith(b"PK\x03\x04")
 
@@ -65,7 +58,7 @@ def tidy_header(name: str) -> str:
 
 def header_fields(head: bytes) -> list[str]:
     """The tidied names on the first line of a delimited file (empty when unreadable)."""
-    text, _ = decode(head)
+    text, _ = decode(head, partial=True)
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = sniff_delimiter(first)
     try:
@@ -84,10 +77,20 @@ def sniff_delimiter(first_line: str) -> str:
 def read_text_table(raw: bytes, file: str) -> TextTable:
     """Parse a delimited file into text columns plus ``_source_file``/``_source_row``.
 
-    Raises :class:`InputError` when the file is empty or has no header; rows that do not fit
-    the header become problems (error) and are left out or padded as described in each.
+    Raises :class:`InputError` when the file is empty, has no header, is not text (NUL
+    characters, damaged UTF-16) or has a field longer than
+    :data:`~cscperf.sources.limits.MAX_CSV_FIELD_CHARS`; rows that do not fit the header
+    become problems (error) and are left out or padded as described in each. A header with
+    no rows is a warning (``no-rows``): the table is supplied but empty.
     """
-    text, encoding = decode(raw)
+    text, encoding = decode(raw, file)
+    if "\x00" in text:
+        raise InputError(
+            "the file holds NUL characters, so it is not a text (CSV) file or it is damaged; "
+            "export it again as CSV",
+            file=file,
+        )
+    text = normalise_newlines(text)
     if not text.strip():
         raise InputError("the file is empty; export it again from the case system", file=file)
     first_line = text.splitlines()[0]
@@ -115,13 +118,53 @@ def read_text_table(raw: bytes, file: str) -> TextTable:
     except pl.exceptions.PolarsError:
         frame, shape_problems = _read_row_by_row(text, delimiter, file)
         problems.extend(shape_problems)
+    _check_field_sizes(frame, file)
     columns = [tidy_header(c) for c in frame.columns]
     problems.extend(_duplicate_columns(columns, file))
     frame.columns = _unique(columns)
+    if frame.height == 0:
+        problems.append(
+            Problem(
+                file=file,
+                rule="no-rows",
+                severity=Severity.WARNING,
+                message="the file has a header but no rows, so its table is loaded empty and "
+                "indicators that use it show no activity; if the case system holds records "
+                "for it, export it again",
+                row=1,
+            )
+        )
     return TextTable(
         frame=frame.with_columns(pl.lit(file).alias(SOURCE_FILE)),
         encoding=encoding,
         problems=problems,
+    )
+
+
+def _check_field_sizes(frame: pl.DataFrame, file: str) -> None:
+    """InputError naming row and column for the first field over the limit (usually a quote
+    that is never closed, which swallows the rest of the file into one field)."""
+    for name in frame.columns:
+        if name == SOURCE_ROW:
+            continue
+        if len(name) > MAX_CSV_FIELD_CHARS:
+            raise _field_too_long(file, 1, None)
+        lengths = frame.get_column(name).str.len_chars()
+        longest = lengths.max()
+        if isinstance(longest, int) and longest > MAX_CSV_FIELD_CHARS:
+            index = int(lengths.arg_max() or 0)
+            row = frame.get_column(SOURCE_ROW)[index] if SOURCE_ROW in frame.columns else None
+            raise _field_too_long(file, row, tidy_header(name))
+
+
+def _field_too_long(file: str, row: int | None, column: str | None) -> InputError:
+    return InputError(
+        f"a field is longer than {MAX_CSV_FIELD_CHARS:,} characters (limit "
+        "MAX_CSV_FIELD_CHARS); usually a quote mark that is never closed; fix the quoting "
+        "or export the file again",
+        file=file,
+        row=row,
+        field=column,
     )
 
 
@@ -189,7 +232,11 @@ def _read_row_by_row(text: str, delimiter: str, file: str) -> tuple[pl.DataFrame
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
-    except (csv.Error, StopIteration) as exc:
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _field_too_long(file, 1, None) from exc
+        raise InputError(f"the header line cannot be read ({exc})", file=file) from exc
+    except StopIteration as exc:
         raise InputError(f"the header line cannot be read ({exc})", file=file) from exc
     width = len(header)
     rows: list[list[str | None]] = []
@@ -202,6 +249,8 @@ def _read_row_by_row(text: str, delimiter: str, file: str) -> tuple[pl.DataFrame
             break
         except csv.Error as exc:
             row_number += 1
+            if "field larger than field limit" in str(exc):
+                raise _field_too_long(file, row_number, None) from exc
             problems.append(
                 Problem(
                     file=file,

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from cscperf.console import progress
-from cscperf.errors import CscperfError, InputError
+from cscperf.errors import ConfigError, CscperfError, InputError
 from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
+from cscperf.sources.limits import check_workbook, load_yaml
 from cscperf.sources.merge import (
     LATEST,
     RECORD_SOURCES,
@@ -48,6 +48,7 @@ STATUTORY_READERS = (
     ("cscperf.sources.annex_a", "AnnexAReader"),
 )
 SETTINGS_SUFFIXES = {".yaml", ".yml"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
 IGNORED_NAMES = {"readme.txt", "readme.md", "planted_faults.csv", "thumbs.db", ".ds_store"}
 
 
@@ -56,7 +57,7 @@ class InputFile:
     """One file given to the ingest, and what it was recognised as."""
 
     path: Path
-    kind: str  # reader source, "settings", or "unknown"/"empty"
+    kind: str  # reader source, "settings", or "unknown"/"empty"/"unreadable"
     description: str
     size: int = 0
     sha256: str = ""
@@ -133,13 +134,22 @@ def _head(path: Path) -> bytes:
         return handle.read(HEAD_BYTES)
 
 
+# Words that make a YAML file that cannot be parsed a settings file all the same, so that a
+# broken council.yaml stops the load instead of being passed over as an unknown file.
+SETTINGS_HINTS = (b"cscperf-council-settings", b"la_code", b"localities")
+
+
 def _is_settings(path: Path) -> bool:
+    """A YAML file with the settings kind, or one that cannot be parsed but is named or
+    written like a settings file (reading it then reports where it is broken)."""
     if path.suffix.lower() not in SETTINGS_SUFFIXES:
         return False
     try:
-        return is_settings_file(yaml.safe_load(path.read_text(encoding="utf-8-sig")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
+        return is_settings_file(load_yaml(path, "settings file"))
+    except ConfigError:
+        name = path.stem.lower()
+        head = _head(path).lower()
+        return "council" in name or "settings" in name or any(h in head for h in SETTINGS_HINTS)
 
 
 def recognise(path: Path, readers: Sequence[Reader]) -> tuple[str, str, Reader | None]:
@@ -149,6 +159,11 @@ def recognise(path: Path, readers: Sequence[Reader]) -> tuple[str, str, Reader |
         return "empty", "empty file", None
     if _is_settings(path):
         return "settings", "council settings", None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        try:
+            check_workbook(path)
+        except InputError as exc:
+            return "unreadable", str(exc.args[0]), None
     for reader in readers:
         try:
             ok = reader.recognises(path, head)
@@ -390,6 +405,8 @@ def _ingest(
                     Severity.ERROR,
                 )
             )
+        elif kind == "unreadable":
+            problems.append(_file_problem(path, "unreadable-file", description, Severity.ERROR))
         elif kind == "unknown":
             problems.append(
                 _file_problem(
@@ -422,7 +439,7 @@ def _ingest(
         problems.extend(result.problems)
 
     settings = _settings_from(files, problems)
-    readable = [f for f in files if f.kind not in ("unknown", "empty")]
+    readable = [f for f in files if f.kind not in ("unknown", "empty", "unreadable")]
     if not readable and not any(r.tables for r in results):
         problems.append(
             Problem(

@@ -8,8 +8,11 @@ rows become canonical polars frames typed as ``canonical.yaml`` says.
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,7 +22,9 @@ from typing import Any
 import polars as pl
 import yaml
 
+from cscperf.errors import InputError
 from cscperf.sources.base import Problem, Severity
+from cscperf.sources.encoding import decode_bytes
 
 PROVENANCE = ("_source_file", "_source_row")
 
@@ -32,13 +37,37 @@ _SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Bytes to text and the encoding used: UTF-8 (BOM dropped) first, then Windows-1252."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        # Windows-1252 decodes almost any byte, so it is the last resort, not a guess.
-        return data.decode("cp1252", errors="replace"), "windows-1252"
+_ENCODING_NAMES = {"utf-8-sig": "utf-8", "cp1252": "windows-1252"}
+
+
+def decode_text(
+    data: bytes, file: Path | str | None = None, *, partial: bool = False
+) -> tuple[str, str]:
+    """Bytes to text and the encoding used ("utf-8" with or without BOM, "utf-16-le",
+    "utf-16-be", "windows-1252"), by the one decoding path every reader shares
+    (:func:`cscperf.sources.encoding.decode_bytes`); ``partial`` for the first bytes only."""
+    text, encoding = decode_bytes(data, None if file is None else str(file), partial=partial)
+    return text, _ENCODING_NAMES.get(encoding, encoding)
+
+
+def csv_rows(text: str, file: Path | str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, values) of each record of CSV text (CR, LF or CRLF line ends); a record
+    that cannot be read (a field over the CSV field limit, usually an unclosed quote) raises
+    :class:`InputError` with its line, instead of the csv module's own error."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(
+                f"line {reader.line_num} cannot be read as CSV ({exc}); usually a quote mark "
+                "that is never closed: fix the quoting or export the file again",
+                file=str(file),
+                row=reader.line_num,
+            ) from exc
+        yield reader.line_num, values
 
 
 def parse_date(text: str, *, excel_serial: bool = False) -> tuple[date | None, str]:
@@ -75,6 +104,8 @@ def as_date(value: object, *, excel_serial: bool = True) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > 1e9:
+            return None  # 1E+400 reads as infinity: no date
         return parse_date(str(int(value)), excel_serial=excel_serial)[0]
     return parse_date(str(value), excel_serial=excel_serial)[0]
 

@@ -139,8 +139,14 @@ class SSDReader:
             if not head.startswith(PARQUET_MAGIC):
                 return None
             return table_from_file_name(path) or table_from_header(_parquet_columns(path))
-        if suffix in TEXT_SUFFIXES and looks_like_text(head):
-            return table_from_file_name(path) or table_from_header(header_fields(head))
+        if suffix in TEXT_SUFFIXES:
+            # A file named after its table is that table even when it is damaged (binary
+            # bytes, a broken encoding): reading it then reports what is wrong, instead of
+            # the table being passed over as an unknown file.
+            named = table_from_file_name(path)
+            if named is not None or not looks_like_text(head):
+                return named
+            return table_from_header(header_fields(head))
         return None
 
     def recognises(self, path: Path, head: bytes) -> bool:
@@ -182,6 +188,14 @@ class SSDReader:
                 file=file,
             )
         spec = ssd_tables()[table]
+        if not set(frame.columns) & set(spec.field_names):
+            raise InputError(
+                f"none of the header's names is a field of {table}, so the file cannot be "
+                "split into the table's columns; check it is one header line of field names "
+                "separated by commas (or semicolons or tabs), then export it again",
+                file=file,
+                row=1,
+            )
         column_problems = check_columns(spec, frame.columns, file)
         problems.extend(column_problems)
         if any(p.severity == Severity.ERROR for p in column_problems):

@@ -11,7 +11,6 @@ the SSD-shaped canonical tables. ``docs/statutory-returns.md`` documents every m
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,6 +25,7 @@ from cscperf.sources.returns_common import (
     ProblemLog,
     collection_year_from_path,
     collection_year_of,
+    csv_rows,
     decode_text,
     parse_date,
     year_end,
@@ -115,7 +115,7 @@ def match_table(columns: Sequence[str]) -> str | None:
 
 
 def first_line(head: bytes) -> str:
-    text, _ = decode_text(head[:4096])
+    text, _ = decode_text(head[:4096], partial=True)
     return text.splitlines()[0] if text.strip() else ""
 
 
@@ -202,11 +202,11 @@ def read_file(path: Path, log: ProblemLog) -> list[RawRow]:
 
 def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
     """Rows of one 903 CSV table, the table recognised from the header."""
-    text, encoding = decode_text(data)
+    text, encoding = decode_text(data, path)
     if encoding != "utf-8":
         log.info(path, "903.file.encoding", f"read as {encoding}, not UTF-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
+    records = csv_rows(text, path)
+    header = next(records, (1, []))[1]
     table = match_table(header)
     if table is None:
         log.error(
@@ -252,8 +252,7 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
             table=table,
         )
     rows: list[RawRow] = []
-    for values in reader:
-        line = reader.line_num
+    for line, values in records:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(columns):
@@ -272,7 +271,7 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
 
 
 def _xml_root(head: bytes) -> str | None:
-    text, _ = decode_text(head[:4096])
+    text, _ = decode_text(head[:4096], partial=True)
     match = re.search(r"<([A-Za-z_][\w.\-]*)[\s>/]", re.sub(r"<[?!][^>]*>", "", text))
     return match.group(1) if match else None
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from cscperf.errors import InputError
+from cscperf.sources.limits import parse_xml as untrusted_xml
 from cscperf.sources.returns_common import ProblemLog
 from cscperf.sources.ssda903_map import RawRow
 
@@ -36,16 +36,7 @@ NESTED_TABLES = {
 
 def parse_xml(path: Path, data: bytes) -> etree._Element:
     """The document root; a file that is not well-formed XML cannot be read at all."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        return etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        raise InputError(
-            f"is not well-formed XML ({exc.msg}); the file may be cut short, export it again",
-            file=str(path),
-            row=line,
-        ) from exc
+    return untrusted_xml(data, str(path))
 
 
 def _text(element: etree._Element | None) -> str:
