@@ -321,6 +321,37 @@ def test_overlapping_episodes_within_the_ssd_are_still_an_error(tmp_path: Path) 
     assert not outcome.published
 
 
+def test_a_return_overlapping_itself_is_a_warning_when_the_ssd_is_the_record(
+    tmp_path: Path,
+) -> None:
+    """K2's second episode in the return (row 5) starts inside its first (row 4, to 31
+    December): the return is wrong, but its rows are not in the build."""
+    folder = write_council(
+        tmp_path / "extract",
+        **{
+            "ssd_person.csv": PERSON,
+            "ssd_cin_episodes.csv": None,
+            "ssd_cp_plans.csv": None,
+            "ssd_cla_episodes.csv": SSD_EPISODES,
+        },
+    )
+    ret = folder / "ssda903" / "2024"
+    ret.mkdir(parents=True)
+    (ret / "header.csv").write_text(HEADER_903, encoding="utf-8")
+    (ret / "episodes.csv").write_text(
+        EPISODES_903 + "K2,01/06/2023,P,C2,N1,U4,PR1,,,,,,\n", encoding="utf-8"
+    )
+
+    outcome = ingest(tmp_path / "store", [folder])
+
+    overlaps = _found(outcome, "overlapping-episodes")
+    assert [(Path(p.file).name, p.row, p.severity) for p in overlaps] == [
+        ("episodes.csv", 5, Severity.WARNING)
+    ]
+    assert "in the SSDA903 return, which is checked against the SSD" in overlaps[0].message
+    assert outcome.published
+
+
 def _r(person: str, start: str, end: str | None, row: int) -> _Record:
     return _Record(
         person, date.fromisoformat(start), date.fromisoformat(end) if end else None, "f", row

@@ -15,7 +15,7 @@ one problem naming its file and row (never the child's identifier).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import polars as pl
@@ -324,6 +324,7 @@ def reconcile(
                     message=note,
                 )
             )
+        out.problems.extend(overlaps_in_return(name, {i.table: i.frame for i in items}))
         tables = {i.table: i for i in items}
         years = sorted(set().union(*(i.years for i in items)))
         for year in years:
@@ -351,6 +352,34 @@ def _problem(
         table=table,
         message=message,
     )
+
+
+def overlaps_in_return(name: str, tables: dict[str, pl.DataFrame]) -> list[Problem]:
+    """The overlap rules run on one return's set-aside tables, as warnings: a return that
+    overlaps itself is wrong, but its rows are not in the build, so no figure is affected."""
+    from cscperf.sources.quality import check_looked_after_overlaps, check_overlaps, quality_rules
+
+    problems: list[Problem] = []
+    for rule in quality_rules().overlaps:
+        frame = tables.get(rule.table)
+        if frame is None or not all(
+            f in frame.columns for f in (rule.person, rule.start, rule.end)
+        ):
+            continue
+        if rule.table == "ssd_cla_episodes":
+            found = check_looked_after_overlaps(rule, frame, tables.get("ssd_legal_status"))
+        else:
+            found = check_overlaps(rule, frame)
+        problems.extend(
+            replace(
+                p,
+                severity=Severity.WARNING if p.severity == Severity.ERROR else p.severity,
+                message=f"{p.message} (in the {name} return, which is checked against the SSD "
+                "and not used, so no figure is affected)",
+            )
+            for p in found
+        )
+    return problems
 
 
 def _compare_year(
