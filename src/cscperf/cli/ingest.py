@@ -73,6 +73,8 @@ def register(app: typer.Typer) -> None:
         )
         for table in summary_tables(outcome):
             err_console.print(table)
+        if outcome.published and outcome.reporting is not None:
+            err_console.print(outcome.reporting.describe(), soft_wrap=True, markup=False)
         err_console.print(
             f"Data-quality report: {outcome.report_dir / 'report.html'}",
             soft_wrap=True,

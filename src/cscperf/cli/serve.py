@@ -44,7 +44,9 @@ def register(app: typer.Typer) -> None:
         from cscperf.store.store import Store
         from cscperf.web.app import ACCESS_LOG, create_app
 
-        Store(store).get()  # a store without a current build fails here, in words
+        # A store without a current build, or a build that does not say which council it
+        # is, fails here, in words, rather than as an error page.
+        _ = Store(store).get().settings
         if host != LOOPBACK:
             err_console.print(
                 f"Warning: listening on {host}. The dashboard has no sign-in yet; do not "

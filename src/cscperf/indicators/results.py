@@ -3,7 +3,7 @@
 Owns the link between the store and the engine: opening a build's tables on DuckDB (a view
 over the build's cached DuckDB file) or uploading them to PostgreSQL, deciding the reporting
 months of a build (the default window of ``framework.yaml``: the last ten financial years up to
-the last complete month before the extract date, never before the first month with activity;
+the last reportable month ingest recorded, never before the first month with activity;
 earlier months on request), and ``results/indicators.parquet`` (written atomically, computed on
 first use, recomputed when earlier months are asked for than it holds).
 """
@@ -209,7 +209,12 @@ def _to_date(value: Any) -> date:
 
 
 def _extract_date(build: Build) -> date | None:
-    raw = build.manifest.get("extract_date")
+    """The date the build's months end by: the last reportable month ingest decided (see
+    :mod:`cscperf.sources.coverage`), else (builds made before it was recorded) the extract
+    date."""
+    reporting = build.manifest.get("reporting")
+    raw = reporting.get("last") if isinstance(reporting, dict) else None
+    raw = raw or build.manifest.get("extract_date")
     return date.fromisoformat(str(raw)[:10]) if raw else None
 
 

@@ -25,6 +25,8 @@ from cscperf.errors import ConfigError, CscperfError, InputError
 from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
+from cscperf.sources.council import derive_settings
+from cscperf.sources.coverage import ReportingRange, combine_not_supplied, reporting_range
 from cscperf.sources.limits import check_workbook, load_yaml
 from cscperf.sources.merge import (
     LATEST,
@@ -77,6 +79,7 @@ class IngestOutcome:
     collection_years: list[int] = field(default_factory=list)
     # What the SSD and the returns loaded with it disagree on, counts only (for the console).
     reconciled: list[str] = field(default_factory=list)
+    reporting: ReportingRange | None = None  # the months the build can report, and why
 
     @property
     def published(self) -> bool:
@@ -454,6 +457,11 @@ def _ingest(
     la_code = identify_council(settings, results, problems)
     tables, merge_problems, reconciliation = merge_results(results, extract_date)
     problems.extend(merge_problems)
+    settings_from = "council.yaml" if settings is not None else None
+    if settings is None and la_code:
+        settings, found = derive_settings(la_code, tables)
+        problems.extend(found)
+        settings_from = "derived from the LA code in the data and the published list of councils"
     if "population" in tables:
         locality_names = [loc.name for loc in settings.localities] if settings else []
         tables["population"] = (
@@ -465,10 +473,7 @@ def _ingest(
         problems.append(no_population_problem(la_code))
     problems.extend(run_checks(tables))
 
-    not_supplied: dict[str, str] = {}
-    for result in results:
-        for what, why in result.not_supplied.items():
-            not_supplied.setdefault(what, why)
+    not_supplied = combine_not_supplied(results)
     problems.extend(
         Problem(
             file="",
@@ -494,6 +499,7 @@ def _ingest(
         la_code=la_code,
         collection_years=years,
         reconciled=reconciliation.lines(),
+        reporting=reporting_range(results, tables, extract_date),
     )
     council_name = settings.council.name if settings else la_code
     if errors:
@@ -530,8 +536,10 @@ def _ingest(
             "la_code": la_code,
             "name": settings.council.name if settings else None,
             "ons_code": settings.council.ons_code if settings else None,
+            "settings": settings_from,
         },
         "collection_years": years,
+        "reporting": _reporting_entry(outcome.reporting),
         "not_supplied": dict(sorted(not_supplied.items())),
         "problem_counts": outcome.counts,
         "report": str(report_dir),
@@ -540,3 +548,14 @@ def _ingest(
     info = Store(Path(store)).publish(published, manifest, settings, report_dir)
     outcome.build_id = info.id
     return outcome
+
+
+def _reporting_entry(reporting: ReportingRange | None) -> dict[str, str | None]:
+    """The manifest's record of the months a build reports: the engine ends them at ``last``."""
+    if reporting is None:
+        return {"first": None, "last": None, "reason": "not decided"}
+    return {
+        "first": reporting.first.isoformat() if reporting.first else None,
+        "last": reporting.last.isoformat() if reporting.last else None,
+        "reason": reporting.reason,
+    }

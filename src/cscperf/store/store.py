@@ -148,8 +148,10 @@ class Build:
         if self._settings is None:
             if not self.has_settings:
                 raise StoreError(
-                    f"build {self.id} has no council settings; load council.yaml together "
-                    "with the data (cscperf ingest --store STORE council.yaml DATA...)"
+                    f"build {self.id} has no council settings, so it does not say which "
+                    "council it is: no council.yaml was loaded and its data carry no LA code "
+                    "(SSD tables do not; the CIN Census and Annex A do); load council.yaml "
+                    "together with the data (cscperf ingest --store STORE council.yaml DATA...)"
                 )
             self._settings = load_settings(self.path / SETTINGS_FILE)
         return self._settings

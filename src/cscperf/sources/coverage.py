@@ -1,0 +1,170 @@
+"""What a load covers: the tables and fields no input supplied, and the months it can report.
+
+Two decisions taken once, at ingest, and recorded in the build's manifest:
+
+* ``not_supplied``: a canonical table (or ``table.field``) is marked absent only when some
+  input said it cannot supply it **and no input supplied it to the build** (a return's rows of
+  a table the SSD supplies are checked against the SSD, not used). Each return's reader lists the
+  other returns' tables as not supplied (the SSDA903 has no referrals, the CIN Census no
+  looked-after episodes); loaded together they supply both, so neither mark stands.
+* the reporting months: they end at the last complete month before the extract date given
+  (``--extract-date``); else, when a live case-system extract with no date is loaded, before
+  the latest activity in the data; else (only returns and inspection lists) at the latest
+  reference or extract date among them, so a council loading its statutory returns reports
+  up to 31 March of the latest collection year without guessing a date. They start at the
+  first month with activity, no earlier than the default window (``framework.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from cscperf.sources.base import ReaderResult
+from cscperf.sources.merge import as_at_date, used_in_build
+
+# Inputs that are a live extract of the case system: without a stated date they describe the
+# world as at their latest activity.
+LIVE_SOURCES = ("ssd", "ssd-database")
+# Inputs whose date (stated, or 31 March of the collection year) bounds the months they cover.
+DATED_SOURCES = {
+    "ssda903": "SSDA903 return",
+    "cin_census": "CIN Census",
+    "annex_a": "Ofsted Annex A list",
+}
+
+
+def combine_not_supplied(results: Iterable[ReaderResult]) -> dict[str, str]:
+    """Tables and ``table.field`` names some input could not supply and no input supplied,
+    each with the reasons the inputs gave (joined when they differ)."""
+    results = list(results)
+    suppliers: dict[str, set[str]] = {}
+    for result in results:
+        for name in result.tables:
+            suppliers.setdefault(name, set()).add(result.source)
+    tables: set[str] = set()
+    fields: set[tuple[str, str]] = set()
+    for result in results:
+        for name, frame in result.tables.items():
+            # A return's rows of a table the SSD supplies are only checked against the SSD's,
+            # so what the return carries there does not reach the build.
+            if name in result.not_supplied or not used_in_build(result.source, suppliers[name]):
+                continue
+            tables.add(name)
+            fields.update(
+                (name, column)
+                for column in frame.columns
+                if f"{name}.{column}" not in result.not_supplied
+            )
+    reasons: dict[str, list[str]] = {}
+    for result in results:
+        for what, why in result.not_supplied.items():
+            table, _, column = what.partition(".")
+            supplied = (table, column) in fields if column else table in tables
+            if supplied:
+                continue
+            listed = reasons.setdefault(what, [])
+            if why not in listed:
+                listed.append(why)
+    return {what: "; ".join(whys) for what, whys in sorted(reasons.items())}
+
+
+@dataclass(frozen=True)
+class ReportingRange:
+    """The months a build can report (period ends) and why they end where they do."""
+
+    first: date | None  # None when the data hold no dated activity
+    last: date | None
+    reason: str
+
+    def describe(self) -> str:
+        if self.first is None or self.last is None:
+            return f"No month can be reported: {self.reason}."
+        if self.first > self.last:
+            return (
+                f"No complete month can be reported: the data start in {self.first:%B %Y}, "
+                f"after {self.last:%B %Y} ({self.reason})."
+            )
+        return f"Months reported: {self.first:%B %Y} to {self.last:%B %Y}; {self.reason}."
+
+
+def activity_span(tables: Mapping[str, pl.DataFrame]) -> tuple[date, date] | None:
+    """The first and last activity date in the merged tables (``framework.yaml``)."""
+    from cscperf.indicators.framework import framework_settings
+
+    firsts: list[date] = []
+    lasts: list[date] = []
+    for table, column in framework_settings().activity_dates:
+        frame = tables.get(table)
+        if frame is None or column not in frame.columns or frame.height == 0:
+            continue
+        values = frame.get_column(column).cast(pl.Date, strict=False).drop_nulls()
+        if values.len() == 0:
+            continue
+        firsts.append(values.min())  # type: ignore[arg-type]
+        lasts.append(values.max())  # type: ignore[arg-type]
+    if not firsts:
+        return None
+    return min(firsts), max(lasts)
+
+
+def reporting_range(
+    results: Iterable[ReaderResult],
+    tables: Mapping[str, pl.DataFrame],
+    extract_date: date | None,
+) -> ReportingRange:
+    """The months a load can report, decided as the module says."""
+    from cscperf.indicators.results import last_complete_month, requested_first
+
+    results = list(results)
+    span = activity_span(tables)
+    if span is None:
+        return ReportingRange(None, None, "the data hold no dated contacts, referrals or episodes")
+    end, reason = _end(results, extract_date, span[1])
+    last = last_complete_month(end)
+    first = max(_month_end(span[0]), requested_first(last, None))
+    return ReportingRange(first, last, reason)
+
+
+def _month_end(day: date) -> date:
+    from cscperf.calendar.months import month_end_of
+
+    return month_end_of(day)
+
+
+def _end(results: list[ReaderResult], extract_date: date | None, latest: date) -> tuple[date, str]:
+    if extract_date is not None:
+        return extract_date, f"the extract date given is {extract_date:%d %B %Y}"
+    if any(r.source in LIVE_SOURCES and not r.extract_date for r in results):
+        return latest, (
+            f"the case-system extract states no extract date, so the months run to the last "
+            f"complete month before its latest activity ({latest:%d %B %Y}); give "
+            "--extract-date to say when it was taken"
+        )
+    dated: list[tuple[date, str]] = []
+    for result in results:
+        if result.source not in DATED_SOURCES and result.source not in LIVE_SOURCES:
+            continue
+        if not result.extract_date and not result.collection_year:
+            continue
+        as_at = as_at_date(result.extract_date, result.collection_year)
+        name = DATED_SOURCES.get(result.source, "SSD extract")
+        if result.extract_date:
+            dated.append((as_at, f"the latest input is the {name} extracted {as_at:%d %B %Y}"))
+        else:
+            dated.append(
+                (
+                    as_at,
+                    f"the latest input is the {result.collection_year} {name}, whose reference "
+                    f"date is {as_at:%d %B %Y}",
+                )
+            )
+    if dated:
+        return max(dated, key=lambda item: item[0])
+    return latest, (
+        f"no input states its date, so the months run to the last complete month before the "
+        f"latest activity ({latest:%d %B %Y}); give --extract-date to say when it was taken"
+    )
