@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from ingest_council import write_council
+from rich.console import Console
 
 from cscperf.sources.base import Problem, Severity
 from cscperf.sources.ingest import IngestOutcome, ingest
 from cscperf.sources.reconcile import _Record, collection_year_window, pair_records
+from cscperf.sources.summary import summary_tables
 from cscperf.store import Store
 
 PERSON = """pers_person_id,pers_sex,pers_dob,pers_ethnicity
@@ -217,6 +219,11 @@ def test_ssd_and_903_for_the_same_children_reconcile_and_publish(tmp_path: Path)
         "(see the reconciliation section)"
     ]
     _no_child_ids(outcome)
+    # The console shows the line under the problems.
+    console = Console(record=True, width=200)
+    for table in summary_tables(outcome):
+        console.print(table)
+    assert "1 episode start date differs" in console.export_text()
 
     # The SSD is the record: its episodes, under its own ids, are the build's.
     build = Store(tmp_path / "store").get(outcome.build_id)

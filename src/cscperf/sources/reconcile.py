@@ -391,8 +391,9 @@ def _compare_year(
     tables: dict[str, SetAside],
 ) -> None:
     name = f"{SOURCE_NAMES.get(source, source)} {year}"
-    ssd_children: dict[str, _Record] = {}
-    return_children: dict[str, _Record] = {}
+    # Each child's first record in the year on each side, with its table (to say where).
+    ssd_children: dict[str, tuple[_Record, str]] = {}
+    return_children: dict[str, tuple[_Record, str]] = {}
     counts = []
     for c in COMPARED.get(source, ()):
         if c.table not in tables or c.table not in record:
@@ -400,9 +401,9 @@ def _compare_year(
         ours = _records(record[c.table], c, *window)
         theirs = _records(tables[c.table].frame, c, *window)
         for r in ours:
-            ssd_children.setdefault(r.person, r)
+            ssd_children.setdefault(r.person, (r, c.table))
         for r in theirs:
-            return_children.setdefault(r.person, r)
+            return_children.setdefault(r.person, (r, c.table))
         pairs, only_ssd, only_return = pair_records(ours, theirs)
         starts = [(s, r) for s, r in pairs if _starts_differ(c, s, r, window[0])]
         ends = [(s, r) for s, r in pairs if s.end != r.end]
@@ -496,16 +497,22 @@ def _compare_year(
     out.counts.extend(counts)
     for rule, children, where, text in (
         ("only-in-ssd", only_ssd_children, ssd_children, "in the SSD but not in the return"),
-        ("only-in-return", only_return_children, return_children, "in the return, not the SSD"),
+        (
+            "only-in-return",
+            only_return_children,
+            return_children,
+            "in the return but not in the SSD",
+        ),
     ):
         for person in children:
-            at = where[person]
+            at, table = where[person]
             out.problems.append(
                 Problem(
                     file=at.file or "",
                     rule=rule,
                     severity=Severity.WARNING,
                     row=at.row,
+                    table=table,
                     message=f"{name}: the child of this record is {text} for this collection "
                     "year (none of the child's compared records is in the other)",
                 )
