@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from openpyxl import Workbook
 
+from cscperf.cli import main
 from cscperf.errors import InputError
 from cscperf.sources.annex_a import AnnexAReader, code_in, code_of, flag_of
 from cscperf.sources.base import Severity
@@ -273,6 +277,11 @@ def test_conferences_name_the_plans_they_started(tmp_path: Path) -> None:
     path = workbook(
         tmp_path / "annex.xlsx",
         {
+            "List 3": [
+                [*HEAD, "Date of referral", "Referral Source"],
+                ["C1", *person, date(2024, 3, 1), "q) 6: Police"],
+                ["C1", *person, date(2024, 4, 2), "q) 6: Police"],
+            ],
             "List 5": [
                 [
                     *HEAD,
@@ -310,6 +319,21 @@ def test_conferences_name_the_plans_they_started(tmp_path: Path) -> None:
     }
     # the "no plan" conference has no plan id, and that is not a problem
     assert check_required("ssd_initial_cp_conference", conferences) == []
+    # the enquiry, conference and new plan belong to C1's referral of 2 April, the latest one
+    # before them; the 2020 plan to none of the lists' referrals
+    referral = "C1/2024-04-02"
+    assert result.tables["ssd_s47_enquiry"].filter(pl.col("s47e_person_id") == "C1")[
+        "s47e_referral_id"
+    ].to_list() == [referral]
+    assert conferences["icpc_referral_id"].to_list() == [referral, None, None]
+    assert dict(
+        result.tables["ssd_cp_plans"].select("cppl_cp_plan_id", "cppl_referral_id").rows()
+    ) == {
+        "C1/CPP/2020-01-01": None,
+        "C1/CPP/2024-05-01": referral,
+        "C2/CPP/2024-05-06": None,
+        "C3/CPP/2024-05-03": None,
+    }
 
 
 def test_legal_status_and_its_start_date_are_kept(tmp_path: Path) -> None:
@@ -327,6 +351,8 @@ def test_legal_status_and_its_start_date_are_kept(tmp_path: Path) -> None:
                     "Placement Type",
                     "Placement Provider",
                     "Placement Location",
+                    "Date of Last Health Assessment",
+                    "Date of Last Dental Check",
                 ],
                 [
                     "C1",
@@ -342,6 +368,8 @@ def test_legal_status_and_its_start_date_are_kept(tmp_path: Path) -> None:
                     "f) U6: Foster placement - not FFA",
                     "a) Own LA",
                     "b) Out",
+                    date(2024, 1, 10),
+                    "",
                 ],
             ],
         },
@@ -357,6 +385,13 @@ def test_legal_status_and_its_start_date_are_kept(tmp_path: Path) -> None:
     assert result.tables["ssd_cla_episodes"]["clae_cla_last_iro_contact_date"].to_list() == [
         date(2024, 2, 1)
     ]
+    # the latest health assessment is a completed check on its date; no dental check given
+    assert result.tables["ssd_cla_health"].select(
+        "clah_person_id",
+        "clah_health_check_type",
+        "clah_health_check_date",
+        "clah_health_check_status",
+    ).rows() == [("C1", "Health assessment", date(2024, 1, 10), "Completed")]
 
 
 def _load(store: Path, path: Path) -> list[tuple[str, str, str]]:
@@ -388,3 +423,56 @@ def test_the_sample_workbook_loads_alone(shared: Path, tmp_path: Path) -> None:
         ("warning", "not-where-expected", "cppl_cp_plan_start_date"),
         ("warning", "required-field", "icpc_cp_plan_id"),
     ]
+
+
+def test_annex_a_alone_gives_the_indicators_it_can_carry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cscperf ingest` of one workbook, then `cscperf indicators` for its month: values where
+    Annex A has the facts, "not available" with Annex A's reason where it has not."""
+    child = ["a) Male", "a) WBRI", date(2015, 1, 2), 9]
+    path = workbook(
+        tmp_path / "annex_a.xlsx",
+        {
+            "List 1": [
+                [*HEAD, "Date of Contact", "Contact Source"],
+                ["C1", *child, date(2024, 5, 3), "q) 6: Police"],
+                ["C1", *child, date(2024, 5, 3), "e) 2A: Schools"],
+                ["C2", *child, date(2024, 5, 20), "g) Police"],
+                ["C2", *child, date(2024, 4, 20), "g) Police"],  # April: not counted in May
+            ],
+            "List 5": [
+                [*HEAD, "Strategy discussion initiating Section 47 Enquiry Start Date",
+                 "Date of Initial Child Protection Conference",
+                 "Did the Initial Child Protection Conference Result in a Child Protection Plan"],
+                ["C1", *child, date(2024, 4, 10), date(2024, 5, 1), "a) Yes"],
+            ],
+            "List 7": [
+                [*HEAD, "Child Protection Plan Start Date", "Initial Category of Abuse",
+                 "Child Protection Plan End Date"],
+                ["C1", *child, date(2024, 5, 1), "a) Neglect", ""],
+                ["C2", *child, date(2023, 1, 1), "a) Neglect", date(2024, 3, 1)],
+            ],
+        },
+    )  # fmt: skip
+    store = tmp_path / "store"
+    # the workbook was made on 1 June 2024: May is its last complete month
+    extract = ["--extract-date", "2024-06-01"]
+    assert main(["ingest", str(path), "--store", str(store), *extract]) == 0
+    ids = "contacts.count,cp.count,cp.icpc_count,s47.completed_count,cp.visits_in_timescale_pct"
+    capsys.readouterr()
+    assert main(["indicators", "--store", str(store), "--period", "2024-05", "--ids", ids]) == 0
+    rows = {
+        r["indicator_id"]: r
+        for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+        if r["breakdown"] == "all"
+    }
+    # May: C1's two contacts of 3 May (police, school) and C2's of 20 May
+    assert rows["contacts.count"]["value"] == "3"
+    assert rows["cp.count"]["value"] == "1"  # C1's plan is open at 31 May; C2's ended in March
+    assert rows["cp.icpc_count"]["value"] == "1"
+    assert rows["s47.completed_count"]["value"] == ""
+    assert "Annex A gives the date an enquiry began" in rows["s47.completed_count"]["reason"]
+    assert (
+        "Annex A gives only the latest visit date" in rows["cp.visits_in_timescale_pct"]["reason"]
+    )

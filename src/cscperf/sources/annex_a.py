@@ -212,6 +212,7 @@ class AnnexAReader:
         for path in paths:
             read_workbook(path, log, records)
         link_conferences_to_plans(records)
+        link_to_referrals(records)
         tables = {
             table: build_frame(table, rows, COLUMNS[table])
             for table, rows in records.tables().items()
@@ -333,14 +334,32 @@ class _Record:
                 self.row[k] = v
 
 
+# What Annex A cannot give, named for the person reading an indicator that says "not
+# available". The workbook holds the lists of the months before an inspection and the latest
+# date of recurring events, so measures of timeliness over every visit or review cannot be made.
 NOT_SUPPLIED = {
     "*": "Annex A holds only the 6 to 12 months before an inspection and the latest date of "
     "each event, so histories (every visit, review, placement or episode) are incomplete",
     "ssd_cla_reviews": "Annex A gives only the latest review date",
     "ssd_cla_visits": "Annex A gives only the latest visit date",
     "ssd_cp_visits": "Annex A gives only the latest visit date",
-    "ssd_legal_status": "Annex A gives only the current legal status",
+    "ssd_cp_reviews": "Annex A gives only the latest review conference date",
+    "ssd_cin_visits": "Annex A gives only the date a child in need was last seen",
+    "ssd_cin_plans": "Annex A says a child has a child in need plan, not when it started or ended",
     "ssd_missing": "Annex A gives counts of missing episodes, not the episodes",
+    "ssd_cla_care_plan": "Annex A gives the permanence plan, not care plan dates",
+    "ssd_cla_immunisations": "Annex A does not say whether immunisations are up to date",
+    "ssd_sdq_scores": "Annex A holds no SDQ scores",
+    "ssd_cla_convictions": "Annex A holds no convictions",
+    "ssd_cla_substance_misuse": "Annex A holds no substance misuse records",
+    "ssd_involvements": "Annex A names the allocated team and worker now, not who held the "
+    "case when",
+    "ssd_professionals": "Annex A names workers, it holds no staff records or caseloads",
+    "ssd_disability": "Annex A says whether a child is disabled, not the disability",
+    "ssd_pre_proceedings": "Annex A holds no pre-proceedings (PLO) records",
+    "ssd_s47_enquiry.s47e_s47_end_date": "Annex A gives the date an enquiry began and its "
+    "conference, not the date it ended",
+    "ssd_s47_enquiry.s47e_s47_outcome_json": "Annex A does not give the outcome of an enquiry",
     "adopters": "list 11 (prospective adopters) has no SSD table",
 }
 
@@ -375,6 +394,7 @@ COLUMNS: dict[str, list[str]] = {
     "ssd_cin_assessments": [
         "cina_assessment_id",
         "cina_person_id",
+        "cina_referral_id",
         "cina_assessment_start_date",
         "cina_assessment_child_seen",
         "cina_assessment_auth_date",
@@ -384,6 +404,7 @@ COLUMNS: dict[str, list[str]] = {
     "ssd_s47_enquiry": [
         "s47e_s47_enquiry_id",
         "s47e_person_id",
+        "s47e_referral_id",
         "s47e_s47_start_date",
         "s47e_s47_completed_by_team",
     ],
@@ -392,6 +413,7 @@ COLUMNS: dict[str, list[str]] = {
         "icpc_s47_enquiry_id",
         "icpc_person_id",
         "icpc_cp_plan_id",
+        "icpc_referral_id",
         "icpc_icpc_date",
         "icpc_icpc_outcome_cp_flag",
     ],
@@ -399,6 +421,7 @@ COLUMNS: dict[str, list[str]] = {
         "cppl_cp_plan_id",
         "cppl_person_id",
         "cppl_icpc_id",
+        "cppl_referral_id",
         "cppl_cp_plan_start_date",
         "cppl_cp_plan_end_date",
         "cppl_cp_plan_initial_category",
@@ -429,6 +452,13 @@ COLUMNS: dict[str, list[str]] = {
         "lega_person_id",
         "lega_legal_status",
         "lega_legal_status_start_date",
+    ],
+    "ssd_cla_health": [
+        "clah_health_check_id",
+        "clah_person_id",
+        "clah_health_check_type",
+        "clah_health_check_date",
+        "clah_health_check_status",
     ],
     "ssd_immigration_status": [
         "immi_immigration_status_id",
@@ -568,8 +598,9 @@ def read_list(
             continue
         values["_source_file"] = str(path)
         values["_source_row"] = offset
-        for table, row in map_list(number, values).items():
-            out.add(table, row, path=path, number=number, sheet=sheet)
+        for name, row in map_list(number, values).items():
+            # a list may give two rows of one table ("ssd_cla_health/dental_check")
+            out.add(name.split("/")[0], row, path=path, number=number, sheet=sheet)
 
 
 def read_values(
@@ -771,6 +802,21 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
                 "clap_cla_placement_location": v.get("placement_location"),
                 **prov,
             }
+        # the latest health assessment and dental check: enough for "up to date" at the
+        # workbook's month end (a check is recorded by Annex A only once it is done)
+        for name, kind in (
+            ("health_assessment", "Health assessment"),
+            ("dental_check", "Dental check"),
+        ):
+            if isinstance(v.get(name), date):
+                out[f"ssd_cla_health/{name}"] = {
+                    "clah_health_check_id": f"{child}/{name}/{_d(v[name])}",
+                    "clah_person_id": child,
+                    "clah_health_check_type": kind,
+                    "clah_health_check_date": v[name],
+                    "clah_health_check_status": "Completed",
+                    **prov,
+                }
         if v.get("legal_status") or v.get("legal_status_start"):
             since = v.get("legal_status_start")
             out["ssd_legal_status"] = {
@@ -857,3 +903,39 @@ def link_conferences_to_plans(records: Records) -> None:
         plan = min(started, key=lambda p: (p["cppl_cp_plan_start_date"], str(p["cppl_cp_plan_id"])))
         plan["cppl_icpc_id"] = conference["icpc_icpc_id"]
         conference["icpc_cp_plan_id"] = plan["cppl_cp_plan_id"]
+
+
+# The date on which each record of a table happened, for finding the referral it belongs to.
+_UNDER_REFERRAL = {
+    "ssd_cin_assessments": ("cina_person_id", "cina_assessment_start_date", "cina_referral_id"),
+    "ssd_s47_enquiry": ("s47e_person_id", "s47e_s47_start_date", "s47e_referral_id"),
+    "ssd_initial_cp_conference": ("icpc_person_id", "icpc_icpc_date", "icpc_referral_id"),
+    "ssd_cp_plans": ("cppl_person_id", "cppl_cp_plan_start_date", "cppl_referral_id"),
+}
+
+
+def link_to_referrals(records: Records) -> None:
+    """Assessments (list 4), enquiries and conferences (list 5) and plans (list 7) name the
+    referral (lists 3 and 6) they belong to, as the case systems record it: the same child's
+    latest referral on or before the record's date that had not closed before it. A record
+    with no such referral among the lists keeps a blank referral id."""
+    referrals: dict[object, list[tuple[date, date | None, str]]] = {}
+    for r in records.rows("ssd_cin_episodes"):
+        start, closed = r.get("cine_referral_date"), r.get("cine_close_date")
+        if isinstance(start, date):
+            ended = closed if isinstance(closed, date) else None
+            referrals.setdefault(r["cine_person_id"], []).append(
+                (start, ended, str(r["cine_referral_id"]))
+            )
+    for table, (person, when, link) in _UNDER_REFERRAL.items():
+        for row in records.rows(table):
+            day = row.get(when)
+            if not isinstance(day, date) or row.get(link) is not None:
+                continue
+            open_then = [
+                (start, referral_id)
+                for start, closed, referral_id in referrals.get(row[person], [])
+                if start <= day and (closed is None or closed >= day)
+            ]
+            if open_then:
+                row[link] = max(open_then)[1]
