@@ -9,6 +9,7 @@ separate process through this python. CSCPERF_VALIDATORS_PYTHON names another on
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,18 @@ def validators_python() -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+# The council the DfE validator tests read: returns for every year the validators have rules
+# for (2022-23 to 2026-27) and the year before the first, as "last year".
+COUNCIL_05_START, COUNCIL_05_END = date(2017, 4, 1), date(2027, 3, 31)
+
+
+@pytest.fixture(scope="session")
+def council_05(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eastshire at scale 0.05 (seed 1), April 2017 to March 2027, written once per session."""
+    from cscperf.synth import generate
+
+    out = tmp_path_factory.mktemp("council_05")
+    generate(out, seed=1, scale=0.05, start=COUNCIL_05_START, end=COUNCIL_05_END)
+    return out

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from cscperf.synth.simulate import _TableBuilder
 
 YEAR = 365.25
+# How long an emergency protection order lasts before an interim care order (8 days at most),
+# chosen by the day care started so the random stream is not drawn on
+EPO_DAYS = (2, 3, 5, 6, 7, 8, 8)
 CHANGE_REASONS = {
     "CARPL": 0.35,
     "CLOSE": 0.05,
@@ -38,6 +41,16 @@ CHANGE_REASONS = {
     "PLACE": 0.05,
     "OTHER": 0.05,
 }
+# Legal statuses under which a child may be placed with parents (P1)
+CARE_ORDERS = {"C1", "C2"}
+# Providers of placements other than with parents: the council's own (PR1), private (PR4),
+# another council (PR2)
+PROVIDERS = {"PR1": 0.6, "PR4": 0.32, "PR2": 0.08}
+# Placements with no Ofsted registration, so no URN: with parents or others with parental
+# responsibility, NHS and health settings, custody, temporary and other placements (as the
+# DfE validator's rule 218 lists them)
+NOT_OFSTED_REGISTERED = {"P1", "P2", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4"}
+NOT_OFSTED_REGISTERED |= {"Z1", "Z11", "Z12", "Z13", "Z14"}
 PLAN_FOR_ROUTE = {
     "adoption": "ADOPTION",
     "special_guardianship": "LTRELFR",
@@ -142,11 +155,20 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         cla_id = f"CL{n_period:07d}"
         age0 = (s - dob) / YEAR
 
-        # Legal statuses: (start day, code).
+        # Legal statuses: (start day, code). Care proceedings start with an interim care
+        # order (C1) and end in a full care order (C2); an emergency protection order (L2)
+        # lasts at most 8 days and is followed by an interim order; only children of 10 or
+        # over can be remanded (J1).
         first_ls = "V2" if uasc else _pick(rng, c.legal_status_at_start)
-        if route == "adoption":
-            first_ls = "C2"
+        if first_ls == "J1" and age0 < 10:
+            first_ls = "V2"
+        if route == "adoption" and first_ls != "L2":
+            first_ls = "C1"
         legal: list[tuple[int, str]] = [(s, first_ls)]
+        order_from = s
+        if first_ls == "L2":
+            order_from = s + EPO_DAYS[s % len(EPO_DAYS)]
+            legal.append((order_from, "C1"))
         decision = placement_order = matched = placed = NEVER
         if route == "adoption":
             decision = s + int(rng.lognormal(np.log(c.adoption_decision_days), 0.3))
@@ -156,15 +178,18 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             matched = placed - int(rng.integers(7, 45))
             if placed >= e:
                 placed, matched = e - 30, e - 45
-            if s + c.interim_to_full_order_days < placement_order:
-                legal.append((s + c.interim_to_full_order_days, "C1"))
+            if order_from + c.interim_to_full_order_days < placement_order:
+                legal.append((order_from + c.interim_to_full_order_days, "C2"))
             legal.append((placement_order, "E1"))
-        elif first_ls == "C2" and e - s > c.interim_to_full_order_days:
-            legal.append((s + c.interim_to_full_order_days + int(rng.integers(-60, 60)), "C1"))
+        elif legal[-1][1] == "C1" and e - order_from > c.interim_to_full_order_days:
+            full = order_from + c.interim_to_full_order_days + int(rng.integers(-60, 60))
+            legal.append((full, "C2"))
         legal = [(d, code) for d, code in legal if d < e]
 
         # Placements: (start day, code, change reason of the placement that ends there).
-        def placement_code(day: int, dob: int = dob, uasc: bool = uasc) -> str:
+        def placement_code(
+            day: int, dob: int = dob, uasc: bool = uasc, legal: list[tuple[int, str]] = legal
+        ) -> str:
             age = (day - dob) / YEAR
             if uasc and age >= 16:
                 code = _pick(rng, c.placement_mix_16_plus)
@@ -172,7 +197,10 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 code = _pick(
                     rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16
                 )
-            if code == "H5" and age < 16:
+            if (code == "H5" and age < 16) or (code == "S1" and age < 4):
+                code = "U6"  # supported accommodation from 16, residential schools from 4
+            # a child is placed with parents only under a care order, never when accommodated
+            if code == "P1" and _status_on(legal, day) not in CARE_ORDERS:
                 code = "U6"
             return recode(code, day, changes)
 
@@ -184,8 +212,10 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         placements: list[tuple[int, str]] = [(s, placement_code(s))]
         for d in move_days:
             placements.append((d, placement_code(d)))
+        # placed for adoption with the current foster carers (A5) or with new adopters (A6)
+        with_carers = placed < NEVER and rng.random() >= 0.8
         if placed < NEVER:
-            placements.append((placed, "A6" if rng.random() < 0.8 else "A5"))
+            placements.append((placed, "A5" if with_carers else "A6"))
         # Change points make episodes.
         ls_days = {d for d, _ in legal}
         pl_days = {d for d, _ in placements}
@@ -198,18 +228,17 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             p_end = placements[j + 1][0] if j + 1 < len(placements) else e
             if d > end_of_data:
                 continue
+            distance = round(float(rng.gamma(1.5, 8)), 1)
+            # parents (PR0) provide exactly the placements with parents (P1)
+            provider = "PR0" if code == "P1" else _pick(rng, PROVIDERS)
             rows["placements"].add(
                 clap_cla_placement_id=pid,
                 clap_cla_placement_start_date=_d(d),
                 clap_cla_placement_type=code,
-                clap_cla_placement_urn=f"SC{rng.integers(100000, 999999)}"
-                if code in ("K2", "K1")
-                else None,
-                clap_cla_placement_distance=round(float(rng.gamma(1.5, 8)), 1),
+                clap_cla_placement_urn=_urn(code, provider, n_place),
+                clap_cla_placement_distance=distance,
                 clap_cla_id=cla_id,
-                clap_cla_placement_provider=_pick(
-                    rng, {"PR1": 0.55, "PR4": 0.3, "PR2": 0.08, "PR0": 0.07}
-                ),
+                clap_cla_placement_provider=provider,
                 clap_cla_placement_end_date=date_or_none(p_end),
                 clap_cla_placement_change_reason=(
                     _pick(rng, CHANGE_REASONS)
@@ -236,6 +265,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 break
             n_episode += 1
             ep_end = points[j + 1] if j + 1 < len(points) else e
+            current_place = max(x for x in range(len(placements)) if placements[x][0] <= d)
             if j == 0:
                 rne = "S"
             else:
@@ -243,7 +273,9 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 rne = (
                     "B" if both else ("L" if d in ls_days else ("T" if rng.random() < 0.1 else "P"))
                 )
-            current_place = max(x for x in range(len(placements)) if placements[x][0] <= d)
+                # placed for adoption with the same carers: a change of placement, not of carer
+                if placements[current_place][1] in ("A3", "A5") and d in pl_days:
+                    rne = "U" if both else "T"
             last = j + 1 == len(points)
             iro = [r for r in review_days if r <= min(ep_end, end_of_data)]
             rows["episodes"].add(
@@ -256,7 +288,11 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 clae_cla_episode_ceased_reason=(
                     None
                     if ep_end > end_of_data
-                    else (recode(rec, ep_end, changes) if last else "X1")
+                    else (
+                        _ceased_reason(recode(rec, ep_end, changes), placements[current_place][1])
+                        if last
+                        else "X1"
+                    )
                 ),
                 clae_cla_id=cla_id,
                 clae_referral_id=referral,
@@ -350,7 +386,7 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 perm_placement_order_date=date_or_none(placement_order),
                 perm_placed_for_adoption_date=date_or_none(placed),
                 perm_matched_date=date_or_none(matched),
-                perm_adopted_by_carer_flag=("Y" if rng.random() < 0.1 else "N")
+                perm_adopted_by_carer_flag=("Y" if with_carers else "N")
                 if route == "adoption"
                 else None,
                 perm_part_of_sibling_group=("1" if siblings else "0")
@@ -544,6 +580,36 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
         )
 
 
+def _ceased_reason(reason: str, place: str) -> str:
+    """A special guardianship order to former foster carers needs the child to have been
+    fostered by them (U1-U6); from any other placement it is an order to other carers."""
+    if place.startswith("U"):
+        return reason
+    return {"E43": "E44", "E45": "E47", "E46": "E48"}.get(reason, reason)
+
+
+def _status_on(legal: list[tuple[int, str]], day: int) -> str:
+    """The legal status in force on ``day`` (statuses are in date order)."""
+    current = legal[0][1]
+    for start, code in legal:
+        if start <= day:
+            current = code
+    return current
+
+
+def _urn(code: str, provider: str, n: int) -> str | None:
+    """The Ofsted URN of the placement's provider, for placements Ofsted registers.
+
+    The council's own fostering service and adoption agency each have one URN; homes and
+    agencies (its own and others) come from pools, one picked by the placement number."""
+    if code in NOT_OFSTED_REGISTERED:
+        return None
+    if provider == "PR1" and code[0] in "UA":
+        return "SC999901" if code[0] == "U" else "SC999902"
+    pool = 8 if provider == "PR1" else 120
+    return f"SC{800000 + (n * 7919) % pool + (0 if provider == 'PR1' else 100):06d}"
+
+
 def _add_months(day: int, months: int) -> int:
     """ADD_MONTHS on one day number (as :func:`cscperf.synth.days.add_months`)."""
     d = _d(day)
@@ -735,7 +801,22 @@ def _missing(
     found = pl.concat(parts).sort("row", "part", "day")
     m = found.height
     day = found["day"].to_numpy()
+    row = found["row"].to_numpy()
+    # back by the day before the period of care ends (a child missing when care ends would
+    # need ceased reason E8)
     end = day + rng.choice(np.array([0, 0, 1, 1, 2, 3, 5]), size=m)
+    end = np.maximum(np.minimum(end, e[row] - 1), day)
+    # a child goes missing again only after coming back: drop periods that start on or before
+    # the end of an earlier one in the same period of care
+    before = (
+        pl.DataFrame({"row": row, "end": end})
+        .select(pl.col("end").shift(1).cum_max().over("row").fill_null(-1))
+        .to_series()
+        .to_numpy()
+    )
+    keep = day > before
+    found, day, end = found.filter(pl.Series(keep)), day[keep], end[keep]
+    m = found.height
     offered = rng.random(m) < c.return_interview_offered
     accepted = np.where(rng.random(m) < c.return_interview_accepted, "Y", "N")
     tb.add(

@@ -49,8 +49,12 @@ Record = dict[str, str]
 
 ADOPTED = {"E11", "E12"}
 SHORT_BREAKS = {"V3", "V4"}
-NO_PROVIDER_PLACEMENTS = {"T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"}
+TEMPORARY_PLACEMENTS = {"T0", "T1", "T2", "T3", "T4"}
+NO_PROVIDER_PLACEMENTS = TEMPORARY_PLACEMENTS | {"Z1", "Z11", "Z12", "Z13", "Z14"}
 UPN_NOT_YET_OBTAINED = "UN4"
+# Semi-independent accommodation (H5) is registered with Ofsted, so has a URN, from 28 October
+# 2023: the 2023-24 return is the first to report it
+OFSTED_SUPPORTED_ACCOMMODATION = 2024
 
 
 def write_903(
@@ -214,6 +218,11 @@ def return_903(data: Data903, year: int) -> dict[str, list[Record]]:
     return dict(records)
 
 
+def _open_in(episode: Row, first: date, last: date) -> bool:
+    start, end = episode["clae_cla_episode_start_date"], episode["clae_cla_episode_ceased_date"]
+    return overlaps(start, end, first, last)
+
+
 def _legal_status(data: Data903, person_id: str, on: date) -> str:
     """The legal status in force on a day (the latest to start on or before it)."""
     current = ""
@@ -245,6 +254,7 @@ def _episode(data: Data903, episode: Row, year: int) -> Record:
     # the reason a placement changed is kept on the episode that ends with the change
     moved = known_end is not None and placement.get("clap_cla_placement_end_date") == known_end
     change = placement.get("clap_cla_placement_change_reason") if moved else None
+    urn = placement.get("clap_cla_placement_urn") or ""
     return {
         "CHILD": person_id,
         "DECOM": dfe_date(start),
@@ -258,11 +268,11 @@ def _episode(data: Data903, episode: Row, year: int) -> Record:
         "DEC": dfe_date(known_end),
         "REC": reason,
         "REASON_PLACE_CHANGE": _recode("REASON_PLACE_CHANGE", change, year)
-        if place not in NO_PROVIDER_PLACEMENTS
+        if place not in TEMPORARY_PLACEMENTS
         else "",
         "HOME_POST": _home_postcode(data, person_id, start),
         "PL_POST": placement.get("clap_cla_placement_postcode") or "",
-        "URN": placement.get("clap_cla_placement_urn") or "",
+        "URN": "" if place == "H5" and year < OFSTED_SUPPORTED_ACCOMMODATION else urn,
     }
 
 
@@ -272,6 +282,12 @@ def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[
     dob = person.get("pers_dob")
     dob_text = dfe_date(dob)
     sex = _recode("SEX", sex_code(person.get("pers_sex")), year)
+    # a child only on short breaks in the year is not asked whether she is a mother
+    short_breaks_only = all(
+        _legal_status(data, child, e["clae_cla_episode_start_date"]) in SHORT_BREAKS
+        for e in data.of("episodes", child)
+        if _open_in(e, first, last)
+    )
     records["header"].append(
         {
             "CHILD": child,
@@ -279,7 +295,11 @@ def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[
             "DOB": dob_text,
             "ETHNIC": ethnicity(person.get("pers_ethnicity")),
             "UPN": _upn(data, child, person),
-            **_mother(data, child, person),
+            **(
+                {"MOTHER": "", "MC_DOB": ""}
+                if short_breaks_only
+                else _mother(data, child, person, last)
+            ),
         }
     )
     uasc = [
@@ -321,9 +341,11 @@ def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[
             )
     for missing in data.of("missing", child):
         start = missing["miss_missing_episode_start_date"]
-        if start is None or not first <= start <= last:
-            continue
         end = missing["miss_missing_episode_end_date"]
+        # the year's missing periods, and one still open when it began (last year's return
+        # left its end blank)
+        if start is None or not overlaps(start, end, first, last):
+            continue
         records["missing"].append(
             {
                 "CHILD": child,
@@ -343,9 +365,10 @@ def _child_tables(data: Data903, child: str, year: int, records: dict[str, list[
         records["ad1"].append({"CHILD": child, "DOB": dob_text, **ad1})
     for placed in _placed_for_adoption(data, child, year):
         records["placed_for_adoption"].append({"CHILD": child, "DOB": dob_text, **placed})
-    records["previous_permanence"].append(
-        {"CHILD": child, "DOB": dob_text, **_previous_permanence(data, child)}
-    )
+    if _started_care_in(data.of("episodes", child), first, last):
+        records["previous_permanence"].append(
+            {"CHILD": child, "DOB": dob_text, **_previous_permanence(data, child)}
+        )
     if _has_sw_episodes(year):
         for sw in _social_workers(data, child, year):
             records["sw_episodes"].append({"CHILD": child, "DOB": dob_text, **sw})
@@ -371,12 +394,15 @@ def _upn(data: Data903, child: str, person: Row) -> str:
     return unknown if unknown in UPN_UNKNOWN else UPN_NOT_YET_OBTAINED
 
 
-def _mother(data: Data903, child: str, person: Row) -> Record:
-    """MOTHER (1/0) for girls; MC_DOB the birth date of her first child."""
+def _mother(data: Data903, child: str, person: Row, last: date) -> Record:
+    """MOTHER (1/0) for girls; MC_DOB the birth date of her first child born by the year's end.
+
+    Without a recorded birth, the SSD flag alone says she is a mother."""
     if sex_code(person.get("pers_sex")) != "F":
         return {"MOTHER": "", "MC_DOB": ""}
-    births = [r["moth_childs_dob"] for r in data.of("mother", child) if r["moth_childs_dob"]]
-    is_mother = bool(births) or bool(flag(person.get("pers_is_mother")))
+    recorded = [r["moth_childs_dob"] for r in data.of("mother", child) if r["moth_childs_dob"]]
+    births = [born for born in recorded if born <= last]
+    is_mother = bool(births) or (not recorded and bool(flag(person.get("pers_is_mother"))))
     return {
         "MOTHER": "1" if is_mother else "0",
         "MC_DOB": dfe_date(min(births)) if births and is_mother else "",
@@ -409,7 +435,10 @@ def _oc2(data: Data903, child: str, dob: date | None, year: int) -> Record | Non
     """Outcomes of a child looked after continuously for 12 months or more at 31 March."""
     first, last = year_start(year), year_end(year)
     episodes = data.of("episodes", child)
-    current = _in_care_on(episodes, last)
+    # looked after on 31 March, counting a period of care that ends that day
+    current = _in_care_on(episodes, last) or next(
+        (e for e in episodes if e["clae_cla_episode_ceased_date"] == last), None
+    )
     if current is None or dob is None:
         return None
     if _legal_status(data, child, current["clae_cla_episode_start_date"]) in SHORT_BREAKS:
@@ -428,14 +457,19 @@ def _oc2(data: Data903, child: str, dob: date | None, year: int) -> Record | Non
         if completed(r["clah_health_check_status"])
     }
     sdq_score, sdq_reason = "", ""
-    if 4 <= age <= 16:
+    # asked of children aged 4 by the year's end and not yet 17 at its start
+    if birthday(dob, 4) <= last and birthday(dob, 17) >= first:
         sdqs = in_year(data.of("sdq", child), "csdq_sdq_completed_date")
         score = (sdqs[-1]["csdq_sdq_score"] or "").strip() if sdqs else ""
         if score.isdigit():
             sdq_score = score
+        elif sdqs and sdqs[-1]["csdq_sdq_reason"]:
+            sdq_reason = sdqs[-1]["csdq_sdq_reason"]
         else:
-            # no score in the year: the recorded reason, else "other"
-            sdq_reason = (sdqs[-1]["csdq_sdq_reason"] if sdqs else None) or "SDQ4"
+            # none in the year: a child who turned 4 or 17 in it was outside the ages the
+            # questionnaire is for (SDQ1), anyone else gets "other" (SDQ4)
+            outside = (age == 4 and birthday(dob, 4) > first) or age >= 17
+            sdq_reason = "SDQ1" if outside else "SDQ4"
     immunised = data.of("immunisation", child)
     misuse = in_year(data.of("substance", child), "clas_substance_misuse_date")
     received = any(flag(r["clas_intervention_received"]) for r in misuse)
@@ -468,6 +502,14 @@ def _oc3(data: Data903, child: str, dob: date | None, year: int) -> Record | Non
         return None
     days = [birthday(dob, age) for age in range(17, 22) if first <= birthday(dob, age) <= last]
     if not days or _in_care_on(episodes, days[0]) is not None:
+        return None
+    # a young person who leaves care on (or after) their 17th or 18th birthday is not a care
+    # leaver of that birthday: they are first asked about at the next one
+    if age_on(dob, days[0]) <= 18 and any(
+        e["clae_cla_episode_ceased_date"] is not None
+        and days[0] <= e["clae_cla_episode_ceased_date"] <= last
+        for e in episodes
+    ):
         return None
     if min(e["clae_cla_episode_start_date"] for e in episodes) > days[0]:
         return None
@@ -522,12 +564,14 @@ def _ad1(data: Data903, child: str, year: int) -> list[Record]:
 
 
 def _placed_for_adoption(data: Data903, child: str, year: int) -> list[Record]:
-    """Decisions that the child should be placed for adoption, made by the year's end."""
-    last = year_end(year)
+    """Decisions that the child should be placed for adoption, made by the year's end in a
+    period of care the year's return holds (an earlier period's decision is not reported)."""
+    first, last = year_start(year), year_end(year)
+    periods = {e["clae_cla_id"] for e in data.of("episodes", child) if _open_in(e, first, last)}
     rows = []
     for perm in _permanence_for(data, child):
         decided = perm["perm_adm_decision_date"]
-        if decided is None or decided > last:
+        if decided is None or decided > last or perm["perm_cla_id"] not in periods:
             continue
         reversed_on = perm["perm_decision_reversed_date"]
         known = reversed_on if reversed_on is not None and reversed_on <= last else None
@@ -541,6 +585,16 @@ def _placed_for_adoption(data: Data903, child: str, year: int) -> list[Record]:
             }
         )
     return rows
+
+
+def _started_care_in(episodes: list[Row], first: date, last: date) -> bool:
+    """Whether a period of care began in the year (previous permanence is asked only then)."""
+    return any(
+        e["clae_cla_episode_start_reason"] == "S"
+        and e["clae_cla_episode_start_date"] is not None
+        and first <= e["clae_cla_episode_start_date"] <= last
+        for e in episodes
+    )
 
 
 def _previous_permanence(data: Data903, child: str) -> Record:
