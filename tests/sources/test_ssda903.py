@@ -260,10 +260,14 @@ def test_every_sample_table_loads_without_a_traceback(shared: Path) -> None:
     reader = SSDA903Reader()
     csvs = [p for p in sorted(folder.glob("*.csv")) if reader.recognises(p, p.read_bytes()[:4096])]
     assert len(csvs) == len(list(folder.glob("*.csv")))  # every table recognised by content
-    result = reader.read(csvs)
-    # No year in the folder name: taken from the latest episode start (31/03/2018).
+    # No year in the folder or file names: each file is an error saying so, and not read.
+    unknown = reader.read(csvs)
+    assert [p.file for p in unknown.problems] == [str(p) for p in csvs]
+    assert {p.rule for p in unknown.problems} == {"903.year.unknown"}
+    assert "--year" in unknown.problems[0].message
+    assert unknown.collection_year is None
+    result = reader.read(csvs, collection_year=2018)
     assert result.collection_year == 2018
-    assert "903.year.inferred" in rules(result, Severity.WARNING)
     assert result.tables["ssd_person"].height == 2675
     assert result.tables["ssd_cla_episodes"].height == 5050
     # The planted faults are reported with their place.
@@ -324,7 +328,8 @@ def test_truncated_xml_is_an_input_error_naming_file_and_line(tmp_path: Path) ->
 
 def test_the_sample_xml_return_loads(shared: Path) -> None:
     path = shared / "data" / "samples" / "ssda903" / "fake_903.xml"
-    result = SSDA903Reader().read([path])
+    assert rules(SSDA903Reader().read([path])) == ["903.year.unknown"]
+    result = SSDA903Reader().read([path], collection_year=2018)
     assert result.tables["ssd_person"].height == 253
     assert result.tables["ssd_cla_episodes"].height == 459
     assert result.tables["ssd_cla_reviews"].height == 1206

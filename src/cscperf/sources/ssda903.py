@@ -1,30 +1,42 @@
 """The SSDA903 (children looked after) return, as DfE CSV tables or as XML, into canonical tables.
 
 This module owns reading 903 files: recognising each CSV table by its header columns, reading
-the XML form into the same tables, checking every value against the code sets of the return's
-collection year (``codesets/ssda903.yaml``), merging several years' returns (rows repeated
-across returns are one fact; a later return corrects an earlier one; episodes are stitched
-into periods of care by :mod:`cscperf.sources.ssda903_stitch`), and mapping the result onto
-the SSD-shaped canonical tables. ``docs/statutory-returns.md`` documents every mapping.
+the XML form into the same tables, deciding each file's collection year (from its name or its
+folders' names, never from the dates it holds), checking every value against the tables,
+columns and code sets of that year (``codesets/ssda903.yaml``: the 2017 layout plus each
+year's changes), choosing between a year's CSV tables and its XML form when both are given,
+merging several years' returns (rows repeated across returns are one fact; a later return
+corrects an earlier one; episodes are stitched into periods of care by
+:mod:`cscperf.sources.ssda903_stitch`), and mapping the result onto the SSD-shaped canonical
+tables. ``docs/statutory-returns.md`` documents every rule and mapping.
+
+Reading and checking are column-wise (polars): every file is read once as text, and each check
+is one expression over a whole column; Python runs only for the rows a check flags.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from cscperf.errors import InputError
-from cscperf.sources.base import Problem, ReaderResult, Severity
-from cscperf.sources.codesets import YearColumn, YearSchema, ssda903_all_tables, ssda903_year
+from cscperf.sources.base import ReaderResult, Severity
+from cscperf.sources.codesets import (
+    YearSchema,
+    YearTable,
+    ssda903_latest,
+    ssda903_year,
+)
 from cscperf.sources.returns_common import (
     ProblemLog,
     collection_year_from_path,
-    collection_year_of,
     csv_rows,
     decode_text,
     parse_date,
@@ -35,21 +47,6 @@ from cscperf.sources.ssda903_map import RawRow, ReturnRows, to_canonical
 SOURCE = "ssda903"
 XML_ROOT = "EXPSSDA903"
 
-# The columns that identify a row of each table: a row without them cannot be used.
-KEYS: dict[str, tuple[str, ...]] = {
-    "header": ("CHILD",),
-    "episodes": ("CHILD", "DECOM"),
-    "reviews": ("CHILD", "REVIEW"),
-    "uasc": ("CHILD",),
-    "oc2": ("CHILD",),
-    "oc3": ("CHILD",),
-    "ad1": ("CHILD", "DATE_INT"),
-    "placed_for_adoption": ("CHILD", "DATE_PLACED"),
-    "previous_permanence": ("CHILD",),
-    "missing": ("CHILD", "MIS_START"),
-    "sw_episodes": ("CHILD", "SW_ID", "SW_DECOM"),
-    "dolo": ("CHILD", "DOLO_START"),
-}
 # Tables that describe the child as at one year (kept per year, not replaced by later years).
 PER_YEAR = frozenset({"oc2", "oc3"})
 # Start and end columns checked for order.
@@ -61,9 +58,16 @@ DATE_ORDER: dict[str, tuple[str, str]] = {
     "ad1": ("DATE_INT", "DATE_MATCH"),
     "dolo": ("DOLO_START", "DOLO_END"),
 }
-_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
-_PERM_DATE = re.compile(r"^(zz|ZZ|\d{1,2})/(\d{1,2})/(\d{4})$")
-_MIN_JACCARD = 0.6
+# A missing episode that ended the day it started, beside another episode of the same child
+# starting that day, is another episode (missing, back, missing or away again, as the DfE
+# validator's rule 574 allows): its end date and type ("2024-11-26/M") join its key so the
+# two are not taken for one row written twice.
+SAME_DAY = "_same_day"
+_POSTCODE = r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"
+_PERM_DATE = r"^(zz|ZZ|\d{1,2})/(\d{1,2})/(\d{4})$"
+_DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_ISO = r"^\d{4}-\d{2}-\d{2}$"
+_MIN_SCORE = 0.6
 
 NOT_SUPPLIED: dict[str, str] = {
     "ssd_contacts": "the SSDA903 return holds no contacts",
@@ -92,26 +96,80 @@ NOT_SUPPLIED: dict[str, str] = {
 }
 
 
+@dataclass
+class TablePart:
+    """One table's rows from one file, as text, not yet read (a lazy query): a column per 903
+    column (``""`` when a value is blank), ``_file``, ``_row`` (the line each row came from),
+    and for CSV files ``_blank`` (a row of blank values) and ``_width`` / ``_expected`` (the
+    number of values in the row and in the header)."""
+
+    table: str
+    file: str
+    frame: pl.LazyFrame
+    xml: bool = False
+    carried: bool = False  # header columns repeated on another table's rows
+
+
+@dataclass
+class ReturnTables:
+    """One collection year's return, checked: a typed frame per 903 table, each row with
+    ``_source_file``, ``_source_row`` and ``_collection_year``."""
+
+    year: int
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def as_rows(self) -> ReturnRows:
+        """The rows as the canonical mapping takes them, each with its ``_key``."""
+        result = ReturnRows(year=self.year)
+        for table, frame in self.tables.items():
+            keys = row_key_columns(table, frame)
+            rows = frame.to_dicts()
+            for row in rows:
+                row["_key"] = tuple(row[k] for k in keys)
+            result.tables[table] = rows
+        return result
+
+
+def row_key_columns(table: str, frame: pl.DataFrame) -> list[str]:
+    keys = list(ssda903_latest().tables[table].keys)
+    return [*keys, SAME_DAY] if SAME_DAY in frame.columns else keys
+
+
 def normalise_column(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().upper().replace(" ", "_")
+
+
+@cache
+def _layouts() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Table -> (its DfE columns, every column a file of it may have)."""
+    tables = ssda903_latest().tables
+    layouts: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for name, table in tables.items():
+        dfe = {c for c, column in table.columns.items() if not column.optional}
+        accepted = set(table.columns)
+        for carried in table.carries:
+            accepted |= set(tables[carried].columns)
+        layouts[name] = (frozenset(dfe), frozenset(accepted))
+    return layouts
 
 
 def match_table(columns: Sequence[str]) -> str | None:
     """The 903 table whose columns best match a CSV header, or None when none is close.
 
-    Matching is by overlap of column names (Jaccard index), so a table with a missing or an
-    extra column is still recognised and its difference reported.
+    Matching is by overlap of column names (the columns a file of the table may have, over
+    the file's columns and the table's DfE columns), so a table with a missing or an extra
+    column is still recognised and its difference reported, and an export that adds derived
+    or carried columns (PL_LOCATION; the header's columns on each episode) is not penalised.
     """
     found = {normalise_column(c) for c in columns if c.strip()}
     if "CHILD" not in found:
         return None
     best, best_score = None, 0.0
-    for table, table_columns in ssda903_all_tables().items():
-        wanted = set(table_columns)
-        score = len(found & wanted) / len(found | wanted)
+    for table, (dfe, accepted) in _layouts().items():
+        score = len(found & accepted) / len(found | dfe)
         if score > best_score:
             best, best_score = table, score
-    return best if best_score >= _MIN_JACCARD else None
+    return best if best_score >= _MIN_SCORE else None
 
 
 def first_line(head: bytes) -> str:
@@ -135,29 +193,10 @@ class SSDA903Reader:
 
     def read(self, paths: Sequence[Path], *, collection_year: int | None = None) -> ReaderResult:
         """Read every table of one or more returns; ``collection_year`` overrides the year
-        otherwise taken from folder or file names (or, failing that, from the dates)."""
+        otherwise taken from file or folder names."""
         log = ProblemLog()
-        groups: dict[int | None, list[RawRow]] = {}
-        for path in paths:
-            year = collection_year or collection_year_from_path(path)
-            groups.setdefault(year, []).extend(read_file(path, log))
-        returns: list[ReturnRows] = []
-        for year, rows in groups.items():
-            rows = one_form(rows, log)
-            if not rows:
-                continue
-            if year is None:
-                year = infer_year(rows)
-                files = sorted({r.file for r in rows})
-                log.warning(
-                    str(Path(files[0]).parent),
-                    "903.year.inferred",
-                    f"the collection year is not in the folder or file name; {year} was "
-                    f"taken from the latest episode start in the return ({len(files)} file(s)); "
-                    "name the folder after the year (e.g. 2025 or 2024-25) or pass the year",
-                )
-            returns.append(check_return(year, rows, log))
-        tables = to_canonical(returns, log)
+        returns = read_returns(paths, log, collection_year=collection_year)
+        tables = to_canonical([r.as_rows() for r in returns], log)
         years = sorted(r.year for r in returns)
         return ReaderResult(
             source=SOURCE,
@@ -169,23 +208,34 @@ class SSDA903Reader:
         )
 
 
-def one_form(rows: list[RawRow], log: ProblemLog) -> list[RawRow]:
-    """The CSV tables of a return when the same year also came as XML: both forms are the
-    same return, and reading both would count every row twice."""
-    xml_files = {r.file for r in rows if r.file.lower().endswith(".xml")}
-    if not xml_files or len(xml_files) == len({r.file for r in rows}):
-        return rows
-    for file in sorted(xml_files):
-        log.info(
-            file,
-            "903.file.both_forms",
-            "the same year's return is also given as CSV tables; the CSV tables are used",
-        )
-    return [r for r in rows if r.file not in xml_files]
+def read_returns(
+    paths: Sequence[Path], log: ProblemLog, *, collection_year: int | None = None
+) -> list[ReturnTables]:
+    """Every file read and checked against its collection year: one checked return a year.
+
+    The year of a file is ``collection_year`` when given, else the year its own name says,
+    else the nearest folder's; a file whose year cannot be known is an error and not read
+    (its dates cannot say it: a return holds dates from years before its own).
+    """
+    by_year: dict[int, list[TablePart]] = {}
+    for path in paths:
+        year = collection_year or collection_year_from_path(path)
+        if year is None:
+            log.error(
+                path,
+                "903.year.unknown",
+                "the collection year of this SSDA903 file cannot be known: neither its name "
+                "nor its folders' names say it, and the return carries no reference date; "
+                "name the file or its folder after the year (e.g. 2025 or 2024-25) or give "
+                "the year with --year (cscperf ingest --year 2025); the file was not read",
+            )
+            continue
+        by_year.setdefault(year, []).extend(read_file(path, log))
+    return [check_return(year, parts, log) for year, parts in sorted(by_year.items())]
 
 
-def read_file(path: Path, log: ProblemLog) -> list[RawRow]:
-    """Rows of one 903 file (a CSV table or a whole XML return)."""
+def read_file(path: Path, log: ProblemLog) -> list[TablePart]:
+    """The tables of one 903 file (a CSV table, or every table of an XML return)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -196,17 +246,88 @@ def read_file(path: Path, log: ProblemLog) -> list[RawRow]:
     if path.suffix.lower() == ".xml":
         from cscperf.sources.ssda903_xml import rows_from_xml
 
-        return rows_from_xml(path, data, log)
-    return rows_from_csv(path, data, log)
+        return parts_from_rows(rows_from_xml(path, data, log), xml=True)
+    return parts_from_csv(path, data, log)
 
 
-def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
-    """Rows of one 903 CSV table, the table recognised from the header."""
+def parts_from_rows(rows: Iterable[RawRow], *, xml: bool = False) -> list[TablePart]:
+    """Rows read one by one (the XML form) as one text table part per table."""
+    grouped: dict[tuple[str, str], list[RawRow]] = {}
+    for row in rows:
+        grouped.setdefault((row.table, row.file), []).append(row)
+    parts = []
+    for (table, file), own in grouped.items():
+        names = list(dict.fromkeys(name for row in own for name in row.values))
+        data: dict[str, list[Any]] = {
+            name: [row.values.get(name, "") or "" for row in own] for name in names
+        }
+        data["_row"] = [row.row for row in own]
+        data["_file"] = [file] * len(own)
+        schema = {**dict.fromkeys(names, pl.String), "_row": pl.Int64, "_file": pl.String}
+        parts.append(TablePart(table, file, pl.LazyFrame(data, schema=schema), xml=xml))
+    return parts
+
+
+def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
+    """Header and body of CSV text without quote characters, read by polars' CSV reader; the
+    body has ``_row`` (line number), ``_width`` (values in the row), ``_blank`` and ``_0``,
+    ``_1``, ... (one per header column). None when the rows do not line up one to a line."""
+    lines = pl.Series("_line", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    header = lines[0].split(",")
+    body = lines.slice(1)
+    schema = {f"_{i}": pl.String for i in range(len(header))}
+    frame = pl.read_csv(
+        text.encode("utf-8"),
+        has_header=False,
+        skip_rows=1,
+        schema=schema,
+        empty_string_is_null=False,
+        truncate_ragged_lines=True,
+    )
+    if frame.height != body.len():
+        return None
+    frame = frame.hstack(
+        [
+            pl.Series("_row", range(2, body.len() + 2), pl.Int64),
+            (body.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("_width"),
+            (body.str.strip_chars(", \t") == "").alias("_blank"),
+        ]
+    )
+    return header, frame.lazy()
+
+
+def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.LazyFrame]:
+    """As :func:`_split_simple`, for text with quoted values (which may hold commas and line
+    ends): the csv module reads it, and each row keeps the line it ends on."""
+    records = csv_rows(text, path)
+    header = next(records, (1, []))[1]
+    width = len(header)
+    lines: list[int] = []
+    widths: list[int] = []
+    blanks: list[bool] = []
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    for line, values in records:
+        lines.append(line)
+        widths.append(len(values))
+        blanks.append(not any(v.strip() for v in values))
+        for i in range(width):
+            columns[i].append(values[i] if i < len(values) else None)
+    data: dict[str, Any] = {"_row": lines, "_width": widths, "_blank": blanks}
+    data.update({f"_{i}": column for i, column in enumerate(columns)})
+    schema = {"_row": pl.Int64, "_width": pl.Int64, "_blank": pl.Boolean}
+    schema.update({f"_{i}": pl.String for i in range(width)})
+    return header, pl.LazyFrame(data, schema=schema)
+
+
+def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
+    """One 903 CSV table (the table recognised from the header), and the header table too
+    when the file repeats the child's header columns on every row."""
     text, encoding = decode_text(data, path)
     if encoding != "utf-8":
         log.info(path, "903.file.encoding", f"read as {encoding}, not UTF-8")
-    records = csv_rows(text, path)
-    header = next(records, (1, []))[1]
+    text = text.rstrip("\r\n")
+    simple = None if '"' in text else _split_simple(text)
+    header, body = simple or _split_quoted(text, path)
     table = match_table(header)
     if table is None:
         log.error(
@@ -217,13 +338,19 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
             row=1,
         )
         return []
-    columns = [normalise_column(c) for c in header]
-    expected = ssda903_all_tables()[table]
-    optional = {
-        name for name, column in ssda903_year(2100).tables[table].columns.items() if column.optional
-    }
-    missing = [c for c in expected if c not in columns and c not in optional]
-    extra = [c for c in columns if c and c not in expected]
+    names = [normalise_column(c) for c in header]
+    tables = ssda903_latest().tables
+    own = tables[table]
+    carried_columns = {name: carried for carried in own.carries for name in tables[carried].columns}
+    positions: dict[str, int] = {}
+    extra: list[str] = []
+    for i, name in enumerate(names):
+        if name in positions or not name:
+            continue
+        if name in own.columns or name in carried_columns:
+            positions[name] = i
+        else:
+            extra.append(name)
     if extra:
         log.warning(
             path,
@@ -232,7 +359,8 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
             row=1,
             table=table,
         )
-    lost_keys = [c for c in KEYS[table] if c in missing]
+    missing = [c for c, column in own.columns.items() if c not in positions and not column.optional]
+    lost_keys = [c for c in own.keys if c in missing]
     if lost_keys:
         log.error(
             path,
@@ -243,31 +371,43 @@ def rows_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[RawRow]:
             table=table,
         )
         return []
+    required = [c for c in missing if not own.columns[c].blank]
     if missing:
-        log.warning(
+        log.add(
             path,
             "903.columns.missing",
-            f"{table} table lacks columns {', '.join(missing)}; they are read as blank",
+            Severity.WARNING if required else Severity.INFO,
+            f"{table} table lacks columns {', '.join(missing)}; they are read as blank"
+            + ("" if required else " (every value of them may be blank)"),
             row=1,
             table=table,
         )
-    rows: list[RawRow] = []
-    for line, values in records:
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(columns):
-            log.error(
-                path,
-                "903.row.width",
-                f"row has {len(values)} values but the header has {len(columns)} columns; "
-                "check for an unquoted comma",
-                row=line,
-                table=table,
+    file = str(path)
+    body = body.with_columns(
+        pl.lit(file, pl.String).alias("_file"), pl.lit(len(header), pl.Int64).alias("_expected")
+    )
+    parts = [TablePart(table, file, _part_frame(body, positions, own.columns))]
+    for carried in own.carries:
+        columns = tables[carried].columns
+        present = [c for c in columns if c in positions and c not in own.columns]
+        if present:
+            parts.append(
+                TablePart(carried, file, _part_frame(body, positions, columns), carried=True)
             )
-            continue
-        record = {c: v for c, v in zip(columns, values, strict=True) if c in expected}
-        rows.append(RawRow(table, str(path), line, record))
-    return rows
+    return parts
+
+
+def _part_frame(
+    body: pl.LazyFrame, positions: dict[str, int], columns: Iterable[str]
+) -> pl.LazyFrame:
+    return body.select(
+        *[pl.col(f"_{positions[c]}").alias(c) for c in columns if c in positions],
+        "_file",
+        "_row",
+        "_blank",
+        "_width",
+        "_expected",
+    )
 
 
 def _xml_root(head: bytes) -> str | None:
@@ -276,251 +416,557 @@ def _xml_root(head: bytes) -> str | None:
     return match.group(1) if match else None
 
 
-def infer_year(rows: Sequence[RawRow]) -> int:
-    """The collection year of the latest episode start (an episode cannot start after the
-    return's 31 March); without episodes, of the latest review or missing-episode start."""
-    for table, column in (("episodes", "DECOM"), ("reviews", "REVIEW"), ("missing", "MIS_START")):
-        days = [
-            day
-            for row in rows
-            if row.table == table
-            for day in [parse_date(row.values.get(column, ""))[0]]
-            if day is not None
-        ]
-        if days:
-            return collection_year_of(max(days))
-    return date.today().year
+# ---------------------------------------------------------------------------------------
+# One year's return: choosing between forms, checking every table.
 
 
-def check_return(year: int, rows: Sequence[RawRow], log: ProblemLog) -> ReturnRows:
-    """Type and check every row of one return against that year's tables and codes."""
+def check_return(year: int, parts: Sequence[TablePart], log: ProblemLog) -> ReturnTables:
+    """Check every table of one collection year's return against that year's layout.
+
+    When the year is given both as CSV tables and as XML, each table the CSV files hold is
+    taken from them and the XML's version of it is compared with them (a warning says how
+    many rows differ); tables only the XML holds are taken from the XML. Header columns
+    repeated on episode rows are used only when the return has no header table.
+    """
     schema = ssda903_year(year)
-    result = ReturnRows(year=year)
-    notes: set[tuple[str, str, str]] = set()  # once-per-file notes (file, column, rule)
-    seen: dict[tuple[str, tuple[object, ...]], RawRow] = {}
-    first_problem = len(log.problems)
-    for row in rows:
-        table = schema.tables.get(row.table)
-        if table is None and (row.file, row.table, "year") not in notes:
-            notes.add((row.file, row.table, "year"))
-            log.warning(
-                row.file,
-                "903.table.not_in_year",
-                f"the {row.table} table is not part of the {year} return; its rows are read "
-                "but check the collection year (noted once per file)",
-                row=row.row,
-                table=row.table,
+    result = ReturnTables(year=year)
+    by_table: dict[str, list[TablePart]] = {}
+    for part in parts:
+        by_table.setdefault(part.table, []).append(part)
+    xml_files = sorted({p.file for p in parts if p.xml})
+    from_csv: dict[str, list[str]] = {}
+    for table, own in by_table.items():
+        if table == "header" and any(not p.carried for p in own):
+            own = [p for p in own if not p.carried]
+        csv_parts = [p for p in own if not p.xml]
+        xml_parts = [p for p in own if p.xml]
+        if csv_parts and xml_parts:
+            from_csv.setdefault(table, [])
+            checked = check_table(table, csv_parts, schema, log)
+            compare_forms(table, xml_parts, checked, schema, log)
+        else:
+            checked = check_table(table, csv_parts or xml_parts, schema, log)
+        result.tables[table] = checked
+    for file in xml_files:
+        tables = sorted(from_csv)
+        if tables:
+            log.info(
+                file,
+                "903.file.both_forms",
+                f"the {year} return is also given as CSV tables: the CSV tables are used for "
+                f"{', '.join(tables)}; this XML for the tables the CSV files do not hold",
             )
-        if table is None:
-            table = ssda903_year(2100).tables[row.table]
-        typed = check_row(row, table.columns, schema, log, notes)
-        if typed is None:
-            continue
-        key = (row.table, tuple(typed[c] for c in KEYS[row.table]))
-        if key in seen:
-            earlier = seen[key]
-            same = earlier.values == row.values
-            log.add(
-                row.file,
-                "903.row.duplicate" if same else "903.row.conflict",
-                Severity.WARNING if same else Severity.ERROR,
-                f"{row.table}: this row repeats the row on line {earlier.row}"
-                + ("; it is counted once" if same else " with different values; keep one"),
-                row=row.row,
-                table=row.table,
-            )
-            if same:
-                continue
-            result.tables[row.table] = [r for r in result.tables[row.table] if r["_key"] != key]
-        seen[key] = row
-        typed["_key"] = key
-        result.tables.setdefault(row.table, []).append(typed)
-    log.problems[first_problem:] = settle_date_formats(log.problems[first_problem:], notes)
     return result
 
 
-def settle_date_formats(problems: list[Problem], notes: set[tuple[str, str, str]]) -> list[Problem]:
-    """yyyy-mm-dd dates: one note per file and column when the whole column is written that
-    way; a "mixed date formats" warning on each when the column also has dd/mm/yyyy dates."""
-    settled: list[Problem] = []
-    noted: set[tuple[str, str | None]] = set()
-    for problem in problems:
-        if problem.rule != "903.value.date_format":
-            settled.append(problem)
-            continue
-        where = (problem.file, problem.field)
-        if (problem.file, problem.field or "", "dmy") in notes:
-            settled.append(
-                replace(
-                    problem,
-                    rule="mixed-date-formats",
-                    severity=Severity.WARNING,
-                    message=f"{problem.table}: mixed date formats in one column: "
-                    f"{problem.field} is written as yyyy-mm-dd here but as dd/mm/yyyy on other "
-                    "rows; it was read, but check day and month and write every date dd/mm/yyyy",
-                )
-            )
-        elif where not in noted:
-            noted.add(where)
-            settled.append(problem)
-    return settled
-
-
-def check_row(
-    row: RawRow,
-    columns: dict[str, YearColumn],
+def compare_forms(
+    table: str,
+    xml_parts: list[TablePart],
+    checked_csv: pl.DataFrame,
     schema: YearSchema,
     log: ProblemLog,
-    notes: set[tuple[str, str, str]],
-) -> dict[str, object] | None:
-    """One row's values typed; problems logged; None when the row cannot be used."""
-    typed: dict[str, object] = {
-        "_source_file": row.file,
-        "_source_row": row.row,
-        "_collection_year": schema.year,
-    }
-    usable = True
-    for name, column in columns.items():
-        raw = row.values.get(name, "").strip()
-        is_key = name in KEYS[row.table]
-        where: dict[str, Any] = {"row": row.row, "column": name, "table": row.table}
-        if not raw:
-            typed[name] = None
-            if not column.blank:
-                if is_key:
-                    usable = False
+) -> None:
+    """Warn when a year's XML holds a table differently from its CSV table."""
+    scratch = ProblemLog()
+    checked_xml = check_table(table, xml_parts, schema, scratch)
+    layout = ssda903_latest().tables[table]
+    columns = [
+        c
+        for c, column in layout.columns.items()
+        if not column.optional and c in checked_xml.columns and c in checked_csv.columns
+    ]
+    xml_only = checked_xml.join(checked_csv, on=columns, how="anti", nulls_equal=True)
+    csv_only = checked_csv.join(checked_xml, on=columns, how="anti", nulls_equal=True)
+    if xml_only.height == 0 and csv_only.height == 0:
+        return
+    first = xml_only.sort("_source_row").row(0, named=True) if xml_only.height else None
+    log.warning(
+        first["_source_file"] if first else xml_parts[0].file,
+        "903.file.forms_differ",
+        f"{table}: this XML return and the CSV table of the same year differ: "
+        f"{xml_only.height} row(s) of the XML are not in the CSV table and {csv_only.height} "
+        "row(s) of the CSV table are not in the XML; the CSV table is used"
+        + ("; the first difference is on this line" if first else ""),
+        row=first["_source_row"] if first else None,
+        table=table,
+    )
+
+
+def check_table(
+    table: str, parts: Sequence[TablePart], schema: YearSchema, log: ProblemLog
+) -> pl.DataFrame:
+    """The checked, typed rows of one table of one return (from one or more files)."""
+    year = schema.year
+    layout: YearTable | None = schema.tables.get(table)
+    if layout is None:
+        for part in parts:
+            log.warning(
+                part.file,
+                "903.table.not_in_year",
+                f"the {table} table is not part of the {year} return; its rows are read "
+                "but check the collection year (noted once per file)",
+                table=table,
+            )
+        layout = ssda903_latest().tables[table]
+    frames = [carried_header(part, log) if part.carried else part.frame for part in parts]
+    raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+    return TableCheck(table, layout, year, raw, log).run()
+
+
+def carried_header(part: TablePart, log: ProblemLog) -> pl.LazyFrame:
+    """The header columns an episodes file repeats on every row, one row per child; a child
+    whose rows disagree is warned about and the first row is used."""
+    frame = (
+        part.frame.filter(~pl.col("_blank") & (pl.col("_width") == pl.col("_expected")))
+        .drop("_blank", "_width", "_expected")
+        .collect()
+    )
+    columns = [c for c in frame.columns if not c.startswith("_")]
+    distinct = frame.unique(subset=columns, keep="first", maintain_order=True)
+    repeated = distinct.filter(pl.col("CHILD").is_duplicated())
+    if repeated.height:
+        later = repeated.filter(pl.col("CHILD").is_first_distinct().not_())
+        for line in later["_row"].to_list():
+            log.warning(
+                part.file,
+                "903.header.carried_differs",
+                "header: the child's details on this row differ from those on an earlier row "
+                "of the same child; the first row's are used",
+                row=line,
+                table="header",
+            )
+    return distinct.unique(subset=["CHILD"], keep="first", maintain_order=True).lazy()
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column is typed and checked, as polars expressions in three steps over named
+    columns (so each costly step, e.g. reading a date, runs once): ``steps`` add helper
+    columns from the text ``r|NAME``, ``value`` gives ``v|NAME``, ``flags`` one boolean per
+    kind of problem."""
+
+    steps: tuple[pl.Expr, ...]
+    value: pl.Expr
+    flags: tuple[tuple[str, pl.Expr], ...]
+
+
+@cache
+def column_plan(table: str, year: int, name: str) -> ColumnPlan:
+    """The plan for one column of one year's table. Built once per year, table and column."""
+    layout = ssda903_year(year).tables.get(table) or ssda903_latest().tables[table]
+    column = layout.columns[name]
+    s = pl.col(f"r|{name}")
+    present = s != ""
+    helper = f"h|{name}"
+    flags: list[tuple[str, pl.Expr]] = []
+    if not column.blank:
+        flags.append(("required", s == ""))
+    kind = column.kind
+    if kind == "date":
+        # dd/mm/yyyy is read for every value; yyyy-mm-dd only where the fifth character is
+        # a dash (reading fails slowly); anything else is left to the exact, slower reading,
+        # as is a year written with fewer than four digits.
+        iso_text = pl.when(s.str.slice(4, 1) == "-").then(s)
+        steps: tuple[pl.Expr, ...] = (
+            s.str.strptime(pl.Date, "%d/%m/%Y", strict=False, cache=False).alias(helper),
+            iso_text.str.strptime(pl.Date, "%Y-%m-%d", strict=False, cache=False).alias(
+                f"i|{name}"
+            ),
+        )
+        day = pl.coalesce(pl.col(helper), pl.col(f"i|{name}"))
+        value = pl.when(day.dt.year() >= 1000).then(day)
+        v = pl.col(f"v|{name}")
+        flags.append(("other_date", present & v.is_null()))
+        flags.append(("iso", pl.col(helper).is_null() & v.is_not_null()))
+        return ColumnPlan(steps, value, tuple(flags))
+    if kind == "permanence_date":
+        flags.append(("perm", present & ~s.str.contains(_PERM_DATE)))
+        return ColumnPlan((), pl.when(present).then(s), tuple(flags))
+    if kind == "integer":
+        number = pl.col(helper)
+        steps = (s.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).alias(helper),)
+        outside = pl.lit(False)
+        if column.min is not None:
+            outside = outside | (number < column.min)
+        if column.max is not None:
+            outside = outside | (number > column.max)
+        flags.append(("not_number", present & number.is_null()))
+        flags.append(("range", number.is_not_null() & outside))
+        return ColumnPlan(steps, pl.when(~outside).then(number), tuple(flags))
+    if kind == "code":
+        code = pl.col(helper)
+        steps = (s.str.to_uppercase().alias(helper),)
+        valid = code.is_in(sorted(column.codes))
+        if column.aliases:
+            alias = code.is_in(sorted(column.aliases)) & ~valid
+            flags.append(("alias", present & alias))
+            flags.append(("code", present & ~valid & ~alias))
+            value = pl.when(present).then(code.replace(column.aliases))
+            return ColumnPlan(steps, value, tuple(flags))
+        flags.append(("code", present & ~valid))
+        return ColumnPlan(steps, pl.when(present).then(code), tuple(flags))
+    if kind == "postcode":
+        postcode = pl.col(helper)
+        steps = (s.str.to_uppercase().str.replace_all(r"\s+", " ").alias(helper),)
+        flags.append(("postcode", present & ~postcode.str.contains(_POSTCODE)))
+        return ColumnPlan(steps, pl.when(present).then(postcode), tuple(flags))
+    return ColumnPlan((), pl.when(present).then(s), tuple(flags))
+
+
+class TableCheck:
+    """Every column of one table typed and checked with one polars expression each, all in
+    one query; Python runs only over the rows a check flags."""
+
+    def __init__(
+        self, table: str, layout: YearTable, year: int, raw: pl.LazyFrame, log: ProblemLog
+    ) -> None:
+        self.table = table
+        self.layout = layout
+        self.year = year
+        self.log = log
+        self.keys = set(layout.keys)
+        self.present = frozenset(raw.collect_schema().names())
+        self.raw = raw
+        self.out = pl.DataFrame()
+
+    def run(self) -> pl.DataFrame:
+        """The typed rows with a usable key, one row per key; every problem logged."""
+        names = list(self.layout.columns)
+        texts: list[pl.Expr] = []
+        steps: list[pl.Expr] = []
+        values: list[pl.Expr] = []
+        flags: list[pl.Expr] = []
+        for name in names:
+            plan = column_plan(self.table, self.year, name)
+            text = pl.col(name).str.strip_chars() if name in self.present else pl.lit(None)
+            texts.append(text.cast(pl.String).alias(f"r|{name}"))
+            steps.extend(plan.steps)
+            values.append(plan.value.alias(f"v|{name}"))
+            flags.extend(flag.alias(f"f|{name}|{kind}") for kind, flag in plan.flags)
+        csv_rows = "_width" in self.present
+        shape = (
+            [
+                (~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))).alias("_ok"),
+                pl.col("_blank"),
+                pl.col("_width"),
+                pl.col("_expected"),
+            ]
+            if csv_rows
+            else [pl.lit(True).alias("_ok")]
+        )
+        kept = [f"v|{n}" for n in names] + [f"r|{n}" for n in names]
+        self.out = (
+            self.raw.with_columns(texts)
+            .with_columns(steps)
+            .with_columns(values)
+            .select(
+                pl.col("_file"),
+                pl.col("_row"),
+                *shape,
+                *kept,
+                *flags,
+                *repeat_expressions(self.table, self.layout.keys),
+            )
+            .collect()
+        )
+        ok = self.out.get_column("_ok")
+        if csv_rows and not ok.all():
+            self.report_width(ok)
+        for flag in [c for c in self.out.columns if c.startswith("f|")]:
+            _, name, kind = flag.split("|")
+            column = self.out.get_column(flag) & ok
+            if not column.any():
+                continue
+            if kind == "iso":
+                if self.out.get_column(f"v|{name}").filter(column).is_not_null().any():
+                    self.iso_dates(name, ok)
+            else:
+                self.report(name, kind, column)
+        usable = ok
+        for key in self.layout.keys:
+            usable = usable & self.out.get_column(f"v|{key}").is_not_null()
+        out = self.out if usable.all() else self.out.filter(usable)
+        height = out.height
+        typed = pl.DataFrame(
+            [
+                *[out.get_column(f"v|{name}").alias(name) for name in names],
+                out.get_column("_file").alias("_source_file"),
+                out.get_column("_row").alias("_source_row"),
+                pl.Series("_collection_year", [self.year], pl.Int64).new_from_index(0, height),
+                *[out.get_column(c) for c in (SAME_DAY, "_repeated") if c in out.columns],
+            ]
+        )
+        self.check_order(typed)
+        return drop_repeats(self.table, self.layout, typed, self.log)
+
+    def report_width(self, ok: pl.Series) -> None:
+        wrong = ~ok & ~self.out.get_column("_blank")
+        rows = self.out.filter(wrong).select("_file", "_row", "_width", "_expected").rows()
+        for file, line, found, expected in rows:
+            self.log.error(
+                file,
+                "903.row.width",
+                f"row has {found} values but the header has {expected} columns; "
+                "check for an unquoted comma",
+                row=line,
+                table=self.table,
+            )
+
+    def where(self, name: str, line: int) -> dict[str, Any]:
+        return {"row": line, "column": name, "table": self.table}
+
+    def rows(self, flag: pl.Series, name: str) -> list[tuple[str, int, str]]:
+        """(file, line, value as written) of the rows a check flagged."""
+        return self.out.filter(flag).select("_file", "_row", f"r|{name}").rows()
+
+    def report(self, name: str, kind: str, flag: pl.Series) -> None:
+        """Log the rows one check flagged; dates in other spellings are read one by one and
+        their values set (see :meth:`other_dates`)."""
+        table, log = self.table, self.log
+        is_key = name in self.keys
+        severity = Severity.ERROR if is_key else Severity.WARNING
+        column = self.layout.columns[name]
+        if kind == "required":
+            for file, line, _ in self.rows(flag, name):
                 log.add(
-                    row.file,
+                    file,
                     "903.value.required",
-                    Severity.ERROR if is_key else Severity.WARNING,
-                    f"{row.table}: {name} is required"
-                    + ("; the row cannot be used" if is_key else ""),
-                    **where,
+                    severity,
+                    f"{table}: {name} is required" + ("; the row cannot be used" if is_key else ""),
+                    **self.where(name, line),
                 )
-            continue
-        value, ok = check_value(raw, column, schema.year, row, log, notes)
-        typed[name] = value
-        if not ok and is_key:
-            usable = False
-    if usable:
-        check_order(row, typed, schema.year, log)
-    return typed if usable else None
-
-
-def check_value(
-    raw: str,
-    column: YearColumn,
-    year: int,
-    row: RawRow,
-    log: ProblemLog,
-    notes: set[tuple[str, str, str]],
-) -> tuple[object, bool]:
-    """A value typed by its column kind; (value, ok). Bad values are logged and set to None,
-    except codes, which are kept (the value is still a fact) with a warning."""
-    where: dict[str, Any] = {"row": row.row, "column": column.name, "table": row.table}
-    is_key = column.name in KEYS[row.table]
-    severity = Severity.ERROR if is_key else Severity.WARNING
-    if column.kind in {"date"}:
-        day, style = parse_date(raw)
-        if day is None:
-            log.add(
-                row.file,
-                "903.value.date",
-                severity,
-                f"{row.table}: {column.name} is not a date; write it as dd/mm/yyyy",
-                value=raw,
-                **where,
-            )
-            return None, False
-        if style == "dmy":
-            notes.add((str(row.file), column.name, "dmy"))
-        else:
-            # Every one is noted; settle_date_formats keeps one note per file, or a warning
-            # on each when the same column also holds dd/mm/yyyy dates.
-            log.info(
-                row.file,
-                "903.value.date_format",
-                f"{row.table}: {column.name} is written as yyyy-mm-dd, not dd/mm/yyyy; read "
-                "correctly (noted once per file)",
-                value=raw,
-                **where,
-            )
-        return day, True
-    if column.kind == "permanence_date":
-        if not _PERM_DATE.match(raw) and parse_date(raw)[0] is None:
-            log.warning(
-                row.file,
-                "903.value.date",
-                f"{row.table}: {column.name} should be dd/mm/yyyy, or zz/mm/yyyy when the day "
-                "is not known",
-                value=raw,
-                **where,
-            )
-        return raw, True
-    if column.kind == "integer":
-        try:
-            number = int(float(raw))
-        except ValueError:
-            log.warning(
-                row.file,
-                "903.value.integer",
-                f"{row.table}: {column.name} is not a number",
-                value=raw,
-                **where,
-            )
-            return None, False
-        if (column.min is not None and number < column.min) or (
-            column.max is not None and number > column.max
-        ):
-            log.warning(
-                row.file,
-                "903.value.range",
-                f"{row.table}: {column.name} must be between {column.min} and {column.max}",
-                value=raw,
-                **where,
-            )
-            return None, False
-        return number, True
-    if column.kind == "code":
-        code = raw.upper()
-        if code in column.codes:
-            return code, True
-        if code in column.aliases:
-            if (row.file, column.name, "alias") not in notes:
-                notes.add((row.file, column.name, "alias"))
+        elif kind == "other_date":
+            self.other_dates(name, flag, severity)
+        elif kind == "perm":
+            for file, line, raw in self.rows(flag, name):
+                if parse_date(raw)[0] is None:
+                    log.warning(
+                        file,
+                        "903.value.date",
+                        f"{table}: {name} should be dd/mm/yyyy, or zz/mm/yyyy when the day "
+                        "is not known",
+                        value=raw,
+                        **self.where(name, line),
+                    )
+        elif kind == "not_number":
+            for file, line, raw in self.rows(flag, name):
                 log.warning(
-                    row.file,
+                    file,
+                    "903.value.integer",
+                    f"{table}: {name} is not a number",
+                    value=raw,
+                    **self.where(name, line),
+                )
+        elif kind == "range":
+            for file, line, raw in self.rows(flag, name):
+                log.warning(
+                    file,
+                    "903.value.range",
+                    f"{table}: {name} must be between {column.min} and {column.max}",
+                    value=raw,
+                    **self.where(name, line),
+                )
+        elif kind == "alias":
+            noted: set[str] = set()
+            for file, line, raw in self.rows(flag, name):
+                if file in noted:
+                    continue
+                noted.add(file)
+                code = raw.upper()
+                log.warning(
+                    file,
                     "903.code.old_spelling",
-                    f"{row.table}: {column.name} code {code} is the old spelling of "
-                    f"{column.aliases[code]} in the {year} return; read as "
+                    f"{table}: {name} code {code} is the old spelling of "
+                    f"{column.aliases[code]} in the {self.year} return; read as "
                     f"{column.aliases[code]} (noted once per file)",
                     value=raw,
-                    **where,
+                    **self.where(name, line),
                 )
-            return column.aliases[code], True
-        log.warning(
-            row.file,
-            "903.code.invalid_for_year",
-            f"{row.table}: {column.name} code {code} is not valid in the {year} return"
-            + valid_years_note(row.table, column.name, code),
-            value=raw,
-            **where,
+        elif kind == "code":
+            for file, line, raw in self.rows(flag, name):
+                code = raw.upper()
+                log.warning(
+                    file,
+                    "903.code.invalid_for_year",
+                    f"{table}: {name} code {code} is not valid in the {self.year} return"
+                    + valid_years_note(table, name, code),
+                    value=raw,
+                    **self.where(name, line),
+                )
+        elif kind == "postcode":
+            for file, line, raw in self.rows(flag, name):
+                log.warning(
+                    file,
+                    "903.value.postcode",
+                    f"{table}: {name} is not a postcode",
+                    value=raw,
+                    **self.where(name, line),
+                )
+
+    def other_dates(self, name: str, flag: pl.Series, severity: Severity) -> None:
+        """Dates in a spelling the column-wise reading does not take (5.4.2024, a time after
+        the date), read one by one; those that are no date at all are reported."""
+        indices = flag.arg_true().to_list()
+        values = self.out.get_column(f"v|{name}").clone()
+        iso_flag = self.out.get_column(f"f|{name}|iso").clone()
+        found: list[tuple[int, Any]] = []
+        for index, (file, line, raw) in zip(indices, self.rows(flag, name), strict=True):
+            day, style = parse_date(raw)
+            if day is None:
+                self.log.add(
+                    file,
+                    "903.value.date",
+                    severity,
+                    f"{self.table}: {name} is not a date; write it as dd/mm/yyyy",
+                    value=raw,
+                    **self.where(name, line),
+                )
+                continue
+            found.append((index, day))
+            if style == "iso":
+                iso_flag[index] = True
+        if found:
+            values = values.scatter([i for i, _ in found], [d for _, d in found])
+        self.out = self.out.with_columns(values, iso_flag)
+
+    def iso_dates(self, name: str, ok: pl.Series) -> None:
+        """yyyy-mm-dd dates: one note per file when a file writes the whole column that way;
+        a "mixed date formats" warning on each when the same file also has dd/mm/yyyy."""
+        out = self.out
+        dated = out.get_column(f"v|{name}").is_not_null() & ok
+        iso = out.get_column(f"f|{name}|iso") & dated
+        dmy_files = set(out.filter(dated & ~iso).get_column("_file").unique().to_list())
+        noted: set[str] = set()
+        for file, line, raw in self.rows(iso, name):
+            if file in dmy_files:
+                self.log.warning(
+                    file,
+                    "mixed-date-formats",
+                    f"{self.table}: mixed date formats in one column: {name} is written as "
+                    "yyyy-mm-dd here but as dd/mm/yyyy on other rows; it was read, but check "
+                    "day and month and write every date dd/mm/yyyy",
+                    value=raw,
+                    **self.where(name, line),
+                )
+            elif file not in noted:
+                noted.add(file)
+                self.log.info(
+                    file,
+                    "903.value.date_format",
+                    f"{self.table}: {name} is written as yyyy-mm-dd, not dd/mm/yyyy; read "
+                    "correctly (noted once per file)",
+                    value=raw,
+                    **self.where(name, line),
+                )
+
+    def check_order(self, typed: pl.DataFrame) -> None:
+        """Start before end, and no episode starting after the return's 31 March."""
+        order = DATE_ORDER.get(self.table)
+        if order is not None:
+            start, end = order
+            backwards = (typed.get_column(end) < typed.get_column(start)).fill_null(False)
+            if backwards.any():
+                for file, line, day in (
+                    typed.filter(backwards).select("_source_file", "_source_row", end).rows()
+                ):
+                    self.log.error(
+                        file,
+                        "903.dates.order",
+                        f"{self.table}: {end} is before {start}; correct one of the dates",
+                        row=line,
+                        column=end,
+                        value=day.strftime("%d/%m/%Y"),
+                        table=self.table,
+                    )
+        if self.table == "episodes":
+            late = (typed.get_column("DECOM") > year_end(self.year)).fill_null(False)
+            if late.any():
+                rows = typed.filter(late).select("_source_file", "_source_row", "DECOM").rows()
+                for file, line, day in rows:
+                    self.log.error(
+                        file,
+                        "903.dates.after_year",
+                        f"episodes: DECOM is after 31 March {self.year}, the end of the "
+                        "return's year; check the date or the collection year",
+                        row=line,
+                        column="DECOM",
+                        value=day.strftime("%d/%m/%Y"),
+                        table=self.table,
+                    )
+
+
+@cache
+def repeat_expressions(table: str, keys: tuple[str, ...]) -> tuple[pl.Expr, ...]:
+    """Flags for rows whose key another row shares (``_repeated``), and for missing episodes
+    the end date of a same-day episode beside another starting that day (``SAME_DAY``)."""
+    parts = [pl.col(f"v|{k}") for k in keys]
+    extra: list[pl.Expr] = []
+    if table == "missing":
+        child, start, end, kind = (
+            pl.col(f"v|{c}") for c in ("CHILD", "MIS_START", "MIS_END", "MISSING")
         )
-        return code, True
-    if column.kind == "postcode":
-        postcode = " ".join(raw.upper().split())
-        if not _POSTCODE.match(postcode):
-            log.warning(
-                row.file,
-                "903.value.postcode",
-                f"{row.table}: {column.name} is not a postcode",
-                value=raw,
-                **where,
+        same_day = pl.when((pl.len().over(child, start) > 1) & (end == start)).then(
+            pl.concat_str(end.dt.to_string("%Y-%m-%d"), pl.lit("/"), kind.fill_null(""))
+        )
+        extra.append(same_day.alias(SAME_DAY))
+        parts.append(same_day)
+    return (*extra, pl.struct(parts).is_duplicated().alias("_repeated"))
+
+
+def drop_repeats(
+    table: str, layout: YearTable, typed: pl.DataFrame, log: ProblemLog
+) -> pl.DataFrame:
+    """One row per key: a row written twice is counted once (warning); two rows with the same
+    key and different values are an error, and the later is used. Two missing episodes of a
+    child starting the same day are two episodes when the first ended that day."""
+    repeated = typed.get_column("_repeated")
+    typed = typed.drop("_repeated")
+    if not repeated.any():
+        return typed
+    keys = row_key_columns(table, typed)
+    columns = [c for c in layout.columns if not layout.columns[c].optional]
+    indexed = typed.with_row_index("_i")
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    drop: set[int] = set()
+    for row in indexed.filter(repeated).iter_rows(named=True):
+        key = tuple(row[k] for k in keys)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = row
+            continue
+        same = all(earlier[c] == row[c] for c in columns)
+        where = f"line {earlier['_source_row']}"
+        if earlier["_source_file"] != row["_source_file"]:
+            where += f" of {Path(earlier['_source_file']).name}"
+        if same:
+            message = f"{table}: this row repeats the row on {where}; it is counted once"
+        elif table == "missing":
+            message = (
+                f"missing: this missing episode starts the same day as the one on {where} "
+                "and they overlap (a child can be missing only once at a time); correct the "
+                "dates or remove one; this row is used"
             )
-        return postcode, True
-    return raw, True
+        else:
+            message = (
+                f"{table}: this row repeats the row on {where} with different values; keep one"
+            )
+        log.add(
+            row["_source_file"],
+            "903.row.duplicate" if same else "903.row.conflict",
+            Severity.WARNING if same else Severity.ERROR,
+            message,
+            row=row["_source_row"],
+            table=table,
+        )
+        if same:
+            drop.add(row["_i"])
+        else:
+            drop.add(earlier["_i"])
+            seen[key] = row
+    return indexed.filter(~pl.col("_i").is_in(sorted(drop))).drop("_i")
 
 
+@cache
 def valid_years_note(table: str, column: str, code: str) -> str:
     """'; it is valid in 2017-2024' when the code belongs to other years, else a hint."""
     years = []
@@ -532,32 +978,3 @@ def valid_years_note(table: str, column: str, code: str) -> str:
         return "; use a code from the DfE guidance for the year"
     span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
     return f"; it is valid in {span}: check the collection year or recode"
-
-
-def check_order(row: RawRow, typed: dict[str, object], year: int, log: ProblemLog) -> None:
-    """Start before end, and nothing starting after the return's 31 March."""
-    order = DATE_ORDER.get(row.table)
-    if order is None:
-        return
-    start, end = typed.get(order[0]), typed.get(order[1])
-    if isinstance(start, date) and isinstance(end, date) and end < start:
-        log.error(
-            row.file,
-            "903.dates.order",
-            f"{row.table}: {order[1]} is before {order[0]}; correct one of the dates",
-            row=row.row,
-            column=order[1],
-            value=end.strftime("%d/%m/%Y"),
-            table=row.table,
-        )
-    if row.table == "episodes" and isinstance(start, date) and start > year_end(year):
-        log.error(
-            row.file,
-            "903.dates.after_year",
-            f"episodes: DECOM is after 31 March {year}, the end of the return's year; check "
-            "the date or the collection year",
-            row=row.row,
-            column="DECOM",
-            value=start.strftime("%d/%m/%Y"),
-            table=row.table,
-        )

@@ -466,9 +466,12 @@ def uasc_rows(uasc: list[Row]) -> list[Row]:
 
 
 def missing_rows(missing: list[Row]) -> list[Row]:
+    """One row per missing episode; an episode that ended the day it started, beside another
+    starting that day, has its end date and type in its id (the reader keys it so)."""
     return [
         {
-            "miss_table_id": f"{row['CHILD']}/{_iso(row['MIS_START'])}",
+            "miss_table_id": f"{row['CHILD']}/{_iso(row['MIS_START'])}"
+            + (f"/{row['_same_day']}" if row.get("_same_day") else ""),
             "miss_person_id": _s(row["CHILD"]),
             "miss_missing_episode_start_date": row["MIS_START"],
             "miss_missing_episode_type": row.get("MISSING"),

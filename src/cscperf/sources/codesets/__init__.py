@@ -1,8 +1,9 @@
 """Code sets of the statutory returns, kept as YAML and validated here.
 
-``ssda903.yaml`` describes the SSDA903 tables as a first year plus yearly changes; this module
-validates it with pydantic and resolves it into the columns and codes of one collection year
-(:func:`ssda903_year`), which is what the reader checks a return against.
+``ssda903.yaml`` describes the SSDA903 tables as a first year plus yearly changes (tables added,
+code lists changed); this module validates it with pydantic and resolves it into the tables,
+columns and codes of one collection year (:func:`ssda903_year`), which is what the reader
+checks a return against.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ColumnRule(BaseModel):
     kind: ColumnKind
     codes: str | None = None  # name of a code list, for kind "code"
     blank: bool = False  # may the column be left blank?
+    key: bool = False  # identifies the row: a row without it cannot be used
     # Not in the DfE layout but derived by validators and carried by some exports (PL_LOCATION):
     # read when a file has it, never reported missing.
     optional: bool = False
@@ -44,8 +46,16 @@ class TableRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     about: str
-    from_year: int | None = None
+    # Tables whose columns an export may repeat on every row of this one (the child's header
+    # columns on each episode).
+    carries: list[str] = Field(default_factory=list)
     columns: dict[str, ColumnRule]
+
+    @model_validator(mode="after")
+    def _has_a_key(self) -> TableRule:
+        if not any(column.key for column in self.columns.values()):
+            raise ValueError("a table names at least one key column")
+        return self
 
 
 class CodeList(BaseModel):
@@ -80,6 +90,7 @@ class YearChange(BaseModel):
 
     year: int
     why: str
+    add_tables: dict[str, TableRule] = Field(default_factory=dict)  # collected from this year
     columns: dict[str, str] = Field(default_factory=dict)  # "table.COLUMN" -> code list
     code_lists: dict[str, CodeListChange] = Field(default_factory=dict)
 
@@ -93,21 +104,29 @@ class SSDA903Spec(BaseModel):
     code_lists: dict[str, CodeList]
     changes: list[YearChange]
 
+    def all_tables(self) -> dict[str, TableRule]:
+        """Every table ever collected: the first year's and those added by later years."""
+        tables = dict(self.tables)
+        for change in sorted(self.changes, key=lambda c: c.year):
+            tables.update(change.add_tables)
+        return tables
+
     @model_validator(mode="after")
     def _references_resolve(self) -> SSDA903Spec:
-        for table_name, table in self.tables.items():
+        tables = self.all_tables()
+        for table_name, table in tables.items():
             for column_name, column in table.columns.items():
                 if column.codes is not None and column.codes not in self.code_lists:
                     raise ValueError(
                         f"{table_name}.{column_name} uses unknown code list {column.codes}"
                     )
+            for carried in table.carries:
+                if carried not in tables:
+                    raise ValueError(f"{table_name} carries unknown table {carried}")
         for change in self.changes:
             for target, list_name in change.columns.items():
                 table_name, _, column_name = target.partition(".")
-                if (
-                    column_name
-                    not in self.tables.get(table_name, TableRule(about="", columns={})).columns
-                ):
+                if table_name not in tables or column_name not in tables[table_name].columns:
                     raise ValueError(f"change {change.year} names unknown column {target}")
                 if list_name not in self.code_lists:
                     raise ValueError(f"change {change.year} uses unknown code list {list_name}")
@@ -123,6 +142,7 @@ class YearColumn(BaseModel):
     name: str
     kind: ColumnKind
     blank: bool
+    key: bool = False
     optional: bool = False
     codes: frozenset[str] = frozenset()
     aliases: dict[str, str] = Field(default_factory=dict)
@@ -134,6 +154,11 @@ class YearTable(BaseModel):
     name: str
     about: str
     columns: dict[str, YearColumn]
+    carries: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(name for name, column in self.columns.items() if column.key)
 
 
 class YearSchema(BaseModel):
@@ -161,9 +186,11 @@ def ssda903_year(year: int) -> YearSchema:
     year = min(max(year, spec.first_year), spec.last_year)
     lists = {name: dict(cl.codes) for name, cl in spec.code_lists.items()}
     column_lists: dict[str, str] = {}
+    collected = dict(spec.tables)
     for change in sorted(spec.changes, key=lambda c: c.year):
         if change.year > year:
             break
+        collected.update(change.add_tables)
         column_lists.update(change.columns)
         for name, edit in change.code_lists.items():
             for code in edit.remove:
@@ -171,9 +198,7 @@ def ssda903_year(year: int) -> YearSchema:
             for code in edit.add:
                 lists[name][code] = code
     tables: dict[str, YearTable] = {}
-    for table_name, table in spec.tables.items():
-        if table.from_year is not None and table.from_year > year:
-            continue
+    for table_name, table in collected.items():
         columns: dict[str, YearColumn] = {}
         for column_name, rule in table.columns.items():
             list_name = column_lists.get(f"{table_name}.{column_name}", rule.codes)
@@ -182,16 +207,27 @@ def ssda903_year(year: int) -> YearSchema:
                 name=column_name,
                 kind=rule.kind,
                 blank=rule.blank,
+                key=rule.key,
                 optional=rule.optional,
                 codes=frozenset(lists[list_name]) if list_name else frozenset(),
                 aliases=dict(code_list.aliases) if code_list else {},
                 min=rule.min,
                 max=rule.max,
             )
-        tables[table_name] = YearTable(name=table_name, about=table.about, columns=columns)
+        tables[table_name] = YearTable(
+            name=table_name, about=table.about, columns=columns, carries=tuple(table.carries)
+        )
     return YearSchema(year=year, tables=tables)
 
 
 def ssda903_all_tables() -> dict[str, list[str]]:
     """Every SSDA903 table ever collected and its columns (for recognising files by header)."""
-    return {name: list(table.columns) for name, table in ssda903_spec().tables.items()}
+    return {name: list(table.columns) for name, table in ssda903_spec().all_tables().items()}
+
+
+@cache
+def ssda903_latest() -> YearSchema:
+    """Every table ever collected, with the latest year's columns and codes: what a table the
+    return's own year does not collect is checked against."""
+    spec = ssda903_spec()
+    return ssda903_year(spec.last_year)
