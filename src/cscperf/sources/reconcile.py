@@ -219,35 +219,38 @@ def pair_records(
     """(pairs, only in the SSD, only in the return): records of one child are paired on the
     same start date first (the same end date preferred), then the rest by overlapping dates,
     the nearest start first. Each record is paired at most once."""
-    by_child: dict[str, tuple[list[_Record], list[_Record]]] = defaultdict(lambda: ([], []))
-    for r in ssd:
-        by_child[r.person][0].append(r)
-    for r in returned:
-        by_child[r.person][1].append(r)
+
+    def order(r: _Record) -> tuple[str, date, date]:
+        return (r.person, r.start, r.until)
+
+    by_start: dict[tuple[str, date], list[_Record]] = defaultdict(list)
+    for s in sorted(ssd, key=order):
+        by_start[(s.person, s.start)].append(s)
     pairs: list[tuple[_Record, _Record]] = []
-    only_ssd: list[_Record] = []
+    unpaired: list[_Record] = []
+    for r in sorted(returned, key=order):
+        same = by_start.get((r.person, r.start))
+        if same:
+            s = next((s for s in same if s.end == r.end), same[0])
+            same.remove(s)
+            pairs.append((s, r))
+        else:
+            unpaired.append(r)
+    left: dict[str, list[_Record]] = defaultdict(list)
+    for group in by_start.values():
+        for s in group:
+            left[s.person].append(s)
     only_return: list[_Record] = []
-    for person in sorted(by_child):
-        ours, theirs = (sorted(x, key=lambda r: (r.start, r.until)) for x in by_child[person])
-        left = list(ours)
-        unpaired = []
-        for r in theirs:
-            same = [s for s in left if s.start == r.start]
-            if same:
-                s = next((s for s in same if s.end == r.end), same[0])
-                left.remove(s)
-                pairs.append((s, r))
-            else:
-                unpaired.append(r)
-        for r in unpaired:
-            overlapping = [s for s in left if s.start <= r.until and r.start <= s.until]
-            if overlapping:
-                s = min(overlapping, key=lambda s: (abs((s.start - r.start).days), s.start))
-                left.remove(s)
-                pairs.append((s, r))
-            else:
-                only_return.append(r)
-        only_ssd.extend(left)
+    for r in unpaired:
+        mine = left.get(r.person, [])
+        overlapping = [s for s in mine if s.start <= r.until and r.start <= s.until]
+        if overlapping:
+            s = min(overlapping, key=lambda s: (abs((s.start - r.start).days), s.start))
+            mine.remove(s)
+            pairs.append((s, r))
+        else:
+            only_return.append(r)
+    only_ssd = sorted((s for group in left.values() for s in group), key=order)
     return pairs, only_ssd, only_return
 
 
