@@ -127,6 +127,14 @@ def test_the_sample_workbook_loads(shared: Path) -> None:
         "U1",
     ]
     assert "*" in result.not_supplied
+    # columns with no canonical home are named, one line per list, not dropped silently
+    not_loaded = {
+        p.table: p.message for p in result.problems if p.rule == "annex_a.columns.not_loaded"
+    }
+    assert set(not_loaded) == {f"List {n}" for n in range(1, 11)}
+    assert "Date of Last Social Work Visit" in not_loaded["List 8"]
+    assert "Start date of current legal status" not in not_loaded["List 8"]
+    assert "Date of Contact" not in not_loaded["List 1"]
 
 
 HEAD = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
@@ -476,3 +484,35 @@ def test_annex_a_alone_gives_the_indicators_it_can_carry(
     assert (
         "Annex A gives only the latest visit date" in rows["cp.visits_in_timescale_pct"]["reason"]
     )
+
+
+def test_a_later_workbook_updates_the_same_records(tmp_path: Path) -> None:
+    child = ["a) Male", "a) WBRI", date(2015, 1, 2), 9]
+    plans = [*HEAD, "Child Protection Plan Start Date", "Latest Category of Abuse",
+             "Child Protection Plan End Date"]  # fmt: skip
+    contacts = [*HEAD, "Date of Contact", "Contact Source"]
+    january = workbook(
+        tmp_path / "january.xlsx",
+        {
+            "List 1": [contacts, ["C1", *child, date(2023, 11, 5), "q) 6: Police"]],
+            "List 7": [plans, ["C1", *child, date(2023, 10, 1), "a) Neglect", ""]],
+        },
+    )
+    june = workbook(
+        tmp_path / "june.xlsx",
+        {
+            "List 1": [contacts, ["C1", *child, date(2024, 4, 5), "q) 6: Police"]],
+            "List 7": [plans, ["C1", *child, date(2023, 10, 1), "d) Emotional Abuse",
+                               date(2024, 5, 1)]],
+        },
+    )  # fmt: skip
+    result = AnnexAReader().read([january, june])
+    assert [p for p in result.problems if p.severity != Severity.INFO] == []
+    # the plan is one plan, as June's workbook describes it; the two contacts are two
+    assert result.tables["ssd_cp_plans"].select(
+        "cppl_cp_plan_id", "cppl_cp_plan_latest_category", "cppl_cp_plan_end_date"
+    ).rows() == [("C1/CPP/2023-10-01", "EMO", date(2024, 5, 1))]
+    assert sorted(result.tables["ssd_contacts"]["cont_contact_date"].to_list()) == [
+        date(2023, 11, 5),
+        date(2024, 4, 5),
+    ]

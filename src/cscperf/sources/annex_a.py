@@ -592,6 +592,17 @@ def read_list(
                 row=header_at + 1,
                 table=sheet,
             )
+    unread = [h for i, h in enumerate(headers) if h and i not in where.values()]
+    if unread:
+        log.info(
+            path,
+            "annex_a.columns.not_loaded",
+            f"{sheet}: columns not loaded: {'; '.join(unread)} (ages, counts, latest dates "
+            "and allocations the canonical tables cannot hold as Annex A gives them; see "
+            "docs/statutory-returns.md, Ofsted Annex A)",
+            row=header_at + 1,
+            table=sheet,
+        )
     for offset, raw in enumerate(cells[header_at + 1 :], start=header_at + 2):
         values = read_values(path, sheet, offset, raw, where, wanted, spec, log)
         if values is None:
