@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -410,3 +411,55 @@ def test_text_tables_name_their_file_when_unreadable() -> None:
     with pytest.raises(InputError, match="NUL") as failure:
         read_text_table(b"a,b\n1,\x00\n", "x.csv")
     assert failure.value.file == "x.csv"
+
+
+# --- numbers out of range ------------------------------------------------------------------
+
+
+def test_a_number_too_large_in_an_ssd_table_is_a_located_error() -> None:
+    import polars as pl
+
+    from cscperf.sources.canonical import conform
+
+    frame = pl.DataFrame(
+        {
+            "clap_cla_placement_id": ["a", "b", "c"],
+            "clap_cla_placement_distance": ["1E+400", "NaN", "2.5"],
+            "_source_row": [2, 3, 4],
+        }
+    )
+    out, problems = conform("ssd_cla_placement", frame, file="ssd_cla_placement.csv")
+    assert out["clap_cla_placement_distance"].to_list() == [None, None, 2.5]
+    assert [(p.rule, p.row, p.field) for p in problems] == [
+        ("invalid-number", 2, "clap_cla_placement_distance"),
+        ("invalid-number", 3, "clap_cla_placement_distance"),
+    ]
+
+
+def test_a_target_too_large_is_refused_naming_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "targets.yaml"
+    path.write_text(TARGETS.replace("target: 41", "target: 1E+400"))
+    code, output = run("targets", "check", str(path))
+    assert code == 1
+    assert "targets.yaml" in output and "entry 1" in output and "finite" in output
+
+
+def test_a_cin_header_year_that_is_no_year_is_not_read_as_one(tmp_path: Path) -> None:
+    path = tmp_path / "cin.xml"
+    path.write_text(
+        CIN.format(doctype="", children="").replace("<Year>2025</Year>", "<Year>²</Year>")
+    )
+    result = CINCensusReader().read([path])
+    assert "cin.header.year" in [p.rule for p in result.problems]
+    assert result.collection_year == date.today().year  # no reference date: today's year
+
+
+def test_a_targets_workbook_with_a_damaged_part_is_refused(tmp_path: Path) -> None:
+    path = sheet_workbook(tmp_path / "targets.xlsx", f'<row r="1">{cell("A1", "x")}</row>', 5000)
+    data = bytearray(path.read_bytes())
+    start = data.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    data[start + 20 : start + 40] = b"\xff" * 20  # inside the compressed sheet
+    path.write_bytes(bytes(data))
+    code, output = run("targets", "import", str(path), "--out", str(tmp_path / "t.yaml"))
+    assert code == 1, output
+    assert "targets.xlsx" in output and "Internal error" not in output

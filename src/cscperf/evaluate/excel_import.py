@@ -98,6 +98,19 @@ def row_to_entry(headers: list[str], cells: tuple[Any, ...], where: str) -> dict
     return entry
 
 
+def _sheet_rows(sheet: Any, path: Path) -> list[tuple[Any, ...]]:
+    """Every row's values; a sheet the library cannot read (a damaged part, a date number no
+    calendar holds) is an InputError naming the file and sheet."""
+    try:
+        return list(sheet.iter_rows(values_only=True))
+    except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
+        raise InputError(
+            f"sheet {sheet.title} cannot be read ({type(exc).__name__}: {exc}); save the "
+            "workbook again from Excel",
+            file=str(path),
+        ) from exc
+
+
 def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFile:
     """Read the managers' workbook and return a validated targets file."""
     from openpyxl import load_workbook
@@ -110,8 +123,10 @@ def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFi
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InputError(f"cannot open the workbook ({exc})", file=str(path)) from exc
     names = {name.strip().lower(): name for name in book.sheetnames}
+    if not names:
+        raise InputError("the workbook has no sheets", file=str(path))
     sheet = book[names.get("targets", book.sheetnames[0])]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _sheet_rows(sheet, path)
     if not rows:
         raise InputError("the Targets sheet is empty", file=str(path))
     headers = [header_key(c) for c in rows[0]]
@@ -128,7 +143,7 @@ def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFi
             entries.append(entry)
     raw: dict[str, Any] = {"council": council or "unknown", "targets": entries}
     if "settings" in names:
-        for cells in book[names["settings"]].iter_rows(values_only=True):
+        for cells in _sheet_rows(book[names["settings"]], path):
             if cells and _cell_text(cells[0]) and len(cells) > 1 and cells[1] is not None:
                 key = header_key(cells[0])
                 if key == "council" and council:
@@ -137,7 +152,7 @@ def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFi
     if "vital signs" in names:
         raw["vital_signs"] = [
             text
-            for cells in book[names["vital signs"]].iter_rows(values_only=True)
+            for cells in _sheet_rows(book[names["vital signs"]], path)
             if cells and (text := _cell_text(cells[0])) and header_key(text) != "indicator_id"
         ]
     book.close()

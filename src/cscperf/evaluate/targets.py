@@ -42,7 +42,7 @@ class Threshold(BaseModel):
     """A threshold: an absolute value, or a distance from the target on the adverse side
     (``pct`` of the target, or ``points`` in the indicator's units)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     value: float | None = None
     pct: float | None = None
@@ -98,7 +98,7 @@ def parse_threshold_text(text: str) -> dict[str, float]:
 class TargetEntry(BaseModel):
     """One indicator's target for one financial year (optionally one breakdown value)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     indicator_id: str
     financial_year: str = Field(description="YYYY-YY, e.g. 2025-26.")
@@ -209,7 +209,7 @@ def _resolve(threshold: Threshold | None, target: float | None, sign: int) -> fl
 class TargetsFile(BaseModel):
     """A council's targets, tolerances, vital signs and exception settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: str = TARGETS_KIND
     council: str

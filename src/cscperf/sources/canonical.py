@@ -183,7 +183,9 @@ def _cast(column: str, dtype: pl.DataType, target: FieldType) -> pl.Expr:
     if target == "float":
         if dtype.is_numeric():
             return expr.cast(pl.Float64)
-        return _as_text(expr, dtype).str.replace_all(",", "").cast(pl.Float64, strict=False)
+        number = _as_text(expr, dtype).str.replace_all(",", "").cast(pl.Float64, strict=False)
+        # 1E+400 reads as infinity and "NaN" as not-a-number: neither is a value, both errors.
+        return pl.when(number.is_finite()).then(number)
     return _as_text(expr, dtype)
 
 

@@ -12,6 +12,7 @@ documents the mapping.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -225,7 +226,9 @@ def read_return(path: Path, log: ProblemLog, year_option: int | None) -> CINRetu
     root = parse_document(path)
     file = str(path)
     header_year = _text(root, "Header/CollectionDetails/Year")
-    year = year_option or (int(header_year) if header_year.isdigit() else None)
+    # Only a plain four-digit year counts ("²" and "٣" are digits to Python, 0001 is no year).
+    plausible = re.fullmatch(r"20\d\d", header_year) is not None
+    year = year_option or (int(header_year) if plausible else None)
     if year is None:
         reference = parse_date(_text(root, "Header/CollectionDetails/ReferenceDate"))[0]
         year = reference.year if reference else date.today().year
