@@ -150,6 +150,8 @@ def test_lettered_values_become_the_codes_of_the_definitions() -> None:
     assert code_in("d) E1: Placement order granted", ["legal_status"]) == "E1"
     assert code_in("Interim care orders", ["legal_status"]) == "C1"
     assert code_in("b) Not suitable", ["suitability"]) == "2"
+    assert code_in("a) WBRI", ["ethnicity"]) == "WBRI"
+    assert code_in("White and Black Caribbean", ["ethnicity"]) == "MWBC"
     assert code_in("c) Not recorded", ["in_touch", "leaver_status"]) is None
     assert flag_of("Unknown") is None and flag_of("1") == "Y"
 
