@@ -114,7 +114,7 @@ class Settings(BaseModel):
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; every problem is reported with where it is."""
-    from cscperf.sources.limits import load_yaml
+    from cscperf.limits import load_yaml
 
     raw = load_yaml(path, "settings file")
     if not isinstance(raw, dict):

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from ingest_council import CIN_EPISODES, SETTINGS, write_council
 
+from cscperf import limits
 from cscperf.cli import main
 from cscperf.console import err_console
+from cscperf.encoding import decode_bytes
 from cscperf.errors import ConfigError, InputError
-from cscperf.sources import limits
 from cscperf.sources.annex_a import AnnexAReader
 from cscperf.sources.base import Severity
 from cscperf.sources.cin_census import CINCensusReader
 from cscperf.sources.csvtext import read_text_table
-from cscperf.sources.encoding import decode_bytes
 from cscperf.sources.ingest import ingest
 from cscperf.sources.returns_common import as_date
 from cscperf.sources.ssd import SSDReader

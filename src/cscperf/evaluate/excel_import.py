@@ -115,7 +115,7 @@ def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFi
     """Read the managers' workbook and return a validated targets file."""
     from openpyxl import load_workbook
 
-    from cscperf.sources.limits import check_workbook
+    from cscperf.limits import check_workbook
 
     check_workbook(path)  # bounds first: a crafted workbook must not exhaust the machine
     try:

@@ -297,7 +297,7 @@ def parse_targets(raw: Any, source: str) -> TargetsFile:
 
 def load_targets(path: Path) -> TargetsFile:
     """Read and validate a targets file."""
-    from cscperf.sources.limits import load_yaml
+    from cscperf.limits import load_yaml
 
     raw = load_yaml(path, "targets file")
     return parse_targets(raw, str(path))

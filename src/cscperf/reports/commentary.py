@@ -133,7 +133,7 @@ def _merge(
 
 def load_commentary(path: Path) -> Commentary:
     """Read and validate a commentary file; problems are reported with the entry they are in."""
-    from cscperf.sources.limits import load_yaml
+    from cscperf.limits import load_yaml
 
     raw = load_yaml(path, "commentary file")
     if raw is None:

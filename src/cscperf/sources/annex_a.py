@@ -21,8 +21,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cscperf.errors import ConfigError, InputError
+from cscperf.limits import check_workbook
 from cscperf.sources.base import ReaderResult, Severity
-from cscperf.sources.limits import check_workbook
 from cscperf.sources.returns_common import ProblemLog, as_date, build_frame
 
 SOURCE = "annex_a"

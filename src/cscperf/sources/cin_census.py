@@ -24,9 +24,9 @@ import polars as pl
 from lxml import etree
 
 from cscperf.errors import InputError
+from cscperf.limits import parse_xml
 from cscperf.paths import shared_dir
 from cscperf.sources.base import ReaderResult, Severity
-from cscperf.sources.limits import parse_xml
 from cscperf.sources.returns_common import (
     ProblemLog,
     build_frame,

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cscperf.errors import InputError
-from cscperf.sources.base import Problem, Severity
-from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW
-from cscperf.sources.encoding import (
+from cscperf.encoding import (
     UTF16_BOMS,
     decode_bytes,
     normalise_newlines,
     utf16_without_bom,
 )
-from cscperf.sources.limits import MAX_CSV_FIELD_CHARS
+from cscperf.errors import InputError
+from cscperf.limits import MAX_CSV_FIELD_CHARS
+from cscperf.sources.base import Problem, Severity
+from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW
 
 
 @dataclass
@@ -39,7 +39,7 @@ class TextTable:
 
 def decode(raw: bytes, file: str | None = None, *, partial: bool = False) -> tuple[str, str]:
     """The text of a file and the encoding it was read with: see
-    :func:`cscperf.sources.encoding.decode_bytes` (UTF-8 with or without a byte-order mark,
+    :func:`cscperf.encoding.decode_bytes` (UTF-8 with or without a byte-order mark,
     UTF-16 either way round, otherwise Windows-1252, the encoding Excel on Windows writes)."""
     return decode_bytes(raw, file, partial=partial)
 
@@ -79,7 +79,7 @@ def read_text_table(raw: bytes, file: str) -> TextTable:
 
     Raises :class:`InputError` when the file is empty, has no header, is not text (NUL
     characters, damaged UTF-16) or has a field longer than
-    :data:`~cscperf.sources.limits.MAX_CSV_FIELD_CHARS`; rows that do not fit the header
+    :data:`~cscperf.limits.MAX_CSV_FIELD_CHARS`; rows that do not fit the header
     become problems (error) and are left out or padded as described in each. A header with
     no rows is a warning (``no-rows``): the table is supplied but empty.
     """

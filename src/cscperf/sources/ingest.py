@@ -22,12 +22,12 @@ import polars as pl
 
 from cscperf.console import progress
 from cscperf.errors import ConfigError, CscperfError, InputError
+from cscperf.limits import check_workbook, load_yaml
 from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
 from cscperf.sources.council import derive_settings
 from cscperf.sources.coverage import ReportingRange, combine_not_supplied, reporting_range
-from cscperf.sources.limits import check_workbook, load_yaml
 from cscperf.sources.merge import (
     LATEST,
     RECORD_SOURCES,

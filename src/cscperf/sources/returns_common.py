@@ -22,9 +22,9 @@ from typing import Any
 import polars as pl
 import yaml
 
+from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
 from cscperf.sources.base import Problem, Severity
-from cscperf.sources.encoding import decode_bytes
 
 PROVENANCE = ("_source_file", "_source_row")
 
@@ -45,7 +45,7 @@ def decode_text(
 ) -> tuple[str, str]:
     """Bytes to text and the encoding used ("utf-8" with or without BOM, "utf-16-le",
     "utf-16-be", "windows-1252"), by the one decoding path every reader shares
-    (:func:`cscperf.sources.encoding.decode_bytes`); ``partial`` for the first bytes only."""
+    (:func:`cscperf.encoding.decode_bytes`); ``partial`` for the first bytes only."""
     text, encoding = decode_bytes(data, None if file is None else str(file), partial=partial)
     return text, _ENCODING_NAMES.get(encoding, encoding)
 

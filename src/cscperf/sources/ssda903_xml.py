@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from cscperf.sources.limits import parse_xml as untrusted_xml
+from cscperf.limits import parse_xml as untrusted_xml
 from cscperf.sources.returns_common import ProblemLog
 from cscperf.sources.ssda903_map import RawRow
 

@@ -226,7 +226,7 @@ def parse_xml(data: bytes, file: str) -> etree._Element:
     well-formed."""
     from lxml import etree
 
-    from cscperf.sources.encoding import decode_bytes
+    from cscperf.encoding import decode_bytes
 
     # Refused before parsing: libxml2 would otherwise still read the declarations.
     head, _ = decode_bytes(data[:_XML_PROLOG_BYTES], partial=True)
@@ -281,7 +281,7 @@ def load_yaml(path: Path, what: str, error: type[Exception] = ConfigError) -> An
     """
     import yaml
 
-    from cscperf.sources.encoding import decode_bytes
+    from cscperf.encoding import decode_bytes
 
     try:
         size = path.stat().st_size
