@@ -276,14 +276,17 @@ def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
     header = lines[0].split(",")
     body = lines.slice(1)
     schema = {f"_{i}": pl.String for i in range(len(header))}
-    frame = pl.read_csv(
-        text.encode("utf-8"),
-        has_header=False,
-        skip_rows=1,
-        schema=schema,
-        empty_string_is_null=False,
-        truncate_ragged_lines=True,
-    )
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            skip_rows=1,
+            schema=schema,
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+        )
+    except pl.exceptions.PolarsError:
+        return None  # e.g. a cut-off last row shorter than the header: read row by row
     if frame.height != body.len():
         return None
     frame = frame.hstack(
