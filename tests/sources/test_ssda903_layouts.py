@@ -323,3 +323,39 @@ def test_a_same_day_missing_episode_open_at_year_end_closes_in_the_next(tmp_path
         (date(2025, 3, 30), 2025),
         (date(2025, 4, 2), 2026),
     ]
+
+
+# ---- Reading the text exactly --------------------------------------------------------
+
+
+def test_rows_of_the_wrong_width_are_found_even_when_they_balance(tmp_path: Path) -> None:
+    # One row a value short and one a value long: as many commas in all as the header asks.
+    path = write(
+        tmp_path / "2025",
+        "missing.csv",
+        MISSING,
+        "C1,01/01/2008,M,26/11/2024",
+        "C2,01/01/2008,M,26/11/2024,27/11/2024,extra",
+        "C3,01/01/2008,M,26/11/2024,27/11/2024",
+    )
+    result = read(path)
+    assert [(p.rule, p.row) for p in result.problems] == [
+        ("903.row.width", 2),
+        ("903.row.width", 3),
+    ]
+    assert result.tables["ssd_missing"]["miss_person_id"].to_list() == ["C3"]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_spaces_around_values_are_not_part_of_them(tmp_path: Path, quoted: bool) -> None:
+    line = " C1 , 01/01/2008,m ,26/11/2024 ," if not quoted else '"C1 ", 01/01/2008,m ,26/11/2024,'
+    path = write(tmp_path / "2025", "missing.csv", MISSING, line, "", "C2,01/01/2008,A,01/12/2024,")
+    result = read(path)
+    assert rules(result) == []
+    missing = result.tables["ssd_missing"].sort("miss_person_id")
+    assert missing.select(
+        "miss_person_id",
+        "miss_missing_episode_type",
+        "miss_missing_episode_start_date",
+        "_source_row",
+    ).rows() == [("C1", "M", date(2024, 11, 26), 2), ("C2", "A", date(2024, 12, 1), 4)]

@@ -68,6 +68,8 @@ _PERM_DATE = r"^(zz|ZZ|\d{1,2})/(\d{1,2})/(\d{4})$"
 _DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
 _ISO = r"^\d{4}-\d{2}-\d{2}$"
 _MIN_SCORE = 0.6
+# Signs of a value with spaces around it (a space beside a comma or a line end, or a tab).
+_SPACED = (" ,", ", ", " \n", "\n ", " \r", "\t")
 
 NOT_SUPPLIED: dict[str, str] = {
     "ssd_contacts": "the SSDA903 return holds no contacts",
@@ -108,6 +110,7 @@ class TablePart:
     frame: pl.LazyFrame
     xml: bool = False
     carried: bool = False  # header columns repeated on another table's rows
+    trimmed: bool = False  # no value has spaces around it: nothing to strip
 
 
 @dataclass
@@ -271,32 +274,43 @@ def parts_from_rows(rows: Iterable[RawRow], *, xml: bool = False) -> list[TableP
 def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
     """Header and body of CSV text without quote characters, read by polars' CSV reader; the
     body has ``_row`` (line number), ``_width`` (values in the row), ``_blank`` and ``_0``,
-    ``_1``, ... (one per header column). None when the rows do not line up one to a line."""
-    lines = pl.Series("_line", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    header = lines[0].split(",")
-    body = lines.slice(1)
-    schema = {f"_{i}": pl.String for i in range(len(header))}
-    try:
-        frame = pl.read_csv(
-            text.encode("utf-8"),
-            has_header=False,
-            skip_rows=1,
-            schema=schema,
-            empty_string_is_null=False,
-            truncate_ragged_lines=True,
-        )
-    except pl.exceptions.PolarsError:
-        return None  # e.g. a cut-off last row shorter than the header: read row by row
-    if frame.height != body.len():
+    ``_1``, ... (one per header column).
+
+    None, for the exact reading of :func:`_split_quoted`, unless every row is on a line of its
+    own with as many values as the header: no row has more (polars refuses the file) and the
+    file has exactly as many commas as that takes (so no row has fewer, and no line is empty).
+    """
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
         return None
-    frame = frame.hstack(
-        [
-            pl.Series("_row", range(2, body.len() + 2), pl.Int64),
-            (body.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("_width"),
-            (body.str.strip_chars(", \t") == "").alias("_blank"),
-        ]
+    end = text.find("\n")
+    header = (text if end < 0 else text[:end]).split(",")
+    width = len(header)
+    rows = text.count("\n")
+    if text.count(",") != (width - 1) * (rows + 1):
+        return None
+    schema = {f"_{i}": pl.String for i in range(width)}
+    if rows == 0:
+        frame = pl.DataFrame(schema=schema)
+    else:
+        try:
+            frame = pl.read_csv(
+                text.encode("utf-8"),
+                has_header=False,
+                skip_rows=1,
+                schema=schema,
+                empty_string_is_null=False,
+                truncate_ragged_lines=False,
+            )
+        except pl.exceptions.PolarsError:
+            return None
+        if frame.height != rows:
+            return None
+    frame = frame.hstack([pl.Series("_row", range(2, rows + 2), pl.Int64)])
+    blank = pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in schema])
+    return header, frame.lazy().with_columns(
+        pl.lit(width, pl.Int64).alias("_width"), blank.alias("_blank")
     )
-    return header, frame.lazy()
 
 
 def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.LazyFrame]:
@@ -331,6 +345,12 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
     text = text.rstrip("\r\n")
     simple = None if '"' in text else _split_simple(text)
     header, body = simple or _split_quoted(text, path)
+    trimmed = (
+        simple is not None
+        and text[:1] != " "
+        and text[-1:] != " "
+        and not any(sign in text for sign in _SPACED)
+    )
     table = match_table(header)
     if table is None:
         log.error(
@@ -389,7 +409,7 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
     body = body.with_columns(
         pl.lit(file, pl.String).alias("_file"), pl.lit(len(header), pl.Int64).alias("_expected")
     )
-    parts = [TablePart(table, file, _part_frame(body, positions, own.columns))]
+    parts = [TablePart(table, file, _part_frame(body, positions, own.columns), trimmed=trimmed)]
     for carried in own.carries:
         columns = tables[carried].columns
         present = [c for c in columns if c in positions and c not in own.columns]
@@ -437,19 +457,22 @@ def check_return(year: int, parts: Sequence[TablePart], log: ProblemLog) -> Retu
     for part in parts:
         by_table.setdefault(part.table, []).append(part)
     xml_files = sorted({p.file for p in parts if p.xml})
-    from_csv: dict[str, list[str]] = {}
+    from_csv: dict[str, list[TablePart]] = {}
+    checks: dict[str, TableCheck] = {}
     for table, own in by_table.items():
         if table == "header" and any(not p.carried for p in own):
             own = [p for p in own if not p.carried]
         csv_parts = [p for p in own if not p.xml]
         xml_parts = [p for p in own if p.xml]
         if csv_parts and xml_parts:
-            from_csv.setdefault(table, [])
-            checked = check_table(table, csv_parts, schema, log)
-            compare_forms(table, xml_parts, checked, schema, log)
-        else:
-            checked = check_table(table, csv_parts or xml_parts, schema, log)
-        result.tables[table] = checked
+            from_csv[table] = xml_parts
+        checks[table] = table_check(table, csv_parts or xml_parts, schema, log)
+    # Every table's query at once: polars runs them side by side.
+    outs = pl.collect_all([check.query() for check in checks.values()])
+    for (table, check), out in zip(checks.items(), outs, strict=True):
+        result.tables[table] = check.finish(out)
+        if table in from_csv:
+            compare_forms(table, from_csv[table], result.tables[table], schema, log)
     for file in xml_files:
         tables = sorted(from_csv)
         if tables:
@@ -499,6 +522,13 @@ def check_table(
     table: str, parts: Sequence[TablePart], schema: YearSchema, log: ProblemLog
 ) -> pl.DataFrame:
     """The checked, typed rows of one table of one return (from one or more files)."""
+    return table_check(table, parts, schema, log).run()
+
+
+def table_check(
+    table: str, parts: Sequence[TablePart], schema: YearSchema, log: ProblemLog
+) -> TableCheck:
+    """The check of one table of one return (from one or more files), not yet run."""
     year = schema.year
     layout: YearTable | None = schema.tables.get(table)
     if layout is None:
@@ -513,7 +543,8 @@ def check_table(
         layout = ssda903_latest().tables[table]
     frames = [carried_header(part, log) if part.carried else part.frame for part in parts]
     raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
-    return TableCheck(table, layout, year, raw, log).run()
+    trimmed = all(part.trimmed for part in parts)
+    return TableCheck(table, layout, year, raw, log, trimmed=trimmed)
 
 
 def carried_header(part: TablePart, log: ProblemLog) -> pl.LazyFrame:
@@ -616,13 +647,67 @@ def column_plan(table: str, year: int, name: str) -> ColumnPlan:
     return ColumnPlan((), pl.when(present).then(s), tuple(flags))
 
 
+@cache
+def check_expressions(
+    table: str, year: int, present: frozenset[str], trimmed: bool
+) -> tuple[tuple[pl.Expr, ...], ...]:
+    """The four steps of the query that types and checks one table (texts, helpers, values,
+    outputs), for a file with the ``present`` columns (``trimmed`` when no value has spaces
+    around it). Built once per table, year and layout of file."""
+    layout = ssda903_year(year).tables.get(table) or ssda903_latest().tables[table]
+    names = list(layout.columns)
+    texts: list[pl.Expr] = []
+    steps: list[pl.Expr] = []
+    values: list[pl.Expr] = []
+    flags: list[pl.Expr] = []
+    for name in names:
+        plan = column_plan(table, year, name)
+        if name not in present:
+            text = pl.lit(None)
+        else:
+            text = pl.col(name) if trimmed else pl.col(name).str.strip_chars()
+        texts.append(text.cast(pl.String).alias(f"r|{name}"))
+        steps.extend(plan.steps)
+        values.append(plan.value.alias(f"v|{name}"))
+        flags.extend(flag.alias(f"f|{name}|{kind}") for kind, flag in plan.flags)
+    if "_width" in present:
+        ok = ~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))
+        shape = [pl.col("_ok"), pl.col("_blank"), pl.col("_width"), pl.col("_expected")]
+    else:
+        ok, shape = pl.lit(True), [pl.col("_ok")]
+    values.append(ok.alias("_ok"))
+    usable = pl.all_horizontal(
+        pl.col("_ok"), *[pl.col(f"v|{k}").is_not_null() for k in layout.keys]
+    )
+    outputs = [
+        pl.col("_file"),
+        pl.col("_row"),
+        pl.lit(year, pl.Int64).alias("_collection_year"),
+        *shape,
+        usable.alias("_usable"),
+        *[pl.col(f"v|{n}") for n in names],
+        *[pl.col(f"r|{n}") for n in names],
+        *flags,
+        *repeat_expressions(table, layout.keys),
+    ]
+    return tuple(texts), tuple(steps), tuple(values), tuple(outputs)
+
+
 class TableCheck:
     """Every column of one table typed and checked with one polars expression each, all in
     one query; Python runs only over the rows a check flags."""
 
     def __init__(
-        self, table: str, layout: YearTable, year: int, raw: pl.LazyFrame, log: ProblemLog
+        self,
+        table: str,
+        layout: YearTable,
+        year: int,
+        raw: pl.LazyFrame,
+        log: ProblemLog,
+        *,
+        trimmed: bool = False,
     ) -> None:
+        self.trimmed = trimmed
         self.table = table
         self.layout = layout
         self.year = year
@@ -631,47 +716,24 @@ class TableCheck:
         self.present = frozenset(raw.collect_schema().names())
         self.raw = raw
         self.out = pl.DataFrame()
+        self.reread_keys = False  # a key date was read one by one: usable rows recounted
 
     def run(self) -> pl.DataFrame:
         """The typed rows with a usable key, one row per key; every problem logged."""
+        return self.finish(self.query().collect())
+
+    def query(self) -> pl.LazyFrame:
+        """The one query that types and flags every value of the table."""
+        texts, steps, values, outputs = check_expressions(
+            self.table, self.year, self.present, self.trimmed
+        )
+        return self.raw.with_columns(texts).with_columns(steps).with_columns(values).select(outputs)
+
+    def finish(self, out: pl.DataFrame) -> pl.DataFrame:
+        """Report what the query flagged; the usable rows, typed, one row per key."""
+        self.out = out
         names = list(self.layout.columns)
-        texts: list[pl.Expr] = []
-        steps: list[pl.Expr] = []
-        values: list[pl.Expr] = []
-        flags: list[pl.Expr] = []
-        for name in names:
-            plan = column_plan(self.table, self.year, name)
-            text = pl.col(name).str.strip_chars() if name in self.present else pl.lit(None)
-            texts.append(text.cast(pl.String).alias(f"r|{name}"))
-            steps.extend(plan.steps)
-            values.append(plan.value.alias(f"v|{name}"))
-            flags.extend(flag.alias(f"f|{name}|{kind}") for kind, flag in plan.flags)
         csv_rows = "_width" in self.present
-        shape = (
-            [
-                (~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))).alias("_ok"),
-                pl.col("_blank"),
-                pl.col("_width"),
-                pl.col("_expected"),
-            ]
-            if csv_rows
-            else [pl.lit(True).alias("_ok")]
-        )
-        kept = [f"v|{n}" for n in names] + [f"r|{n}" for n in names]
-        self.out = (
-            self.raw.with_columns(texts)
-            .with_columns(steps)
-            .with_columns(values)
-            .select(
-                pl.col("_file"),
-                pl.col("_row"),
-                *shape,
-                *kept,
-                *flags,
-                *repeat_expressions(self.table, self.layout.keys),
-            )
-            .collect()
-        )
         ok = self.out.get_column("_ok")
         if csv_rows and not ok.all():
             self.report_width(ok)
@@ -685,22 +747,23 @@ class TableCheck:
                     self.iso_dates(name, ok)
             else:
                 self.report(name, kind, column)
-        usable = ok
-        for key in self.layout.keys:
-            usable = usable & self.out.get_column(f"v|{key}").is_not_null()
+        usable = self.out.get_column("_usable")
+        if self.reread_keys:
+            usable = ok
+            for key in self.layout.keys:
+                usable = usable & self.out.get_column(f"v|{key}").is_not_null()
         out = self.out if usable.all() else self.out.filter(usable)
-        height = out.height
         typed = pl.DataFrame(
             [
                 *[out.get_column(f"v|{name}").alias(name) for name in names],
                 out.get_column("_file").alias("_source_file"),
                 out.get_column("_row").alias("_source_row"),
-                pl.Series("_collection_year", [self.year], pl.Int64).new_from_index(0, height),
-                *[out.get_column(c) for c in (SAME_DAY, "_repeated") if c in out.columns],
+                out.get_column("_collection_year"),
+                *[out.get_column(c) for c in (SAME_DAY,) if c in out.columns],
             ]
         )
         self.check_order(typed)
-        return drop_repeats(self.table, self.layout, typed, self.log)
+        return drop_repeats(self.table, self.layout, typed, out.get_column("_repeated"), self.log)
 
     def report_width(self, ok: pl.Series) -> None:
         wrong = ~ok & ~self.out.get_column("_blank")
@@ -830,6 +893,7 @@ class TableCheck:
                 iso_flag[index] = True
         if found:
             values = values.scatter([i for i, _ in found], [d for _, d in found])
+            self.reread_keys = self.reread_keys or name in self.keys
         self.out = self.out.with_columns(values, iso_flag)
 
     def iso_dates(self, name: str, ok: pl.Series) -> None:
@@ -917,13 +981,11 @@ def repeat_expressions(table: str, keys: tuple[str, ...]) -> tuple[pl.Expr, ...]
 
 
 def drop_repeats(
-    table: str, layout: YearTable, typed: pl.DataFrame, log: ProblemLog
+    table: str, layout: YearTable, typed: pl.DataFrame, repeated: pl.Series, log: ProblemLog
 ) -> pl.DataFrame:
     """One row per key: a row written twice is counted once (warning); two rows with the same
     key and different values are an error, and the later is used. Two missing episodes of a
     child starting the same day are two episodes when the first ended that day."""
-    repeated = typed.get_column("_repeated")
-    typed = typed.drop("_repeated")
     if not repeated.any():
         return typed
     keys = row_key_columns(table, typed)
