@@ -463,3 +463,17 @@ def test_a_targets_workbook_with_a_damaged_part_is_refused(tmp_path: Path) -> No
     code, output = run("targets", "import", str(path), "--out", str(tmp_path / "t.yaml"))
     assert code == 1, output
     assert "targets.xlsx" in output and "Internal error" not in output
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "cp1252"])
+def test_an_imported_measures_file_reads_in_every_encoding(tmp_path: Path, encoding: str) -> None:
+    from cscperf.indicators.imported import read_files
+
+    path = tmp_path / "wf.csv"
+    text = (
+        "period_end,inpost_fte,agency_fte,vacancy_fte,leavers_fte_12m,agency_rate_pct\r"
+        "2025-09-30,468.1,6,5,52.9,1.3\r"
+    )
+    path.write_bytes(text.encode(encoding))
+    frames = read_files([path])
+    assert frames["workforce"].height == 1

@@ -12,6 +12,7 @@ turning workforce and youth justice rows into result rows flagged ``imported``.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -160,8 +161,12 @@ def consistent(supplied_text: str, computed: float) -> bool:
 
 def read_rows(path: Path) -> tuple[Layout, list[dict[str, str]]]:
     """The file's layout and its rows (lower-cased column names, text values)."""
+    from cscperf.encoding import decode_bytes
+
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        # The same decoding as every other input: UTF-8 (BOM or not), UTF-16, Windows-1252.
+        text, _ = decode_bytes(path.read_bytes(), path.name)
+        with io.StringIO(text, newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
