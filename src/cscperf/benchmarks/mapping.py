@@ -1,63 +1,127 @@
-"""The package's benchmark definitions: which published figure matches each indicator
-(``mapping.yaml``) and the local-government reorganisations (``reorganisations.yaml``).
+"""The package's benchmark definitions: which published figure matches each indicator (the
+``published`` block of each catalogue entry's ``benchmark``, the one place it is declared) and
+the local-government reorganisations (``reorganisations.yaml``).
 
-Both files are data validated here; a broken entry is reported with the file and the id.
+Both are data validated on reading; a broken entry is reported with the file and the id.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cscperf.errors import ConfigError
+from cscperf.indicators.catalogue import (
+    Catalogue,
+    PerPopulation,
+    PublishedFigure,
+    load_catalogue,
+)
 from cscperf.paths import package_data
 
-
-class PerPopulation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    column: str
-    scale: float = 10_000
+# Units a council is ranked and banded on: rates and percentages. A count only says how big a
+# council is; averages, ratios and days are shown beside the comparators but not ranked.
+RANKED_UNITS = ("percent", "rate_per_10k", "rate_per_100k")
+_YEAR_END = {"march": "31 March", "september": "30 September"}
 
 
-class BenchmarkSource(BaseModel):
-    """Where one indicator's published counterpart is read from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class BenchmarkSource:
+    """One indicator's published counterpart: the catalogue's facts about the indicator and
+    its ``published`` block."""
 
     indicator_id: str
     title: str
     unit: str
-    polarity: Literal["high", "low", "info", "band"]
-    source: Literal["ees", "lait"]
-    file: str | None = None
-    measure: str | None = Field(default=None, description="LAIT 'Short Desc'.")
-    filter: dict[str, str] = Field(default_factory=dict)
-    value: str | None = None
-    per_population: PerPopulation | None = None
-    decimals: int = 0
-    year_ends: Literal["march", "september"] = "march"
+    polarity: str
+    basis: str
+    figure: PublishedFigure
 
-    @model_validator(mode="after")
-    def _complete(self) -> BenchmarkSource:
-        if self.source == "ees":
-            if not self.file:
-                raise ValueError("an ees source needs a file")
-            if (self.value is None) == (self.per_population is None):
-                raise ValueError("an ees source needs exactly one of value or per_population")
-        if self.source == "lait" and not self.measure:
-            raise ValueError("a lait source needs a measure")
-        return self
+    @property
+    def source(self) -> str:
+        return self.figure.source
+
+    @property
+    def file(self) -> str | None:
+        return self.figure.file
+
+    @property
+    def measure(self) -> str | None:
+        return self.figure.measure
+
+    @property
+    def filter(self) -> dict[str, str]:
+        return self.figure.filter
+
+    @property
+    def value(self) -> str | None:
+        return self.figure.value
+
+    @property
+    def per_population(self) -> PerPopulation | None:
+        return self.figure.per_population
+
+    @property
+    def decimals(self) -> int:
+        return self.figure.decimals
+
+    @property
+    def year_ends(self) -> str:
+        return self.figure.year_ends
 
     @property
     def ranked(self) -> bool:
-        """Only measures where high or low is better are ranked and given a best neighbour."""
-        return self.polarity in ("high", "low")
+        """Only rates and percentages where high or low is better are ranked, banded and
+        given a best neighbour; counts never are."""
+        return self.polarity in ("high", "low") and self.unit in RANKED_UNITS
+
+    @property
+    def compare_as(self) -> str:
+        """Which of our values is set beside the published one: ``value`` (the month's own
+        figure, on the publication's basis) or ``ytd_annualised`` (an in-month indicator's
+        year to date, counts and rates scaled to twelve months)."""
+        return "ytd_annualised" if self.figure.annualise == "year_to_date" else "value"
+
+    def basis_label(self, year: int) -> str:
+        """The comparison basis and publication year in words, e.g. ``31 March 2025
+        snapshot`` or ``year ending 31 March 2025``."""
+        published = f"{_YEAR_END[self.year_ends]} {year}"  # CSWW year Y: 30 September Y
+        if self.figure.measures == "snapshot":
+            return f"{published} snapshot"
+        label = f"year ending {published}"
+        if self.compare_as == "ytd_annualised":
+            how = "" if self.unit not in ("count", *RANKED_UNITS[1:]) else ", scaled to 12 months"
+            label += f"; ours is the year to date{how}"
+        return label
+
+
+def benchmark_sources(catalogue: Catalogue | None = None) -> dict[str, BenchmarkSource]:
+    """Indicator id -> its published counterpart, in catalogue order (the packaged catalogue
+    by default)."""
+    if catalogue is None:
+        return dict(_packaged_sources())
+    return dict(_sources_of(catalogue))
+
+
+@cache
+def _packaged_sources() -> tuple[tuple[str, BenchmarkSource], ...]:
+    return tuple(_sources_of(load_catalogue()))
+
+
+def _sources_of(catalogue: Catalogue) -> list[tuple[str, BenchmarkSource]]:
+    found = []
+    for d in catalogue:
+        figure = d.benchmark.published
+        if figure is not None:
+            found.append(
+                (d.id, BenchmarkSource(d.id, d.title, d.unit, d.polarity, d.basis, figure))
+            )
+    return found
 
 
 class Reorganisation(BaseModel):
@@ -78,26 +142,6 @@ def _load_list(path: Path, key: str) -> list[dict[str, object]]:
     if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
         raise ConfigError(f"{path}: expected a mapping with a list under {key!r}")
     return list(raw[key])
-
-
-@cache
-def benchmark_sources(path: Path | None = None) -> dict[str, BenchmarkSource]:
-    """Indicator id -> its published counterpart, in file order."""
-    path = path or package_data("benchmarks", "mapping.yaml")
-    found: dict[str, BenchmarkSource] = {}
-    for number, raw in enumerate(_load_list(path, "benchmarks"), start=1):
-        ident = raw.get("indicator_id", f"entry {number}") if isinstance(raw, dict) else number
-        try:
-            source = BenchmarkSource.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}" for e in exc.errors()
-            )
-            raise ConfigError(f"{path}: benchmark {ident} is not valid: {problems}") from exc
-        if source.indicator_id in found:
-            raise ConfigError(f"{path}: benchmark {source.indicator_id} is listed twice")
-        found[source.indicator_id] = source
-    return found
 
 
 @cache

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cscperf.errors import ConfigError
 from cscperf.paths import package_data
@@ -36,14 +43,72 @@ Kind = Literal["computed", "imported"]
 ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$"
 
 
+class PerPopulation(BaseModel):
+    """A published count turned into a rate: column / ONS 0-17 population of mid-(Y-1) * scale."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    scale: float = 10_000
+
+
+# What an indicator of each basis is compared with, and which of its own values is set beside
+# the published figure (docs/benchmarks.md, "Comparison basis").
+SNAPSHOT_BASES = ("snapshot_month_end", "as_at_31_march")
+YEAR_BASES = ("rolling_12m", "ytd", "financial_year")
+
+
+class PublishedFigure(BaseModel):
+    """The published figure an indicator is compared with and where cscperf reads it: an
+    Explore Education Statistics CSV (``file``, ``filter``, ``value`` or ``per_population``)
+    or a LAIT measure (``measure``), the publisher's rounding (``decimals``), when the
+    publication's year ends, and what it measures: a ``snapshot`` at the year end or the
+    whole ``year`` to the year end. An in-month indicator is compared only through a declared
+    ``annualise`` method (``year_to_date``: its year to date, counts and rates scaled to twelve
+    months)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Literal["ees", "lait"]
+    file: str | None = None
+    measure: str | None = Field(default=None, description="LAIT 'Short Desc'.")
+    filter: dict[str, str] = Field(default_factory=dict)
+    value: str | None = None
+    per_population: PerPopulation | None = None
+    decimals: int = Field(default=0, ge=0)
+    year_ends: Literal["march", "september"] = "march"
+    measures: Literal["snapshot", "year"]
+    annualise: Literal["year_to_date"] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PublishedFigure:
+        if self.source == "ees":
+            if not self.file:
+                raise ValueError("an ees source needs a file")
+            if (self.value is None) == (self.per_population is None):
+                raise ValueError("an ees source needs exactly one of value or per_population")
+            if self.measure is not None:
+                raise ValueError("measure is for a lait source; an ees source names a value")
+        if self.source == "lait":
+            if not self.measure:
+                raise ValueError("a lait source needs a measure")
+            if self.file or self.value or self.per_population or self.filter:
+                raise ValueError("a lait source names only its measure")
+        return self
+
+
 class Benchmark(BaseModel):
-    """Where a published figure to compare with lives; only ``type`` is interpreted here."""
+    """Where a published figure to compare with lives. ``published`` is what cscperf reads
+    (the one declaration of the comparison); the other keys record the specification's
+    facts. A published counterpart cscperf does not read says why in ``unread``."""
 
     model_config = ConfigDict(extra="allow")
 
     type: Literal["ees_csv", "lait", "national_only", "none"]
     note: str | None = None
     compare_with: str | None = None
+    published: PublishedFigure | None = None
+    unread: str | None = None
 
 
 class ParameterChange(BaseModel):
@@ -64,6 +129,41 @@ class Lookback(BaseModel):
     months: int | None = Field(
         description="Months of history needed before the window starts; null means all history."
     )
+
+
+def comparison_problem(basis: str, unit: str, bench: Benchmark) -> str:
+    """Why ``bench`` does not compare like for like with an indicator of ``basis`` and
+    ``unit`` ("" when it does): a snapshot with the published snapshot at the year end, a
+    rolling, year-to-date or financial-year figure with the published figure for the year,
+    an in-month figure only through a declared annualisation."""
+    counterpart = bench.type in ("ees_csv", "lait")
+    figure = bench.published
+    if counterpart and (figure is None) == (bench.unread is None):
+        return (
+            f"a {bench.type} counterpart needs exactly one of published (what cscperf reads) "
+            "or unread (why it is not read)"
+        )
+    if not counterpart and figure is not None:
+        return f"type {bench.type} has no published figure to read"
+    if figure is None:
+        return ""
+    if basis in SNAPSHOT_BASES and figure.measures != "snapshot":
+        return f"a {basis} indicator is compared with a published snapshot (measures: snapshot)"
+    if basis in YEAR_BASES and figure.measures != "year":
+        return f"a {basis} indicator is compared with a published figure for the year"
+    if basis == "in_month":
+        if figure.annualise is None:
+            return (
+                "an in_month indicator is compared with an annual figure only through a "
+                "declared annualise method; otherwise leave published out"
+            )
+        if figure.measures != "year":
+            return "an annualised in_month indicator is compared with a figure for the year"
+    elif figure.annualise is not None:
+        return f"only an in_month indicator is annualised, not a {basis} one"
+    if unit == "count" and figure.per_population is not None:
+        return "a count is compared with a published count, not a rate"
+    return ""
 
 
 def _default_breakdowns() -> list[Breakdown]:
@@ -107,6 +207,16 @@ class IndicatorDefinition(BaseModel):
         if len(set(value)) != len(value) or not value:
             raise ValueError("breakdowns must be a non-empty list without repeats")
         return value
+
+    @model_validator(mode="after")
+    def _comparison_basis(self) -> IndicatorDefinition:
+        """A published counterpart is read (``published``) or says why not (``unread``), and
+        is compared only on the indicator's own basis."""
+        bench = self.benchmark
+        problem = comparison_problem(self.basis, self.unit, bench)
+        if problem:
+            raise ValueError(f"benchmark: {problem}")
+        return self
 
     @property
     def prefix(self) -> str:
