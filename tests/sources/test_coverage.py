@@ -98,15 +98,28 @@ def test_returns_alone_report_to_the_latest_reference_date() -> None:
     found = reporting_range(results, ACTIVITY, None)
     # 31 March 2025, the 2025 CIN Census reference date, though the latest referral is on
     # 20 March (a live extract would stop at February, the last complete month before it).
-    assert (found.first, found.last) == (date(2022, 5, 31), date(2025, 3, 31))
+    # The first month is the first the returns hold completely: the 903 covers 2023-24 on,
+    # the CIN Census only 2024-25, so April 2024, not May 2022 when the activity starts.
+    assert (found.first, found.last) == (date(2024, 4, 30), date(2025, 3, 31))
+    assert found.complete_from == date(2024, 4, 30)
     assert "2025 CIN Census" in found.reason and "31 March 2025" in found.reason
-    assert found.describe().startswith("Months reported: May 2022 to March 2025;")
+    assert "covers the year from April 2024" in found.reason
+    assert found.describe().startswith("Months reported: April 2024 to March 2025;")
+
+
+def test_returns_start_with_the_earliest_collection_year_their_rows_carry() -> None:
+    episodes = pl.DataFrame({"clae_person_id": ["a", "b"], "_collection_year": [2023, 2025]})
+    results = [ReaderResult("ssda903", [], {"ssd_cla_episodes": episodes}, collection_year=2025)]
+    found = reporting_range(results, ACTIVITY, None)
+    assert found.first == date(2022, 5, 31)  # activity starts after April 2022
+    assert found.complete_from == date(2022, 4, 30)
 
 
 def test_a_live_extract_reports_to_its_last_complete_month_and_a_given_date_wins() -> None:
     results = [_result("ssd", {}, {}), _result("ssda903", {}, {}, collection_year=2025)]
     live = reporting_range(results, ACTIVITY, None)
     assert live.last == date(2025, 2, 28)
+    assert (live.first, live.complete_from) == (date(2022, 5, 31), None)
     assert "no extract date" in live.reason
     given = reporting_range(results, ACTIVITY, date(2025, 4, 3))
     assert given.last == date(2025, 3, 31)
@@ -116,8 +129,8 @@ def test_a_live_extract_reports_to_its_last_complete_month_and_a_given_date_wins
 def test_an_annex_a_list_reports_to_its_extract_date() -> None:
     results = [_result("annex_a", {}, {}, extract_date="2024-11-30")]
     found = reporting_range(results, ACTIVITY, None)
-    assert found.last == date(2024, 11, 30)
-    assert "Annex A" in found.reason
+    assert (found.first, found.last) == (date(2023, 12, 31), date(2024, 11, 30))
+    assert "Annex A" in found.reason and "12 months" in found.reason
 
 
 def test_no_dated_activity_has_no_months() -> None:

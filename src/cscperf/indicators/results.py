@@ -208,6 +208,15 @@ def _to_date(value: Any) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
+def _complete_from(build: Build) -> date | None:
+    """The first month the build's inputs hold completely (statutory returns or an Annex A
+    list loaded without a case-system extract): earlier months are never reported, even on
+    request, as they would count only the children the returns happen to hold."""
+    reporting = build.manifest.get("reporting")
+    raw = reporting.get("complete_from") if isinstance(reporting, dict) else None
+    return date.fromisoformat(str(raw)[:10]) if raw else None
+
+
 def _extract_date(build: Build) -> date | None:
     """The date the build's months end by: the last reportable month ingest decided (see
     :mod:`cscperf.sources.coverage`), else (builds made before it was recorded) the extract
@@ -238,6 +247,12 @@ def compute_build(
 
     tables = tables or duckdb_tables(build)
     first, last = reporting_range(tables, _extract_date(build), earliest)
+    first = max(first, _complete_from(build) or first)
+    if first > last:
+        raise StoreError(
+            f"the build's inputs hold every record only from {first:%B %Y}, after its last "
+            f"month {last:%B %Y}; there is no complete month to report"
+        )
     settings = build.settings if build.has_settings else None
     frames = stored_frames(build)
     # postgres_tables has uploaded them already; only add what the backend lacks.

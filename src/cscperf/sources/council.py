@@ -21,6 +21,14 @@ from cscperf.settings import Council, Locality, Settings, Team
 from cscperf.sources.base import Problem, Severity
 
 SOURCE_SYSTEM = "not recorded (no council.yaml)"
+# What the inputs were, for the pack's "data from" line when no council.yaml names the system.
+SOURCE_NAMES = {
+    "ssd": "SSD extract",
+    "ssd-database": "SSD database",
+    "ssda903": "SSDA903 returns",
+    "cin_census": "CIN Census returns",
+    "annex_a": "Ofsted Annex A lists",
+}
 TEAM_TYPE = "not recorded"
 # Fields that name the team an item belongs to (canonical.yaml): teams seen here but not in
 # the department table still belong to the council.
@@ -56,7 +64,7 @@ def published_council(la_code: str) -> dict[str, str] | None:
 
 
 def derive_settings(
-    la_code: str, tables: Mapping[str, pl.DataFrame]
+    la_code: str, tables: Mapping[str, pl.DataFrame], source_system: str = SOURCE_SYSTEM
 ) -> tuple[Settings, list[Problem]]:
     """Settings for council ``la_code`` from the published list and the data's teams, and a
     note (info, or a warning when the code is not a published council) saying so."""
@@ -105,7 +113,8 @@ def derive_settings(
                 f"{where}",
             )
         )
-    return Settings(council=council, source_system=SOURCE_SYSTEM, localities=localities), problems
+    settings = Settings(council=council, source_system=source_system, localities=localities)
+    return settings, problems
 
 
 def localities_from(tables: Mapping[str, pl.DataFrame], whole_council: str) -> list[Locality]:

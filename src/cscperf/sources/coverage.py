@@ -74,11 +74,14 @@ def combine_not_supplied(results: Iterable[ReaderResult]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ReportingRange:
-    """The months a build can report (period ends) and why they end where they do."""
+    """The months a build can report (period ends) and why they start and end where they do."""
 
     first: date | None  # None when the data hold no dated activity
     last: date | None
     reason: str
+    # The first month the inputs hold completely (returns alone: the start of the earliest
+    # collection year; an Annex A list alone: its 12 months); None for a case-system extract.
+    complete_from: date | None = None
 
     def describe(self) -> str:
         if self.first is None or self.last is None:
@@ -125,8 +128,11 @@ def reporting_range(
         return ReportingRange(None, None, "the data hold no dated contacts, referrals or episodes")
     end, reason = _end(results, extract_date, span[1])
     last = last_complete_month(end)
-    first = max(_month_end(span[0]), requested_first(last, None))
-    return ReportingRange(first, last, reason)
+    complete_from, why = _complete_from(results, last)
+    first = max(_month_end(span[0]), requested_first(last, None), complete_from or date.min)
+    if complete_from is not None:
+        reason += f"; they start no earlier than {complete_from:%B %Y}: {why}"
+    return ReportingRange(first, last, reason, complete_from)
 
 
 def _month_end(day: date) -> date:
@@ -168,3 +174,39 @@ def _end(results: list[ReaderResult], extract_date: date | None, latest: date) -
         f"no input states its date, so the months run to the last complete month before the "
         f"latest activity ({latest:%d %B %Y}); give --extract-date to say when it was taken"
     )
+
+
+RETURN_SOURCES = ("ssda903", "cin_census")
+ANNEX_A_MONTHS = 12
+
+
+def _complete_from(results: list[ReaderResult], last: date) -> tuple[date | None, str]:
+    """The first month the inputs hold every record of, when no case-system extract is
+    loaded: a return holds the children seen in its collection year, so months before the
+    earliest year of each return would be undercounted (with both returns, the later of the
+    two starts); an Annex A list holds the 12 months before its date."""
+    if any(r.source in LIVE_SOURCES for r in results):
+        return None, ""
+    starts: dict[str, int] = {}
+    for result in results:
+        if result.source not in RETURN_SOURCES:
+            continue
+        years = {result.collection_year} if result.collection_year else set()
+        for frame in result.tables.values():
+            if "_collection_year" in frame.columns:
+                column = frame.get_column("_collection_year").cast(pl.Int64, strict=False)
+                years.update(int(y) for y in column.drop_nulls().unique().to_list())
+        if years:
+            earliest = min(years)
+            starts[result.source] = min(starts.get(result.source, earliest), earliest)
+    if starts:
+        source, year = max(starts.items(), key=lambda item: item[1])
+        return _month_end(date(year - 1, 4, 1)), (
+            f"the earliest {year} {DATED_SOURCES[source]} covers the year from April {year - 1}"
+        )
+    if any(r.source == "annex_a" for r in results):
+        month = last.month - ANNEX_A_MONTHS + 1
+        start = date(last.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+        why = f"an Annex A list holds the {ANNEX_A_MONTHS} months before its date"
+        return _month_end(start), why
+    return None, ""

@@ -26,7 +26,7 @@ from cscperf.limits import check_workbook, load_yaml
 from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
-from cscperf.sources.council import derive_settings
+from cscperf.sources.council import SOURCE_NAMES, SOURCE_SYSTEM, derive_settings
 from cscperf.sources.coverage import ReportingRange, combine_not_supplied, reporting_range
 from cscperf.sources.merge import (
     LATEST,
@@ -459,7 +459,8 @@ def _ingest(
     problems.extend(merge_problems)
     settings_from = "council.yaml" if settings is not None else None
     if settings is None and la_code:
-        settings, found = derive_settings(la_code, tables)
+        given = [SOURCE_NAMES[s] for s in sorted({r.source for r in results}) if s in SOURCE_NAMES]
+        settings, found = derive_settings(la_code, tables, ", ".join(given) or SOURCE_SYSTEM)
         problems.extend(found)
         settings_from = "derived from the LA code in the data and the published list of councils"
     if "population" in tables:
@@ -553,9 +554,10 @@ def _ingest(
 def _reporting_entry(reporting: ReportingRange | None) -> dict[str, str | None]:
     """The manifest's record of the months a build reports: the engine ends them at ``last``."""
     if reporting is None:
-        return {"first": None, "last": None, "reason": "not decided"}
+        return {"first": None, "last": None, "complete_from": None, "reason": "not decided"}
     return {
         "first": reporting.first.isoformat() if reporting.first else None,
         "last": reporting.last.isoformat() if reporting.last else None,
+        "complete_from": reporting.complete_from.isoformat() if reporting.complete_from else None,
         "reason": reporting.reason,
     }

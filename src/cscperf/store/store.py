@@ -150,8 +150,9 @@ class Build:
                 raise StoreError(
                     f"build {self.id} has no council settings, so it does not say which "
                     "council it is: no council.yaml was loaded and its data carry no LA code "
-                    "(SSD tables do not; the CIN Census and Annex A do); load council.yaml "
-                    "together with the data (cscperf ingest --store STORE council.yaml DATA...)"
+                    "(SSD tables, SSDA903 returns and Annex A lists do not; the CIN Census "
+                    "does); load council.yaml together with the data (cscperf ingest --store "
+                    "STORE council.yaml DATA...)"
                 )
             self._settings = load_settings(self.path / SETTINGS_FILE)
         return self._settings
