@@ -43,6 +43,7 @@ _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=[\"']\$?([A-Za-z]+)\$?([0-9]+)[
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\sref=[\"']([^\"']*)[\"']")
 _REF_PART = re.compile(r"^\$?([A-Z]+)\$?([0-9]+)$")
 _SCAN_CHUNK = 4 * 1024 * 1024
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
 _CHECKED: dict[str, tuple[int, int]] = {}
 _XML_PROLOG_BYTES = 4096
 _ELEMENT_START = re.compile(r"<[A-Za-z_]")
@@ -108,9 +109,80 @@ def check_workbook(path: Path) -> None:
             name = member.filename
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 _check_sheet(archive, member, file)
+            elif name == "content.xml":
+                _check_ods_content(archive, member, file)
             elif not member.is_dir():
                 _read_through(archive, member, file)
     _CHECKED[str(path)] = _signature(path)
+
+
+def _tags(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, file: str, pattern: re.Pattern[bytes]
+) -> Iterator[re.Match[bytes]]:
+    """Matches of ``pattern`` (within one tag) over a zip part read in bounded chunks."""
+    carry = b""
+    try:
+        with archive.open(member) as stream:
+            while True:
+                chunk = stream.read(_SCAN_CHUNK)
+                if not chunk:
+                    break
+                data = carry + chunk
+                cut = data.rfind(b"<")
+                if cut < 0 or len(data) - cut > _SCAN_CHUNK:
+                    cut = max(len(data) - 1024, 0)
+                yield from pattern.finditer(data, 0, cut)
+                carry = data[cut:]
+            yield from pattern.finditer(carry)
+    except Exception as exc:  # zlib, bz2, lzma and zipfile each raise their own kinds
+        raise _damaged_part(member, file, exc) from exc
+
+
+def _repeat(attributes: bytes, name: bytes) -> int:
+    found = re.search(name + rb'="([0-9]+)"', attributes)
+    if not found:
+        return 1
+    digits = found.group(1)
+    return int(digits) if len(digits) <= 9 else 10**10
+
+
+def _check_ods_content(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> None:
+    """An OpenDocument sheet: the rectangle up to its last cell holding a value, counting
+    repeated rows and columns (a tiny file can repeat a cell a billion times)."""
+    table = "a sheet"
+    row = high_row = high_col = 0
+    row_repeat, col, row_has_value = 1, 0, False
+    for match in _tags(archive, member, file, _ODS_TAG):
+        closing, kind, attributes = match.group(1), match.group(2), match.group(3)
+        if kind == b"table" and not closing:
+            named = re.search(rb'table:name="([^"]*)"', attributes)
+            table = named.group(1).decode("utf-8", "replace")[:60] if named else "a sheet"
+            row = high_row = high_col = 0
+        elif kind == b"table-row" and not closing:
+            row_repeat, col, row_has_value = (
+                _repeat(attributes, b"table:number-rows-repeated"),
+                0,
+                False,
+            )
+            if attributes.rstrip().endswith(b"/"):
+                row += row_repeat
+        elif kind == b"table-row":
+            row += row_repeat
+            if row_has_value:
+                high_row = row
+        elif not closing:  # a cell or a covered cell
+            col += _repeat(attributes, b"table:number-columns-repeated")
+            if b"value-type" in attributes:
+                row_has_value = True
+                high_col = max(high_col, col)
+        rows = row + row_repeat if row_has_value else high_row
+        if rows * high_col > MAX_SHEET_CELLS:
+            raise InputError(
+                f"the cells of {table} span at least {rows:,} rows by {high_col:,} columns "
+                "(repeated rows and columns counted), more than the limit MAX_SHEET_CELLS "
+                f"({MAX_SHEET_CELLS:,}); delete stray cells far below or to the right of the data",
+                file=file,
+            )
 
 
 def workbook_checked(path: Path) -> bool:

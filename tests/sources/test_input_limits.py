@@ -477,3 +477,40 @@ def test_an_imported_measures_file_reads_in_every_encoding(tmp_path: Path, encod
     path.write_bytes(text.encode(encoding))
     frames = read_files([path])
     assert frames["workforce"].height == 1
+
+
+def ods_workbook(path: Path, rows: str) -> Path:
+    """An OpenDocument spreadsheet with one sheet, List 1, holding the given rows."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:'
+        'oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:'
+        'opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+        'text:1.0"><office:body><office:spreadsheet><table:table table:name="List 1">'
+        f"{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    return path
+
+
+VALUE = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+
+
+def test_an_ods_sheet_repeating_a_value_past_the_limit_is_refused(tmp_path: Path) -> None:
+    repeated = VALUE.replace(
+        "<table:table-cell ", '<table:table-cell table:number-columns-repeated="3000" '
+    )
+    rows = f'<table:table-row table:number-rows-repeated="3000">{repeated}</table:table-row>'
+    path = ods_workbook(tmp_path / "annex_a.ods", rows)
+    with pytest.raises(InputError, match="MAX_SHEET_CELLS"):
+        limits.check_workbook(path)
+
+
+def test_an_ods_sheet_with_libreoffices_trailing_empty_rows_is_accepted(tmp_path: Path) -> None:
+    rows = (
+        f"<table:table-row>{VALUE}{VALUE}</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1048575"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    limits.check_workbook(ods_workbook(tmp_path / "annex_a.ods", rows))
