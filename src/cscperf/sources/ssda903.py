@@ -234,7 +234,14 @@ def read_returns(
             )
             continue
         by_year.setdefault(year, []).extend(read_file(path, log))
-    return [check_return(year, parts, log) for year, parts in sorted(by_year.items())]
+    checks = [ReturnCheck(year, parts, log) for year, parts in sorted(by_year.items())]
+    # Every table of every year in one polars call: the queries run side by side.
+    outs = pl.collect_all([query for check in checks for query in check.queries()])
+    returns, start = [], 0
+    for check in checks:
+        returns.append(check.finish(outs[start : start + len(check.checks)]))
+        start += len(check.checks)
+    return returns
 
 
 def read_file(path: Path, log: ProblemLog) -> list[TablePart]:
@@ -444,45 +451,62 @@ def _xml_root(head: bytes) -> str | None:
 
 
 def check_return(year: int, parts: Sequence[TablePart], log: ProblemLog) -> ReturnTables:
-    """Check every table of one collection year's return against that year's layout.
+    """Check every table of one collection year's return against that year's layout (see
+    :class:`ReturnCheck`)."""
+    check = ReturnCheck(year, parts, log)
+    return check.finish(pl.collect_all(check.queries()))
+
+
+class ReturnCheck:
+    """The check of one collection year's return, in two steps so that the polars queries of
+    every table of every year can run side by side: :meth:`queries`, then :meth:`finish`.
 
     When the year is given both as CSV tables and as XML, each table the CSV files hold is
     taken from them and the XML's version of it is compared with them (a warning says how
     many rows differ); tables only the XML holds are taken from the XML. Header columns
     repeated on episode rows are used only when the return has no header table.
     """
-    schema = ssda903_year(year)
-    result = ReturnTables(year=year)
-    by_table: dict[str, list[TablePart]] = {}
-    for part in parts:
-        by_table.setdefault(part.table, []).append(part)
-    xml_files = sorted({p.file for p in parts if p.xml})
-    from_csv: dict[str, list[TablePart]] = {}
-    checks: dict[str, TableCheck] = {}
-    for table, own in by_table.items():
-        if table == "header" and any(not p.carried for p in own):
-            own = [p for p in own if not p.carried]
-        csv_parts = [p for p in own if not p.xml]
-        xml_parts = [p for p in own if p.xml]
-        if csv_parts and xml_parts:
-            from_csv[table] = xml_parts
-        checks[table] = table_check(table, csv_parts or xml_parts, schema, log)
-    # Every table's query at once: polars runs them side by side.
-    outs = pl.collect_all([check.query() for check in checks.values()])
-    for (table, check), out in zip(checks.items(), outs, strict=True):
-        result.tables[table] = check.finish(out)
-        if table in from_csv:
-            compare_forms(table, from_csv[table], result.tables[table], schema, log)
-    for file in xml_files:
-        tables = sorted(from_csv)
-        if tables:
-            log.info(
+
+    def __init__(self, year: int, parts: Sequence[TablePart], log: ProblemLog) -> None:
+        self.year = year
+        self.log = log
+        self.schema = ssda903_year(year)
+        by_table: dict[str, list[TablePart]] = {}
+        for part in parts:
+            by_table.setdefault(part.table, []).append(part)
+        self.xml_files = sorted({p.file for p in parts if p.xml})
+        self.from_csv: dict[str, list[TablePart]] = {}
+        self.checks: dict[str, TableCheck] = {}
+        for table, own in by_table.items():
+            if table == "header" and any(not p.carried for p in own):
+                own = [p for p in own if not p.carried]
+            csv_parts = [p for p in own if not p.xml]
+            xml_parts = [p for p in own if p.xml]
+            if csv_parts and xml_parts:
+                self.from_csv[table] = xml_parts
+            self.checks[table] = table_check(table, csv_parts or xml_parts, self.schema, log)
+
+    def queries(self) -> list[pl.LazyFrame]:
+        return [check.query() for check in self.checks.values()]
+
+    def finish(self, outs: Sequence[pl.DataFrame]) -> ReturnTables:
+        """The checked return from the results of :meth:`queries`, in their order."""
+        result = ReturnTables(year=self.year)
+        for (table, check), out in zip(self.checks.items(), outs, strict=True):
+            result.tables[table] = check.finish(out)
+            if table in self.from_csv:
+                compare_forms(
+                    table, self.from_csv[table], result.tables[table], self.schema, self.log
+                )
+        tables = sorted(self.from_csv)
+        for file in self.xml_files if tables else ():
+            self.log.info(
                 file,
                 "903.file.both_forms",
-                f"the {year} return is also given as CSV tables: the CSV tables are used for "
-                f"{', '.join(tables)}; this XML for the tables the CSV files do not hold",
+                f"the {self.year} return is also given as CSV tables: the CSV tables are used "
+                f"for {', '.join(tables)}; this XML for the tables the CSV files do not hold",
             )
-    return result
+        return result
 
 
 def compare_forms(

@@ -173,7 +173,10 @@ def ssda903_spec() -> SSDA903Spec:
     """The validated SSDA903 code-set file."""
     path = HERE / "ssda903.yaml"
     try:
-        return SSDA903Spec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        # libyaml's loader when installed (about ten times faster than the pure-Python one).
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        return SSDA903Spec.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"{path}: the SSDA903 code sets are not valid ({exc})") from exc
 
