@@ -144,7 +144,7 @@ def test_fostering_not_available_without_register():
 
 
 def test_fractional_sums_give_the_same_ratio_whatever_order_they_were_added_in():
-    from cscperf.indicators.engine import finish
+    from cscperf.indicators.rollup import finish
 
     definition = load_catalogue().get("caseloads.cases_per_case_holder_fte_ratio")
     # 0.1 + 0.2 and 0.2 + 0.1 + 0.0 differ from 0.3 in the last bit as floats.

@@ -21,6 +21,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from cscperf.indicators.backends import Backend, backend_for
 from cscperf.indicators.catalogue import IndicatorDefinition
 from cscperf.indicators.framework import framework_settings
 
@@ -44,7 +45,7 @@ class BuildTables:
     source could not supply, with the reason.
     """
 
-    con: Any  # an ibis backend (DuckDB or PostgreSQL)
+    con: Any  # an Ibis connection (DuckDB or PostgreSQL)
     names: Mapping[str, str]
     not_supplied: Mapping[str, str] = field(default_factory=dict)
     # The engine's own tables (calendar, periods) get names unique to this object, so that
@@ -57,13 +58,13 @@ class BuildTables:
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
     _fingerprint: dict[str, Any] | None = None
-    # Shared building blocks become tables on DuckDB (see Context.shared); False keeps them
-    # inline, as ``explain`` wants to show the whole query.
+    # Shared building blocks become tables where the backend keeps them (see Context.shared);
+    # False keeps them inline, as ``explain`` wants to show the whole query.
     share_tables: bool = True
     _shared: set[str] = field(default_factory=set)
     # While the engine runs SQL on its execution thread: hands that thread a statement to run
     # after the ones already handed over, so that filling a shared table does not hold up the
-    # compiling of the next indicators (see engine.ExecutionThread). None runs it here.
+    # compiling of the next indicators (see scheduler.ExecutionThread). None runs it here.
     defer: Callable[[str], Any] | None = None
     # Each shared building block already made in this run, by its key (see Context.shared):
     # later indicators asking for the same block neither build nor compile it again.
@@ -73,6 +74,11 @@ class BuildTables:
     _tables: dict[str, ir.Table] = field(default_factory=dict)
     # The months of each run key written to the runs table (see install_runs).
     _runs: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    # What the engine may do on ``con`` (see indicators/backends/), chosen from its kind.
+    backend: Backend = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.backend = backend_for(self.con)
 
     @property
     def periods_table(self) -> str:
@@ -87,7 +93,7 @@ class BuildTables:
         return f"{self.scratch}_runs"
 
     def install_runs(self, runs: Mapping[str, Sequence[date]]) -> None:
-        """Write the months of each run key (see engine.Run) to the runs table; a no-op when
+        """Write the months of each run key (see runs.Run) to the runs table; a no-op when
         every key is already there. One key always means one set of months in a run."""
         new = {k: tuple(v) for k, v in runs.items() if k not in self._runs}
         for key, months in runs.items():
@@ -109,7 +115,7 @@ class BuildTables:
     def drop_scratch(self) -> None:
         """Remove the engine's calendar, period and shared tables from the backend."""
         for name in sorted(self._shared):
-            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            self.backend.drop_shared(name)
             self._tables.pop(name, None)
         self._shared.clear()
         self._blocks.clear()
@@ -126,40 +132,20 @@ class BuildTables:
 
     @property
     def backend_name(self) -> str:
-        return str(getattr(self.con, "name", type(self.con).__name__))
+        return self.backend.name
 
     @property
     def materialises(self) -> bool:
-        """Shared building blocks become scratch tables (DuckDB, PostgreSQL); elsewhere they
-        stay expressions, inlined in each indicator's query."""
-        return self.share_tables and self.backend_name in ("duckdb", "postgres")
+        """Shared building blocks become scratch tables when the backend keeps them
+        (``Backend.shared_tables``); elsewhere they stay expressions, inlined in each
+        indicator's query."""
+        return self.share_tables and self.backend.shared_tables
 
     def materialise(self, name: str, sql: str) -> None:
         """Create the scratch table ``name`` from ``sql`` unless this run already has."""
         if name in self._shared:
             return
-        if self.backend_name == "postgres":
-            # A temporary table is this session's alone (runs sharing the server never see
-            # each other's) and goes with it; ANALYZE gives the planner its real size, without
-            # which it guesses a handful of rows and picks nested loops over thousands.
-            for statement in (
-                f'DROP TABLE IF EXISTS "{name}"',
-                f'CREATE TEMPORARY TABLE "{name}" AS {sql}',
-                f'ANALYZE "{name}"',
-            ):
-                self.con.raw_sql(statement).close()
-        else:
-            # Not TEMP: the engine's execution thread reads it through its own cursor, and
-            # DuckDB keeps temporary tables private to one connection. drop_scratch removes it.
-            if self.defer is None:
-                self.con.raw_sql(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
-            else:
-                # Created empty here (instant) so that Ibis can read its columns; filled on the
-                # execution thread before any indicator query handed over later reads it.
-                self.con.raw_sql(
-                    f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM ({sql}) LIMIT 0'
-                )
-                self.defer(f'INSERT INTO "{name}" SELECT * FROM ({sql})')
+        self.backend.materialise(name, sql, self.defer)
         self._shared.add(name)
 
     def has(self, name: str) -> bool:
@@ -260,7 +246,7 @@ class Context:
     shared_tables: list[tuple[str, str]] = field(default_factory=list)
     # The building block being built (see shared), which limits what it may read.
     _block: _BlockScope | None = field(default=None, repr=False)
-    # Names this run's months in the runs table (engine.Run.key), so the SQL never lists the
+    # Names this run's months in the runs table (runs.Run.key), so the SQL never lists the
     # months themselves; None lists them (a context made outside the engine).
     run_key: str | None = None
 

@@ -506,7 +506,7 @@ def imported_results(
     """Result rows (engine RESULT_SCHEMA) of the ``kind: imported`` indicators: workforce
     months of the reporting range, youth justice values at their publisher's period end in
     the range; not-available rows, with the reason, where nothing was imported."""
-    from cscperf.indicators.engine import RESULT_SCHEMA
+    from cscperf.indicators.rollup import RESULT_SCHEMA
 
     first, last = min(period_ends), max(period_ends)
     rows: list[dict[str, Any]] = []

@@ -1,7 +1,8 @@
 """Indicator results of a stored build: computing them, keeping them, reading them back.
 
 Owns the link between the store and the engine: opening a build's tables on DuckDB (a view
-over the build's cached DuckDB file) or uploading them to PostgreSQL, deciding the reporting
+over the build's cached DuckDB file) or uploading them to PostgreSQL (the statements each
+needs are the backend objects', ``indicators/backends/``), deciding the reporting
 months of a build (the default window of ``framework.yaml``: the last ten financial years up to
 the last reportable month ingest recorded, never before the first month with activity;
 earlier months on request), and ``results/indicators.parquet`` (written atomically, computed on
@@ -20,12 +21,14 @@ import polars as pl
 
 from cscperf.calendar.months import month_end_of, month_start_of
 from cscperf.calendar.periods import financial_year_of
-from cscperf.errors import ConfigError, StoreError
+from cscperf.errors import StoreError
+from cscperf.indicators.backends.duckdb import DuckDBBackend
+from cscperf.indicators.backends.postgres import PostgresBackend, redacted
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.framework import framework_settings
 
 if TYPE_CHECKING:
-    from cscperf.indicators.engine import Timings
+    from cscperf.indicators.aggregates import Timings
     from cscperf.store.store import Build
 
 RESULTS_FILE = "indicators.parquet"
@@ -42,16 +45,7 @@ def duckdb_tables(build: Build) -> BuildTables:
 
     build.duckdb().close()  # makes sure the cache file exists
     con = ibis.duckdb.connect()
-    cache = str(build.cache_path).replace("'", "''")
-    con.raw_sql(f"ATTACH '{cache}' AS build_cache (READ_ONLY)")
-    names: dict[str, str] = {}
-    attached = con.raw_sql(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'build_cache'"
-    ).fetchall()
-    for (name,) in attached:
-        quoted = '"' + name.replace('"', '""') + '"'
-        con.raw_sql(f"CREATE VIEW {quoted} AS SELECT * FROM build_cache.{quoted}")
-        names[name] = name
+    names = DuckDBBackend.attach_read_only(con, str(build.cache_path))
     return BuildTables(
         con=con,
         names=names,
@@ -60,39 +54,10 @@ def duckdb_tables(build: Build) -> BuildTables:
     )
 
 
-# PostgreSQL guesses one row after each "first per key" window filter and then nests loops
-# over re-run subqueries (minutes for one indicator), and its JIT compiles each of these large
-# queries (seconds, for milliseconds of work). The answers are the same either way.
-POSTGRES_SESSION = "SET enable_nestloop = off; SET jit = off"
-
-
 def postgres_connection(url: str) -> Any:
     """An Ibis connection to PostgreSQL (``url`` as postgresql://user@host:port/db), with the
-    session settings the catalogue's queries need to run in reasonable time."""
-    import ibis
-
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            f"--database {redacted(url)}: give a PostgreSQL address such as "
-            "postgresql://user@host:5432/database"
-        )
-    try:
-        con = ibis.connect(url.replace("postgresql://", "postgres://", 1))
-    except Exception as exc:  # psycopg's errors vary by cause; all mean "cannot connect"
-        reason = " ".join(str(exc).split())
-        raise ConfigError(
-            f"cannot connect to the PostgreSQL server {redacted(url)} ({reason}); check the "
-            "address, that the server is running and that the user may log in"
-        ) from exc
-    con.raw_sql(POSTGRES_SESSION).close()
-    return con
-
-
-def redacted(url: str) -> str:
-    """A database address fit to print: any password replaced by ***."""
-    import re
-
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    session settings the catalogue's queries need (see backends.postgres)."""
+    return PostgresBackend.connect(url)
 
 
 def drop_uploaded(tables: BuildTables) -> None:
@@ -119,31 +84,9 @@ def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildT
     return BuildTables(con=con, names=names, not_supplied=not_supplied_of(build))
 
 
-COPY_ROWS = 200_000  # rows per COPY chunk: bounded memory for the CSV text
-
-
 def copy_into_postgres(con: Any, name: str, frame: pl.DataFrame) -> None:
-    """Create table ``name`` with the frame's columns and fill it with COPY, which is many
-    times faster than the row inserts of a generic upload. Nulls travel as unquoted empty
-    fields and empty strings as "", which PostgreSQL's CSV format tells apart."""
-    import ibis
-
-    con.create_table(name, schema=ibis.Schema.from_pyarrow(frame.to_arrow().schema), overwrite=True)
-    quoted = '"' + name.replace('"', '""') + '"'
-    columns = ", ".join('"' + c.replace('"', '""') + '"' for c in frame.columns)
-    raw = con.con
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {quoted} ({columns}) FROM STDIN (FORMAT csv)") as copy,
-    ):
-        for start in range(0, frame.height, COPY_ROWS):
-            chunk = frame.slice(start, COPY_ROWS)
-            copy.write(
-                chunk.write_csv(include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.f")
-            )
-    raw.commit()
-    # Statistics now, not whenever autovacuum gets to it: the planner needs the real sizes.
-    con.raw_sql(f"ANALYZE {quoted}").close()
+    """Create table ``name`` from the frame on PostgreSQL, filled by COPY."""
+    PostgresBackend.copy_into(con, name, frame)
 
 
 def not_supplied_of(build: Build) -> dict[str, str]:
@@ -242,8 +185,9 @@ def compute_build(
     default window, extended back to ``earliest`` when that is earlier."""
     from cscperf.calendar.periods import reporting_months
     from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.engine import compute, sort_results
+    from cscperf.indicators.engine import compute
     from cscperf.indicators.imported import imported_results, stored_frames, with_imported
+    from cscperf.indicators.rollup import sort_results
 
     tables = tables or duckdb_tables(build)
     first, last = reporting_range(tables, _extract_date(build), earliest)

@@ -78,7 +78,7 @@ def cache_key(
         "code": code_fingerprint(),
         "indicator": indicator_id,
         "parameters": repr(parameters_key),
-        # A run key (engine.Run.key) when the SQL reads its months from the runs table: then
+        # A run key (runs.Run.key) when the SQL reads its months from the runs table: then
         # next month's build, with the same key, reuses this month's SQL.
         "months": months if isinstance(months, str) else [d.isoformat() for d in months],
         "build": build.fingerprint(),

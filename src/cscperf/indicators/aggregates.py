@@ -1,0 +1,165 @@
+"""The one grouped query of an indicator: its item table summed per month, team and extra
+breakdown, the finest grain any breakdown needs, compiled once and fetched.
+
+Owns checking and typing what an indicator function returns, building the grouped query,
+and preparing it for the backend: where the backend runs SQL text
+(``Backend.runs_sql_text``) the query's SQL is looked up in the compiled-SQL cache
+(:mod:`cscperf.indicators.sql_cache`) before anything is built, and the shared tables it
+reads are created; elsewhere the query runs through Ibis at once. Also the seconds each
+indicator spends compiling and executing (:class:`Timings`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import polars as pl
+
+from cscperf.indicators import sql_cache
+from cscperf.indicators.context import BuildTables, Context
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+class Timings(dict[str, list[float]]):
+    """Seconds spent per indicator id: ``[building and compiling, executing]``."""
+
+    def add(self, indicator_id: str, stage: int, seconds: float) -> None:
+        self.setdefault(indicator_id, [0.0, 0.0])[stage] += seconds
+
+    def slowest(self, n: int = 20) -> list[tuple[str, float, float]]:
+        """The ``n`` indicators that took longest, as (id, compile, execute)."""
+        ranked = sorted(self.items(), key=lambda item: -sum(item[1]))
+        return [(i, c, e) for i, (c, e) in ranked[:n]]
+
+
+def normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
+    """Check the columns an indicator function must return, and type them."""
+    missing = [c for c in ("period_end", "team", "numerator") if c not in items.columns]
+    missing += [c for c in extras if c not in items.columns]
+    if missing:
+        raise TypeError(f"an indicator function returned no column(s) {missing}")
+    denominator = (
+        items.denominator.cast("float64")
+        if "denominator" in items.columns
+        else ibis.null("float64")
+    )
+    return items.select(
+        period_end=items.period_end.cast("date"),
+        team=items.team.cast("string"),
+        numerator=items.numerator.cast("float64"),
+        denominator=denominator,
+        **{c: items[c].cast("string") for c in extras},
+    )
+
+
+def grouped_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
+    """Sums per period, team and extra breakdown: the finest grain any breakdown needs."""
+    normal = normalise_items(items, extras)
+    return normal.group_by(["period_end", "team", *extras]).aggregate(
+        num=normal.numerator.sum().fill_null(0.0),
+        den=normal.denominator.sum().fill_null(0.0),
+        n=normal.count().cast("float64"),
+        mx=normal.numerator.max(),
+    )
+
+
+def aggregate_items(items: ir.Table, extras: Sequence[str]) -> pl.DataFrame:
+    """The grouped sums of ``items`` fetched from the backend."""
+    return typed_aggregates(grouped_items(items, extras).to_pyarrow())
+
+
+def typed_aggregates(arrow: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(arrow)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(
+        pl.col("period_end").cast(pl.Date),
+        *(pl.col(c).cast(pl.Float64) for c in ("num", "den", "n", "mx")),
+    )
+
+
+def prepare_aggregates(
+    ctx: Context,
+    function: Callable[[Context], ir.Table],
+    extras: Sequence[str],
+    parameters_key: Any,
+    timings: Timings | None = None,
+) -> str | pl.DataFrame:
+    """The SQL that gives one indicator's grouped sums over one run of months, ready to run (its
+    shared tables created), or the sums themselves when the backend cannot run SQL text
+    (``Backend.runs_sql_text``). The compiled SQL is looked up first (see
+    :mod:`cscperf.indicators.sql_cache`) so that the Ibis expression is built and compiled
+    once, not on every run; ``ctx.history`` is filled either way."""
+    build = ctx.build
+    timings = timings if timings is not None else Timings()
+    indicator_id = ctx.definition.id
+    started = time.perf_counter()
+    if not build.backend.runs_sql_text:
+        items = function(ctx)
+        result = aggregate_items(
+            items, [e for e in extras if e != "team_type" or e in items.columns]
+        )
+        timings.add(indicator_id, 1, time.perf_counter() - started)
+        return result
+    months = ctx.run_key if ctx.run_key is not None else ctx.period_ends
+    key = sql_cache.cache_key(build, indicator_id, parameters_key, months)
+    compiled = sql_cache.lookup(build, key)
+    if compiled is None:
+        items = function(ctx)
+        extras_here = [e for e in extras if e != "team_type" or e in items.columns]
+        grouped = grouped_items(items, extras_here)
+        sql = str(build.con.compile(grouped))
+        if "memtable" in sql:
+            # In-memory tables are registered by Ibis at execution under fresh names; the
+            # shared tables handed to the execution thread must be filled first.
+            settle(build)
+            result = typed_aggregates(grouped.to_pyarrow())
+            timings.add(indicator_id, 0, time.perf_counter() - started)
+            return result
+        compiled = sql_cache.Compiled(
+            sql, tuple(extras_here), tuple(ctx.history), tuple(ctx.shared_tables)
+        )
+        sql_cache.store(build, key, compiled)
+    else:
+        ctx.history.extend(compiled.history)
+        for name, shared_sql in compiled.shared:
+            build.materialise(name, shared_sql)
+    timings.add(indicator_id, 0, time.perf_counter() - started)
+    return compiled.sql
+
+
+def settle(build: BuildTables) -> None:
+    """Wait until the execution thread has filled every shared table handed to it."""
+    if build.defer is not None:
+        build.defer("SELECT 1").result()
+
+
+def execute_aggregates(
+    build: BuildTables, sql: str, cursor: Any = None
+) -> tuple[pl.DataFrame, float]:
+    """Run prepared SQL on the backend's main connection or ``cursor``: the grouped sums and
+    the seconds."""
+    started = time.perf_counter()
+    result = typed_aggregates(build.backend.fetch(sql, cursor))
+    return result, time.perf_counter() - started
+
+
+def run_aggregates(
+    ctx: Context,
+    function: Callable[[Context], ir.Table],
+    extras: Sequence[str],
+    parameters_key: Any,
+    timings: Timings | None = None,
+) -> pl.DataFrame:
+    """The grouped sums of one indicator over one run of months, prepared and run here."""
+    timings = timings if timings is not None else Timings()
+    prepared = prepare_aggregates(ctx, function, extras, parameters_key, timings)
+    if isinstance(prepared, pl.DataFrame):
+        return prepared
+    result, seconds = execute_aggregates(ctx.build, prepared)
+    timings.add(ctx.definition.id, 1, seconds)
+    return result

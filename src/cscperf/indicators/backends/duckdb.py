@@ -1,0 +1,72 @@
+"""The embedded DuckDB: every capability the engine has.
+
+It runs SQL text itself, so compiled SQL is cached and names its months by run key; a second
+cursor executes queries in a worker thread while the main thread compiles (DuckDB releases
+the GIL while it works); shared building blocks become ordinary tables, because a temporary
+table would be private to the connection that made it and the worker's cursor could not read
+it. A build's tables are views over the build's cached DuckDB file, attached read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from cscperf.indicators.backends.base import Backend
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckDBBackend(Backend):
+    name: ClassVar[str] = "duckdb"
+    runs_sql_text: ClassVar[bool] = True
+    run_keys: ClassVar[bool] = True
+    worker_cursor: ClassVar[bool] = True
+    shared_tables: ClassVar[bool] = True
+    temporary_tables: ClassVar[bool] = False
+    cannot_express: ClassVar[Mapping[str, str]] = {
+        "temporary tables seen by another cursor": "shared blocks are ordinary tables, "
+        "named per run and dropped at its end",
+        "OR in a join condition without losing the hash join": "fill a missing end with a "
+        "far-future date (context.ends_after) so one comparison remains",
+    }
+
+    def materialise(self, name: str, sql: str, defer: Callable[[str], Any] | None) -> None:
+        # Not TEMP: the execution thread reads it through its own cursor, and DuckDB keeps
+        # temporary tables private to one connection. The engine drops it after the run.
+        if defer is None:
+            self.con.raw_sql(f"CREATE OR REPLACE TABLE {_quoted(name)} AS {sql}")
+            return
+        # Created empty here (instant) so that Ibis can read its columns; filled on the
+        # execution thread before any indicator query handed over later reads it.
+        self.con.raw_sql(
+            f"CREATE OR REPLACE TABLE {_quoted(name)} AS SELECT * FROM ({sql}) LIMIT 0"
+        )
+        defer(f"INSERT INTO {_quoted(name)} SELECT * FROM ({sql})")
+
+    def fetch(self, sql: str, cursor: Any = None) -> Any:
+        on = cursor if cursor is not None else self.con.con
+        return on.execute(sql).to_arrow_table()
+
+    def run(self, sql: str, cursor: Any) -> None:
+        cursor.execute(sql)
+
+    def open_cursor(self) -> Any:
+        return self.con.con.cursor()
+
+    @staticmethod
+    def attach_read_only(con: Any, path: str) -> dict[str, str]:
+        """Attach the DuckDB file ``path`` read-only and make a view of each of its tables in
+        ``con``; returns table name -> view name (the same)."""
+        literal = path.replace("'", "''")
+        con.raw_sql(f"ATTACH '{literal}' AS build_cache (READ_ONLY)")
+        names: dict[str, str] = {}
+        attached = con.raw_sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'build_cache'"
+        ).fetchall()
+        for (name,) in attached:
+            con.raw_sql(f"CREATE VIEW {_quoted(name)} AS SELECT * FROM build_cache.{_quoted(name)}")
+            names[name] = name
+        return names
