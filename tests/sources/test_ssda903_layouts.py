@@ -359,3 +359,19 @@ def test_spaces_around_values_are_not_part_of_them(tmp_path: Path, quoted: bool)
         "miss_missing_episode_start_date",
         "_source_row",
     ).rows() == [("C1", "M", date(2024, 11, 26), 2), ("C2", "A", date(2024, 12, 1), 4)]
+
+
+def test_a_row_of_blank_values_is_skipped_and_lines_keep_their_numbers(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "2025",
+        "missing.csv",
+        MISSING,
+        "C1,01/01/2008,M,26/11/2024,27/11/2024",
+        ",,,,",
+        "C2,01/01/2008,M,2024-11-26,",
+    )
+    result = read(path)
+    assert [(p.rule, p.row, p.field) for p in result.problems] == [
+        ("mixed-date-formats", 4, "MIS_START")
+    ]
+    assert result.tables["ssd_missing"].sort("miss_person_id")["_source_row"].to_list() == [2, 4]

@@ -278,10 +278,11 @@ def parts_from_rows(rows: Iterable[RawRow], *, xml: bool = False) -> list[TableP
     return parts
 
 
-def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
+def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.LazyFrame] | None:
     """Header and body of CSV text without quote characters, read by polars' CSV reader; the
-    body has ``_row`` (line number), ``_width`` (values in the row), ``_blank`` and ``_0``,
-    ``_1``, ... (one per header column).
+    body has ``_row`` (line number) and ``_0``, ``_1``, ... (one per header column), and
+    ``_blank``, ``_width`` (values in the row) unless no value has spaces around it
+    (``trimmed``): then every row is known to be whole and not blank.
 
     None, for the exact reading of :func:`_split_quoted`, unless every row is on a line of its
     own with as many values as the header: no row has more (polars refuses the file) and the
@@ -296,6 +297,9 @@ def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
     rows = text.count("\n")
     if text.count(",") != (width - 1) * (rows + 1):
         return None
+    commas = "," * (width - 1)
+    if trimmed and (f"\n{commas}\n" in text or text.endswith(f"\n{commas}")):
+        return None  # a row of blank values: the exact reading skips it
     schema = {f"_{i}": pl.String for i in range(width)}
     if rows == 0:
         frame = pl.DataFrame(schema=schema)
@@ -314,6 +318,8 @@ def _split_simple(text: str) -> tuple[list[str], pl.LazyFrame] | None:
         if frame.height != rows:
             return None
     frame = frame.hstack([pl.Series("_row", range(2, rows + 2), pl.Int64)])
+    if trimmed:
+        return header, frame.lazy()
     blank = pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in schema])
     return header, frame.lazy().with_columns(
         pl.lit(width, pl.Int64).alias("_width"), blank.alias("_blank")
@@ -350,14 +356,15 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
     if encoding != "utf-8":
         log.info(path, "903.file.encoding", f"read as {encoding}, not UTF-8")
     text = text.rstrip("\r\n")
-    simple = None if '"' in text else _split_simple(text)
-    header, body = simple or _split_quoted(text, path)
     trimmed = (
-        simple is not None
+        '"' not in text
         and text[:1] != " "
         and text[-1:] != " "
         and not any(sign in text for sign in _SPACED)
     )
+    simple = None if '"' in text else _split_simple(text, trimmed)
+    header, body = simple or _split_quoted(text, path)
+    trimmed = trimmed and simple is not None
     table = match_table(header)
     if table is None:
         log.error(
@@ -413,9 +420,9 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
             table=table,
         )
     file = str(path)
-    body = body.with_columns(
-        pl.lit(file, pl.String).alias("_file"), pl.lit(len(header), pl.Int64).alias("_expected")
-    )
+    body = body.with_columns(pl.lit(file, pl.String).alias("_file"))
+    if not trimmed:
+        body = body.with_columns(pl.lit(len(header), pl.Int64).alias("_expected"))
     parts = [TablePart(table, file, _part_frame(body, positions, own.columns), trimmed=trimmed)]
     for carried in own.carries:
         columns = tables[carried].columns
@@ -430,13 +437,12 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
 def _part_frame(
     body: pl.LazyFrame, positions: dict[str, int], columns: Iterable[str]
 ) -> pl.LazyFrame:
+    shape = [c for c in ("_blank", "_width", "_expected") if c in body.collect_schema()]
     return body.select(
         *[pl.col(f"_{positions[c]}").alias(c) for c in columns if c in positions],
         "_file",
         "_row",
-        "_blank",
-        "_width",
-        "_expected",
+        *shape,
     )
 
 
@@ -574,11 +580,12 @@ def table_check(
 def carried_header(part: TablePart, log: ProblemLog) -> pl.LazyFrame:
     """The header columns an episodes file repeats on every row, one row per child; a child
     whose rows disagree is warned about and the first row is used."""
-    frame = (
-        part.frame.filter(~pl.col("_blank") & (pl.col("_width") == pl.col("_expected")))
-        .drop("_blank", "_width", "_expected")
-        .collect()
-    )
+    lazy = part.frame
+    if "_width" in lazy.collect_schema():
+        lazy = lazy.filter(~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))).drop(
+            "_blank", "_width", "_expected"
+        )
+    frame = lazy.collect()
     columns = [c for c in frame.columns if not c.startswith("_")]
     distinct = frame.unique(subset=columns, keep="first", maintain_order=True)
     repeated = distinct.filter(pl.col("CHILD").is_duplicated())
@@ -687,10 +694,9 @@ def check_expressions(
     for name in names:
         plan = column_plan(table, year, name)
         if name not in present:
-            text = pl.lit(None)
-        else:
-            text = pl.col(name) if trimmed else pl.col(name).str.strip_chars()
-        texts.append(text.cast(pl.String).alias(f"r|{name}"))
+            texts.append(pl.lit(None, pl.String).alias(f"r|{name}"))
+        elif not trimmed:  # trimmed: the query renames the column instead
+            texts.append(pl.col(name).str.strip_chars().alias(f"r|{name}"))
         steps.extend(plan.steps)
         values.append(plan.value.alias(f"v|{name}"))
         flags.extend(flag.alias(f"f|{name}|{kind}") for kind, flag in plan.flags)
@@ -751,7 +757,10 @@ class TableCheck:
         texts, steps, values, outputs = check_expressions(
             self.table, self.year, self.present, self.trimmed
         )
-        return self.raw.with_columns(texts).with_columns(steps).with_columns(values).select(outputs)
+        raw = self.raw
+        if self.trimmed:  # the values as they are: renamed, not copied
+            raw = raw.rename({n: f"r|{n}" for n in self.layout.columns if n in self.present})
+        return raw.with_columns(texts).with_columns(steps).with_columns(values).select(outputs)
 
     def finish(self, out: pl.DataFrame) -> pl.DataFrame:
         """Report what the query flagged; the usable rows, typed, one row per key."""
