@@ -614,25 +614,70 @@ def _previous_permanence(data: Data903, child: str) -> Record:
 
 
 def _social_workers(data: Data903, child: str, year: int) -> list[Record]:
-    """Social-worker episodes in the year: involvements of registered social workers."""
+    """Social-worker episodes in the year: one registered social worker at a time.
+
+    The SSD lists every involvement (duty, assessment, care, adoption...), which overlap; the
+    return wants the child's social worker on each day. That is the registered social worker
+    whose involvement started last among those running; a worker who holds the child for
+    under three days is not an episode of their own (the one before runs on). A new episode
+    that follows straight on from another has the involvement's reason, except that "first
+    contact" (FCONTA) starts an episode only after a gap."""
     first, last = year_start(year), year_end(year)
-    rows = []
+    spans: list[tuple[date, date | None, str, str]] = []
     for involvement in data.of("involvement", child):
         number = data.registration.get(involvement["invo_professional_id"] or "", "")
-        if not number.upper().startswith("SW"):
-            continue
         start, end = (
             involvement["invo_involvement_start_date"],
             involvement["invo_involvement_end_date"],
         )
-        if not overlaps(start, end, first, last):
+        if not number.upper().startswith("SW") or start is None or (end and end <= start):
+            continue
+        if overlaps(start, end, first, last):
+            spans.append((start, end, number, involvement["invo_worker_change_reason"] or ""))
+    days = sorted({d for s, e, _n, _r in spans for d in (s, e) if d is not None})
+    # (start, end or None, worker, reason) in date order, one worker at a time
+    chain: list[list[Any]] = []
+    for i, day in enumerate(days):
+        running = [x for x in spans if x[0] <= day and (x[1] is None or x[1] > day)]
+        if not running:
+            continue
+        start, _end, number, reason = max(running, key=lambda x: x[0])
+        upto = days[i + 1] if i + 1 < len(days) else None
+        if chain and chain[-1][2] == number and chain[-1][1] == day:
+            chain[-1][1] = upto
+        else:
+            chain.append([day, upto, number, reason])
+    merged: list[list[Any]] = []
+    for episode in chain:
+        if merged and merged[-1][1] == episode[0]:
+            before = merged[-1]
+            short = episode[1] is not None and (episode[1] - episode[0]).days < 3
+            if before[2] == episode[2] or short:
+                before[1] = episode[1]  # the same worker, or too short: the one before runs on
+                continue
+            if (before[1] - before[0]).days < 3:
+                before[1:3] = episode[1:3]  # too short: the next worker takes over from its start
+                continue
+        merged.append(list(episode))
+    # a child who left care in the year: social workers allocated after that are not reported
+    in_year = [e for e in data.of("episodes", child) if _open_in(e, first, last)]
+    ended = [e["clae_cla_episode_ceased_date"] for e in in_year]
+    if ended and all(end is not None and end <= last for end in ended):
+        left = max(end for end in ended if end is not None)
+        merged = [episode for episode in merged if episode[0] <= left]
+    rows = []
+    for i, (start, end, number, reason) in enumerate(merged):
+        follows = i > 0 and merged[i - 1][1] == start
+        if follows and reason == "FCONTA":
+            reason = "TSPROC"
+        if end is not None and end < first:
             continue
         rows.append(
             {
                 "SW_ID": number,
                 "SW_DECOM": dfe_date(start),
                 "SW_DEC": dfe_date(end if end is not None and end <= last else None),
-                "SW_REASON": involvement["invo_worker_change_reason"] or "",
+                "SW_REASON": reason,
             }
         )
     return rows

@@ -1016,6 +1016,24 @@ class _TableBuilder:
 
         build_workforce(self)
 
+    def _mothers(self, girls: np.ndarray) -> None:
+        """Each mother's first child, born between her 14th and 17th birthdays and by the
+        extract date (spread by person number, so no random number is drawn)."""
+        from_14 = birthday(self.kids.dob[girls], 14)
+        span = np.maximum(np.minimum(self.win_end, from_14 + 3 * 365) - from_14, 1)
+        born = from_14 + (girls * 7919) % span
+        self.add(
+            "ssd_mother",
+            pl.DataFrame(
+                {
+                    "moth_table_id": _fmt("M", girls + 1),
+                    "moth_person_id": _fmt("P", girls + 1),
+                    "moth_childs_person_id": _fmt("B", girls + 1),  # the baby: not in the extract
+                    "moth_childs_dob": self.date(born),
+                }
+            ),
+        )
+
     def people(self) -> None:
         rng, kids = self.rng, self.kids
         who = np.flatnonzero(self.in_ssd)
@@ -1023,6 +1041,10 @@ class _TableBuilder:
         uasc = kids.uasc[who]
         nationality = _blank_unless(uasc, _choice(rng, UASC_NATIONALITY, n))
         upn_unknown = _blank_unless(uasc, np.full(n, "UN2", dtype=object))
+        send = kids.disabled[who] & (rng.random(n) < 0.6)
+        # a few girls are mothers, from 14 (their first child is in ssd_mother)
+        mother = (kids.sex[who] == "F") & (rng.random(n) < 0.004)
+        mother &= birthday(kids.dob[who], 14) <= self.win_end
         self.add(
             "ssd_person",
             pl.DataFrame(
@@ -1034,17 +1056,14 @@ class _TableBuilder:
                     "pers_dob": self.date(kids.dob[who]),
                     "pers_legacy_id": _fmt("L", who + 1),
                     "pers_upn_unknown": upn_unknown,
-                    "pers_send_flag": np.where(
-                        kids.disabled[who] & (rng.random(n) < 0.6), "Y", "N"
-                    ),
-                    "pers_is_mother": np.where(
-                        (kids.sex[who] == "F") & (rng.random(n) < 0.004), "Y", "N"
-                    ),
+                    "pers_send_flag": np.where(send, "Y", "N"),
+                    "pers_is_mother": np.where(mother, "Y", "N"),
                     "pers_nationality": nationality,
                 },
                 strict=False,
             ),
         )
+        self._mothers(who[mother])
         dis = who[kids.disabled[who]]
         codes = _choice(rng, {"LD": 0.3, "AUT": 0.25, "COMM": 0.1, "MOB": 0.1, "BEH": 0.1,
                               "PC": 0.05, "VIS": 0.03, "HEAR": 0.03, "CON": 0.02, "DDA": 0.02},

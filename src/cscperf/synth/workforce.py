@@ -29,6 +29,7 @@ ROLE = {
     "adoption": "Adoption Social Worker",
     "care_leaver": "Personal Adviser",
 }
+STATUTORY = ["assessment", "s47", "cp_plan", "cla", "adoption"]
 # Table -> (column naming the record an involvement holds, worker field, team field).
 WORKER_FIELDS = {
     "ssd_cin_episodes": ("cine_referral_id", "cine_referral_worker_id", "cine_referral_team"),
@@ -104,6 +105,7 @@ def build_workforce(tb: _TableBuilder) -> None:
         .sort("team")
     )
     team_workers: dict[str, list[str]] = {}
+    registered: dict[str, list[int]] = {}  # each team's social workers (Social Work England)
     prof_rows: dict[str, list[object]] = {k: [] for k in (
         "prof_professional_id", "prof_staff_id", "prof_professional_name",
         "prof_social_worker_registration_no", "prof_professional_job_title",
@@ -114,11 +116,13 @@ def build_workforce(tb: _TableBuilder) -> None:
         open_cases = days / window
         n = max(1, int(np.ceil(open_cases / p.cases_per_worker)))
         team_workers[team] = []
+        registered[team] = []
         for _ in range(n):
             number += 1
             wid = f"W{number:05d}"
             team_workers[team].append(wid)
-            qualified = rng.random() >= p.unqualified_share
+            # every team has at least one social worker (its first) for its statutory work
+            qualified = rng.random() >= p.unqualified_share or not registered[team]
             title = ("Personal Adviser" if team == tb.team_leavers else
                      ("Social Worker" if qualified else "Family Support Worker"))  # fmt: skip
             prof_rows["prof_professional_id"].append(wid)
@@ -129,6 +133,8 @@ def build_workforce(tb: _TableBuilder) -> None:
                 if qualified and title == "Social Worker"
                 else None
             )
+            if qualified and title == "Social Worker":
+                registered[team].append(number)
             prof_rows["prof_professional_job_title"].append(title)
             prof_rows["prof_professional_department"].append(team)
             prof_rows["prof_full_time_equivalency"].append(1.0 if rng.random() < 0.85 else 0.8)
@@ -144,7 +150,18 @@ def build_workforce(tb: _TableBuilder) -> None:
         }
     )
     pick = everything.join(staff, on="team", how="left", maintain_order="left")
-    number_of = pick["first"] + (pl.Series(rng.random(pick.height)) * pick["size"]).cast(pl.Int64)
+    draw = rng.random(pick.height)
+    number_of = pick["first"] + (pl.Series(draw) * pick["size"]).cast(pl.Int64)
+    # statutory work (assessment, enquiry, protection, care, adoption) goes to a registered
+    # social worker of the team when it has one; family support workers hold the rest
+    statutory = pick["role"].is_in(STATUTORY).to_numpy()
+    teams = pick["team"].to_list()
+    numbers = number_of.to_numpy().copy()
+    for i in np.flatnonzero(statutory):
+        social_workers = registered.get(teams[i]) or []
+        if social_workers:
+            numbers[i] = social_workers[int(draw[i] * len(social_workers))]
+    number_of = pl.Series(numbers)
     everything = everything.with_columns(worker="W" + number_of.cast(pl.Utf8).str.zfill(5))
     _fill_workers(tb, records.join(everything.select("allocation", "worker", "team"),
                                    on="allocation", maintain_order="left"))  # fmt: skip
