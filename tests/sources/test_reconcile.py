@@ -430,5 +430,6 @@ def test_the_whole_synthetic_folder_publishes_without_overlap_errors(
     assert all("the return agrees with the SSD" in line for line in outcome.reconciled)
     # The SSD's tables are the build's; the tables the SSD lacks come from the returns.
     taken = {p.table for p in _found(outcome, "table-from-return")}
-    assert "ssd_mother" in taken
+    assert "ssd_cla_previous_permanence" in taken
+    assert "ssd_mother" not in taken  # the synthetic SSD has its own
     assert "ssd_person" not in taken
