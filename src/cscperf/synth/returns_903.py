@@ -734,7 +734,7 @@ def return_xml(records: dict[str, list[Record]]) -> bytes:
         for name in _HEADER_FIELDS:
             leaf(name, header[name])
         uasc = tables["uasc"][0] if tables["uasc"] else None
-        leaf("UASC", "1" if uasc else "")
+        leaf("UASC", "1" if uasc else "0")
         if uasc:
             leaf("DUC", uasc["DUC"])
         for ad1 in tables["ad1"][:1]:
