@@ -375,3 +375,21 @@ def test_a_row_of_blank_values_is_skipped_and_lines_keep_their_numbers(tmp_path:
         ("mixed-date-formats", 4, "MIS_START")
     ]
     assert result.tables["ssd_missing"].sort("miss_person_id")["_source_row"].to_list() == [2, 4]
+
+
+def test_dates_in_other_spellings_are_checked_for_order_too(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "2025",
+        "episodes.csv",
+        EPISODES,
+        "C1,01/06/2024,S,C2,N1,U1,PR1,1.5.2024,E3,,,,",  # ends before it starts
+        "C2,2.4.2025 10:00,S,C2,N1,U1,PR1,,,,,,",  # starts after 31 March 2025
+        "C3,01/06/2024,S,C2,N1,U1,PR1,02/06/2024,E3,,,,",
+    )
+    result = read(path)
+    found = [(p.rule, p.row, p.field, p.value) for p in result.problems if p.severity == "error"]
+    assert found == [
+        ("903.dates.order", 2, "DEC", "01/05/2024"),
+        ("903.dates.after_year", 3, "DECOM", "02/04/2025"),
+    ]
+    assert result.tables["ssd_cla_episodes"].height == 3

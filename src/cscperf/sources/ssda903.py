@@ -719,6 +719,7 @@ def check_expressions(
         *[pl.col(f"r|{n}") for n in names],
         *flags,
         *repeat_expressions(table, layout.keys),
+        *order_expressions(table, year),
     ]
     return tuple(texts), tuple(steps), tuple(values), tuple(outputs)
 
@@ -747,6 +748,7 @@ class TableCheck:
         self.raw = raw
         self.out = pl.DataFrame()
         self.reread_keys = False  # a key date was read one by one: usable rows recounted
+        self.reread_dates = False  # a date was read one by one: order flags worked out again
 
     def run(self) -> pl.DataFrame:
         """The typed rows with a usable key, one row per key; every problem logged."""
@@ -795,7 +797,10 @@ class TableCheck:
                 *[out.get_column(c) for c in (SAME_DAY,) if c in out.columns],
             ]
         )
-        self.check_order(typed)
+        if self.reread_dates:  # dates read one by one since the query: flags worked out again
+            self.check_order(typed, *order_flags(typed, self.table, self.year))
+        else:
+            self.check_order(typed, out.get_column("_backwards"), out.get_column("_late"))
         return drop_repeats(self.table, self.layout, typed, out.get_column("_repeated"), self.log)
 
     def report_width(self, ok: pl.Series) -> None:
@@ -927,6 +932,7 @@ class TableCheck:
         if found:
             values = values.scatter([i for i, _ in found], [d for _, d in found])
             self.reread_keys = self.reread_keys or name in self.keys
+            self.reread_dates = True
         self.out = self.out.with_columns(values, iso_flag)
 
     def iso_dates(self, name: str, ok: pl.Series) -> None:
@@ -959,12 +965,12 @@ class TableCheck:
                     **self.where(name, line),
                 )
 
-    def check_order(self, typed: pl.DataFrame) -> None:
-        """Start before end, and no episode starting after the return's 31 March."""
+    def check_order(self, typed: pl.DataFrame, backwards: pl.Series, late: pl.Series) -> None:
+        """Start before end, and no episode starting after the return's 31 March (the rows
+        ``backwards`` and ``late`` flag)."""
         order = DATE_ORDER.get(self.table)
         if order is not None:
             start, end = order
-            backwards = (typed.get_column(end) < typed.get_column(start)).fill_null(False)
             if backwards.any():
                 for file, line, day in (
                     typed.filter(backwards).select("_source_file", "_source_row", end).rows()
@@ -978,21 +984,40 @@ class TableCheck:
                         value=day.strftime("%d/%m/%Y"),
                         table=self.table,
                     )
-        if self.table == "episodes":
-            late = (typed.get_column("DECOM") > year_end(self.year)).fill_null(False)
-            if late.any():
-                rows = typed.filter(late).select("_source_file", "_source_row", "DECOM").rows()
-                for file, line, day in rows:
-                    self.log.error(
-                        file,
-                        "903.dates.after_year",
-                        f"episodes: DECOM is after 31 March {self.year}, the end of the "
-                        "return's year; check the date or the collection year",
-                        row=line,
-                        column="DECOM",
-                        value=day.strftime("%d/%m/%Y"),
-                        table=self.table,
-                    )
+        if self.table == "episodes" and late.any():
+            rows = typed.filter(late).select("_source_file", "_source_row", "DECOM").rows()
+            for file, line, day in rows:
+                self.log.error(
+                    file,
+                    "903.dates.after_year",
+                    f"episodes: DECOM is after 31 March {self.year}, the end of the "
+                    "return's year; check the date or the collection year",
+                    row=line,
+                    column="DECOM",
+                    value=day.strftime("%d/%m/%Y"),
+                    table=self.table,
+                )
+
+
+def order_flags(typed: pl.DataFrame, table: str, year: int) -> tuple[pl.Series, pl.Series]:
+    """(end before start, episode starting after the year's 31 March) for each typed row."""
+    flags = typed.select(*order_expressions(table, year, prefix=""))
+    return flags.get_column("_backwards"), flags.get_column("_late")
+
+
+@cache
+def order_expressions(table: str, year: int, prefix: str = "v|") -> tuple[pl.Expr, pl.Expr]:
+    """Flags ``_backwards`` (end before start) and ``_late`` (an episode starting after the
+    return's 31 March) over the typed values (columns named ``prefix`` + column)."""
+    order = DATE_ORDER.get(table)
+    backwards = pl.lit(False)
+    if order is not None:
+        start, end = (pl.col(f"{prefix}{c}") for c in order)
+        backwards = (end < start).fill_null(False)
+    late = pl.lit(False)
+    if table == "episodes":
+        late = (pl.col(f"{prefix}DECOM") > year_end(year)).fill_null(False)
+    return backwards.alias("_backwards"), late.alias("_late")
 
 
 @cache
