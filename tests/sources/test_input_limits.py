@@ -514,3 +514,13 @@ def test_an_ods_sheet_with_libreoffices_trailing_empty_rows_is_accepted(tmp_path
         'table:number-columns-repeated="1024"/></table:table-row>'
     )
     limits.check_workbook(ods_workbook(tmp_path / "annex_a.ods", rows))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_a_council_yaml_in_any_encoding_is_read(tmp_path: Path, encoding: str) -> None:
+    from cscperf.settings import load_settings
+
+    path = tmp_path / "council.yaml"
+    path.write_bytes(SETTINGS.replace("North assessment", "Ynys Môn").encode(encoding))
+    settings = load_settings(path)
+    assert settings.team_names()["T1"] == "Ynys Môn"
