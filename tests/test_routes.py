@@ -21,6 +21,11 @@ For November 2024 the returns give the same figures as the SSD for the indicator
   for a year, the SSD every check when it happens;
 * assess.outcome_nfa_pct: the CIN Census has no assessment outcome, so the definition falls
   back to "the episode closed RC8 on or after the authorisation date";
+* placements.own_provision_pct: the 903 leaves the provider blank for "other" placements (Z1),
+  which the SSD records;
+* missing.children_missing_rolling_12m_pct: a missing episode running over 31 March has no end
+  date in the return of the year it started, and the next return does not carry it, so it
+  stays open on the returns route (a fault reported for the 903 reader, not hidden here);
 * contacts, early help, visits, care plans, caseloads, s47 completions, SDQ scores: the returns
   do not hold them, so the returns route says "not available" with the reason.
 """
@@ -110,7 +115,20 @@ def _outputs(store: Path, out: Path) -> dict[str, Any]:
     assert code == 0, err[-3000:]
     for name in ("pack.html", "pack.pdf", "pack.xlsx"):
         assert (out / name).stat().st_size > 10_000, name
-    return {"judged": judged, "summary": _summary_sheet(out / "pack.xlsx"), "pages": _pages(store)}
+    return {
+        "judged": judged,
+        "summary": _summary_sheet(out / "pack.xlsx"),
+        "cover": _cover(out / "pack.xlsx"),
+        "pages": _pages(store),
+    }
+
+
+def _cover(path: Path) -> dict[str, str]:
+    """The pack workbook's cover: item -> detail."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {str(r[0]): str(r[1]) for r in book["Cover"].iter_rows(values_only=True) if r and r[0]}
 
 
 def _summary_sheet(path: Path) -> dict[str, Any]:
@@ -207,6 +225,11 @@ def test_returns_alone_need_no_council_yaml_nor_extract_date(
     assert lac is not None and lac > 0
     assert outputs["summary"]["lac.count"] == lac
     assert outputs["summary"]["contacts.count"] is None  # not available, not a false zero
+    # The pack says what the data are and the date they are as at, not the day of loading.
+    assert outputs["cover"]["Council"] == "LA 999"
+    assert outputs["cover"]["Data"] == (
+        "Data from CIN Census returns, SSDA903 returns, extracted 2025-03-31"
+    )
     _assert_pages_answer(outputs["pages"], "LA 999")
 
 

@@ -208,7 +208,13 @@ def provenance_of(
 ) -> Provenance:
     manifest: dict[str, Any] = build.manifest
     settings = build.settings
-    extract = manifest.get("extract_date") or manifest.get("created") or "date not recorded"
+    # Returns alone state no extract date: the data are as at the latest reference date, the
+    # last month the build reports (docs/loading-data.md), not the day they were loaded.
+    reporting = manifest.get("reporting")
+    as_at = reporting.get("last") if isinstance(reporting, dict) else None
+    extract = (
+        manifest.get("extract_date") or as_at or manifest.get("created") or "date not recorded"
+    )
     return Provenance(
         council=settings.council.name,
         period_end=period_end,
