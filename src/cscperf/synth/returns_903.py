@@ -659,12 +659,22 @@ def _social_workers(data: Data903, child: str, year: int) -> list[Record]:
                 before[1:3] = episode[1:3]  # too short: the next worker takes over from its start
                 continue
         merged.append(list(episode))
-    # a child who left care in the year: social workers allocated after that are not reported
+    # a child who came into care in the year: workers whose involvement had ended by then are
+    # not reported; one who left care: workers allocated after that are not reported
     in_year = [e for e in data.of("episodes", child) if _open_in(e, first, last)]
+    starts = [
+        e["clae_cla_episode_start_date"]
+        for e in in_year
+        if e["clae_cla_episode_start_reason"] == "S" and e["clae_cla_episode_start_date"] >= first
+    ]
+    if starts:
+        began = min(starts)
+        merged = [episode for episode in merged if episode[1] is None or episode[1] > began]
     ended = [e["clae_cla_episode_ceased_date"] for e in in_year]
     if ended and all(end is not None and end <= last for end in ended):
         left = max(end for end in ended if end is not None)
         merged = [episode for episode in merged if episode[0] <= left]
+    merged = [episode for episode in merged if episode[0] <= last]
     rows = []
     for i, (start, end, number, reason) in enumerate(merged):
         follows = i > 0 and merged[i - 1][1] == start
