@@ -180,3 +180,10 @@ def test_localities_come_from_the_department_table_and_the_records() -> None:
         # with no parent, and one named only on records, belong to the whole council.
         "Shire": [("T4", "Loose"), ("T9", "T9")],
     }
+
+
+def test_annex_a_window_note_stands_only_without_a_case_system_extract() -> None:
+    annex = _result("annex_a", {"ssd_contacts": ["cont_contact_id"]}, {"*": "12 months only"})
+    assert combine_not_supplied([annex]) == {"*": "12 months only"}
+    ssd = _result("ssd", {"ssd_contacts": ["cont_contact_id"]}, {})
+    assert combine_not_supplied([annex, ssd]) == {}
