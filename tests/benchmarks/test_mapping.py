@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
+from cscperf.benchmarks.compare import Council, benchmark_indicator
 from cscperf.benchmarks.mapping import benchmark_sources
 from cscperf.errors import ConfigError
 from cscperf.indicators.catalogue import load_catalogue
@@ -177,3 +179,29 @@ def test_matching_basis_is_accepted(tmp_path: Path) -> None:
     source = benchmark_sources(catalogue)["test.thing"]
     assert source.compare_as == "ytd_annualised"
     assert source.basis_label(2025) == "year ending 31 March 2025; ours is the year to date"
+
+
+def _published(values: dict[str, float]) -> pl.DataFrame:
+    rows = [
+        ("la", 2025, code, None, f"Council {code}", "East of England", value, None)
+        for code, value in values.items()
+    ]
+    rows.append(("national", 2025, None, None, None, "England", sum(values.values()), None))
+    return pl.DataFrame(
+        rows,
+        schema=["level", "year", "la_code", "ons_code", "la_name", "region", "value", "code"],
+        orient="row",
+    )
+
+
+def test_counts_are_never_ranked_rates_are() -> None:
+    sources = benchmark_sources()
+    council = Council("926", "E10000020", "Norfolk", "East of England")
+    values = {"926": 1200.0, "100": 300.0, "101": 2500.0, "102": 900.0}
+    count = benchmark_indicator(sources["lac.count"], _published(values), council, ["100"])[0]
+    assert count["rank"] is None and count["quartile_band"] is None
+    assert count["top_quartile"] is None and count["sn_best"] is None
+    assert count["value"] == 1200.0 and count["basis"] == "31 March 2025 snapshot"
+    rate = benchmark_indicator(sources["lac.rate_per_10k"], _published(values), council, ["100"])
+    # low is good: 300 and 900 are better than 1,200, so Norfolk is third of four, band C.
+    assert (rate[0]["rank"], rate[0]["ranked_of"], rate[0]["quartile_band"]) == (3, 4, "C")

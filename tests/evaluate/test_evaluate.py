@@ -77,7 +77,7 @@ def _rows() -> pl.DataFrame:
         # Assessments: 8 of 10 every month except March 2025 (9 of 10).
         num = 9 if end == date(2025, 3, 31) else 8
         rows.append(("assess.within_45wd_pct", end, "all", "all", num, 10, num * 10.0))
-        rows.append(("assess.within_45wd_pct", end, "locality", "North", 3, 4, 75.0))
+        rows.append(("assess.within_45wd_pct", end, "locality", "North", 30, 40, 75.0))
         # LAC rate rising by 1 a month from 50: 62 at March 2025, 50 at March 2024.
         rate = 50.0 + i
         rows.append(("lac.rate_per_10k", end, "all", "all", rate * 17, 170_000, rate / 10))

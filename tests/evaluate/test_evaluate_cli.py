@@ -6,7 +6,6 @@ import io
 import json
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -23,14 +22,10 @@ INDICATOR = "lac.rate_per_10k"
 def _one_indicator_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command reads the packaged catalogue; these tests need only one entry's metadata,
     fixed here so they do not depend on the rest of the catalogue."""
-    entry = SimpleNamespace(
-        id=INDICATOR,
-        unit="rate_per_10k",
-        polarity="low",
-        basis="snapshot_month_end",
-        title="Children looked after per 10,000",
-    )
-    monkeypatch.setattr(catalogue, "load_catalogue", lambda: [entry])
+    entry = catalogue.load_catalogue().get(INDICATOR)
+    assert (entry.unit, entry.basis) == ("rate_per_10k", "snapshot_month_end")
+    only = catalogue.Catalogue({INDICATOR: entry}, {})
+    monkeypatch.setattr(catalogue, "load_catalogue", lambda: only)
 
 
 def _store(tmp_path: Path) -> Path:
@@ -70,6 +65,11 @@ def test_evaluate_csv_uses_example_targets_and_borrowed_benchmarks(
     assert row["dot_month"] == "worsening"
     # Benchmarks borrowed from Norfolk (926): published 2025 rate 62.
     assert row["bm_la_value"] == 62
+    # ... and labelled as Norfolk's, on the basis they were published on.
+    assert row["bm_published_by"] == "Norfolk's published figures (borrowed for the demo)"
+    assert row["bm_basis"] == "31 March 2025 snapshot"
+    assert row["bm_own_value"] == pytest.approx(1100 / 170_000 * 10_000)  # the March value
+    assert row["small_number"] is False
     assert row["recon_published"] == 62
     assert row["recon_differs"] is True  # 64.7 rounds to 65, not 62
 

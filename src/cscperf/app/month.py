@@ -32,14 +32,23 @@ class Benchmarks:
     frame: pl.DataFrame | None
     note: str
     borrowed_from: str | None = None  # the LA code whose figures a council borrows
+    published_by: str = ""  # whose published figures these are, in words
 
     @property
     def pack_note(self) -> str:
         """How the pack's provenance names the published figures."""
         if self.frame is None:
             return "no benchmarks available"
-        borrowed = f", borrowed from LA {self.borrowed_from}" if self.borrowed_from else ""
-        return "published DfE figures" + borrowed
+        return f"{self.published_by} (DfE publications); each comparison states its basis and year"
+
+
+def published_by(owner: str, council_code: str, borrowed: bool) -> str:
+    """Whose published figures a build is set beside: ``Norfolk's published figures``, and
+    ``(borrowed for the demo)`` when the synthetic council borrows a real council's."""
+    if not borrowed:
+        return f"{owner}'s published figures"
+    why = "for the demo" if council_code == SYNTHETIC_LA else "by this council's settings"
+    return f"{owner}'s published figures (borrowed {why})"
 
 
 def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None, str]:
@@ -79,11 +88,17 @@ def published_benchmarks(
         frame = council_benchmarks(code, data or default_data_dir(), model=model, all_years=True)
     except CscperfError as failure:
         return Benchmarks(None, f"Benchmarks left out: {failure}")
-    borrowed = f" (borrowed from {code})" if council.benchmark_as else ""
+    import polars as pl
+
+    owner = str(frame["la_name"][0]) if frame.height else code
+    whose = published_by(owner, council.la_code, bool(council.benchmark_as))
+    frame = frame.with_columns(pl.lit(whose).alias("published_by"))
+    borrowed = f", not {council.short_name}'s own" if council.benchmark_as else ""
     return Benchmarks(
         frame,
-        f"Benchmarks for {council.short_name}{borrowed}, {model} neighbours.",
+        f"Benchmarks: {whose}{borrowed}, {model} neighbours.",
         council.benchmark_as,
+        whose,
     )
 
 

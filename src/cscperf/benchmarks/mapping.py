@@ -103,14 +103,7 @@ class BenchmarkSource:
 def benchmark_sources(catalogue: Catalogue | None = None) -> dict[str, BenchmarkSource]:
     """Indicator id -> its published counterpart, in catalogue order (the packaged catalogue
     by default)."""
-    if catalogue is None:
-        return dict(_packaged_sources())
-    return dict(_sources_of(catalogue))
-
-
-@cache
-def _packaged_sources() -> tuple[tuple[str, BenchmarkSource], ...]:
-    return tuple(_sources_of(load_catalogue()))
+    return dict(_sources_of(catalogue if catalogue is not None else load_catalogue()))
 
 
 def _sources_of(catalogue: Catalogue) -> list[tuple[str, BenchmarkSource]]:

@@ -18,13 +18,21 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
 from cscperf.evaluate.rules import (
+    RATE_UNITS,
+    Aggregate,
     Band,
     Direction,
+    ExceptionResult,
     MonthRow,
+    Rag,
+    RagResult,
     differs_beyond_rounding,
     direction_of_travel,
     exception_rules,
+    is_small_number,
     rag_rating,
+    rests_on,
+    small_number_label,
     year_to_date,
 )
 from cscperf.evaluate.targets import TargetsFile, financial_year_of
@@ -97,11 +105,13 @@ def _describe_band(band: Band | None) -> str:
 
 
 def _benchmark_lookup(benchmarks: pl.DataFrame | None, period_end: date) -> dict[str, dict]:
-    """Per indicator, the latest published year not after the reporting year."""
+    """Per indicator, the latest published year not after the reporting financial year: the
+    year ending 31 March of its end, or the 30 September census within it."""
     if benchmarks is None or benchmarks.is_empty():
         return {}
     reporting_year = int(financial_year_of(period_end)[:4]) + 1
-    usable = benchmarks.filter(pl.col("year") <= reporting_year).sort("year")
+    last = pl.when(pl.col("year_ends") == "september").then(reporting_year - 1)
+    usable = benchmarks.filter(pl.col("year") <= last.otherwise(reporting_year)).sort("year")
     found: dict[str, dict] = {}
     for row in usable.iter_rows(named=True):
         found[row["indicator_id"]] = row
@@ -129,13 +139,20 @@ def evaluate(
     benchmarks: pl.DataFrame | None = None,
     flagged: set[str] | None = None,
     sn_aggregate: str = "mean",
+    small_below: int | None = None,
 ) -> pl.DataFrame:
     """Evaluate the month ``period_end`` of indicator rows (output-contract columns).
 
     ``benchmarks`` is a frame from :func:`cscperf.benchmarks.compare.council_benchmarks`
     (all years); ``flagged`` names budget lines (``budget:NAME``) and risks (``risk:ID``)
-    flagged this period, added to those flagged in the targets file.
+    flagged this period, added to those flagged in the targets file. A value resting on fewer
+    than ``small_below`` children (framework.yaml's threshold by default) is marked
+    ``small_number``, gets no RAG, is no exception and is not ranked.
     """
+    if small_below is None:
+        from cscperf.indicators.framework import framework_settings
+
+        small_below = framework_settings().small_number_below
     if rows.schema.get("period_end") != pl.Date:
         rows = rows.with_columns(pl.col("period_end").cast(pl.Date))
     index = _index(rows)
@@ -160,7 +177,11 @@ def evaluate(
             entry = targets.entry_for(indicator_id, period_end, breakdown_value)
         band = entry.band_for(period_end, meta.polarity) if entry else None
         target = band.target if band else None
+        small = is_small_number(meta.unit, current.numerator, current.denominator, small_below)
         rag = rag_rating(current.value, band, meta.polarity)
+        if small:
+            n = rests_on(meta.unit, current.numerator, current.denominator)
+            rag = RagResult(Rag.NONE, f"rests on {n:g}, {small_number_label(small_below)}")
         unchanged = targets.unchanged_for(meta.unit, entry) if targets else 0.0
 
         def value_at(day: date, months: dict[date, MonthRow] = months) -> float | None:
@@ -177,18 +198,23 @@ def evaluate(
             for a, b in pairwise(history)
         ]
         ytd = year_to_date([months[m] for m in this_ytd if m in months], meta.unit, meta.basis)
+        ytd_small = is_small_number(meta.unit, ytd.numerator, ytd.denominator, small_below)
         prev_ytd = year_to_date([months[m] for m in last_ytd if m in months], meta.unit, meta.basis)
         links = entry.links if entry else []
-        exc = exception_rules(
-            rag.rag,
-            current.value,
-            target,
-            meta.polarity,
-            directions,
-            links,
-            frozenset(all_flagged),
-            margin,
-            periods,
+        exc = (
+            _NOT_AN_EXCEPTION
+            if small
+            else exception_rules(
+                rag.rag,
+                current.value,
+                target,
+                meta.polarity,
+                directions,
+                links,
+                frozenset(all_flagged),
+                margin,
+                periods,
+            )
         )
         record: dict[str, Any] = {
             "indicator_id": indicator_id,
@@ -205,7 +231,7 @@ def evaluate(
             "target": target,
             "thresholds": _describe_band(band),
             "rag": rag.rag.value,
-            "rag_label": rag.label,
+            "rag_label": small_number_label(small_below).capitalize() if small else rag.label,
             "rag_reason": rag.reason,
             "previous_value": previous,
             "dot_month": dot_month.direction.value,
@@ -220,13 +246,20 @@ def evaluate(
             "ytd_reason": ytd.reason,
             "prev_ytd_value": prev_ytd.value,
             "prev_ytd_months": prev_ytd.months,
+            "small_number": small,
+            "ytd_small_number": ytd_small,
             "vital_sign": indicator_id in vital,
             "exception": exc.is_exception,
             "exception_rules": ",".join(exc.fired),
             "links": ",".join(links),
         }
         record.update(
-            _benchmark_fields(bench.get(indicator_id) if breakdown == "all" else None, sn_aggregate)
+            _benchmark_fields(
+                bench.get(indicator_id) if breakdown == "all" else None,
+                sn_aggregate,
+                _on_basis(bench.get(indicator_id), meta.unit, current.value, ytd),
+                _small_on_basis(bench.get(indicator_id), small, bool(ytd_small)),
+            )
         )
         record.update(
             _reconciliation(benchmarks, indicator_id, meta, current, ytd.value, period_end)
@@ -237,9 +270,32 @@ def evaluate(
     return pl.DataFrame(out, schema=EVALUATED_SCHEMA, orient="row")
 
 
-def _benchmark_fields(row: dict | None, aggregate: str) -> dict[str, Any]:
+def _on_basis(row: dict | None, unit: str, value: float | None, ytd: Aggregate) -> float | None:
+    """Our figure on the published figure's basis: the month's own value (a snapshot or a
+    rolling year), or for an in-month indicator its year to date, a count or rate scaled to
+    twelve months (the catalogue's declared ``annualise: year_to_date``)."""
+    if row is None or row.get("compare_as", "value") == "value":
+        return value
+    if ytd.value is None or not ytd.months:
+        return None
+    if unit == "count" or unit in RATE_UNITS:
+        return ytd.value * 12 / ytd.months
+    return ytd.value
+
+
+def _small_on_basis(row: dict | None, small: bool, ytd_small: bool) -> bool:
+    """Whether the figure set beside the published one rests on a small number."""
+    if row is not None and row.get("compare_as") == "ytd_annualised":
+        return ytd_small
+    return small
+
+
+def _benchmark_fields(
+    row: dict | None, aggregate: str, own: float | None = None, small: bool = False
+) -> dict[str, Any]:
     if row is None:
         return {k: None for k in BENCHMARK_FIELDS}
+    ranked = row["rank"] is not None and not small
     return {
         "bm_year": row["year"],
         "bm_la_value": row["value"],
@@ -249,11 +305,17 @@ def _benchmark_fields(row: dict | None, aggregate: str) -> dict[str, Any]:
         "bm_sn_aggregate": aggregate,
         "bm_sn_best": row["sn_best"],
         "bm_top_quartile": row["top_quartile"],
-        "bm_rank": row["rank"],
-        "bm_ranked_of": row["ranked_of"],
-        "bm_quartile_band": row["quartile_band"],
+        "bm_rank": row["rank"] if ranked else None,
+        "bm_ranked_of": row["ranked_of"] if ranked else None,
+        "bm_quartile_band": row["quartile_band"] if ranked else None,
+        "bm_basis": row.get("basis"),
+        "bm_own_value": own,
+        "bm_published_by": row.get("published_by")
+        or (f"{row['la_name']}'s published figures" if row.get("la_name") else None),
     }
 
+
+_NOT_AN_EXCEPTION = ExceptionResult()
 
 _NO_RECON: dict[str, Any] = {
     "recon_own": None,
@@ -305,6 +367,9 @@ BENCHMARK_FIELDS = {
     "bm_rank": pl.Int32,
     "bm_ranked_of": pl.Int32,
     "bm_quartile_band": pl.String,
+    "bm_basis": pl.String,
+    "bm_own_value": pl.Float64,
+    "bm_published_by": pl.String,
 }
 
 EVALUATED_SCHEMA: dict[str, Any] = {
@@ -337,6 +402,8 @@ EVALUATED_SCHEMA: dict[str, Any] = {
     "ytd_reason": pl.String,
     "prev_ytd_value": pl.Float64,
     "prev_ytd_months": pl.Int32,
+    "small_number": pl.Boolean,
+    "ytd_small_number": pl.Boolean,
     "vital_sign": pl.Boolean,
     "exception": pl.Boolean,
     "exception_rules": pl.String,

@@ -124,6 +124,25 @@ def _missing(value: float | None) -> bool:
 # ----------------------------------------------------------------------------- RAG
 
 
+def rests_on(unit: str, numerator: float | None, denominator: float | None) -> float | None:
+    """The count a value rests on (framework.yaml): the numerator of a count or a rate, the
+    denominator of a percentage, average, days, ratio or maximum."""
+    return numerator if unit == "count" or unit in RATE_UNITS else denominator
+
+
+def is_small_number(
+    unit: str, numerator: float | None, denominator: float | None, below: int
+) -> bool:
+    """True when the value rests on between 1 and ``below`` - 1 children or items."""
+    n = rests_on(unit, numerator, denominator)
+    return n is not None and not math.isnan(n) and 1 <= n < below
+
+
+def small_number_label(below: int) -> str:
+    """What every output says instead of a rating for a small number."""
+    return f"fewer than {below}: not rated"
+
+
 def rag_rating(value: float | None, band: Band | None, polarity: str) -> RagResult:
     """Red, amber or green for ``value`` against ``band``, or no rating with the reason."""
     if polarity == INFO:

@@ -67,7 +67,10 @@ def against_benchmarks(
     year: int | None,
     unit: str,
     polarity: str,
+    basis: str = "",
 ) -> str:
+    """``value`` is our figure on the published basis; ``basis`` says which (e.g. "31 March
+    2025 snapshot") and replaces the bare year when given."""
     if unit in NOT_COMPARED:
         return "A count is not compared with other councils' or England's counts (sizes differ)."
     if value is None or (neighbours is None and england is None):
@@ -80,6 +83,8 @@ def against_benchmarks(
         )
     if england is not None:
         parts.append(f"{_better(value, england, polarity)} England's {format_value(england, unit)}")
+    if basis:
+        return f"On the same basis ({basis}), our figure is {' and '.join(parts)}."
     when = f" (published figures for {year - 1}-{year % 100:02d})" if year else ""
     return f"The current value is {' and '.join(parts)}{when}."
 
@@ -146,12 +151,13 @@ def draft_sentences(
             str(row.get("rag_reason") or ""),
         ),
         against_benchmarks(
-            num("value"),
+            num("bm_own_value") if row.get("bm_basis") else num("value"),
             num("bm_sn"),
             num("bm_england"),
             int(year) if isinstance(year, int) else None,
             unit,
             polarity,
+            str(row.get("bm_basis") or ""),
         ),
     ]
     if localities:

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cscperf.evaluate.rules import small_number_label
+from cscperf.indicators.framework import framework_settings
+from cscperf.reports import sections
 from cscperf.reports.html import PackContent, pack_title
 from cscperf.reports.layout import excel_number_format, load_layout
 from cscperf.spreadsheet_safety import XLSX_OPTIONS
@@ -180,6 +183,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
 
     ws = book.sheet("Summary", f"Performance summary – {p.scope} – {p.period_label}")
     scopes = ["County", *pack.localities]
+    small_label = small_number_label(framework_settings().small_number_below).capitalize()
     month_heads = [f"{m:%b %Y}" for m in pack.months[-4:]]
     columns: list[tuple[str, Any, float]] = [
         ("Area", None, 16),
@@ -202,6 +206,8 @@ def write_workbook(content: PackContent, path: Path) -> None:
         ("Region", None, 9),
         ("Benchmark year", None, 9),
         ("Not available because", wrap, 40),
+        ("Benchmark basis", wrap, 30),
+        ("Small number", None, 22),
     ]
     rows = [
         [
@@ -225,6 +231,8 @@ def write_workbook(content: PackContent, path: Path) -> None:
             r.region,
             r.bm_year,
             r.reason if r.not_available else None,
+            r.bm_basis or None,
+            small_label if r.small_number else None,
         ]
         for r in content.summary
     ]
@@ -355,13 +363,16 @@ def write_workbook(content: PackContent, path: Path) -> None:
     )
     ws.freeze_panes(3, 2)
 
-    ws = book.sheet("Benchmarking", "Benchmarking analysis")
+    whose = sections.published_by(pack) or "no published figures"
+    ws = book.sheet("Benchmarking", f"Benchmarking analysis: {whose}")
     rows = [
         [
             b.ref,
             b.title,
             b.good_is,
             b.year,
+            b.basis,
+            b.published_by,
             b.published,
             b.england,
             b.region,
@@ -382,14 +393,16 @@ def write_workbook(content: PackContent, path: Path) -> None:
             ("Indicator", wrap, 40),
             ("Good is", None, 10),
             ("Year", None, 7),
+            ("Basis and year", wrap, 30),
+            ("Whose published figures", wrap, 30),
             ("Published", None, 10),
             ("England", None, 10),
             ("Region", None, 10),
             ("SN average", None, 10),
-            ("Rank", None, 10),
-            ("Quartile", None, 14),
+            ("Rank (1 = best)", None, 10),
+            ("Quartile (A = best)", None, 14),
             ("Against England", None, 10),
-            ("Latest own figure", None, 10),
+            ("Ours now, same basis", None, 10),
         ],
         rows,
     )

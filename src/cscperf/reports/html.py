@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from cscperf import __version__
+from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
+from cscperf.indicators.framework import framework_settings
 from cscperf.reports import charts, sections
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
@@ -188,6 +190,8 @@ def render_html(
         cards=content.cards,
         framework=content.framework,
         bench=content.bench,
+        published_by=sections.published_by(pack) or "no published figures",
+        small_label=small_number_label(framework_settings().small_number_below).capitalize(),
         quality=content.quality,
         definitions=content.definitions,
         charts=content.charts,

@@ -69,6 +69,9 @@ class SummaryRow:
     region: float | None
     bm_year: int | None
     reason: str | None = None  # why there is no value this month, when there is none
+    bm_basis: str = ""  # the comparison basis and publication year, e.g. "31 March 2025 snapshot"
+    bm_own: float | None = None  # our figure on the published figure's basis
+    small_number: bool = False  # the value rests on fewer than the threshold: not rated
 
     @property
     def not_available(self) -> bool:
@@ -187,6 +190,9 @@ def summary(pack: Pack) -> list[SummaryRow]:
                 region=county["bm_region"],
                 bm_year=county["bm_year"],
                 reason=reasons.get(ident) if row["value"] is None else None,
+                bm_basis=county.get("bm_basis") or "",
+                bm_own=county.get("bm_own_value"),
+                small_number=bool(row.get("small_number")),
             )
         )
     shown = {r.ref for r in out}
@@ -497,8 +503,10 @@ class BenchmarkRow:
     neighbours: float | None
     rank: str
     quartile: str
-    latest: float | None
+    latest: float | None  # our figure on the published basis (see ``basis``)
     versus_england: str
+    basis: str = ""
+    published_by: str = ""
 
 
 # a count is not comparable with England's or a region's count (their sizes differ)
@@ -515,6 +523,26 @@ def _versus(value: float | None, other: float | None, polarity: str, unit: str =
     return "Better" if (value > other) == (polarity == "high") else "Worse"
 
 
+def _not_ranked(row: dict[str, Any]) -> str:
+    """Why a published figure has no rank: counts and other units are never ranked, nor
+    measures with no better direction, nor a figure resting on a small number."""
+    if row["unit"] not in ("percent", "rate_per_10k", "rate_per_100k"):
+        return "not ranked (a count)" if row["unit"] == "count" else "not ranked"
+    if row["polarity"] not in ("high", "low"):
+        return "not ranked"
+    if row.get("small_number") or row.get("ytd_small_number"):
+        return "not ranked (small number)"
+    return "–"
+
+
+def published_by(pack: Pack) -> str:
+    """Whose published figures the pack sets beside the council's, from its benchmark rows."""
+    for row in pack.current_by_key.values():
+        if row.get("bm_published_by"):
+            return str(row["bm_published_by"])
+    return ""
+
+
 def benchmarking(pack: Pack) -> list[BenchmarkRow]:
     """Benchmarking analysis: the last published year beside England, region, neighbours."""
     layout = load_layout()
@@ -527,7 +555,7 @@ def benchmarking(pack: Pack) -> list[BenchmarkRow]:
         rank = (
             f"{county['bm_rank']} of {county['bm_ranked_of']}"
             if county["bm_rank"] is not None
-            else "–"
+            else _not_ranked(row)
         )
         out.append(
             BenchmarkRow(
@@ -542,10 +570,12 @@ def benchmarking(pack: Pack) -> list[BenchmarkRow]:
                 neighbours=county["bm_sn"],
                 rank=rank,
                 quartile=county["bm_quartile_band"] or "–",
-                latest=row["value"],
+                latest=county.get("bm_own_value"),
                 versus_england=_versus(
                     county["bm_la_value"], county["bm_england"], row["polarity"], row["unit"]
                 ),
+                basis=county.get("bm_basis") or "",
+                published_by=county.get("bm_published_by") or "",
             )
         )
     return out

@@ -51,6 +51,8 @@ def rag_of(row: dict[str, Any]) -> Rag:
     key = row.get("rag") or "none"
     mark = layout().rag.get(key)
     label = mark.label if mark else key.title()
+    if row.get("small_number"):
+        label = row.get("rag_label") or label  # "Fewer than 5: not rated"
     return Rag(key, label, TAG_CLASS.get(key, TAG_CLASS["none"]), row.get("rag_reason") or "")
 
 
@@ -277,16 +279,22 @@ def benchmark_lines(row: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     unit = row["unit"]
     lines = [
-        ("Year of the published figures", f"year ending March {row['bm_year']}"),
-        ("Our published figure", shown(row["bm_la_value"], unit)),
+        ("Whose figures", row.get("bm_published_by") or "published figures"),
+        ("Basis and year", row.get("bm_basis") or f"year ending March {row['bm_year']}"),
+        ("Published figure", shown(row["bm_la_value"], unit)),
+        ("Ours now, on the same basis", shown(row.get("bm_own_value"), unit)),
         (f"Statistical neighbours ({row['bm_sn_aggregate']})", shown(row["bm_sn"], unit)),
         ("England", shown(row["bm_england"], unit)),
         ("Region", shown(row["bm_region"], unit)),
     ]
     if row.get("bm_rank") is not None:
-        lines.append(("Rank among councils", f"{row['bm_rank']} of {row['bm_ranked_of']}"))
+        lines.append(
+            ("Rank among councils (1 = best)", f"{row['bm_rank']} of {row['bm_ranked_of']}")
+        )
+    elif unit == "count":
+        lines.append(("Rank among councils", "not ranked: a count only says how big a council is"))
     if row.get("bm_quartile_band"):
-        lines.append(("Quartile band", str(row["bm_quartile_band"])))
+        lines.append(("Quartile band (A = best)", str(row["bm_quartile_band"])))
     return lines
 
 

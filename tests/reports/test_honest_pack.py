@@ -1,0 +1,148 @@
+"""The pack says whose published figures it shows and on what basis, never ranks a count,
+and marks small numbers instead of rating them."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import polars as pl
+from tests.reports.fixtures import IDS, PERIOD_END, fixture_rows
+
+from cscperf.app.month import published_by
+from cscperf.evaluate.targets import example_targets_path, load_targets
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.reports import sections
+from cscperf.reports.html import collect, render_html
+from cscperf.reports.pack import Pack, Provenance, make_pack
+from cscperf.synth.council import eastshire_settings
+
+NORFOLK = "Norfolk's published figures (borrowed for the demo)"
+
+
+def _bench(indicator_id: str, unit: str, basis: str, compare_as: str, rank: int | None) -> dict:
+    return {
+        "indicator_id": indicator_id,
+        "title": indicator_id,
+        "unit": unit,
+        "polarity": "low",
+        "year": 2025,
+        "year_ends": "march",
+        "basis": basis,
+        "compare_as": compare_as,
+        "la_code": "926",
+        "la_name": "Norfolk",
+        "value": 62.0,
+        "england": 70.0,
+        "region_value": 60.0,
+        "sn_mean": 61.0,
+        "sn_median": 60.0,
+        "sn_best": 50.0 if rank else None,
+        "top_quartile": 52.0 if rank else None,
+        "rank": rank,
+        "ranked_of": 153,
+        "quartile_band": "B" if rank else None,
+        "decimals": 0,
+        "published_by": NORFOLK,
+    }
+
+
+def _pack(rows: pl.DataFrame) -> Pack:
+    settings = eastshire_settings()
+    catalogue = load_catalogue()
+    bench = pl.DataFrame(
+        [
+            _bench("lac.rate_per_10k", "rate_per_10k", "31 March 2025 snapshot", "value", 40),
+            _bench(
+                "referrals.count",
+                "count",
+                "year ending 31 March 2025; ours is the year to date, scaled to 12 months",
+                "ytd_annualised",
+                None,
+            ),
+        ]
+    )
+    return make_pack(
+        rows,
+        {i: catalogue.definitions[i] for i in IDS},
+        Provenance(
+            council=settings.council.name,
+            period_end=PERIOD_END,
+            source_system="Mosaic",
+            extract_date="2025-07-08",
+            build_id="B",
+            marking=settings.protective_marking,
+            targets_note="example targets",
+            benchmarks_note=NORFOLK,
+        ),
+        [loc.name for loc in settings.localities],
+        load_targets(example_targets_path()),
+        bench,
+        None,
+        None,
+    )
+
+
+def test_borrowed_figures_wear_their_owner_name() -> None:
+    assert published_by("Norfolk", "999", borrowed=True) == NORFOLK
+    assert published_by("Norfolk", "926", borrowed=False) == "Norfolk's published figures"
+    assert "borrowed by this council's settings" in published_by("Norfolk", "123", True)
+
+
+def test_pack_benchmarks_state_basis_owner_and_same_basis_value() -> None:
+    localities = [loc.name for loc in eastshire_settings().localities]
+    pack = _pack(fixture_rows(localities))
+    bench = {b.ref: b for b in sections.benchmarking(pack)}
+    lac, referrals = bench["lac.rate_per_10k"], bench["referrals.count"]
+    assert lac.published_by == referrals.published_by == NORFOLK
+    assert lac.basis == "31 March 2025 snapshot"
+    assert lac.rank == "40 of 153"
+    # June 2025 = month 25: (1000 + 25) / 170,000 * 10,000, the month's own snapshot.
+    assert lac.latest == (1025 / 170_000 * 10_000)
+    # referrals: April..June 2025 are months 23..25: 523 + 524 + 525 = 1,572, x 12 / 3.
+    assert referrals.latest == 1572 * 4
+    assert referrals.rank == "not ranked (a count)"
+    assert referrals.versus_england == "–"
+    html = unescape(render_html(collect(pack)))
+    assert f"Compared with {NORFOLK}." in html
+    assert "Rank (1 = best)" in html
+    assert "Eastshire County Council (published)" not in html  # the old mislabel
+
+
+def test_small_numbers_are_marked_in_the_pack() -> None:
+    localities = [loc.name for loc in eastshire_settings().localities]
+    rows = fixture_rows(localities).with_columns(
+        # the county's re-referrals rest on 2 of 3 referrals in June 2025
+        pl.when(
+            (pl.col("indicator_id") == "referrals.rereferral_12m_pct")
+            & (pl.col("breakdown") == "all")
+            & (pl.col("period_end") == PERIOD_END)
+        )
+        .then(pl.struct(numerator=pl.lit(2.0), denominator=pl.lit(3.0), value=pl.lit(200 / 3)))
+        .otherwise(pl.struct("numerator", "denominator", "value"))
+        .struct.unnest()
+    )
+    pack = _pack(rows)
+    row = {r.ref: r for r in sections.summary(pack)}["referrals.rereferral_12m_pct"]
+    assert row.small_number is True
+    assert row.rag["County"] == "none"
+    html = unescape(render_html(collect(pack)))
+    assert html.count("Fewer than 5: not rated") >= 1
+
+
+def test_draft_sentence_states_the_basis() -> None:
+    from cscperf.reports.drafts import against_benchmarks
+
+    text = against_benchmarks(
+        82.0,
+        81.0,
+        85.0,
+        2025,
+        "percent",
+        "high",
+        "year ending 31 March 2025; ours is the year to date",
+    )
+    assert text.startswith(
+        "On the same basis (year ending 31 March 2025; ours is the year to date)"
+    )
+    assert "better than the statistical neighbour average" in text
+    assert "worse than England" in text
