@@ -6,7 +6,7 @@ from datetime import date
 
 import ibis
 
-from cscperf.indicators.care_periods import (
+from cscperf.indicators.blocks.care_periods import (
     care_episodes,
     continuous_cp_plans,
     cp_plan_parts,

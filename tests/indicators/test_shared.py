@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from cscperf.indicators import sql_cache
+from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.context import Context
 from cscperf.indicators.engine import install_calendar
@@ -73,7 +74,7 @@ def test_a_monthly_block_is_kept_per_run_of_months():
     build = build_from_rows(ROWS)
 
     def in_month(ctx: Context):
-        return ctx.in_window(ctx.table("ssd_cin_episodes"), "cine_referral_date", "in_month")
+        return in_window(ctx, ctx.table("ssd_cin_episodes"), "cine_referral_date", "in_month")
 
     install_calendar(build, date(2024, 2, 29), date(2024, 3, 31))
     march = _context(build)

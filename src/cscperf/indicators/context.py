@@ -1,11 +1,12 @@
 """What an indicator function sees: the build's tables, the periods, the calendar, the
-parameters in force, and the shared window, working-day and attribution helpers.
+parameters in force, and shared building blocks made once per run (``Context.shared``).
 
 Owns :class:`BuildTables` (an Ibis backend plus the names of the canonical tables it holds and
 what the source could not supply), :class:`Context` (one indicator over one run of months
 with the same parameters) and :class:`NotAvailable`, raised when a table or field an
 indicator needs is missing so that the engine reports "not available" rather than zero.
-Every helper sticks to portable Ibis operations so DuckDB and PostgreSQL agree.
+Windows, working days, attribution and the other shared blocks are one layer up, in
+:mod:`cscperf.indicators.blocks`; the context imports none of them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.backends import Backend, backend_for
@@ -375,136 +375,3 @@ class Context:
         """Declare the dates whose earliest value marks the start of the loaded history, for
         the ``history_incomplete`` flag of indicators with a look-back."""
         self.history.append((table, column))
-
-    # ---------------------------------------------------------------- windows
-
-    def in_window(self, items: ir.Table, date_column: str, basis: str | None = None) -> ir.Table:
-        """Each item once for every reporting month whose window (by ``basis``, the
-        indicator's own by default) contains its date; adds ``period_end``."""
-        basis = basis or self.definition.basis
-        when = items[date_column]
-        periods = self.periods
-        if basis == "in_month":
-            # An equality join on the month end is much cheaper than a range join.
-            cal = self.calendar.select(_day=self.calendar.date, _month_end=self.calendar.month_end)
-            dated = items.join(cal, when == cal._day).drop("_day")
-            joined = dated.join(
-                periods.select("period_end"), dated._month_end == periods.period_end
-            )
-            return joined.drop("_month_end")
-        start = {
-            "rolling_12m": periods.rolling_12m_start,
-            "ytd": periods.ytd_start,
-            "financial_year": periods.financial_year_start,
-        }.get(basis)
-        if start is None:
-            raise ValueError(f"in_window needs a windowed basis, not {basis}")
-        chosen = periods.select(period_end=periods.period_end, _window_start=start)
-        joined = items.join(chosen, [chosen._window_start <= when, when <= chosen.period_end])
-        return joined.drop("_window_start")
-
-    def open_at_period_end(
-        self, items: ir.Table, start_column: str, end_column: str | None
-    ) -> ir.Table:
-        """Each item once for every month end E with OPEN(item, E): start <= E and (no end or
-        end > E). An item ending on E is not open at E."""
-        periods = self.periods.select("period_end")
-        start = items[start_column]
-        predicates = [start <= periods.period_end]
-        joined = items.join(periods, predicates)
-        if end_column is not None:
-            end = joined[end_column]
-            joined = joined.filter(end.isnull() | (end > joined.period_end))
-        return joined
-
-    # ---------------------------------------------------------------- working days
-
-    def working_days(
-        self, items: ir.Table, start_column: str, end_column: str, name: str
-    ) -> ir.Table:
-        """Adds ``name`` = WD(start, end): working days w with start < w <= end, 0 when
-        end <= start, null when either date is missing or outside the calendar."""
-        cal = self.calendar
-        first = cal.select(_wd_a=cal.date, _wd_ia=cal.working_day_index)
-        second = cal.select(_wd_b=cal.date, _wd_ib=cal.working_day_index)
-        joined = items.left_join(first, items[start_column] == first._wd_a)
-        joined = joined.left_join(second, joined[end_column] == second._wd_b)
-        diff = joined._wd_ib - joined._wd_ia
-        value = ibis.ifelse(diff > 0, diff, 0)
-        return joined.mutate(**{name: value.cast("int64")}).drop(
-            "_wd_a", "_wd_ia", "_wd_b", "_wd_ib"
-        )
-
-    # ---------------------------------------------------------------- attribution
-
-    def attribute(
-        self,
-        items: ir.Table,
-        person_column: str,
-        reference_column: str,
-        team_column: str | None = None,
-    ) -> ir.Table:
-        """Adds ``team`` by spec section 7 (see :mod:`cscperf.indicators.attribution`)."""
-        from cscperf.indicators.attribution import attribute
-
-        return attribute(self, items, person_column, reference_column, team_column)
-
-
-def first_per_key(
-    items: ir.Table, keys: Sequence[str], order_by: Sequence[str | ir.Value]
-) -> ir.Table:
-    """Keep one row per ``keys``: the first in ``order_by`` (e.g. same person and date,
-    lowest id)."""
-    ranked = items.mutate(
-        _rank=ibis.row_number().over(group_by=[items[k] for k in keys], order_by=list(order_by))
-    )
-    return ranked.filter(ranked._rank == 0).drop("_rank")
-
-
-def valid_interval(items: ir.Table, start_column: str, end_column: str) -> ir.Table:
-    """Drop records whose end is before their start (a data-quality error, reported by the
-    quality stage); records without an end are kept."""
-    end = items[end_column]
-    return items.filter(end.isnull() | (end >= items[start_column]))
-
-
-def flag_is_yes(value: ir.StringValue) -> ir.BooleanValue:
-    """'Y' / 'Yes' / '1' / 'true', any case, as a boolean (null when blank)."""
-    cleaned = value.strip().upper()
-    return cleaned.isin(["Y", "YES", "1", "TRUE"])
-
-
-def json_flag_is_yes(json_text: ir.StringValue, key: str) -> ir.BooleanValue:
-    """True when an SSD outcome 'json' field holds ``KEY: "Y"`` (quoted or not: the SSD
-    writes these loosely); plain text search keeps it portable."""
-    # No \b: PostgreSQL reads it as a backspace; an explicit "not a letter or the end" works
-    # in both RE2 (DuckDB) and PostgreSQL's regular expressions.
-    pattern = rf'"?{key}"?[ ]*:[ ]*"?(Y|YES|Yes|y|1|true)"?([^A-Za-z0-9_]|$)'
-    return json_text.re_search(pattern).fill_null(False)
-
-
-# Stand-ins for a missing date in join conditions: "open" ends compare as the far future and
-# missing starts as the far past. ``end.isnull() | (end > when)`` in a join condition makes
-# DuckDB fall back to a nested-loop join (minutes on a real council); one comparison keeps
-# the equality keys of the join usable. Identical results when ``when`` is not null.
-FAR_FUTURE = date(9999, 12, 31)
-FAR_PAST = date(1, 1, 1)
-
-
-def ends_after(
-    end: ir.DateValue, when: ir.DateValue, *, inclusive: bool = False
-) -> ir.BooleanValue:
-    """No end (still open) or an end after ``when`` (on or after it with ``inclusive``)."""
-    open_end = end.fill_null(ibis.literal(FAR_FUTURE))
-    return open_end >= when if inclusive else open_end > when
-
-
-def started_by(start: ir.DateValue, when: ir.DateValue) -> ir.BooleanValue:
-    """No start recorded, or a start on or before ``when``."""
-    return start.fill_null(ibis.literal(FAR_PAST)) <= when
-
-
-def one_if(condition: ir.BooleanValue) -> ir.IntegerValue:
-    """1 when the condition holds, else 0 (null counts as 0). PostgreSQL cannot cast a
-    boolean to a number, so this is the portable way to count a test."""
-    return ibis.ifelse(condition.fill_null(False), 1, 0)

@@ -17,20 +17,23 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import (
-    counted,
-    looked_after_at_month_end,
-    periods,
-    rated,
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import looked_after_at_month_end, periods, placement_rows
+from cscperf.indicators.blocks.care_periods import (
+    add_months,
+    care_codes,
+    ceased_periods,
+    days_between,
 )
-from cscperf.indicators.care_periods import add_months, care_codes, ceased_periods, days_between
-from cscperf.indicators.context import (
-    Context,
-    NotAvailable,
+from cscperf.indicators.blocks.expressions import (
+    counted,
     ends_after,
     first_per_key,
     flag_is_yes,
+    rated,
 )
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
 
 PERMANENCE = "ssd_permanence"
@@ -157,8 +160,8 @@ def _with(adopted: ir.Table, extra: ir.Table) -> ir.Table:
 
 
 def _adoptions_in_window(ctx: Context, table: ir.Table) -> ir.Table:
-    items = ctx.in_window(table, "order_date")
-    return ctx.attribute(items, "person_id", "order_date")
+    items = in_window(ctx, table, "order_date")
+    return attribute(ctx, items, "person_id", "order_date")
 
 
 def _permanence(ctx: Context, required: list[str]) -> ir.Table:
@@ -221,7 +224,6 @@ def adoption_a2_avg_days(ctx: Context) -> ir.Table:
 def _foster_spell_starts(ctx: Context, adopted: ir.Table) -> ir.Table | None:
     """Per adoption, the start of the carer spell of the child's adoption placement (the
     placement before it included), or None when the build has no placements."""
-    from cscperf.indicators.areas.placements import placement_rows
 
     try:
         rows = placement_rows(ctx)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, flag_is_yes, json_flag_is_yes, one_if
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.expressions import flag_is_yes, json_flag_is_yes, one_if
+from cscperf.indicators.blocks.windows import in_window, working_days
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 ASSESSMENTS = "ssd_cin_assessments"
@@ -26,8 +29,8 @@ def completed(ctx: Context) -> ir.Table:
         raw.cina_assessment_start_date.isnull()
         | (raw.cina_assessment_auth_date >= raw.cina_assessment_start_date)
     )
-    attributed = ctx.attribute(
-        raw, "cina_person_id", "cina_assessment_auth_date", "cina_assessment_team"
+    attributed = attribute(
+        ctx, raw, "cina_person_id", "cina_assessment_auth_date", "cina_assessment_team"
     )
     return attributed.select(
         assessment_id=attributed.cina_assessment_id,
@@ -77,7 +80,7 @@ def _share(ctx: Context, items: ir.Table, numerator: ir.Value, denominator: ir.V
 
 @indicator("assess.completed_count")
 def completed_count(ctx: Context) -> ir.Table:
-    items = ctx.in_window(completed(ctx), "auth")
+    items = in_window(ctx, completed(ctx), "auth")
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 
@@ -89,8 +92,8 @@ def rate(ctx: Context) -> ir.Table:
 @indicator("assess.within_45wd_pct")
 def within_45wd(ctx: Context) -> ir.Table:
     base = completed(ctx).filter(lambda t: t.start.notnull())
-    timed = ctx.working_days(base, "start", "auth", "wd")
-    items = ctx.in_window(timed, "auth")
+    timed = working_days(ctx, base, "start", "auth", "wd")
+    items = in_window(ctx, timed, "auth")
     limit = int(ctx.param("timescale_wd"))
     return _share(ctx, items, items.wd <= limit, ibis.literal(1))
 
@@ -99,8 +102,8 @@ def within_45wd(ctx: Context) -> ir.Table:
 def within_45wd_of_referral(ctx: Context) -> ir.Table:
     ctx.table(EPISODES, ["cine_referral_id", "cine_referral_date"])
     linked = with_episode(ctx, completed(ctx)).filter(lambda t: t.referral_date.notnull())
-    timed = ctx.working_days(linked, "referral_date", "auth", "wd")
-    items = ctx.in_window(timed, "auth")
+    timed = working_days(ctx, linked, "referral_date", "auth", "wd")
+    items = in_window(ctx, timed, "auth")
     limit = int(ctx.param("timescale_wd"))
     return _share(ctx, items, items.wd <= limit, ibis.literal(1))
 
@@ -130,7 +133,7 @@ def nfa_outcome(ctx: Context, items: ir.Table) -> ir.BooleanValue:
 @indicator("assess.outcome_nfa_pct")
 def outcome_nfa(ctx: Context) -> ir.Table:
     base = with_episode(ctx, completed(ctx))
-    items = ctx.in_window(base.mutate(nfa=nfa_outcome(ctx, base)), "auth")
+    items = in_window(ctx, base.mutate(nfa=nfa_outcome(ctx, base)), "auth")
     return _share(ctx, items, items.nfa, ibis.literal(1))
 
 
@@ -140,5 +143,5 @@ def outcome_step_down(ctx: Context) -> ir.Table:
     base = with_episode(ctx, completed(ctx))
     reason = str(ctx.param("step_down_close_reason")).upper()
     stepped = (base.close_reason == reason) & (base.close_date >= base.auth)
-    items = ctx.in_window(base.mutate(step_down=stepped), "auth")
+    items = in_window(ctx, base.mutate(step_down=stepped), "auth")
     return _share(ctx, items, items.step_down, ibis.literal(1))

@@ -16,16 +16,13 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.lac_health_education import age_at, birthday, with_dob
-from cscperf.indicators.areas.looked_after import (
-    counted,
-    episodes,
-    looked_after_at_month_end,
-    periods,
-    rated,
-)
-from cscperf.indicators.care_periods import add_months, care_codes
-from cscperf.indicators.context import Context, first_per_key
+from cscperf.indicators.blocks.ages import age_at, birthday, with_dob
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import episodes, looked_after_at_month_end, periods
+from cscperf.indicators.blocks.care_periods import add_months, care_codes
+from cscperf.indicators.blocks.expressions import counted, first_per_key, rated
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 LEAVERS = "ssd_care_leavers"
@@ -114,7 +111,7 @@ def leavers_at_month_end(ctx: Context, min_age: int = 16, max_age: int = 21) -> 
     rows = rows.anti_join(
         in_care, [rows.person_id == in_care._l_person, rows.period_end == in_care._l_end]
     )
-    return ctx.attribute(rows, "person_id", "period_end", "own_team")
+    return attribute(ctx, rows, "person_id", "period_end", "own_team")
 
 
 def statuses_at_month_end(ctx: Context) -> ir.Table:
@@ -161,7 +158,7 @@ def care_leavers_count(ctx: Context) -> ir.Table:
     rows = with_dob(ctx, rows)
     age = age_at(rows.dob, rows.period_end)
     rows = rows.filter(age.notnull() & (age >= 16) & (age <= int(ctx.param("max_age"))))
-    return counted(ctx.attribute(rows, "person_id", "period_end", "own_team"))
+    return counted(attribute(ctx, rows, "person_id", "period_end", "own_team"))
 
 
 @indicator("care_leavers.eligible_pathway_plan_pct")
@@ -284,7 +281,7 @@ def _birthday_rows(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
         for n in ages
     ]
     births = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    cohort = ctx.in_window(births, "birthday", "rolling_12m")
+    cohort = in_window(ctx, births, "birthday", "rolling_12m")
     # Still in care at B: a period of care covering B (for a 17th birthday an ending on B too).
     pocs = periods(ctx).select(_c_person="person_id", _c_start="poc_start", _c_end="poc_end")
     covering = (
@@ -318,7 +315,7 @@ def _birthday_rows(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     chosen = first_per_key(
         matched, ["person_id", "period_end"], [matched.status_year.isnull(), matched.row_id.desc()]
     )
-    return ctx.attribute(chosen, "person_id", "birthday", "own_team")
+    return attribute(ctx, chosen, "person_id", "birthday", "own_team")
 
 
 def _suitable_cohort(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
@@ -381,7 +378,7 @@ def staying_put(ctx: Context) -> ir.Table:
     people = with_dob(ctx, status_rows(ctx).select("person_id").distinct())
     people = people.filter(people.dob.notnull())
     births = people.select("person_id", birthday=birthday(people.dob, 18))
-    cohort = ctx.in_window(births, "birthday", "rolling_12m")
+    cohort = in_window(ctx, births, "birthday", "rolling_12m")
     pocs = periods(ctx).select(_c_person="person_id", _c_start="poc_start", _c_end="poc_end")
     ended = cohort.join(pocs, [cohort.person_id == pocs._c_person, pocs._c_end == cohort.birthday])
     # The placement the young person was in when care ended: the last one starting before.
@@ -415,6 +412,6 @@ def staying_put(ctx: Context) -> ir.Table:
     )
     chosen = chosen.filter(has_eligibility(ctx, chosen, "counted_eligibility"))
     chosen = without_exclusions(ctx, chosen)
-    chosen = ctx.attribute(chosen, "person_id", "birthday", "own_team")
+    chosen = attribute(ctx, chosen, "person_id", "birthday", "own_team")
     z = str(ctx.param("staying_put_accommodation")).upper()
     return rated(chosen, chosen.accommodation.startswith(z).fill_null(False))

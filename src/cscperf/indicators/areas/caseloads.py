@@ -15,7 +15,8 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.attribution import allocated_involvements, blank_to_null
+from cscperf.indicators.blocks.attribution import allocated_involvements, blank_to_null
+from cscperf.indicators.blocks.windows import open_at_period_end
 from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
 
@@ -35,8 +36,8 @@ def _cases_at_month_end(ctx: Context) -> ir.Table:
     if roles:
         invo = invo.filter(invo.invo_professional_role_id.isin([str(r) for r in roles]))
     invo = invo.filter(invo.invo_professional_id.notnull() & invo.invo_person_id.notnull())
-    open_at = ctx.open_at_period_end(
-        invo, "invo_involvement_start_date", "invo_involvement_end_date"
+    open_at = open_at_period_end(
+        ctx, invo, "invo_involvement_start_date", "invo_involvement_end_date"
     )
     team = blank_to_null(open_at.invo_professional_team.cast("string"))
     # A child counts once per worker; with two teams on the same pair the lowest team is kept.

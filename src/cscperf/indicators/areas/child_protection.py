@@ -10,14 +10,17 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.care_periods import (
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care_periods import (
     add_months,
     continuous_cp_plans,
     cp_plan_parts,
     cp_review_timeliness,
     days_inclusive,
 )
-from cscperf.indicators.context import Context, first_per_key, flag_is_yes
+from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes
+from cscperf.indicators.blocks.windows import in_window, open_at_period_end, working_days
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 CP_PLANS = "ssd_cp_plans"
@@ -66,20 +69,20 @@ def _plans(ctx: Context) -> ir.Table:
 def _open_plans_per_child(ctx: Context) -> ir.Table:
     """One row per child and month end with a plan open at E (the longest-running plan when
     a child wrongly has two), with ``team`` found at E."""
-    open_at = ctx.open_at_period_end(_plans(ctx), "cpp_start", "cpp_end")
+    open_at = open_at_period_end(ctx, _plans(ctx), "cpp_start", "cpp_end")
     per_child = first_per_key(open_at, ["person_id", "period_end"], ["cpp_start", "cpp_seq"])
-    return ctx.attribute(per_child, "person_id", "period_end")
+    return attribute(ctx, per_child, "person_id", "period_end")
 
 
 def _plan_starts(ctx: Context) -> ir.Table:
-    starts = ctx.in_window(_plans(ctx), "cpp_start")
-    return ctx.attribute(starts, "person_id", "cpp_start")
+    starts = in_window(ctx, _plans(ctx), "cpp_start")
+    return attribute(ctx, starts, "person_id", "cpp_start")
 
 
 def _plan_ends(ctx: Context) -> ir.Table:
     plans = _plans(ctx)
-    ends = ctx.in_window(plans.filter(plans.cpp_end.notnull()), "cpp_end")
-    return ctx.attribute(ends, "person_id", "cpp_end")
+    ends = in_window(ctx, plans.filter(plans.cpp_end.notnull()), "cpp_end")
+    return attribute(ctx, ends, "person_id", "cpp_end")
 
 
 @indicator("cp.count")
@@ -118,8 +121,8 @@ def _starts_after_an_earlier_plan(ctx: Context) -> ir.Table:
     first = plans.group_by("person_id").aggregate(_first_start=plans.cpp_start.min())
     flagged = plans.join(first, "person_id")
     flagged = flagged.mutate(repeat=flagged._first_start < flagged.cpp_start).drop("_first_start")
-    starts = ctx.in_window(flagged, "cpp_start")
-    return ctx.attribute(starts, "person_id", "cpp_start")
+    starts = in_window(ctx, flagged, "cpp_start")
+    return attribute(ctx, starts, "person_id", "cpp_start")
 
 
 @indicator("cp.second_or_subsequent_ever_pct")
@@ -157,8 +160,8 @@ def _starts_within_2y_of_an_end(ctx: Context) -> ir.Table:
         hits, [plans.person_id == hits._h_person, plans.cpp_seq == hits._h_seq]
     )
     flagged = flagged.mutate(repeat=flagged._h_person.notnull()).drop("_h_person", "_h_seq")
-    starts = ctx.in_window(flagged, "cpp_start")
-    return ctx.attribute(starts, "person_id", "cpp_start")
+    starts = in_window(ctx, flagged, "cpp_start")
+    return attribute(ctx, starts, "person_id", "cpp_start")
 
 
 @indicator("cp.second_or_subsequent_2y_pct")
@@ -202,8 +205,8 @@ def _review_rows(ctx: Context) -> ir.Table:
 
 @indicator("cp.reviews_in_timescale_pct")
 def cp_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
-    held = ctx.in_window(_review_rows(ctx), "review_date")
-    held = ctx.attribute(held, "person_id", "review_date")
+    held = in_window(ctx, _review_rows(ctx), "review_date")
+    held = attribute(ctx, held, "person_id", "review_date")
     return _rated(held, held.in_timescale)
 
 
@@ -245,7 +248,7 @@ def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
     seen = visits.filter(flag_is_yes(visits.cppv_cp_visit_seen).fill_null(False)).select(
         _v_person=visits.cppv_person_id, _v_date=visits.cppv_cp_visit_date
     )
-    open_now = ctx.working_days(_open_plans_per_child(ctx), "cpp_start", "period_end", "_since")
+    open_now = working_days(ctx, _open_plans_per_child(ctx), "cpp_start", "period_end", "_since")
     due = open_now.filter(open_now._since > interval)
     with_visits = due.left_join(
         seen,
@@ -258,7 +261,7 @@ def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
     latest = with_visits.group_by(["person_id", "period_end", "team"]).aggregate(
         last_seen=with_visits._v_date.max()
     )
-    latest = ctx.working_days(latest, "last_seen", "period_end", "_gap")
+    latest = working_days(ctx, latest, "last_seen", "period_end", "_gap")
     return _rated(latest, latest.last_seen.notnull() & (latest._gap <= interval))
 
 
@@ -273,8 +276,8 @@ def _conferences(ctx: Context) -> ir.Table:
 
 
 def _conference_items(ctx: Context) -> ir.Table:
-    held = ctx.in_window(_conferences(ctx), "icpc_icpc_date")
-    return ctx.attribute(held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
+    held = in_window(ctx, _conferences(ctx), "icpc_icpc_date")
+    return attribute(ctx, held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
 
 
 @indicator("cp.icpc_count")
@@ -333,7 +336,7 @@ def cp_icpc_within_15wd_pct(ctx: Context) -> ir.Table:
     conferences = conferences.filter(~transfer_in)
     enquiries = ctx.table(S47, ["s47e_s47_start_date"])
     followed = conferences_with_enquiry(conferences, enquiries)
-    followed = ctx.working_days(followed, "s47_start", "icpc_icpc_date", "_wd")
-    held = ctx.in_window(followed, "icpc_icpc_date")
-    held = ctx.attribute(held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
+    followed = working_days(ctx, followed, "s47_start", "icpc_icpc_date", "_wd")
+    held = in_window(ctx, followed, "icpc_icpc_date")
+    held = attribute(ctx, held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
     return _rated(held, held._wd <= 15)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.care_periods import care_episodes, cp_plan_parts
-from cscperf.indicators.context import Context, flag_is_yes, one_if
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care_periods import care_episodes, cp_plan_parts
+from cscperf.indicators.blocks.expressions import flag_is_yes, one_if
+from cscperf.indicators.blocks.windows import open_at_period_end, working_days
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_cin_episodes"
@@ -33,7 +36,7 @@ def _children_in_need(ctx: Context) -> ir.Table:
     nfa = flag_is_yes(raw.cine_referral_nfa.cast("string")).fill_null(False)
     raw = raw.filter(raw.cine_person_id.notnull() & raw.cine_referral_date.notnull() & ~nfa)
     raw = raw.filter(raw.cine_close_date.isnull() | (raw.cine_close_date >= raw.cine_referral_date))
-    open_at = ctx.open_at_period_end(raw, "cine_referral_date", "cine_close_date")
+    open_at = open_at_period_end(ctx, raw, "cine_referral_date", "cine_close_date")
     ranked = open_at.mutate(
         _rank=ibis.row_number().over(
             group_by=[open_at.cine_person_id, open_at.period_end],
@@ -44,7 +47,7 @@ def _children_in_need(ctx: Context) -> ir.Table:
         ),
     )
     latest = ranked.filter(ranked._rank == 0)
-    attributed = ctx.attribute(latest, "cine_person_id", "period_end", "cine_referral_team")
+    attributed = attribute(ctx, latest, "cine_person_id", "period_end", "cine_referral_team")
     return attributed.select(
         person=attributed.cine_person_id,
         period_end=attributed.period_end,
@@ -54,7 +57,7 @@ def _children_in_need(ctx: Context) -> ir.Table:
 
 
 def _people_open(ctx: Context, table: ir.Table, person: str, start: str, end: str) -> ir.Table:
-    open_at = ctx.open_at_period_end(table, start, end)
+    open_at = open_at_period_end(ctx, table, start, end)
     return open_at.select(_o_person=open_at[person], _o_end=open_at.period_end).distinct()
 
 
@@ -107,7 +110,7 @@ def s17_count(ctx: Context) -> ir.Table:
 def plan_up_to_date(ctx: Context) -> ir.Table:
     plans = ctx.table(CIN_PLANS, ["cinp_person_id", "cinp_cin_plan_start_date"])
     due_after = int(ctx.param("cin_plan_due_wd"))
-    s17 = ctx.working_days(section_17(ctx), "first_referral", "period_end", "wd_open")
+    s17 = working_days(ctx, section_17(ctx), "first_referral", "period_end", "wd_open")
     due = s17.filter(s17.wd_open >= due_after)
     with_plan = _people_open(
         ctx, plans, "cinp_person_id", "cinp_cin_plan_start_date", "cinp_cin_plan_end_date"

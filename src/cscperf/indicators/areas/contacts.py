@@ -13,14 +13,11 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.referrals import referrals
-from cscperf.indicators.context import (
-    Context,
-    NotAvailable,
-    first_per_key,
-    json_flag_is_yes,
-    one_if,
-)
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.expressions import first_per_key, json_flag_is_yes, one_if
+from cscperf.indicators.blocks.referrals import referrals
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
 
 CONTACTS = "ssd_contacts"
@@ -61,7 +58,7 @@ def _distinct_contacts(ctx: Context) -> ir.Table:
     kept = first_per_key(
         raw, ["cont_person_id", "cont_contact_date", "_source_code"], [raw.cont_contact_id]
     )
-    attributed = ctx.attribute(kept, "cont_person_id", "cont_contact_date")
+    attributed = attribute(ctx, kept, "cont_person_id", "cont_contact_date")
     return attributed.select(
         contact_id=attributed.cont_contact_id,
         person=attributed.cont_person_id,
@@ -74,7 +71,7 @@ def _distinct_contacts(ctx: Context) -> ir.Table:
 
 @indicator("contacts.count")
 def received(ctx: Context) -> ir.Table:
-    items = ctx.in_window(contacts(ctx), "contact_date")
+    items = in_window(ctx, contacts(ctx), "contact_date")
     return items.select("period_end", "team", "source", numerator=ibis.literal(1))
 
 
@@ -112,7 +109,7 @@ def with_progression(ctx: Context, items: ir.Table) -> ir.Table:
 
 @indicator("contacts.to_referral_pct")
 def to_referral(ctx: Context) -> ir.Table:
-    items = ctx.in_window(with_progression(ctx, contacts(ctx)), "contact_date")
+    items = in_window(ctx, with_progression(ctx, contacts(ctx)), "contact_date")
     return items.select(
         "period_end",
         "team",
@@ -130,7 +127,7 @@ def source_share(ctx: Context) -> ir.Table:
     groups = [str(group) for group in ctx.param("source_groups")]
     if not groups:
         raise NotAvailable("the council settings give this indicator no source groups")
-    items = ctx.in_window(contacts(ctx), "contact_date")
+    items = in_window(ctx, contacts(ctx), "contact_date")
     own = items.filter(items.source.isin(groups)).select(
         "period_end",
         team=ibis.null("string"),
@@ -168,7 +165,7 @@ def repeat_3m(ctx: Context) -> ir.Table:
     )
     found = pairs.select(_f_id=pairs.contact_id).distinct()
     joined = base.left_join(found, base.contact_id == found._f_id)
-    items = ctx.in_window(joined.mutate(repeat=joined._f_id.notnull()), "contact_date")
+    items = in_window(ctx, joined.mutate(repeat=joined._f_id.notnull()), "contact_date")
     return items.select(
         "period_end", "team", numerator=one_if(items.repeat), denominator=ibis.literal(1)
     )

@@ -10,7 +10,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, first_per_key, one_if, valid_interval
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.expressions import first_per_key, one_if, valid_interval
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_early_help_episodes"
@@ -23,7 +26,7 @@ def episodes_started(ctx: Context) -> ir.Table:
     raw = raw.filter(raw.earl_person_id.notnull() & raw.earl_episode_start_date.notnull())
     raw = valid_interval(raw, "earl_episode_start_date", "earl_episode_end_date")
     kept = first_per_key(raw, ["earl_person_id", "earl_episode_start_date"], [raw.earl_episode_id])
-    attributed = ctx.attribute(kept, "earl_person_id", "earl_episode_start_date")
+    attributed = attribute(ctx, kept, "earl_person_id", "earl_episode_start_date")
     return attributed.select(
         person=attributed.earl_person_id, start=attributed.earl_episode_start_date, team="team"
     )
@@ -39,7 +42,7 @@ def _with_match(episodes: ir.Table, found: ir.Table, name: str) -> ir.Table:
 
 
 def _percent_items(ctx: Context, episodes: ir.Table, flag: str) -> ir.Table:
-    items = ctx.in_window(episodes, "start")
+    items = in_window(ctx, episodes, "start")
     return items.select(
         "period_end", "team", numerator=one_if(items[flag]), denominator=ibis.literal(1)
     )
@@ -47,7 +50,7 @@ def _percent_items(ctx: Context, episodes: ir.Table, flag: str) -> ir.Table:
 
 @indicator("eh.episodes_started_count")
 def started(ctx: Context) -> ir.Table:
-    items = ctx.in_window(episodes_started(ctx), "start")
+    items = in_window(ctx, episodes_started(ctx), "start")
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
+from cscperf.indicators.blocks.windows import in_window, open_at_period_end
 from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
@@ -45,15 +46,15 @@ def _counted(items: ir.Table, carer_type: ir.StringValue) -> ir.Table:
 
 @indicator("fostering.households_approved_rolling_12m_count")
 def households_approved(ctx: Context) -> ir.Table:
-    approved = ctx.in_window(register(ctx), "approval_date")
+    approved = in_window(ctx, register(ctx), "approval_date")
     return _counted(approved, approved.type_at_approval)
 
 
 @indicator("fostering.households_ceased_rolling_12m_count")
 def households_ceased(ctx: Context) -> ir.Table:
     spells = register(ctx)
-    ended = ctx.in_window(
-        spells.filter(spells.deregistration_date.notnull()), "deregistration_date"
+    ended = in_window(
+        ctx, spells.filter(spells.deregistration_date.notnull()), "deregistration_date"
     )
     return _counted(ended, ended.type_at_end)
 
@@ -61,7 +62,7 @@ def households_ceased(ctx: Context) -> ir.Table:
 @indicator("fostering.approved_households_count")
 def approved_households(ctx: Context) -> ir.Table:
     spells = register(ctx)
-    open_at = ctx.open_at_period_end(spells, "approval_date", "deregistration_date")
+    open_at = open_at_period_end(ctx, spells, "approval_date", "deregistration_date")
     # The type at E: the full approval's type once it has begun.
     full_begun = open_at.full_approval_date.notnull() & (
         open_at.full_approval_date <= open_at.period_end

@@ -1,9 +1,9 @@
 """Health and education of looked-after children (catalogue ``lac_health_education.yaml``).
 
-Owns the ``lac_health.*`` item tables and two building blocks other areas of this group use:
-ages in completed years (``age_at``, a 29 February birthday falling on 1 March) and the
-"twelve-month cohort" (children looked after at E whose current period of care began on or
-before ADD_MONTHS(E, -12)). Health records count when completed and mapped by the council's
+Owns the ``lac_health.*`` item tables. Ages in completed years (``blocks.ages.age_at``) and
+the "twelve-month cohort" (children looked after at E whose current period of care began on
+or before ADD_MONTHS(E, -12), ``blocks.care.twelve_month_cohort``) are shared blocks. Health
+records count when completed and mapped by the council's
 type map; PEPs come from the imported Virtual School extract (``imported_pep``).
 """
 
@@ -15,12 +15,15 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import looked_after_at_month_end, periods, rated
-from cscperf.indicators.care_periods import add_months, add_working_days
-from cscperf.indicators.context import Context, NotAvailable, first_per_key, flag_is_yes, one_if
+from cscperf.indicators.blocks.ages import age_at, with_dob
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import looked_after_at_month_end, periods, twelve_month_cohort
+from cscperf.indicators.blocks.care_periods import add_working_days
+from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes, one_if, rated
+from cscperf.indicators.blocks.windows import in_window, working_days
+from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
 
-PERSON = "ssd_person"
 HEALTH = "ssd_cla_health"
 IMMUNISATIONS = "ssd_cla_immunisations"
 SDQ = "ssd_sdq_scores"
@@ -30,43 +33,7 @@ PEP = "imported_pep"
 # ------------------------------------------------------------------ ages
 
 
-def age_at(dob: ir.DateValue, when: ir.DateValue) -> ir.IntegerValue:
-    """AGE(when): completed years. Comparing (month, day) pairs makes a 29 February child a
-    year older on 1 March in a non-leap year, as the spec says."""
-    before_birthday = (when.month() < dob.month()) | (
-        (when.month() == dob.month()) & (when.day() < dob.day())
-    )
-    return when.year() - dob.year() - ibis.ifelse(before_birthday, 1, 0)
-
-
-def birthday(dob: ir.DateValue, years: int) -> ir.DateValue:
-    """The date of the ``years``-th birthday; 29 February births have it on 1 March in
-    non-leap years (ADD_MONTHS alone would give 28 February)."""
-    shifted = add_months(dob, 12 * years)
-    leap_day_moved = (dob.month() == 2) & (dob.day() == 29) & (shifted.day() == 28)
-    return ibis.ifelse(leap_day_moved, (shifted + ibis.interval(days=1)).cast("date"), shifted)
-
-
-def with_dob(ctx: Context, items: ir.Table, person_column: str = "person_id") -> ir.Table:
-    """Adds ``dob`` from ssd_person (null when the person table is missing)."""
-    people = ctx.optional_table(PERSON, ["pers_person_id", "pers_dob"])
-    if people is None:
-        return items.mutate(dob=ibis.null("date"))
-    people = people.select(_dob_person=people.pers_person_id, dob=people.pers_dob)
-    people = first_per_key(people, ["_dob_person"], [people.dob])
-    joined = items.left_join(people, items[person_column] == people._dob_person)
-    return joined.drop("_dob_person")
-
-
 # ------------------------------------------------------------------ cohorts
-
-
-def twelve_month_cohort(ctx: Context) -> ir.Table:
-    """Children LAC_AT(E) whose current POC began on or before ADD_MONTHS(E, -12), with
-    person_id, period_end, team, poc_start and dob. Exactly twelve months is in."""
-    children = looked_after_at_month_end(ctx)
-    children = children.filter(children.poc_start <= add_months(children.period_end, -12))
-    return with_dob(ctx, children)
 
 
 def _normal(text: ir.StringValue) -> ir.StringValue:
@@ -118,13 +85,13 @@ def iha_within_20wd(ctx: Context) -> ir.Table:
     pocs = pocs.filter(
         pocs.day20.notnull() & (pocs.poc_end.isnull() | (pocs.poc_end >= pocs.day20))
     )
-    due = ctx.in_window(pocs, "day20", "in_month")
+    due = in_window(ctx, pocs, "day20", "in_month")
     checks = health_records(ctx, "health_assessment")
     matched = due.join(
         checks,
         [due.person_id == checks._h_person, checks.check_date >= due.poc_start],
     )
-    matched = ctx.working_days(matched, "poc_start", "check_date", "_wd")
+    matched = working_days(ctx, matched, "poc_start", "check_date", "_wd")
     in_time = (
         matched.filter(matched._wd <= 20)
         .select(_m_person=matched.person_id, _m_seq=matched.poc_seq)
@@ -134,7 +101,7 @@ def iha_within_20wd(ctx: Context) -> ir.Table:
         in_time, [due.person_id == in_time._m_person, due.poc_seq == in_time._m_seq]
     )
     items = items.mutate(passes=items._m_person.notnull()).drop("_m_person", "_m_seq")
-    items = ctx.attribute(items, "person_id", "day20")
+    items = attribute(ctx, items, "person_id", "day20")
     return rated(items, items.passes)
 
 

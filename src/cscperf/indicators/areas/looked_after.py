@@ -1,108 +1,46 @@
 """Looked-after children indicators (catalogue ``looked_after.yaml``, ids ``lac.*``).
 
-Owns the context-level building blocks every looked-after area uses (episodes with short
-breaks flagged, periods of care, children looked after at each month end with their team)
-and the ``lac.*`` item tables. Placement and adoption modules import the building blocks.
+Owns the ``lac.*`` item tables. The building blocks they share with other areas (episodes,
+periods of care, children looked after at each month end, reviews) are in
+:mod:`cscperf.indicators.blocks.care`.
 """
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.care_periods import (
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import (
+    EPISODES,
+    current_placements,
+    looked_after_at_month_end,
+    periods,
+    reviews_with_due_dates,
+)
+from cscperf.indicators.blocks.care_periods import (
     add_months,
     care_codes,
-    care_episodes,
     ceased_periods,
     days_between,
-    lac_review_timeliness,
-    periods_of_care,
-    reviews_of_children,
 )
-from cscperf.indicators.context import (
-    Context,
+from cscperf.indicators.blocks.expressions import (
+    counted,
     ends_after,
     first_per_key,
     flag_is_yes,
+    rated,
     started_by,
 )
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
-EPISODES = "ssd_cla_episodes"
-LEGAL_STATUS = "ssd_legal_status"
 IMMIGRATION = "ssd_immigration_status"
-REVIEWS = "ssd_cla_reviews"
 CARE_PLANS = "ssd_cla_care_plan"
 VISITS = "ssd_cla_visits"
 
 
-def _one(condition: ir.BooleanValue) -> ir.IntegerValue:
-    return ibis.ifelse(condition.fill_null(False), 1, 0)
-
-
-def counted(items: ir.Table) -> ir.Table:
-    """Items of a count: numerator 1 each."""
-    return items.select("period_end", "team", numerator=ibis.literal(1))
-
-
-def rated(items: ir.Table, passes: ir.BooleanValue) -> ir.Table:
-    """Items of a percentage: denominator 1 each, numerator 1 when ``passes``."""
-    return items.select("period_end", "team", numerator=_one(passes), denominator=ibis.literal(1))
-
-
 # ------------------------------------------------------------------ building blocks
-
-
-def episodes(ctx: Context) -> ir.Table:
-    """Looked-after episodes with ``is_short_break`` (see care_periods.care_episodes)."""
-
-    def build() -> ir.Table:
-        raw = ctx.table(EPISODES, ["clae_person_id", "clae_cla_episode_start_date"])
-        legal = ctx.optional_table(LEGAL_STATUS, ["lega_person_id", "lega_legal_status"])
-        return care_episodes(raw, legal)
-
-    return ctx.shared("care episodes", build)
-
-
-def periods(ctx: Context) -> ir.Table:
-    """Periods of care of the build (short breaks removed)."""
-    return ctx.shared("periods of care", lambda: periods_of_care(episodes(ctx)))
-
-
-def looked_after_at_month_end(ctx: Context) -> ir.Table:
-    """One row per child and month end with LAC_AT(E): person_id, period_end, team, and the
-    POC open at E (poc_seq, poc_start, began_after_short_break)."""
-    return ctx.shared(
-        "looked after at month end", lambda: _looked_after_at_month_end(ctx), monthly=True
-    ).view()
-
-
-def _looked_after_at_month_end(ctx: Context) -> ir.Table:
-    care = episodes(ctx)
-    care = care.filter(~care.is_short_break)
-    open_at = ctx.open_at_period_end(care, "start", "end")
-    per_child = first_per_key(open_at, ["person_id", "period_end"], ["start", "episode_id"])
-    pocs = periods(ctx).select(
-        _p_person="person_id",
-        poc_seq="poc_seq",
-        poc_start="poc_start",
-        poc_end="poc_end",
-        began_after_short_break="began_after_short_break",
-    )
-    with_poc = per_child.left_join(
-        pocs,
-        [
-            per_child.person_id == pocs._p_person,
-            pocs.poc_start <= per_child.period_end,
-            ends_after(pocs.poc_end, per_child.period_end),
-        ],
-    )
-    with_poc = first_per_key(with_poc, ["person_id", "period_end"], ["poc_seq"])
-    children = with_poc.select(
-        "person_id", "period_end", "poc_seq", "poc_start", "began_after_short_break"
-    )
-    return ctx.attribute(children, "person_id", "period_end")
 
 
 # ------------------------------------------------------------------ counts at month end
@@ -147,13 +85,13 @@ def lac_uasc_count(ctx: Context) -> ir.Table:
 
 
 def _starts(ctx: Context) -> ir.Table:
-    started = ctx.in_window(periods(ctx), "poc_start")
-    return ctx.attribute(started, "person_id", "poc_start")
+    started = in_window(ctx, periods(ctx), "poc_start")
+    return attribute(ctx, started, "person_id", "poc_start")
 
 
 def _endings(ctx: Context) -> ir.Table:
-    ended = ctx.in_window(ceased_periods(periods(ctx)), "poc_end")
-    return ctx.attribute(ended, "person_id", "poc_end")
+    ended = in_window(ctx, ceased_periods(periods(ctx)), "poc_end")
+    return attribute(ctx, ended, "person_id", "poc_end")
 
 
 @indicator("lac.starts_count")
@@ -225,38 +163,18 @@ def lac_second_or_subsequent_start_pct(ctx: Context) -> ir.Table:
     first = pocs.group_by("person_id").aggregate(_first_start=pocs.poc_start.min())
     flagged = pocs.join(first, "person_id")
     flagged = flagged.mutate(returning=flagged._first_start < flagged.poc_start)
-    started = ctx.in_window(flagged.drop("_first_start"), "poc_start")
-    started = ctx.attribute(started, "person_id", "poc_start")
+    started = in_window(ctx, flagged.drop("_first_start"), "poc_start")
+    started = attribute(ctx, started, "person_id", "poc_start")
     return rated(started, started.returning)
 
 
 # ------------------------------------------------------------------ reviews, plans, visits
 
 
-def reviewed_children(ctx: Context) -> ir.Table:
-    """Reviews held (not cancelled) with the child: person_id, review_date, and the review's
-    participation code and id (the review's cla_id leads to the child through the episodes)."""
-
-    def build() -> ir.Table:
-        reviews = ctx.table(REVIEWS, ["clar_cla_id", "clar_cla_review_date"])
-        return reviews_of_children(reviews, episodes(ctx))
-
-    return ctx.shared("reviews of children", build)
-
-
-def reviews_with_due_dates(ctx: Context) -> ir.Table:
-    """Reviews within periods of care with their due dates (see
-    care_periods.lac_review_timeliness)."""
-    return ctx.shared(
-        "reviews with due dates",
-        lambda: lac_review_timeliness(periods(ctx), reviewed_children(ctx), ctx.calendar),
-    )
-
-
 @indicator("lac.reviews_in_timescale_pct")
 def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
-    held = ctx.in_window(reviews_with_due_dates(ctx), "review_date")
-    held = ctx.attribute(held, "person_id", "review_date")
+    held = in_window(ctx, reviews_with_due_dates(ctx), "review_date")
+    held = attribute(ctx, held, "person_id", "review_date")
     return rated(held, held.in_timescale)
 
 
@@ -285,7 +203,6 @@ def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
 
 @indicator("lac.visits_in_timescale_pct")
 def lac_visits_in_timescale_pct(ctx: Context) -> ir.Table:
-    from cscperf.indicators.areas.placements import current_placements
 
     interval_days = int(ctx.param("interval_days"))
     long_term_months = int(ctx.param("long_term_interval_months"))

@@ -11,8 +11,17 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import counted, episodes, rated
-from cscperf.indicators.context import Context, ends_after, first_per_key, valid_interval
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import episodes
+from cscperf.indicators.blocks.expressions import (
+    counted,
+    ends_after,
+    first_per_key,
+    rated,
+    valid_interval,
+)
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 MISSING = "ssd_missing"
@@ -107,7 +116,7 @@ def _children_in_year(ctx: Context, types_parameter: str) -> ir.Table:
         had, [children.person == had._h_person, children.period_end == had._h_end]
     )
     items = items.mutate(passes=items._h_person.notnull()).drop("_h_person", "_h_end")
-    return ctx.attribute(items, "person", "reference")
+    return attribute(ctx, items, "person", "reference")
 
 
 @indicator("missing.children_missing_rolling_12m_pct")
@@ -124,8 +133,8 @@ def children_away(ctx: Context) -> ir.Table:
 
 @indicator("missing.incidents_count")
 def incidents_count(ctx: Context) -> ir.Table:
-    started = ctx.in_window(incidents_of_looked_after(ctx, "missing_types"), "start")
-    return counted(ctx.attribute(started, "person", "start"))
+    started = in_window(ctx, incidents_of_looked_after(ctx, "missing_types"), "start")
+    return counted(attribute(ctx, started, "person", "start"))
 
 
 @indicator("missing.rhi_offered_pct")
@@ -134,6 +143,6 @@ def rhi_offered(ctx: Context) -> ir.Table:
     ended = ended.filter(
         ended.end.notnull() & (ended.rhi.isnull() | (ended.rhi != ctx.param("not_applicable")))
     )
-    ended = ctx.in_window(ended, "end")
-    ended = ctx.attribute(ended, "person", "end")
+    ended = in_window(ctx, ended, "end")
+    ended = attribute(ctx, ended, "person", "end")
     return rated(ended, ended.rhi.isin(["Y", "YES"]))

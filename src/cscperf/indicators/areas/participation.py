@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import (
-    REVIEWS,
-    rated,
-    reviewed_children,
-    reviews_with_due_dates,
-)
-from cscperf.indicators.context import Context, first_per_key
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import REVIEWS, reviewed_children, reviews_with_due_dates
+from cscperf.indicators.blocks.expressions import first_per_key, rated
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 
@@ -39,8 +37,8 @@ def reviews_with_codes(ctx: Context) -> ir.Table:
     )
     joined = joined.select("person_id", "review_date", code=joined._r_code)
     joined = joined.filter(joined.code.isnull() | (joined.code != ctx.param("under_four_code")))
-    in_month = ctx.in_window(joined, "review_date")
-    return ctx.attribute(in_month, "person_id", "review_date")
+    in_month = in_window(ctx, joined, "review_date")
+    return attribute(ctx, in_month, "person_id", "review_date")
 
 
 @indicator("participation.lac_review_attended_pct")

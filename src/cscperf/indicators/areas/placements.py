@@ -1,9 +1,9 @@
 """Placement indicators (catalogue ``placements.yaml``, ids ``placements.*``).
 
-Owns the current placement of each looked-after child at each month end
-(:func:`current_placements`, also used by ``lac.visits_in_timescale_pct`` and adoption), and
-the placement-type, provider, stability and distance measures. Which rows count as a
-placement and what a carer spell is are decided in ``care_periods.placement_chains``.
+Owns the placement-type, provider, stability and distance measures. The current placement
+of each looked-after child at each month end and the placements in care are shared blocks
+(:mod:`cscperf.indicators.blocks.care`). Which rows count as a placement and what a carer
+spell is are decided in ``blocks.care_periods.placement_chains``.
 
 Whether a placement is outside the council's boundary needs the placement's location, which
 the SSD does not carry: the canonical model adds the cscperf extension field
@@ -17,85 +17,26 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.looked_after import (
-    counted,
-    episodes,
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.care import (
+    LOCATION_COLUMN,
+    PLACEMENTS,
+    current_placements,
     looked_after_at_month_end,
-    periods,
-    rated,
+    placement_rows,
 )
-from cscperf.indicators.care_periods import (
+from cscperf.indicators.blocks.care_periods import (
     add_months,
     care_codes,
-    care_placements,
     counted_placements,
-    placement_chains,
 )
-from cscperf.indicators.context import Context, NotAvailable, ends_after, first_per_key
+from cscperf.indicators.blocks.expressions import counted, ends_after, rated
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
 
-PLACEMENTS = "ssd_cla_placement"
 PERSON = "ssd_person"
-LOCATION_COLUMN = "clap_cla_placement_location"
 MILES = 20
-
-
-def placement_rows(ctx: Context) -> ir.Table:
-    """Placements made in (non-short-break) care, with chains and carer spells."""
-    return ctx.shared("placements in care", lambda: _placement_rows(ctx))
-
-
-def _placement_rows(ctx: Context) -> ir.Table:
-    raw = ctx.table(PLACEMENTS, ["clap_person_id", "clap_cla_placement_start_date"])
-    care = episodes(ctx)
-    rows = care_placements(raw, care, periods(ctx))
-    if LOCATION_COLUMN in raw.columns:
-        located = raw.select(
-            _l_id=raw.clap_cla_placement_id, location=raw[LOCATION_COLUMN].strip().upper()
-        )
-        rows = rows.left_join(located, rows.placement_id == located._l_id).drop("_l_id")
-    else:
-        rows = rows.mutate(location=ibis.null("string"))
-    return placement_chains(rows.view())
-
-
-def current_placements(ctx: Context) -> ir.Table:
-    """Every child looked after at each month end, with the placement open at E when there
-    is one: type, provider, distance, location, chain_start (start of the counted placement;
-    a temporary placement keeps the one before it), carer_spell_start, is_temporary."""
-    return ctx.shared(
-        "placements at month end", lambda: _current_placements(ctx), monthly=True
-    ).view()
-
-
-def _current_placements(ctx: Context) -> ir.Table:
-    children = looked_after_at_month_end(ctx)
-    rows = placement_rows(ctx).select(
-        _p_person="person_id",
-        _p_start="start",
-        _p_end="end",
-        _p_id="placement_id",
-        type="type",
-        provider="provider",
-        distance="distance",
-        location="location",
-        chain_start="chain_start",
-        carer_spell_start="carer_spell_start",
-        is_temporary="is_temporary",
-    )
-    joined = children.left_join(
-        rows,
-        [
-            children.person_id == rows._p_person,
-            rows._p_start <= children.period_end,
-            ends_after(rows._p_end, children.period_end),
-        ],
-    )
-    joined = first_per_key(
-        joined, ["person_id", "period_end"], [joined._p_start.desc(), joined._p_id.desc()]
-    )
-    current = joined.drop("_p_person", "_p_end", "_p_id").rename(placement_start="_p_start")
-    return current
 
 
 # ------------------------------------------------------------------ type and provider
@@ -226,6 +167,6 @@ def placements_new_outside_la_over_20_miles_pct(ctx: Context) -> ir.Table:
     _require_location(ctx)
     rows = placement_rows(ctx)
     new = rows.filter(~rows.is_temporary & ~rows.continues_previous.fill_null(False))
-    started = ctx.in_window(new, "start")
-    started = ctx.attribute(started, "person_id", "start")
+    started = in_window(ctx, new, "start")
+    started = attribute(ctx, started, "person_id", "start")
     return rated(started, _far_outside(started))

@@ -10,38 +10,13 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import Context, first_per_key, flag_is_yes, one_if
+from cscperf.indicators.blocks.expressions import one_if
+from cscperf.indicators.blocks.referrals import referrals
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 EPISODES = "ssd_cin_episodes"
-
-
-def referrals(ctx: Context) -> ir.Table:
-    """Distinct referrals (child, date), with the team and the NFA flag of the kept row."""
-    return ctx.shared("referrals", lambda: _distinct_referrals(ctx))
-
-
-def _distinct_referrals(ctx: Context) -> ir.Table:
-    episodes = ctx.table(EPISODES, ["cine_person_id", "cine_referral_date"])
-    episodes = episodes.filter(
-        episodes.cine_person_id.notnull() & episodes.cine_referral_date.notnull()
-    )
-    kept = first_per_key(
-        episodes, ["cine_person_id", "cine_referral_date"], [episodes.cine_referral_id]
-    )
-    team_column = "cine_referral_team" if "cine_referral_team" in kept.columns else None
-    attributed = ctx.attribute(kept, "cine_person_id", "cine_referral_date", team_column)
-    nfa = (
-        flag_is_yes(attributed.cine_referral_nfa.cast("string")).fill_null(False)
-        if "cine_referral_nfa" in attributed.columns
-        else ibis.literal(False)
-    )
-    return attributed.select(
-        person=attributed.cine_person_id,
-        referral_date=attributed.cine_referral_date,
-        team=attributed.team,
-        nfa=nfa,
-    )
 
 
 def with_rereferral(ctx: Context) -> ir.Table:
@@ -70,7 +45,7 @@ def _with_rereferral(ctx: Context) -> ir.Table:
 
 
 def _count(ctx: Context) -> ir.Table:
-    items = ctx.in_window(referrals(ctx), "referral_date")
+    items = in_window(ctx, referrals(ctx), "referral_date")
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 
@@ -85,7 +60,7 @@ def referrals_rate(ctx: Context) -> ir.Table:
 
 
 def _rereferrals(ctx: Context) -> ir.Table:
-    items = ctx.in_window(with_rereferral(ctx), "referral_date")
+    items = in_window(ctx, with_rereferral(ctx), "referral_date")
     return items.select(
         "period_end",
         "team",
@@ -106,7 +81,7 @@ def rereferral_12m_rolling(ctx: Context) -> ir.Table:
 
 @indicator("referrals.nfa_pct")
 def nfa(ctx: Context) -> ir.Table:
-    items = ctx.in_window(referrals(ctx), "referral_date")
+    items = in_window(ctx, referrals(ctx), "referral_date")
     return items.select(
         "period_end", "team", numerator=one_if(items.nfa), denominator=ibis.literal(1)
     )

@@ -13,13 +13,15 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import (
-    Context,
+from cscperf.indicators.blocks.attribution import attribute
+from cscperf.indicators.blocks.expressions import (
     flag_is_yes,
     json_flag_is_yes,
     one_if,
     valid_interval,
 )
+from cscperf.indicators.blocks.windows import in_window
+from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 
 ENQUIRIES = "ssd_s47_enquiry"
@@ -33,7 +35,7 @@ def enquiries(ctx: Context, date_field: str) -> ir.Table:
     raw = valid_interval(
         raw.filter(raw[date_field].notnull()), "s47e_s47_start_date", "s47e_s47_end_date"
     )
-    return ctx.attribute(raw, "s47e_person_id", date_field, "s47e_s47_completed_by_team")
+    return attribute(ctx, raw, "s47e_person_id", date_field, "s47e_s47_completed_by_team")
 
 
 def outcome_class(ctx: Context, items: ir.Table) -> ir.Table:
@@ -65,7 +67,7 @@ def outcome_class(ctx: Context, items: ir.Table) -> ir.Table:
 
 
 def _completed_items(ctx: Context) -> ir.Table:
-    return ctx.in_window(enquiries(ctx, "s47e_s47_end_date"), "s47e_s47_end_date")
+    return in_window(ctx, enquiries(ctx, "s47e_s47_end_date"), "s47e_s47_end_date")
 
 
 @indicator("s47.completed_count")
@@ -80,7 +82,7 @@ def annualised(ctx: Context) -> ir.Table:
 
 @indicator("s47.rate_per_10k")
 def started_rate(ctx: Context) -> ir.Table:
-    items = ctx.in_window(enquiries(ctx, "s47e_s47_start_date"), "s47e_s47_start_date")
+    items = in_window(ctx, enquiries(ctx, "s47e_s47_start_date"), "s47e_s47_start_date")
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 

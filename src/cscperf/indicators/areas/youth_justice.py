@@ -12,8 +12,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.areas.lac_health_education import age_at, twelve_month_cohort
-from cscperf.indicators.areas.looked_after import rated
+from cscperf.indicators.blocks.ages import age_at
+from cscperf.indicators.blocks.care import twelve_month_cohort
+from cscperf.indicators.blocks.expressions import rated
 from cscperf.indicators.context import Context
 from cscperf.indicators.registry import indicator
 

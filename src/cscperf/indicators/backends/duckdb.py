@@ -30,7 +30,7 @@ class DuckDBBackend(Backend):
         "temporary tables seen by another cursor": "shared blocks are ordinary tables, "
         "named per run and dropped at its end",
         "OR in a join condition without losing the hash join": "fill a missing end with a "
-        "far-future date (context.ends_after) so one comparison remains",
+        "far-future date (blocks.expressions.ends_after) so one comparison remains",
     }
 
     def materialise(self, name: str, sql: str, defer: Callable[[str], Any] | None) -> None:

@@ -42,10 +42,10 @@ class PostgresBackend(Backend):
     shared_tables: ClassVar[bool] = True
     temporary_tables: ClassVar[bool] = True
     cannot_express: ClassVar[Mapping[str, str]] = {
-        "a boolean cast to a number": "count a test with context.one_if(condition)",
+        "a boolean cast to a number": "count a test with blocks.expressions.one_if(condition)",
         r"\b in a regular expression (it is a backspace)": "spell out 'not a letter or the end'",
         "date + interval as a date (it gives a timestamp)": "cast the sum back to a date "
-        "(care_periods.add_months)",
+        "(blocks.care_periods.add_months)",
         "a row_number() window without an order": "always order the window",
     }
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.context import ends_after
+from cscperf.indicators.blocks.expressions import ends_after
 
 if TYPE_CHECKING:
     from cscperf.indicators.context import Context

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from cscperf.indicators.context import ends_after
+from cscperf.indicators.blocks.expressions import ends_after
 from cscperf.paths import package_data
 
 if TYPE_CHECKING:
