@@ -449,8 +449,11 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                     else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
                     clea_care_leaver_latest_contact=_d(contact) if in_touch else None,
                     clea_care_leaver_accommodation=accom,
+                    # no fixed abode (S) and gone abroad (X) are never counted suitable
                     clea_care_leaver_accom_suitable=(
-                        "Suitable" if rng.random() < p.care_leavers.suitable else "Unsuitable"
+                        "Suitable"
+                        if rng.random() < p.care_leavers.suitable and accom not in ("S", "X")
+                        else "Unsuitable"
                     ),
                     clea_care_leaver_activity=recode(_pick(rng, acts), bday, changes),
                     clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),

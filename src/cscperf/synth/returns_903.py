@@ -443,7 +443,7 @@ def _oc2(data: Data903, child: str, dob: date | None, year: int) -> Record | Non
         return None
     if _legal_status(data, child, current["clae_cla_episode_start_date"]) in SHORT_BREAKS:
         return None
-    if _period_start(episodes, current) > date(year - 1, 3, 31):
+    if _period_start(episodes, current) > date(year - 1, 4, 1):  # 12 months by 31 March
         return None
     age = age_on(dob, last)
 
