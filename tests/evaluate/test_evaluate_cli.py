@@ -139,3 +139,19 @@ def test_store_wide_targets_file_is_used_for_every_build(
     # 64.7 against a target of 70 where lower is better and green is up to 70: green.
     assert row["target"] == 70
     assert row["rag"] == "green"
+
+
+def test_evaluate_for_the_public_marks_suppression(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _store(tmp_path)
+    args = ["evaluate", "--store", str(store), "--period", "2025-03", "--no-benchmarks"]
+    code = main([*args, "--audience", "public"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "shown as [c]" in captured.err
+    row = pl.read_csv(io.StringIO(captured.out), infer_schema_length=0).row(0, named=True)
+    assert row["suppressed"] is None  # 1,100 children: nothing to suppress
+    assert float(row["value"]) == pytest.approx(1100 / 170_000 * 10_000)
+    assert main([*args, "--audience", "press"]) == 1
+    assert "use council" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import unescape
 
 import polars as pl
+import pytest
 from tests.reports.fixtures import IDS, PERIOD_END, fixture_rows
 
 from cscperf.app.month import published_by
@@ -46,7 +47,7 @@ def _bench(indicator_id: str, unit: str, basis: str, compare_as: str, rank: int 
     }
 
 
-def _pack(rows: pl.DataFrame) -> Pack:
+def _pack(rows: pl.DataFrame, locality: str | None = None) -> Pack:
     settings = eastshire_settings()
     catalogue = load_catalogue()
     bench = pl.DataFrame(
@@ -71,6 +72,7 @@ def _pack(rows: pl.DataFrame) -> Pack:
             extract_date="2025-07-08",
             build_id="B",
             marking=settings.protective_marking,
+            locality=locality,
             targets_note="example targets",
             benchmarks_note=NORFOLK,
         ),
@@ -146,3 +148,39 @@ def test_draft_sentence_states_the_basis() -> None:
     )
     assert "better than the statistical neighbour average" in text
     assert "worse than England" in text
+
+
+def test_public_pack_suppresses_small_numbers_and_the_next_smallest_locality() -> None:
+    from cscperf.reports.pack import public_pack
+
+    localities = [loc.name for loc in eastshire_settings().localities]
+    small = localities[0]
+    rows = fixture_rows(localities).with_columns(
+        # the first locality's assessments rest on 2 of 3 in June 2025
+        pl.when(
+            (pl.col("indicator_id") == "assess.within_45wd_pct")
+            & (pl.col("breakdown_value") == small)
+            & (pl.col("period_end") == PERIOD_END)
+        )
+        .then(pl.struct(numerator=pl.lit(2.0), denominator=pl.lit(3.0), value=pl.lit(200 / 3)))
+        .otherwise(pl.struct("numerator", "denominator", "value"))
+        .struct.unnest()
+    )
+    council = _pack(rows, small)
+    row = {r.ref: r for r in sections.summary(council)}["assess.within_45wd_pct"]
+    assert row.value == pytest.approx(200 / 3) and row.small_number  # inside: shown, marked
+    public = public_pack(council)
+    current = public.current.filter(
+        pl.col("indicator_id") == "assess.within_45wd_pct", pl.col("breakdown") == "locality"
+    )
+    marks = dict(zip(current["breakdown_value"], current["suppressed"], strict=True))
+    assert marks[small] == "primary"
+    assert sum(1 for m in marks.values() if m == "secondary") == 1  # the next smallest
+    hidden = current.filter(pl.col("suppressed").is_not_null())
+    assert hidden["value"].is_null().all() and hidden["numerator"].is_null().all()
+    row = {r.ref: r for r in sections.summary(public)}["assess.within_45wd_pct"]
+    assert row.value is None and row.suppressed_months[-1] is True
+    assert row.suppressed_months[:-1] == [False, False, False]
+    html = unescape(render_html(collect(public)))
+    assert "Public version: a figure resting on fewer than 5 children is suppressed" in html
+    assert ">[c]<" in html

@@ -169,8 +169,10 @@ def assemble_pack(
     targets: Path | None = None,
     commentary: Path | None = None,
     benchmarks: bool = True,
+    audience: str = "council",
 ) -> Pack:
-    """The pack for a month of a stored build, judged as ``cscperf evaluate`` judges it."""
+    """The pack for a month of a stored build, judged as ``cscperf evaluate`` judges it; for
+    ``audience="public"`` with small numbers suppressed."""
     from cscperf.indicators.catalogue import load_catalogue
     from cscperf.indicators.output import parse_period
     from cscperf.indicators.results import results_for
@@ -179,8 +181,12 @@ def assemble_pack(
 
     period_end = parse_period(period)
     build = Store(store).get(build_id)
+    from cscperf.evaluate.suppress import check_audience
+    from cscperf.reports.pack import public_pack
+
+    check_audience(audience)
     bench = published_benchmarks(build) if benchmarks else Benchmarks(None, "")
-    return month_pack(
+    pack = month_pack(
         build,
         period_end,
         locality,
@@ -190,6 +196,7 @@ def assemble_pack(
         benchmarks=bench,
         commentary=load_commentary(commentary) if commentary else None,
     )
+    return public_pack(pack) if audience == "public" else pack
 
 
 def write_pack(
@@ -202,11 +209,18 @@ def write_pack(
     commentary: Path | None = None,
     build_id: str | None = None,
     pdf: bool = True,
+    audience: str = "council",
 ) -> list[Path]:
     """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx."""
     from cscperf.reports.writer import write_pack_files
 
     pack = assemble_pack(
-        store, period, build_id=build_id, locality=locality, targets=targets, commentary=commentary
+        store,
+        period,
+        build_id=build_id,
+        locality=locality,
+        targets=targets,
+        commentary=commentary,
+        audience=audience,
     )
     return write_pack_files(pack, out, pdf=pdf)

@@ -43,6 +43,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--by", help=f"Breakdowns, comma-separated: {'|'.join(BREAKDOWNS)}."),
         ] = None,
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+        audience: Annotated[
+            str,
+            typer.Option(
+                "--audience",
+                help="council (every figure) or public (small numbers suppressed as [c]).",
+            ),
+        ] = "council",
         from_month: Annotated[
             str | None,
             typer.Option(
@@ -72,6 +79,8 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("--store and --period are needed to write results")
         if output_format not in ("csv", "json"):
             raise typer.BadParameter("--format must be csv or json")
+        if audience not in ("council", "public"):
+            raise typer.BadParameter("--audience must be council or public")
         breakdowns = _split(by)
         for breakdown in breakdowns or []:
             if breakdown not in BREAKDOWNS:
@@ -94,6 +103,17 @@ def register(app: typer.Typer) -> None:
         rows = select_rows(
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )
+        if audience == "public":
+            from cscperf.evaluate.suppress import public_csv, public_json, suppress
+            from cscperf.indicators.catalogue import load_catalogue
+            from cscperf.indicators.framework import framework_settings
+
+            units = {d.id: d.unit for d in load_catalogue()}
+            hidden = suppress(rows, units, framework_settings().small_number_below)
+            sys.stdout.write(
+                public_csv(hidden) if output_format == "csv" else public_json(hidden) + "\n"
+            )
+            return
         sys.stdout.write(to_csv(rows) if output_format == "csv" else to_json(rows) + "\n")
 
     @indicators.command("list")

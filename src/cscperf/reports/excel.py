@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cscperf.evaluate.rules import small_number_label
+from cscperf.evaluate.suppress import MARK
 from cscperf.indicators.framework import framework_settings
 from cscperf.reports import sections
 from cscperf.reports.html import PackContent, pack_title
@@ -136,6 +137,13 @@ def write_workbook(content: PackContent, path: Path) -> None:
         ["Build", p.build_id],
         ["Targets", p.targets_note],
         ["Benchmarks", p.benchmarks_note],
+        [
+            "Small numbers",
+            "Public version: figures resting on fewer than "
+            f"{framework_settings().small_number_below} children are suppressed ([c])"
+            if p.audience == "public"
+            else "For use inside the council: small numbers are shown, marked and not rated",
+        ],
         ["Protective marking", p.marking],
     ]
     book.table(ws, 2, "cover", [("Item", None, 22), ("Detail", wrap, 90)], cover)
@@ -216,9 +224,12 @@ def write_workbook(content: PackContent, path: Path) -> None:
             r.title,
             r.good_is,
             r.data_note,
-            *r.last_months,
-            r.value,
-            r.ytd,
+            *[
+                MARK if (r.suppressed_months or [False] * 4)[n] else v
+                for n, v in enumerate(r.last_months)
+            ],
+            MARK if r.suppressed_months and r.suppressed_months[-1] else r.value,
+            MARK if r.ytd_suppressed else r.ytd,
             r.target,
             load_layout().direction_mark(r.direction).label,
             *[rag_label(r.rag.get(s)) for s in scopes],

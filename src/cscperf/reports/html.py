@@ -192,6 +192,7 @@ def render_html(
         bench=content.bench,
         published_by=sections.published_by(pack) or "no published figures",
         small_label=small_number_label(framework_settings().small_number_below).capitalize(),
+        small_below=framework_settings().small_number_below,
         quality=content.quality,
         definitions=content.definitions,
         charts=content.charts,

@@ -69,6 +69,7 @@ class Provenance:
     locality: str | None = None
     targets_note: str = ""
     benchmarks_note: str = ""
+    audience: str = "council"  # or "public": small numbers suppressed
 
     @property
     def period_label(self) -> str:
@@ -121,6 +122,31 @@ class Pack:
             (r["indicator_id"], r["breakdown"], r["breakdown_value"]): r
             for r in self.current.iter_rows(named=True)
         }
+
+
+def public_pack(pack: Pack, below: int | None = None) -> Pack:
+    """The pack for readers outside the council: every figure resting on fewer than the
+    small-number threshold, and the next smallest locality where the county total would give
+    it away, emptied and marked ``suppressed`` (shown as ``[c]``)."""
+    from dataclasses import replace
+
+    from cscperf.evaluate.suppress import marks_by_key, suppress
+    from cscperf.indicators.framework import framework_settings
+
+    below = below or framework_settings().small_number_below
+    units = {ident: d.unit for ident, d in pack.definitions.items()}
+    known = marks_by_key(pack.rows, units, below)
+    return Pack(
+        provenance=replace(pack.provenance, audience="public"),
+        current=suppress(pack.current, units, below, known),
+        history=suppress(pack.history, units, below, known),
+        rows=suppress(pack.rows, units, below),
+        definitions=pack.definitions,
+        localities=pack.localities,
+        targets=pack.targets,
+        commentary=pack.commentary,
+        quality=pack.quality,
+    )
 
 
 def month_back(period_end: date, n: int) -> date:

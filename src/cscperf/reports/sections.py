@@ -72,6 +72,9 @@ class SummaryRow:
     bm_basis: str = ""  # the comparison basis and publication year, e.g. "31 March 2025 snapshot"
     bm_own: float | None = None  # our figure on the published figure's basis
     small_number: bool = False  # the value rests on fewer than the threshold: not rated
+    # public packs: which of last_months (and the YTD) are suppressed, shown as [c]
+    suppressed_months: list[bool] = field(default_factory=list)
+    ytd_suppressed: bool = False
 
     @property
     def not_available(self) -> bool:
@@ -193,6 +196,11 @@ def summary(pack: Pack) -> list[SummaryRow]:
                 bm_basis=county.get("bm_basis") or "",
                 bm_own=county.get("bm_own_value"),
                 small_number=bool(row.get("small_number")),
+                suppressed_months=[
+                    bool((history.get(m) or {}).get("suppressed")) for m in last_four
+                ],
+                ytd_suppressed=pack.provenance.audience == "public"
+                and bool(row.get("ytd_small_number")),
             )
         )
     shown = {r.ref for r in out}
