@@ -425,9 +425,10 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                 immi_immigration_status_start_date=_d(s),
                 immi_immigration_status_end_date=date_or_none(_birthday(dob, 18)),
             )
-        # Care leavers: looked after at 16 or later for 13 weeks or more.
+        # Care leavers: looked after for 13 weeks or more since 14, some of it at 16 or later.
         age_end = (e - dob) / YEAR
-        if route in ("long_term_to_18", "independent_living") and age_end >= 16 and e - s >= 91:
+        since_14 = e - max(s, _birthday(dob, 14))
+        if route in ("long_term_to_18", "independent_living") and age_end >= 16 and since_14 >= 91:
             staying = rec == "E17"
             b = [_birthday(dob, age) for age in range(17, 22)]
             for age, bday in zip(range(17, 22), b, strict=True):
