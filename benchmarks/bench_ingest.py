@@ -19,7 +19,7 @@ TARGET_SECONDS, TARGET_GB = 60.0, 4.0
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from cscperf.sources.ingest import ingest
+from cscperf.app.load import ingest
 out, store = Path(sys.argv[1]), Path(sys.argv[2])
 inputs = [out / "ssd", out / "council.yaml", *sorted((out / "population").glob("*.csv"))]
 start = time.perf_counter()

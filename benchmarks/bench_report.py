@@ -51,7 +51,7 @@ def ensure_store() -> Path:
 
             COUNCIL.parent.mkdir(parents=True, exist_ok=True)
             generate(COUNCIL)  # defaults: scale 1.0, ten financial years
-        from cscperf.sources.ingest import ingest
+        from cscperf.app.load import ingest
 
         inputs = [COUNCIL / "ssd", COUNCIL / "council.yaml", COUNCIL / "population"]
         outcome = ingest(store, inputs)

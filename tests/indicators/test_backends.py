@@ -125,8 +125,8 @@ def _imported_files(build: Any, folder: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
     synth = pytest.importorskip("cscperf.synth")
+    from cscperf.app.load import ingest
     from cscperf.indicators.imported import read_files, store_imported
-    from cscperf.sources.ingest import ingest
     from cscperf.store import Store
 
     root = tmp_path_factory.mktemp("synthetic")

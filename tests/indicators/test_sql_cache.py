@@ -19,7 +19,7 @@ from cscperf.indicators.results import duckdb_tables
 
 @pytest.fixture(scope="module")
 def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from cscperf.sources.ingest import ingest
+    from cscperf.app.load import ingest
     from cscperf.store import Store
     from cscperf.synth import generate
 

@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from openpyxl import Workbook
 
+from cscperf.app.load import ingest
 from cscperf.cli import main
 from cscperf.errors import InputError
 from cscperf.sources.annex_a import AnnexAReader, code_in, code_of, flag_of
 from cscperf.sources.base import Severity
-from cscperf.sources.ingest import ingest
 from cscperf.sources.quality import check_required
 
 

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import polars as pl
 
+from cscperf.app.load import load_context
+from cscperf.benchmarks.published import published_council
 from cscperf.sources.base import ReaderResult, Severity
 from cscperf.sources.council import derive_settings, localities_from
 from cscperf.sources.coverage import combine_not_supplied, reporting_range
+
+WINDOW = load_context().window  # the framework's activity dates and ten-year window
 
 
 def _result(source: str, tables: dict[str, list[str]], not_supplied: dict[str, str], **kw):
@@ -95,7 +99,7 @@ def test_returns_alone_report_to_the_latest_reference_date() -> None:
         _result("ssda903", {}, {}, collection_year=2024),
         _result("cin_census", {}, {}, collection_year=2025),
     ]
-    found = reporting_range(results, ACTIVITY, None)
+    found = reporting_range(results, ACTIVITY, None, WINDOW)
     # 31 March 2025, the 2025 CIN Census reference date, though the latest referral is on
     # 20 March (a live extract would stop at February, the last complete month before it).
     # The first month is the first the returns hold completely: the 903 covers 2023-24 on,
@@ -110,37 +114,37 @@ def test_returns_alone_report_to_the_latest_reference_date() -> None:
 def test_returns_start_with_the_earliest_collection_year_their_rows_carry() -> None:
     episodes = pl.DataFrame({"clae_person_id": ["a", "b"], "_collection_year": [2023, 2025]})
     results = [ReaderResult("ssda903", [], {"ssd_cla_episodes": episodes}, collection_year=2025)]
-    found = reporting_range(results, ACTIVITY, None)
+    found = reporting_range(results, ACTIVITY, None, WINDOW)
     assert found.first == date(2022, 5, 31)  # activity starts after April 2022
     assert found.complete_from == date(2022, 4, 30)
 
 
 def test_a_live_extract_reports_to_its_last_complete_month_and_a_given_date_wins() -> None:
     results = [_result("ssd", {}, {}), _result("ssda903", {}, {}, collection_year=2025)]
-    live = reporting_range(results, ACTIVITY, None)
+    live = reporting_range(results, ACTIVITY, None, WINDOW)
     assert live.last == date(2025, 2, 28)
     assert (live.first, live.complete_from) == (date(2022, 5, 31), None)
     assert "no extract date" in live.reason
-    given = reporting_range(results, ACTIVITY, date(2025, 4, 3))
+    given = reporting_range(results, ACTIVITY, date(2025, 4, 3), WINDOW)
     assert given.last == date(2025, 3, 31)
     assert "03 April 2025" in given.reason
 
 
 def test_an_annex_a_list_reports_to_its_extract_date() -> None:
     results = [_result("annex_a", {}, {}, extract_date="2024-11-30")]
-    found = reporting_range(results, ACTIVITY, None)
+    found = reporting_range(results, ACTIVITY, None, WINDOW)
     assert (found.first, found.last) == (date(2023, 12, 31), date(2024, 11, 30))
     assert "Annex A" in found.reason and "12 months" in found.reason
 
 
 def test_no_dated_activity_has_no_months() -> None:
-    found = reporting_range([_result("ssda903", {}, {}, collection_year=2025)], {}, None)
+    found = reporting_range([_result("ssda903", {}, {}, collection_year=2025)], {}, None, WINDOW)
     assert found.first is None and found.last is None
     assert found.describe().startswith("No month can be reported")
 
 
 def test_a_published_council_is_named_from_its_code(shared: Path) -> None:
-    settings, notes = derive_settings("926", {})
+    settings, notes = derive_settings("926", {}, published_council("926"))
     council = settings.council
     assert (council.name, council.ons_code, council.region) == (
         "Norfolk",
@@ -152,7 +156,7 @@ def test_a_published_council_is_named_from_its_code(shared: Path) -> None:
 
 
 def test_an_unpublished_code_is_called_by_its_code_with_a_warning() -> None:
-    settings, notes = derive_settings("999", {})
+    settings, notes = derive_settings("999", {}, published_council("999"))
     assert settings.council.name == "LA 999"
     assert [(n.rule, n.severity) for n in notes] == [("council-not-published", Severity.WARNING)]
     assert "council.yaml" in notes[0].message

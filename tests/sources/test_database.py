@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from cscperf.app.load import ingest
 from cscperf.sources.database import read_database, safe_url
-from cscperf.sources.ingest import ingest
 from cscperf.store import Store
 
 pytestmark = pytest.mark.postgres

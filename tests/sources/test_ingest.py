@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from ingest_council import write_council
 
+from cscperf.app.load import ingest
 from cscperf.cli import main
 from cscperf.errors import InputError
-from cscperf.sources.ingest import ingest
 from cscperf.store import Store
 
 

@@ -13,6 +13,7 @@ import pytest
 from ingest_council import CIN_EPISODES, SETTINGS, write_council
 
 from cscperf import limits
+from cscperf.app.load import ingest
 from cscperf.cli import main
 from cscperf.console import err_console
 from cscperf.encoding import decode_bytes
@@ -21,7 +22,6 @@ from cscperf.sources.annex_a import AnnexAReader
 from cscperf.sources.base import Severity
 from cscperf.sources.cin_census import CINCensusReader
 from cscperf.sources.csvtext import read_text_table
-from cscperf.sources.ingest import ingest
 from cscperf.sources.returns_common import as_date
 from cscperf.sources.ssd import SSDReader
 from cscperf.sources.ssda903 import SSDA903Reader

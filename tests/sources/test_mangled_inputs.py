@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_council import CIN_EPISODES, PERSON, write_council
 
+from cscperf.app.load import ingest
 from cscperf.errors import CscperfError
-from cscperf.sources.ingest import ingest
 from cscperf.store import Store
 
 HEADER = PERSON.splitlines()[0].split(",")
@@ -87,7 +87,7 @@ KILLED_LOAD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import cscperf.store.store as store_module
-    from cscperf.sources.ingest import ingest
+    from cscperf.app.load import ingest
 
     def slow(root):
         Path(sys.argv[3]).write_text("writing")

@@ -15,8 +15,9 @@ import pytest
 from ingest_council import write_council
 from rich.console import Console
 
+from cscperf.app.load import ingest
 from cscperf.sources.base import Problem, Severity
-from cscperf.sources.ingest import IngestOutcome, ingest
+from cscperf.sources.ingest import IngestOutcome
 from cscperf.sources.reconcile import _Record, collection_year_window, pair_records
 from cscperf.sources.summary import summary_tables
 from cscperf.store import Store

@@ -20,7 +20,8 @@ import polars as pl
 import pytest
 
 from conftest import SYNTH_END, SYNTH_START
-from cscperf.sources.ingest import IngestOutcome, ingest
+from cscperf.app.load import ingest
+from cscperf.sources.ingest import IngestOutcome
 from cscperf.store import Build, Store
 
 EPISODE = [

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cscperf.app.load import ingest
 from cscperf.cli import main
-from cscperf.sources.ingest import ingest
 from cscperf.store import Store
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cscperf.sources.ingest import ingest
+from cscperf.app.load import ingest
 
 synth = pytest.importorskip("cscperf.synth")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from cscperf.benchmarks.mapping import BenchmarkSource
-from cscperf.errors import InputError
+from cscperf.errors import CscperfError, InputError
 from cscperf.paths import shared_dir
 
 SUPPRESSION_CODES = ("c", "k", "x", "z", "u")
@@ -239,3 +239,21 @@ def statistical_neighbours(data_dir: Path, model: str) -> dict[str, list[str]]:
         if code:
             result[code] = [c.strip() for c in row[1:] if c and c.strip()]
     return result
+
+
+def published_council(la_code: str, data_dir: Path | None = None) -> dict[str, str] | None:
+    """Name, ONS code and region of an English council in the published files, or None when
+    the files are not there or do not list the code."""
+    try:
+        directory = la_directory(data_dir or default_data_dir())
+    except CscperfError:
+        return None
+    found = directory.filter(pl.col("la_code") == la_code)
+    if found.height == 0:
+        return None
+    row = found.row(0, named=True)
+    return {
+        "name": str(row["la_name"] or la_code),
+        "ons_code": str(row["ons_code"] or ""),
+        "region": str(row["region"] or ""),
+    }

@@ -7,7 +7,7 @@ year runs 1 April to 31 March. A basis names the window an indicator counts over
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from cscperf.calendar.months import (
@@ -116,3 +116,17 @@ def population_year(period_end: date) -> int:
     """The mid-year of the ONS estimate POP0_17(E) uses: Y - 1, where Y is the calendar year
     in which the financial year containing E ends (all of 2017-18 uses mid-2017)."""
     return financial_year_of(period_end).ends_year - 1
+
+
+def last_complete_month(extract: date) -> date:
+    """The last reporting month wholly before the end of the extract date."""
+    return extract if extract == month_end_of(extract) else month_start_of(extract) - timedelta(1)
+
+
+def window_start(last: date, financial_years: int | None) -> date | None:
+    """The first period end of a window of ``financial_years`` financial years ending with the
+    one holding ``last``: 30 April of the earliest (None: no window, every month)."""
+    if financial_years is None:
+        return None
+    start = financial_year_of(last).start
+    return month_end_of(date(start.year - (financial_years - 1), start.month, 1))

@@ -59,8 +59,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Read a council's extracts, check them, and publish them as a new build."""
+        from cscperf.app.load import ingest
         from cscperf.console import err_console, out_console
-        from cscperf.sources.ingest import ingest
         from cscperf.sources.summary import summary_tables
 
         outcome = ingest(

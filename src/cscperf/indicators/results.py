@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cscperf.calendar.months import month_end_of, month_start_of
-from cscperf.calendar.periods import financial_year_of
+from cscperf.calendar.months import month_end_of
+from cscperf.calendar.periods import last_complete_month, window_start
 from cscperf.errors import StoreError
 from cscperf.indicators.backends.duckdb import DuckDBBackend
 from cscperf.indicators.backends.postgres import PostgresBackend, redacted
@@ -92,20 +92,6 @@ def copy_into_postgres(con: Any, name: str, frame: pl.DataFrame) -> None:
 def not_supplied_of(build: Build) -> dict[str, str]:
     raw = build.manifest.get("not_supplied") or {}
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-
-
-def last_complete_month(extract: date) -> date:
-    """The last reporting month wholly before the end of the extract date."""
-    return extract if extract == month_end_of(extract) else month_start_of(extract) - timedelta(1)
-
-
-def window_start(last: date, financial_years: int | None) -> date | None:
-    """The first period end of the default window: 30 April of the financial year
-    ``financial_years - 1`` years before the one holding ``last`` (None: no window)."""
-    if financial_years is None:
-        return None
-    start = financial_year_of(last).start
-    return month_end_of(date(start.year - (financial_years - 1), start.month, 1))
 
 
 def reporting_range(

@@ -1,8 +1,9 @@
 """Who the council is when no ``council.yaml`` is loaded: settings derived from the data.
 
-The LA code the returns carry (CIN Census header, Annex A, population) is looked up in the
-published list of English councils (the DfE files in the reference folder, see
-:func:`cscperf.benchmarks.published.la_directory`) for the council's name, ONS code and region;
+The LA code the returns carry (CIN Census header, Annex A, population) is looked up, by the
+application layer, in the published list of English councils (the DfE files in the reference
+folder, :func:`cscperf.benchmarks.published.published_council`) for the council's name, ONS
+code and region;
 its statistical neighbours follow from the code when benchmarks are read. Localities come from
 the data: the SSD department table's parent of each team (``dept_team_parent_name``); teams
 with no parent, or teams named only on records, form one locality for the whole council; with
@@ -16,7 +17,6 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from cscperf.errors import CscperfError
 from cscperf.settings import Council, Locality, Settings, Team
 from cscperf.sources.base import Problem, Severity
 
@@ -43,32 +43,15 @@ TEAM_FIELDS = (
 )
 
 
-def published_council(la_code: str) -> dict[str, str] | None:
-    """Name, ONS code and region of an English council in the published files, or None when
-    the files are not there or do not list the code."""
-    from cscperf.benchmarks.published import default_data_dir, la_directory
-
-    try:
-        directory = la_directory(default_data_dir())
-    except CscperfError:
-        return None
-    found = directory.filter(pl.col("la_code") == la_code)
-    if found.height == 0:
-        return None
-    row = found.row(0, named=True)
-    return {
-        "name": str(row["la_name"] or la_code),
-        "ons_code": str(row["ons_code"] or ""),
-        "region": str(row["region"] or ""),
-    }
-
-
 def derive_settings(
-    la_code: str, tables: Mapping[str, pl.DataFrame], source_system: str = SOURCE_SYSTEM
+    la_code: str,
+    tables: Mapping[str, pl.DataFrame],
+    published: Mapping[str, str] | None,
+    source_system: str = SOURCE_SYSTEM,
 ) -> tuple[Settings, list[Problem]]:
-    """Settings for council ``la_code`` from the published list and the data's teams, and a
-    note (info, or a warning when the code is not a published council) saying so."""
-    published = published_council(la_code)
+    """Settings for council ``la_code`` from its ``published`` name, ONS code and region
+    (None when the published list does not have it) and the data's teams, and a note (info, or
+    a warning when the code is not a published council) saying so."""
     problems: list[Problem] = []
     if published is None:
         name = f"LA {la_code}"

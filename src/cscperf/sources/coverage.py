@@ -23,6 +23,8 @@ from datetime import date
 
 import polars as pl
 
+from cscperf.calendar.months import month_end_of
+from cscperf.calendar.periods import last_complete_month, window_start
 from cscperf.sources.base import ReaderResult
 from cscperf.sources.merge import as_at_date, used_in_build
 
@@ -99,13 +101,23 @@ class ReportingRange:
         return f"Months reported: {self.first:%B %Y} to {self.last:%B %Y}; {self.reason}."
 
 
-def activity_span(tables: Mapping[str, pl.DataFrame]) -> tuple[date, date] | None:
-    """The first and last activity date in the merged tables (``framework.yaml``)."""
-    from cscperf.indicators.framework import framework_settings
+@dataclass(frozen=True)
+class WindowRules:
+    """What decides the months besides the inputs, from the indicator framework
+    (``indicators/framework.yaml``, given by the application layer): the fields whose dates are
+    activity, and how many financial years are reported by default (None: every month)."""
 
+    activity_dates: tuple[tuple[str, str], ...]
+    financial_years: int | None
+
+
+def activity_span(
+    tables: Mapping[str, pl.DataFrame], activity_dates: Iterable[tuple[str, str]]
+) -> tuple[date, date] | None:
+    """The first and last activity date in the merged tables."""
     firsts: list[date] = []
     lasts: list[date] = []
-    for table, column in framework_settings().activity_dates:
+    for table, column in activity_dates:
         frame = tables.get(table)
         if frame is None or column not in frame.columns or frame.height == 0:
             continue
@@ -123,27 +135,21 @@ def reporting_range(
     results: Iterable[ReaderResult],
     tables: Mapping[str, pl.DataFrame],
     extract_date: date | None,
+    rules: WindowRules,
 ) -> ReportingRange:
     """The months a load can report, decided as the module says."""
-    from cscperf.indicators.results import last_complete_month, requested_first
-
     results = list(results)
-    span = activity_span(tables)
+    span = activity_span(tables, rules.activity_dates)
     if span is None:
         return ReportingRange(None, None, "the data hold no dated contacts, referrals or episodes")
     end, reason = _end(results, extract_date, span[1])
     last = last_complete_month(end)
     complete_from, why = _complete_from(results, last)
-    first = max(_month_end(span[0]), requested_first(last, None), complete_from or date.min)
+    default_first = window_start(last, rules.financial_years) or date.min
+    first = max(month_end_of(span[0]), default_first, complete_from or date.min)
     if complete_from is not None:
         reason += f"; they start no earlier than {complete_from:%B %Y}: {why}"
     return ReportingRange(first, last, reason, complete_from)
-
-
-def _month_end(day: date) -> date:
-    from cscperf.calendar.months import month_end_of
-
-    return month_end_of(day)
 
 
 def _end(results: list[ReaderResult], extract_date: date | None, latest: date) -> tuple[date, str]:
@@ -206,12 +212,12 @@ def _complete_from(results: list[ReaderResult], last: date) -> tuple[date | None
             starts[result.source] = min(starts.get(result.source, earliest), earliest)
     if starts:
         source, year = max(starts.items(), key=lambda item: item[1])
-        return _month_end(date(year - 1, 4, 1)), (
+        return month_end_of(date(year - 1, 4, 1)), (
             f"the earliest {year} {DATED_SOURCES[source]} covers the year from April {year - 1}"
         )
     if any(r.source == "annex_a" for r in results):
         month = last.month - ANNEX_A_MONTHS + 1
         start = date(last.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
         why = f"an Annex A list holds the {ANNEX_A_MONTHS} months before its date"
-        return _month_end(start), why
+        return month_end_of(start), why
     return None, ""

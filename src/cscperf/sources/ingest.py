@@ -1,10 +1,12 @@
-"""The ingest driver: from a council's files (and database) to a published build.
+"""The ingest driver: from a council's files (and database) to tables ready to publish.
 
 Owns walking the paths given, recognising each file by its content with every reader
 (SSD tables, population, settings, and the statutory-return readers when installed),
 reading, merging the canonical tables of all inputs (see :mod:`cscperf.sources.merge` for
-which input wins), running the cross-table checks, writing the data-quality report and,
-when no problem of severity error was found, publishing the build to the store.
+which input wins), running the cross-table checks and writing the data-quality report.
+Publishing the build to the store, under the store's load lock, is the application layer's
+(:func:`cscperf.app.load.ingest`); what a load needs from the stages above this one (the
+published list of councils, the framework's reporting window) comes in a :class:`LoadContext`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,12 @@ from cscperf.settings import Settings, is_settings_file, load_settings
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
 from cscperf.sources.council import SOURCE_NAMES, SOURCE_SYSTEM, derive_settings
-from cscperf.sources.coverage import ReportingRange, combine_not_supplied, reporting_range
+from cscperf.sources.coverage import (
+    ReportingRange,
+    WindowRules,
+    combine_not_supplied,
+    reporting_range,
+)
 from cscperf.sources.merge import (
     LATEST,
     RECORD_SOURCES,
@@ -349,46 +356,43 @@ def _collection_years(result: ReaderResult, frame: pl.DataFrame) -> set[int]:
     return {result.collection_year} if result.collection_year else set()
 
 
-def ingest(
-    store: Path,
+@dataclass(frozen=True)
+class LoadContext:
+    """What a load needs to know beyond its inputs, given by the application layer (it comes
+    from stages above this one): the published council for an LA code (name, ONS code, region;
+    None when not listed) and the indicator framework's rules for the months reported."""
+
+    published_council: Callable[[str], Mapping[str, str] | None]
+    window: WindowRules
+
+
+@dataclass
+class PreparedLoad:
+    """A load read, merged and checked, and its report written: the tables, manifest and
+    settings to publish when ``outcome.reason`` is None (no error)."""
+
+    outcome: IngestOutcome
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    settings: Settings | None = None
+
+    @property
+    def publishable(self) -> bool:
+        return self.outcome.reason is None
+
+
+def prepare_load(
     paths: list[Path],
     *,
+    context: LoadContext,
+    report_dir: Path,
     collection_year: int | None = None,
     db_url: str | None = None,
     extract_date: date | None = None,
-    report_dir: Path | None = None,
-) -> IngestOutcome:
-    """Load the inputs into a new build of ``store``; publish it only when there is no error.
-
-    Returns what happened; never leaves a partial build. A path that does not exist raises
-    :class:`InputError`, and another load running into the same store raises
-    :class:`~cscperf.errors.StoreError`; every problem with the data is in ``outcome.problems``.
-    """
-    from cscperf.store import Store
-
-    with Store(Path(store)).load_lock():
-        return _ingest(
-            store,
-            paths,
-            collection_year=collection_year,
-            db_url=db_url,
-            extract_date=extract_date,
-            report_dir=report_dir,
-        )
-
-
-def _ingest(
-    store: Path,
-    paths: list[Path],
-    *,
-    collection_year: int | None,
-    db_url: str | None,
-    extract_date: date | None,
-    report_dir: Path | None,
-) -> IngestOutcome:
-    from cscperf.store import Store
-
-    started = datetime.now(UTC)
+) -> PreparedLoad:
+    """Read, merge and check the inputs and write the data-quality report to ``report_dir``;
+    publishing is the caller's (:func:`cscperf.app.load.ingest`). A path that does not exist
+    raises :class:`InputError`; every problem with the data is in ``outcome.problems``."""
     readers = registered_readers()
     readers_by_source = {r.source: r for r in readers}
     problems: list[Problem] = []
@@ -460,7 +464,9 @@ def _ingest(
     settings_from = "council.yaml" if settings is not None else None
     if settings is None and la_code:
         given = [SOURCE_NAMES[s] for s in sorted({r.source for r in results}) if s in SOURCE_NAMES]
-        settings, found = derive_settings(la_code, tables, ", ".join(given) or SOURCE_SYSTEM)
+        settings, found = derive_settings(
+            la_code, tables, context.published_council(la_code), ", ".join(given) or SOURCE_SYSTEM
+        )
         problems.extend(found)
         settings_from = "derived from the LA code in the data and the published list of councils"
     if "population" in tables:
@@ -490,7 +496,6 @@ def _ingest(
             not_supplied.setdefault(name, "no input supplied this table")
 
     years = sorted({r.collection_year for r in results if r.collection_year})
-    report_dir = report_dir or Path(store) / "reports" / started.strftime("%Y%m%dT%H%M%SZ")
     errors = sum(1 for p in problems if p.severity == Severity.ERROR)
     outcome = IngestOutcome(
         files=files,
@@ -500,7 +505,7 @@ def _ingest(
         la_code=la_code,
         collection_years=years,
         reconciled=reconciliation.lines(),
-        reporting=reporting_range(results, tables, extract_date),
+        reporting=reporting_range(results, tables, extract_date, context.window),
     )
     council_name = settings.council.name if settings else la_code
     if errors:
@@ -518,7 +523,7 @@ def _ingest(
         reconciliation=reconciliation,
     )
     if errors:
-        return outcome
+        return PreparedLoad(outcome, settings=settings)
 
     for item in files:
         if item.path.is_file():
@@ -546,9 +551,7 @@ def _ingest(
         "report": str(report_dir),
     }
     published = {name: strip_working_columns(t) for name, t in tables.items()}
-    info = Store(Path(store)).publish(published, manifest, settings, report_dir)
-    outcome.build_id = info.id
-    return outcome
+    return PreparedLoad(outcome, published, manifest, settings)
 
 
 def _reporting_entry(reporting: ReportingRange | None) -> dict[str, str | None]:
