@@ -128,6 +128,8 @@ def test_evaluated_rows_lose_ytd_and_rank_when_small() -> None:
             "ytd_numerator": [6.0],
             "ytd_denominator": [10.0],
             "ytd_small_number": [False],
+            "prev_ytd_value": [100.0],
+            "prev_ytd_small_number": [True],
             "bm_rank": [3],
             "bm_quartile_band": ["A"],
         }
@@ -135,6 +137,7 @@ def test_evaluated_rows_lose_ytd_and_rank_when_small() -> None:
     out = suppress(frame, {}, 5).row(0, named=True)
     assert out["value"] is None and out["bm_rank"] is None and out["bm_quartile_band"] is None
     assert out["ytd_value"] == 60.0  # the year to date rests on 10: shown
+    assert out["prev_ytd_value"] is None  # last year's year to date rested on fewer than 5
 
 
 def test_audience_is_checked() -> None:

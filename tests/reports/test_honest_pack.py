@@ -180,6 +180,7 @@ def test_public_pack_suppresses_small_numbers_and_the_next_smallest_locality() -
     assert hidden["value"].is_null().all() and hidden["numerator"].is_null().all()
     row = {r.ref: r for r in sections.summary(public)}["assess.within_45wd_pct"]
     assert row.value is None and row.suppressed_months[-1] is True
+    assert not row.not_available  # suppressed, not missing: no "Not available" note
     assert row.suppressed_months[:-1] == [False, False, False]
     html = unescape(render_html(collect(public)))
     assert "Public version: a figure resting on fewer than 5 children is suppressed" in html

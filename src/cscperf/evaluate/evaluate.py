@@ -248,6 +248,9 @@ def evaluate(
             "prev_ytd_months": prev_ytd.months,
             "small_number": small,
             "ytd_small_number": ytd_small,
+            "prev_ytd_small_number": is_small_number(
+                meta.unit, prev_ytd.numerator, prev_ytd.denominator, small_below
+            ),
             "vital_sign": indicator_id in vital,
             "exception": exc.is_exception,
             "exception_rules": ",".join(exc.fired),
@@ -404,6 +407,7 @@ EVALUATED_SCHEMA: dict[str, Any] = {
     "prev_ytd_months": pl.Int32,
     "small_number": pl.Boolean,
     "ytd_small_number": pl.Boolean,
+    "prev_ytd_small_number": pl.Boolean,
     "vital_sign": pl.Boolean,
     "exception": pl.Boolean,
     "exception_rules": pl.String,

@@ -120,6 +120,13 @@ def suppress(
             for c in YTD_COLUMNS
             if c in out.columns
         )
+    if "prev_ytd_small_number" in out.columns and "prev_ytd_value" in out.columns:
+        out = out.with_columns(
+            pl.when(pl.col("prev_ytd_small_number").fill_null(False))
+            .then(None)
+            .otherwise(pl.col("prev_ytd_value"))
+            .alias("prev_ytd_value")
+        )
     if "bm_rank" in out.columns:
         out = out.with_columns(
             pl.when(is_hidden).then(None).otherwise(pl.col(c)).alias(c)
@@ -150,6 +157,8 @@ def _marked(frame: pl.DataFrame) -> list[dict[str, Any]]:
         for column in YTD_COLUMNS:
             if ytd_hidden and column in record:
                 record[column] = MARK
+        if record.get("prev_ytd_small_number") and "prev_ytd_value" in record:
+            record["prev_ytd_value"] = MARK
         out.append(record)
     return out
 

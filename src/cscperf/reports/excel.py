@@ -234,7 +234,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
             load_layout().direction_mark(r.direction).label,
             *[rag_label(r.rag.get(s)) for s in scopes],
             r.tolerances,
-            r.prev_ytd,
+            MARK if r.prev_ytd_suppressed else r.prev_ytd,
             r.sn_average,
             r.sn_best,
             r.england,

@@ -75,6 +75,7 @@ class SummaryRow:
     # public packs: which of last_months (and the YTD) are suppressed, shown as [c]
     suppressed_months: list[bool] = field(default_factory=list)
     ytd_suppressed: bool = False
+    prev_ytd_suppressed: bool = False
 
     @property
     def not_available(self) -> bool:
@@ -97,8 +98,11 @@ def missing_reasons(pack: Pack) -> dict[str, str]:
         pl.col("breakdown_value") == value,
     )
     out: dict[str, str] = {}
+    missing = month.filter(pl.col("value").is_null())
+    if "suppressed" in month.columns:  # a public pack: a suppressed value is not missing
+        missing = missing.filter(pl.col("suppressed").is_null())
     if "reason" in month.columns:
-        for r in month.filter(pl.col("value").is_null()).iter_rows(named=True):
+        for r in missing.iter_rows(named=True):
             out[r["indicator_id"]] = r["reason"] or "no value could be worked out"
     present = set(month["indicator_id"])
     county = set(
@@ -201,6 +205,8 @@ def summary(pack: Pack) -> list[SummaryRow]:
                 ],
                 ytd_suppressed=pack.provenance.audience == "public"
                 and bool(row.get("ytd_small_number")),
+                prev_ytd_suppressed=pack.provenance.audience == "public"
+                and bool(row.get("prev_ytd_small_number")),
             )
         )
     shown = {r.ref for r in out}
