@@ -77,7 +77,9 @@ def test_episode_details_for_the_cin_child(written: dict[int, Path]) -> None:
 
 def test_cp_plan_with_previous_plan_and_reviews(written: dict[int, Path]) -> None:
     (episode,) = _children(written[2022])["C4"]
-    assert episode.findtext("DateOfInitialCPC") == "2021-06-01"
+    # the conference is recorded once, on its enquiry, not again on the episode (rule 2884)
+    assert episode.findtext("DateOfInitialCPC") is None
+    assert episode.findtext("Section47/DateOfInitialCPC") == "2021-06-01"
     assert episode.findtext("Section47/ICPCnotRequired") == "0"
     assert episode.findtext("Section47/InitialCPCtarget") == "2021-06-03"
     plan = episode.find("ChildProtectionPlans")
@@ -91,6 +93,9 @@ def test_cp_plan_with_previous_plan_and_reviews(written: dict[int, Path]) -> Non
     assert factors == ["3A", "18C", "24A"]
     (later,) = _children(written[2023])["C4"]
     assert later.findtext("ChildProtectionPlans/CPPendDate") == "2022-09-15"
+    # the enquiry and its conference belong to 2021-22: neither is in the 2022-23 census
+    assert later.find("Section47") is None
+    assert later.findtext("DateOfInitialCPC") is None
 
 
 def test_sex_element_changes_in_2025(written: dict[int, Path]) -> None:

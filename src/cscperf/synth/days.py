@@ -44,10 +44,24 @@ class WorkingDays:
         """WD(a, b): working days w with a < w <= b, 0 when b <= a."""
         return working_days_between_arrays(_as_dates(a), _as_dates(b))
 
+    def back(self, days: np.ndarray, n: int) -> np.ndarray:
+        """The n-th working day before each day (the last working day on or before it, for 0)."""
+        moved = np.busday_offset(_as_dates(days), -n, roll="backward", busdaycal=self.calendar)
+        return moved.astype(np.int64)
+
     def next_working(self, days: np.ndarray) -> np.ndarray:
         """The day itself when it is a working day, else the next working day."""
         moved = np.busday_offset(_as_dates(days), 0, roll="forward", busdaycal=self.calendar)
         return moved.astype(np.int64)
+
+
+def census_year_end(days: np.ndarray) -> np.ndarray:
+    """The 31 March ending the collection year (1 April to 31 March) each day falls in."""
+    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    month = d.astype("datetime64[M]").astype(np.int64)  # months since January 1970
+    year = 1970 + month // 12 + (month % 12 >= 3)
+    march = ((year - 1970) * 12 + 2).astype("datetime64[M]")
+    return march.astype("datetime64[D]").astype(np.int64) + 30
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:

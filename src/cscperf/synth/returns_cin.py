@@ -313,8 +313,17 @@ def _cin_details(
     if closed is not None:
         reason = episode["cine_close_reason"]
         _el(out, 4, "ReasonForClosure", _recode("ReasonForClosure", reason, year))
+    enquiries = _enquiries_in_year(data, data.s47.get(referral_id, []), first, last)
+    # A conference is recorded once, in the census of the year it was held: on its enquiry
+    # when the enquiry is in this census, otherwise (no enquiry, or an enquiry of an earlier
+    # year) on the episode (DfE rules 2884, 2883).
+    recorded = {e["s47e_s47_enquiry_id"] for e in enquiries}
     conferences = [
-        c for c in data.icpc_by_referral.get(referral_id, []) if _known(c["icpc_icpc_date"], last)
+        c
+        for c in data.icpc_by_referral.get(referral_id, [])
+        if c["icpc_icpc_date"] is not None
+        and first <= c["icpc_icpc_date"] <= last
+        and c["icpc_s47_enquiry_id"] not in recorded
     ]
     _el(out, 4, "DateOfInitialCPC", conferences[0]["icpc_icpc_date"] if conferences else None)
     assessments = data.assessments.get(referral_id)
@@ -332,10 +341,8 @@ def _cin_details(
             _el(out, 5, "CINPlanStartDate", plan["cinp_cin_plan_start_date"])
             _el(out, 5, "CINPlanEndDate", _known(plan["cinp_cin_plan_end_date"], last))
             out.append(f"{PAD[4]}</CINPlanDates>")
-    enquiries = data.s47.get(referral_id)
-    if enquiries:
-        for enquiry in _in_year(enquiries, "s47e_s47_start_date", "s47e_s47_end_date", first, last):
-            _section47(out, data, enquiry, last)
+    for enquiry in enquiries:
+        _section47(out, data, enquiry, last)
     _el(out, 4, "ReferralNFA", "1" if flag(episode["cine_referral_nfa"]) else "0")
     cp_plans = data.cp_plans.get(referral_id)
     if cp_plans:
@@ -363,6 +370,23 @@ def _assessment(out: list[str], data: CinData, assessment: Row, year: int, last:
                 _el(out, 6, "AssessmentFactors", code)
             out.append(f"{PAD[5]}</FactorsIdentifiedAtAssessment>")
     out.append(f"{PAD[4]}</Assessments>")
+
+
+def _enquiries_in_year(data: CinData, enquiries: list[Row], first: date, last: date) -> list[Row]:
+    """The section 47 enquiries open at some time in the year. An enquiry followed by a
+    conference lasts, for the census, until the conference (whose date it carries), so an
+    enquiry whose conference was held before the year is not in it."""
+    chosen = []
+    for enquiry in enquiries:
+        start = enquiry["s47e_s47_start_date"]
+        if start is None or start > last:
+            continue
+        conferences = data.icpc_by_s47.get(enquiry["s47e_s47_enquiry_id"], [])
+        held = conferences[0]["icpc_icpc_date"] if conferences else None
+        end = held if held is not None else enquiry["s47e_s47_end_date"]
+        if end is None or end >= first:
+            chosen.append(enquiry)
+    return chosen
 
 
 def _section47(out: list[str], data: CinData, enquiry: Row, last: date) -> None:

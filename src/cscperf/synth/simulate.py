@@ -22,7 +22,15 @@ from numpy.random import PCG64, Generator
 
 from cscperf.settings import Settings
 from cscperf.synth.council import COUNTYWIDE, teams_of_type
-from cscperf.synth.days import NEVER, WorkingDays, add_months, age_at, birthday, day_number
+from cscperf.synth.days import (
+    NEVER,
+    WorkingDays,
+    add_months,
+    age_at,
+    birthday,
+    census_year_end,
+    day_number,
+)
 from cscperf.synth.params import Parameters, load_parameters
 
 YEAR = 365.25
@@ -352,6 +360,8 @@ def _episodes(
     p_icpc = np.where(had_cp, pr.icpc_probability * pr.repeat_cp_multiplier, pr.icpc_probability)
     icpc = s47 & (u() < p_icpc)
     icpc_day = wd.add(s47_start, _lognormal_days(rng, pr.icpc_median_working_days, 0.35, n))
+    s47_end, icpc_day, a_auth = _settled_by_year_end(wd, s47, icpc, a_start, a_auth,
+                                                     s47_start, s47_end, icpc_day)  # fmt: skip
     cp = icpc & (u() < pr.cp_plan_probability)
     cp_len = _lognormal_days(rng, pr.plan_median_days, pr.plan_sigma, n)
     cp_len = np.where(u() < pr.long_plan_probability, 730 + rng.integers(0, 400, n), cp_len)
@@ -387,7 +397,13 @@ def _episodes(
 
     route, care_end, care_reason = _care_ends(rng, p, kids, who, care_start, b18)
     # Close the episode when the last service ends.
-    close = np.where(nfa, ref + rng.integers(0, 3, n), a_auth + rng.integers(0, 8, n))
+    # A referral taken no further closes within its census year; a child found not in need
+    # is closed when the assessment is authorised (CIN Census 8569Q, 8825Q, 8873Q).
+    close = np.where(
+        nfa,
+        np.minimum(ref + rng.integers(0, 3, n), census_year_end(ref)),
+        a_auth + np.where(assessed & ~in_need, 0, rng.integers(0, 8, n)),
+    )
     no_plan = in_need & ~cp & ~plan1 & ~care
     close = np.where(no_plan, a_auth + _lognormal_days(rng, 80, 0.6, n), close)
     close = np.where(plan1, np.maximum(close, plan1_end + rng.integers(0, 15, n)), close)
@@ -397,15 +413,22 @@ def _episodes(
     moved = (kids.leave[who] < NEVER) & (kids.leave[who] <= close) & ~care
     close = np.where(care, close, np.minimum(close, cap))
     close = np.maximum(close, ref)
+    # An episode cut short (the child turned 18 or moved away) ends its work with it: nothing
+    # is started or finished after the closure (CIN Census 8565, 8867).
+    a_start, a_auth = np.minimum(a_start, close), np.minimum(a_auth, close)
+    s47_start, s47_end = np.minimum(s47_start, close), np.minimum(s47_end, close)
+    icpc &= icpc_day <= close
     reason = np.full(n, "RC7", dtype=object)
-    reason[assessed & ~in_need] = "RC8"
-    step_to_eh = assessed & ~in_need & (u() < p.referral.early_help_step_down)
+    not_in_need = assessed & ~in_need
+    reason[not_in_need] = "RC8"
+    step_to_eh = not_in_need & (u() < p.referral.early_help_step_down)
     reason[step_to_eh] = "RC9"
-    reason[moved] = "RC5"
+    # closed after an assessment finding no need: RC8 or RC9 whatever else happened
+    reason[moved & ~not_in_need] = "RC5"
     reason[care & (route == "adoption")] = "RC1"
     reason[care & (route == "special_guardianship")] = "RC4"
     reason[care & (route == "child_arrangements")] = "RC3"
-    reason[(close >= b18[who] - 1) & disabled] = "RC6"
+    reason[(close >= b18[who] - 1) & disabled & ~not_in_need] = "RC6"
     return {
         "child": who, "ref": ref, "source": source, "nfa": nfa, "assessed": assessed,
         "a_start": a_start, "a_auth": a_auth, "in_need": in_need, "need": need,
@@ -417,6 +440,35 @@ def _episodes(
         "route": route, "uasc": uasc, "close": close, "close_reason": reason,
         "step_to_eh": step_to_eh, "disabled": disabled & in_need,
     }  # fmt: skip
+
+
+def _settled_by_year_end(
+    wd: WorkingDays,
+    s47: np.ndarray,
+    icpc: np.ndarray,
+    a_start: np.ndarray,
+    a_auth: np.ndarray,
+    s47_start: np.ndarray,
+    s47_end: np.ndarray,
+    icpc_day: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Enquiry ends, conference days and assessment authorisations, made consistent as the
+    CIN Census reads them: an enquiry ends by its conference; the assessment runs until the
+    enquiry is over (2991Q); and work started long before a 31 March is settled by that day
+    (an enquiry started more than 15 working days before it has its conference or ends,
+    8675Q; an assessment started more than 45 working days before it is authorised, 8670Q).
+    A few working days' margin keeps clear of calendar differences."""
+    s47_ye = census_year_end(s47_start)
+    s47_ye_day = wd.back(s47_ye, 0)
+    late = s47 & (s47_start < wd.back(s47_ye, 13)) & (np.where(icpc, icpc_day, s47_end) > s47_ye)
+    icpc_day = np.where(late & icpc, s47_ye_day, icpc_day)
+    s47_end = np.where(late & ~icpc, s47_ye_day, s47_end)
+    s47_end = np.where(icpc, np.minimum(s47_end, icpc_day), s47_end)
+    a_auth = np.where(s47, np.maximum(a_auth, np.where(icpc, icpc_day, s47_end)), a_auth)
+    a_ye = census_year_end(a_start)
+    late_a = (a_start < wd.back(a_ye, 43)) & (a_auth > a_ye)
+    a_auth = np.where(late_a, wd.back(a_ye, 0), a_auth)
+    return s47_end, icpc_day, a_auth
 
 
 def _care_ends(
@@ -1040,7 +1092,12 @@ class _TableBuilder:
         n = who.size
         uasc = kids.uasc[who]
         nationality = _blank_unless(uasc, _choice(rng, UASC_NATIONALITY, n))
-        upn_unknown = _blank_unless(uasc, np.full(n, "UN2", dtype=object))
+        # A unique pupil number once the child reaches school age (4) by the extract date;
+        # before that UN1 (under 6, no UPN yet); unaccompanied asylum seekers UN2.
+        schooled = ~uasc & (birthday(kids.dob[who], 4) <= self.win_end)
+        upn_unknown = np.full(n, "UN1", dtype=object)
+        upn_unknown[schooled] = None
+        upn_unknown[uasc] = "UN2"
         send = kids.disabled[who] & (rng.random(n) < 0.6)
         # a few girls are mothers, from 14 (their first child is in ssd_mother)
         mother = (kids.sex[who] == "F") & (rng.random(n) < 0.004)
@@ -1064,17 +1121,32 @@ class _TableBuilder:
             ),
         )
         self._mothers(who[mother])
+        pupils = who[schooled]
+        self.add(
+            "ssd_send",
+            pl.DataFrame(
+                {
+                    "send_table_id": _fmt("U", pupils + 1),
+                    "send_upn": _upns(pupils + 1, kids.dob[pupils]),
+                    "send_person_id": _fmt("P", pupils + 1),
+                }
+            ),
+        )
         dis = who[kids.disabled[who]]
-        codes = _choice(rng, {"LD": 0.3, "AUT": 0.25, "COMM": 0.1, "MOB": 0.1, "BEH": 0.1,
-                              "PC": 0.05, "VIS": 0.03, "HEAR": 0.03, "CON": 0.02, "DDA": 0.02},
-                        dis.size)  # fmt: skip
+        kinds = {"LD": 0.3, "AUT": 0.25, "COMM": 0.1, "MOB": 0.1, "BEH": 0.1, "PC": 0.05,
+                 "VIS": 0.03, "HEAR": 0.03, "CON": 0.02, "DDA": 0.02}  # fmt: skip
+        codes = _choice(rng, kinds, dis.size)
+        # About a third of disabled children have a second, different disability recorded.
+        second = _choice(rng, kinds, dis.size)
+        two = (rng.random(dis.size) < 0.35) & (second != codes)
+        person = np.concatenate([dis, dis[two]])
         self.add(
             "ssd_disability",
             pl.DataFrame(
                 {
-                    "disa_person_id": _fmt("P", dis + 1),
-                    "disa_table_id": _fmt("D", self.ids.take("D", dis.size)),
-                    "disa_disability_code": codes.astype(str),
+                    "disa_person_id": _fmt("P", person + 1),
+                    "disa_table_id": _fmt("D", self.ids.take("D", person.size)),
+                    "disa_disability_code": np.concatenate([codes, second[two]]).astype(str),
                 }
             ),
         )
@@ -1083,6 +1155,23 @@ class _TableBuilder:
         return {
             name: pl.concat(parts, how="diagonal_relaxed") for name, parts in self.frames.items()
         }
+
+
+UPN_LA = "001"  # a pseudo LA code the DfE recognises in UPNs: no real council's pupils
+UPN_CHECK = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def _upns(numbers: np.ndarray, dob: np.ndarray) -> list[str]:
+    """Unique pupil numbers in the DfE's format: check letter, LA code, establishment (4
+    digits), year allocated (2), serial (3). Unique per child number; the check letter is
+    the weighted sum of characters 2-13 (weights 2-13) modulo 23."""
+    years = (dob.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1974) % 100
+    upns = []
+    for number, year in zip(numbers.tolist(), years.tolist(), strict=True):
+        body = f"{UPN_LA}{2000 + number // 1000:04d}{year:02d}{number % 1000:03d}"
+        total = sum(int(c) * w for c, w in zip(body, range(2, 14), strict=True))
+        upns.append(UPN_CHECK[total % 23] + body)
+    return upns
 
 
 def _mid_year_population(
