@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 PYTHON ?= python3
 
-.PHONY: setup system demo test check lint bench clean
+.PHONY: setup system demo test check lint bench clean validate-synthetic
 
 # Python environment from the lock file (uv when it can be had, plain pip otherwise).
 $(STAMP): requirements/lock.txt pyproject.toml
@@ -35,6 +35,13 @@ lint: $(STAMP)
 
 test: setup
 	bash scripts/test.sh
+
+# Before a release: a full-size synthetic council (scale 1.0) through the DfE's own SSDA903 and
+# CIN Census validators, with the same expected results as the tests (slow: an hour or more).
+validate-synthetic: setup
+	bash scripts/setup-validators.sh
+	CSCPERF_VALIDATE_SCALE=1.0 CI=true $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/synth/test_dfe_validator_903.py tests/synth/test_dfe_validator_cin.py
 
 bench: setup
 	$(PY) benchmarks/run.py

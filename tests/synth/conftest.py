@@ -50,5 +50,7 @@ def council_05(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cscperf.synth import generate
 
     out = tmp_path_factory.mktemp("council_05")
-    generate(out, seed=1, scale=0.05, start=COUNCIL_05_START, end=COUNCIL_05_END)
+    # make validate-synthetic sets CSCPERF_VALIDATE_SCALE=1.0: the same checks at full size
+    scale = float(os.environ.get("CSCPERF_VALIDATE_SCALE") or 0.05)
+    generate(out, seed=1, scale=scale, start=COUNCIL_05_START, end=COUNCIL_05_END)
     return out

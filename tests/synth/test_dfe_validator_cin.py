@@ -1,12 +1,12 @@
 """The synthetic council's CIN Census returns pass the DfE's own validator.
 
 csc-validator-be-cin (package cin_validator, pinned in scripts/setup-validators.sh) runs every
-rule of each collection year's rule set, queries ("Q" rules) included, on each census from
-2022-23 (the first year the package has rules for) to the last whole year of a synthetic
-council at scale 0.05. The validator lives in its own virtual environment, so it runs as a
+rule of each collection year's rule set, queries ("Q" rules) included, on each census of the
+years it has rules for (2022-23 to 2026-27) of the scale-0.05 council the validator tests share
+(fixture council_05). The validator lives in its own virtual environment, so it runs as a
 separate process (run_dfe_validator_cin.py) through the ``validators_python`` fixture.
 
-At this scale the council has about 2,000 children in need a year, enough for every rule's
+At this scale each census holds about 650 children, enough for every rule's
 situation to arise (episodes cut short at 18 or by a move, enquiries and assessments open at
 31 March, children found not in need, conferences in one year after enquiries in the last);
 ``make validate-synthetic`` runs the same check on a full-size council before a release.
@@ -14,18 +14,18 @@ situation to arise (episodes cut short at 18 or by a move, enquiries and assessm
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cscperf.synth.run import generate
+from cscperf.synth.returns_cin import write_cin_census
 
 RUNNER = Path(__file__).with_name("run_dfe_validator_cin.py")
-FIRST_RULE_YEAR = 2023  # cin2022_23, the package's oldest rule set
-START, END = date(2021, 4, 1), date(2026, 3, 31)
+YEARS = [2023, 2024, 2025, 2026, 2027]  # cin_validator 0.1.13: cin2022_23 ... cin2026_27
 
 # Rules the synthetic council fails by design, with the reason (docs/synthetic-returns.md).
 # None: every rule, queries included, passes in every year.
@@ -33,11 +33,8 @@ EXPECTED_FAILING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def censuses(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    out = tmp_path_factory.mktemp("validator_cin")
-    generate(out, seed=4, scale=0.05, start=START, end=END)
-    found = {int(p.stem.rsplit("_", 1)[1]): p for p in (out / "cin_census").glob("*.xml")}
-    return {year: path for year, path in sorted(found.items()) if year >= FIRST_RULE_YEAR}
+def censuses(council_05: Path) -> dict[int, Path]:
+    return {year: council_05 / "cin_census" / f"cin_census_{year}.xml" for year in YEARS}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +43,8 @@ def results(validators_python: Path, censuses: dict[int, Path]) -> dict[str, dic
         [str(validators_python), str(RUNNER), *map(str, censuses.values())],
         capture_output=True,
         text=True,
-        timeout=600,
+        # minutes at scale 0.05; make validate-synthetic (full size) may take an hour a year
+        timeout=None if os.environ.get("CSCPERF_VALIDATE_SCALE") else 900,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -57,18 +55,19 @@ def results(validators_python: Path, censuses: dict[int, Path]) -> dict[str, dic
 def test_every_year_from_2023_is_checked(
     censuses: dict[int, Path], results: dict[str, dict[str, object]]
 ) -> None:
-    assert sorted(censuses) == [2023, 2024, 2025, 2026]
-    assert sorted(results) == ["2023", "2024", "2025", "2026"]
+    assert all(path.is_file() for path in censuses.values())
+    assert sorted(results) == [str(year) for year in YEARS]
     # each year against its own rule set (a missing one would mean nothing was checked)
     assert {y: r["ruleset"] for y, r in results.items()} == {
         "2023": "cin2022_23",
         "2024": "cin2023_24",
         "2025": "cin2024_25",
         "2026": "cin2025_26",
+        "2027": "cin2026_27",
     }
 
 
-@pytest.mark.parametrize("year", ["2023", "2024", "2025", "2026"])
+@pytest.mark.parametrize("year", [str(year) for year in YEARS])
 def test_no_rule_fails_but_those_documented(
     results: dict[str, dict[str, object]], year: str
 ) -> None:
@@ -78,3 +77,28 @@ def test_no_rule_fails_but_those_documented(
     assert isinstance(failing, dict)
     # on failure the message shows each failing rule with the number of children it names
     assert sorted(failing) == sorted(EXPECTED_FAILING), failing
+
+
+def test_runner_reports_failing_rules_with_children_counted(
+    validators_python: Path, tmp_path: Path
+) -> None:
+    # The runner must see a failure when there is one: the hand-made fixture's two UPNs
+    # (C1 and C4, both in the 2022-23 census) have characters 2-4 "234", not an LA code.
+    spec = importlib.util.spec_from_file_location(
+        "returns_fixture", Path(__file__).with_name("returns_fixture.py")
+    )
+    assert spec and spec.loader
+    fx = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fx)
+    (path,) = write_cin_census(fx.ssd_tables(), fx.settings(), tmp_path, [2023])
+    done = subprocess.run(
+        [str(validators_python), str(RUNNER), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)["2023"]
+    assert result["ruleset"] == "cin2022_23"
+    assert result["failing"]["1530"] == 2

@@ -311,8 +311,11 @@ def _run_rounds(
         again = rng.random(who.size) < p.demand.follow_on_probability
         follow[who] = np.where(again, ep["close"] + gap, NEVER)
         active = who[(ep["close"] < expo_b[who]) & ~ep["care"]]
-        # Children leaving care may be referred again (a later, separate episode).
-        back = who[ep["care"] & (ep["close"] < expo_b[who])]
+        # Children leaving care may be referred again (a later, separate episode), except the
+        # adopted: an adopted child has a new identity, so never comes back under this one
+        # (SSDA903 rule 199).
+        adopted = np.isin(ep["care_reason"], ("E11", "E12"))
+        back = who[ep["care"] & ~adopted & (ep["close"] < expo_b[who])]
         active = np.concatenate([active, back])
     return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
@@ -1136,9 +1139,9 @@ class _TableBuilder:
         kinds = {"LD": 0.3, "AUT": 0.25, "COMM": 0.1, "MOB": 0.1, "BEH": 0.1, "PC": 0.05,
                  "VIS": 0.03, "HEAR": 0.03, "CON": 0.02, "DDA": 0.02}  # fmt: skip
         codes = _choice(rng, kinds, dis.size)
-        # About a third of disabled children have a second, different disability recorded.
+        # About half of disabled children have a second, different disability recorded.
         second = _choice(rng, kinds, dis.size)
-        two = (rng.random(dis.size) < 0.35) & (second != codes)
+        two = (rng.random(dis.size) < 0.55) & (second != codes)
         person = np.concatenate([dis, dis[two]])
         self.add(
             "ssd_disability",
