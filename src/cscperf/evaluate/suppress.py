@@ -113,6 +113,12 @@ def suppress(
         for c in FIGURE_COLUMNS
         if c in out.columns
     )
+    # a direction of travel would tell which way a hidden figure moved
+    out = out.with_columns(
+        pl.when(is_hidden).then(pl.lit("not comparable")).otherwise(pl.col(c)).alias(c)
+        for c in ("dot_month", "dot_year")
+        if c in out.columns
+    )
     if "ytd_small_number" in out.columns:
         ytd_hidden = pl.col("ytd_small_number").fill_null(False)
         out = out.with_columns(
