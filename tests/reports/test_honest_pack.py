@@ -104,6 +104,8 @@ def test_pack_benchmarks_state_basis_owner_and_same_basis_value() -> None:
     assert referrals.latest == 1572 * 4
     assert referrals.rank == "not ranked (a count)"
     assert referrals.versus_england == "–"
+    framework = {f.ref: f for f in sections.framework(pack)}
+    assert framework["lac.rate_per_10k"].england_basis == "31 March 2025 snapshot"
     html = unescape(render_html(collect(pack)))
     assert f"Compared with {NORFOLK}." in html
     assert "Rank (1 = best)" in html

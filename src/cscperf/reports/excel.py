@@ -349,7 +349,16 @@ def write_workbook(content: PackContent, path: Path) -> None:
 
     ws = book.sheet("Framework", f"Quarterly performance framework – {p.scope}")
     rows = [
-        [f.ref, f.title, f.england, f.outturn, f.latest, *f.quarters.values(), rag_label(f.rag)]
+        [
+            f.ref,
+            f.title,
+            f.england,
+            f.outturn,
+            f.latest,
+            *f.quarters.values(),
+            rag_label(f.rag),
+            f.england_basis or None,
+        ]
         for f in content.framework
     ]
     outturn = content.framework[0].outturn_label if content.framework else "Outturn"
@@ -368,6 +377,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
             ("Target Q3", None, 9),
             ("Target Q4", None, 9),
             ("RAG", None, 10),
+            ("England figure's basis", wrap, 30),
         ],
         rows,
         rag_columns=(9,),

@@ -465,6 +465,7 @@ class FrameworkRow:
     latest: float | None
     quarters: dict[str, float | None]
     rag: str
+    england_basis: str = ""  # the basis and year of the England figure
 
 
 def framework(pack: Pack) -> list[FrameworkRow]:
@@ -499,6 +500,7 @@ def framework(pack: Pack) -> list[FrameworkRow]:
                     q: entry.target_for(e) for q, e in zip(QUARTERS, quarter_ends, strict=True)
                 },
                 rag=row["rag"],
+                england_basis=row.get("bm_basis") or "",
             )
         )
     return out
