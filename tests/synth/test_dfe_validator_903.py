@@ -40,11 +40,11 @@ BY_DESIGN: dict[str, tuple[set[int], str]] = {
     "202": ({2025}, "sex is 1/2 in 2023-24 and M/F from 2024-25; compared as written"),
     "503F": ({2024}, "H5 has no URN in 2022-23 (rule 222) and one from 28 October 2023"),
     "218": ({2027}, "URN required for short breaks in homes, which rule 214 forbids"),
-    # An earlier rule (362) fills the blank end of every open episode with 31 March in the
+    # An earlier rule (365) fills the blank end of every open episode with 31 March in the
     # table the rules share, so a missing period still open then looks like one outliving
     # its placement (575) and the child's care (577).
-    "575": ({2024}, "open episodes read as ended on 31 March after rule 362 runs"),
-    "577": ({2024}, "open episodes read as ended on 31 March after rule 362 runs"),
+    "575": ({2024}, "open episodes read as ended on 31 March after rule 365 runs"),
+    "577": ({2024}, "open episodes read as ended on 31 March after rule 365 runs"),
     # Social-worker episodes: the validator's checks go beyond (or against) its own messages.
     "SW12STG2": (
         {2024, 2027},
