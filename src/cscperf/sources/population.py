@@ -32,7 +32,9 @@ class PopulationReader:
 
     def recognises(self, path: Path, head: bytes) -> bool:
         if not looks_like_text(head):
-            return False
+            # A population file that is not text is reported as unreadable (an error naming
+            # it) rather than passed over as an unknown file.
+            return path.suffix.lower() in {".csv", ".txt"} and "population" in path.stem.lower()
         header = set(header_fields(head))
         return all(name in header for name in NEEDED)
 

@@ -34,6 +34,7 @@ from cscperf.sources.codesets import (
     ssda903_latest,
     ssda903_year,
 )
+from cscperf.sources.csvtext import looks_like_text
 from cscperf.sources.returns_common import (
     ProblemLog,
     collection_year_from_path,
@@ -190,6 +191,11 @@ class SSDA903Reader:
         if suffix == ".xml":
             return _xml_root(head) == XML_ROOT
         if suffix in {".csv", ".txt"}:
+            # A file named after a 903 table, or in a 903 folder, is a 903 table even when its
+            # bytes are not text: reading it then says so (an error naming the file) instead
+            # of its being passed over as an unknown file.
+            if not looks_like_text(head):
+                return named_like_903(path)
             line = first_line(head)
             return bool(line) and match_table(next(csv.reader([line]), [])) is not None
         return False
@@ -209,6 +215,16 @@ class SSDA903Reader:
             not_supplied=dict(NOT_SUPPLIED),
             collection_year=years[-1] if years else None,
         )
+
+
+def named_like_903(path: Path) -> bool:
+    """True when a file's name is a 903 table's (``episodes.csv``, ``2025_header.csv``) or a
+    folder it is in says 903 (``ssda903``, ``903_2025``)."""
+    stem = path.stem.lower()
+    for table in ssda903_latest().tables:
+        if re.search(rf"(^|[^a-z0-9]){re.escape(table)}([^a-z0-9]|$)", stem):
+            return True
+    return any("903" in part for part in path.parent.parts[-2:])
 
 
 def read_returns(
@@ -352,7 +368,23 @@ def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.LazyFrame]:
 def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
     """One 903 CSV table (the table recognised from the header), and the header table too
     when the file repeats the child's header columns on every row."""
+    if not looks_like_text(data[:4096]):
+        log.error(
+            path,
+            "903.file.not_text",
+            "the file is not text (it holds NUL bytes or is a zip), so it is not an SSDA903 CSV "
+            "table or it is damaged; export the table again as CSV",
+        )
+        return []
     text, encoding = decode_text(data, path)
+    if "\x00" in text:
+        log.error(
+            path,
+            "903.file.not_text",
+            "the file holds NUL characters, so it is not a text (CSV) file or it is damaged; "
+            "export the table again as CSV",
+        )
+        return []
     if encoding != "utf-8":
         log.info(path, "903.file.encoding", f"read as {encoding}, not UTF-8")
     text = text.rstrip("\r\n")
@@ -416,6 +448,17 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
             Severity.WARNING if required else Severity.INFO,
             f"{table} table lacks columns {', '.join(missing)}; they are read as blank"
             + ("" if required else " (every value of them may be blank)"),
+            row=1,
+            table=table,
+        )
+    if "\n" not in text and "\r" not in text:
+        # The rule the SSD reader gives (csvtext's no-rows): supplied, but empty.
+        log.warning(
+            path,
+            "no-rows",
+            f"{table}: the file has a header but no rows, so the table is loaded empty for "
+            "this year and indicators that use it show no activity; if the case system holds "
+            "records for it, export it again",
             row=1,
             table=table,
         )

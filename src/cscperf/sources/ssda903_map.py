@@ -21,6 +21,7 @@ from cscperf.sources.ssda903_stitch import (
     by_child,
     legal_statuses,
     merge_returns,
+    missing_closed_by,
     period_on,
     periods_of_care,
     placements,
@@ -138,9 +139,7 @@ def to_canonical(returns: Sequence[ReturnRows], log: ProblemLog) -> dict[str, pl
         review_rows(merge_years(returns, "reviews", per_year=False), child_episodes, log),
     )
     tables["ssd_immigration_status"] = _frame("ssd_immigration_status", uasc_rows(uasc))
-    tables["ssd_missing"] = _frame(
-        "ssd_missing", missing_rows(merge_years(returns, "missing", per_year=False))
-    )
+    tables["ssd_missing"] = _frame("ssd_missing", missing_rows(merged_missing(returns, log)))
     tables["ssd_care_leavers"] = _frame(
         "ssd_care_leavers", care_leaver_rows(merge_years(returns, "oc3", per_year=True))
     )
@@ -463,6 +462,56 @@ def uasc_rows(uasc: list[Row]) -> list[Row]:
         }
         for row in uasc
     ]
+
+
+def merged_missing(returns: Sequence[ReturnRows], log: ProblemLog) -> list[Row]:
+    """The missing table across returns, a period left open by one return and not repeated by
+    a later one closed at the end of the day before that return's year (a warning says so,
+    the end date being the latest the returns allow, not one the council recorded).
+
+    A later return counts when it holds the missing table (a CSV file, even one with no rows)
+    or is an XML return (which lists missing periods inside each child, so none is none)."""
+    years = {
+        ret.year
+        for ret in returns
+        if "missing" in ret.tables
+        or any(
+            _s(rows[0].get("_source_file")).lower().endswith(".xml")
+            for rows in ret.tables.values()
+            if rows
+        )
+    }
+    return [
+        _closed_if_not_continued(row, years, log)
+        for row in merge_years(returns, "missing", per_year=False)
+    ]
+
+
+def _closed_if_not_continued(row: Row, years: set[int], log: ProblemLog) -> Row:
+    """The row, closed (with a warning) when it is left open and a later return that holds
+    the missing table does not repeat it (``docs/stitching-903.md``, rule 11)."""
+    if row.get("MIS_END") is not None or row.get("_collection_year") is None:
+        return row
+    year = int(str(row["_collection_year"]))
+    later = missing_closed_by(year, years)
+    start = row.get("MIS_START")
+    if later is None or not isinstance(start, date) or start > year_end(later - 1):
+        return row
+    end = year_end(later - 1)
+    log.warning(
+        _s(row.get("_source_file")),
+        "903.missing.not_continued",
+        f"missing: this period was still open at 31 March {year} in the {year} return, but "
+        f"the {later} return, which should repeat a period still running on 1 April "
+        f"{later - 1}, does not; it is taken as ended on {end.isoformat()} (the latest day "
+        f"the returns allow, not a recorded date): give it its end date in the {later} "
+        "return's missing table, or correct the earlier return if the child was never "
+        "missing then",
+        row=int(str(row["_source_row"])) if row.get("_source_row") else None,
+        column="MIS_END",
+        table="missing",
+    )
+    return {**row, "MIS_END": end}
 
 
 def missing_rows(missing: list[Row]) -> list[Row]:

@@ -10,7 +10,9 @@ Pure rules, no file handling (``docs/stitching-903.md`` states them for people):
   reason X1 (or no reason yet); a short-break episode (legal status V3 or V4) is a period on
   its own;
 * a placement is a run of episodes within a period joined by "change of legal status only"
-  (RNE L); a legal status is a run of episodes within a period with the same LS code.
+  (RNE L); a legal status is a run of episodes within a period with the same LS code;
+* a missing (or away) period a return leaves open at its 31 March that the next loaded return
+  does not repeat ended no later than the day before that return's year began.
 """
 
 from __future__ import annotations
@@ -85,6 +87,20 @@ def merge_returns(by_year: dict[int, list[Episode]], on_withdrawn: Withdrawn) ->
 def runs_into(episode: Episode, year: int) -> bool:
     """True when an episode was still open on the first day of the ``year`` return."""
     return episode.year < year and (episode.dec is None or episode.dec >= year_start(year))
+
+
+def missing_closed_by(open_year: int, years_holding_missing: Iterable[int]) -> int | None:
+    """The return that shows a missing period left open by the ``open_year`` return had ended.
+
+    A return lists every missing or away period of its year, those that began before 1 April
+    and were still running included (the published statistics count "incidents open at
+    1 April" from it), so a later return holding the missing table that does not repeat a
+    period left open is evidence that it had ended by the day before its year began. The
+    earliest such return gives the tightest bound; None when no later return's missing table
+    was loaded (the period is still open at the latest reference date).
+    """
+    later = [year for year in years_holding_missing if year > open_year]
+    return min(later) if later else None
 
 
 def continues_period(previous: Episode, episode: Episode) -> bool:
