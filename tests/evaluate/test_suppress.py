@@ -131,6 +131,8 @@ def test_evaluated_rows_lose_ytd_and_rank_when_small() -> None:
             "prev_ytd_value": [100.0],
             "prev_ytd_small_number": [True],
             "dot_month": ["improving"],
+            "rag": ["red"],
+            "rag_label": ["Red"],
             "bm_rank": [3],
             "bm_quartile_band": ["A"],
         }
@@ -138,6 +140,7 @@ def test_evaluated_rows_lose_ytd_and_rank_when_small() -> None:
     out = suppress(frame, {}, 5).row(0, named=True)
     assert out["value"] is None and out["bm_rank"] is None and out["bm_quartile_band"] is None
     assert out["dot_month"] == "not comparable"  # which way it moved is hidden too
+    assert (out["rag"], out["rag_label"]) == ("none", "Suppressed [c]")
     assert out["ytd_value"] == 60.0  # the year to date rests on 10: shown
     assert out["prev_ytd_value"] is None  # last year's year to date rested on fewer than 5
 

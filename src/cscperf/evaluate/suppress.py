@@ -113,12 +113,24 @@ def suppress(
         for c in FIGURE_COLUMNS
         if c in out.columns
     )
-    # a direction of travel would tell which way a hidden figure moved
+    # a direction of travel would tell which way a hidden figure moved, a rating which side
+    # of the target it fell
     out = out.with_columns(
-        pl.when(is_hidden).then(pl.lit("not comparable")).otherwise(pl.col(c)).alias(c)
-        for c in ("dot_month", "dot_year")
+        pl.when(is_hidden).then(pl.lit(text)).otherwise(pl.col(c)).alias(c)
+        for c, text in (
+            ("dot_month", "not comparable"),
+            ("dot_year", "not comparable"),
+            ("rag", "none"),
+        )
         if c in out.columns
     )
+    if "rag_label" in out.columns:
+        out = out.with_columns(
+            pl.when(is_hidden)
+            .then(pl.lit(f"Suppressed {MARK}"))
+            .otherwise(pl.col("rag_label"))
+            .alias("rag_label")
+        )
     if "ytd_small_number" in out.columns:
         ytd_hidden = pl.col("ytd_small_number").fill_null(False)
         out = out.with_columns(
