@@ -14,7 +14,7 @@ from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.testing import build_from_rows
 
-CARE_AREAS = ["child_protection", "looked_after", "placements", "adoption"]
+CARE_AREAS = ["cp", "lac", "placements", "adoption"]
 
 
 def run(

@@ -1,4 +1,4 @@
-"""Caseloads and fostering indicators on hand-built workers, involvements and a register
+"""Caseloads indicators on hand-built workers and involvements
 (expected values worked out from the catalogue definitions beside them)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cscperf.indicators.testing import build_from_rows
 
 def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
     build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["caseloads", "fostering"])
+    catalogue = load_catalogue(areas=["caseloads"])
     return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
 
 
@@ -84,63 +84,6 @@ def test_caseloads():
     # FTE: W2 has FTE 0 and is left out; W1 3 cases / 0.5 FTE.
     fte = row(res, "caseloads.cases_per_case_holder_fte_ratio", e)
     assert (fte["numerator"], fte["denominator"], fte["value"]) == (3, 0.5, 6.0)
-
-
-def register_frame(rows: list[tuple[str, str, str, str | None, str | None, str | None]]):
-    return pl.DataFrame(
-        {
-            "household_id": [r[0] for r in rows],
-            "carer_type": [r[1] for r in rows],
-            "approval_date": [date.fromisoformat(r[2]) for r in rows],
-            "deregistration_date": [date.fromisoformat(r[3]) if r[3] else None for r in rows],
-            "carer_type_at_end": [r[4] for r in rows],
-            "full_approval_date": [date.fromisoformat(r[5]) if r[5] else None for r in rows],
-        },
-        schema={
-            "household_id": pl.String,
-            "carer_type": pl.String,
-            "approval_date": pl.Date,
-            "deregistration_date": pl.Date,
-            "carer_type_at_end": pl.String,
-            "full_approval_date": pl.Date,
-        },
-    )
-
-
-def test_fostering():
-    reg = register_frame(
-        [
-            ("H1", "mainstream", "2023-06-01", None, "mainstream", "2023-06-01"),
-            # temporary reg 24 kinship approval that became full in Feb 2024, type then mainstream
-            ("H2", "kinship", "2023-11-01", None, "mainstream", "2024-02-01"),
-            ("H3", "short breaks", "2022-01-01", "2024-03-31", "short breaks", "2022-01-01"),
-            ("H4", "kinship", "2022-01-01", "2023-03-31", "kinship", None),  # before R12
-        ]
-    )
-    ids = [
-        "fostering.households_approved_rolling_12m_count",
-        "fostering.households_ceased_rolling_12m_count",
-        "fostering.approved_households_count",
-    ]
-    e = date(2024, 3, 31)
-    res = run({"imported_foster_register": reg}, ids, date(2024, 1, 31), e)
-    assert row(res, ids[0], e)["value"] == 2  # H1, H2 approved in Apr 2023 - Mar 2024
-    assert row(res, ids[0], e, "carer_type", "kinship")["value"] == 1
-    assert row(res, ids[1], e)["value"] == 1  # H3 deregistered on 31 Mar 2024
-    assert row(res, ids[2], e)["value"] == 2  # H3 deregistered on E: not approved at E
-    assert row(res, ids[2], date(2024, 1, 31), "carer_type", "kinship")["value"] == 1
-    assert row(res, ids[2], e, "carer_type", "task_centred")["value"] == 2
-
-
-def test_fostering_not_available_without_register():
-    res = run(
-        {"ssd_involvements": CASES["ssd_involvements"]},
-        ["fostering.approved_households_count"],
-        date(2024, 3, 31),
-        date(2024, 3, 31),
-    )
-    r = row(res, "fostering.approved_households_count", date(2024, 3, 31))
-    assert r["value"] is None and "imported_foster_register" in r["reason"]
 
 
 def test_fractional_sums_give_the_same_ratio_whatever_order_they_were_added_in():

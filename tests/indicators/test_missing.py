@@ -16,7 +16,7 @@ from cscperf.indicators.testing import build_from_rows
 
 def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
     build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["missing", "looked_after"])
+    catalogue = load_catalogue(areas=["missing", "lac"])
     return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
 
 

@@ -285,9 +285,16 @@ def _entries_of(path: Path) -> list[Any]:
 def load_catalogue(folder: Path | None = None, areas: Iterable[str] | None = None) -> Catalogue:
     """Read and validate every ``*.yaml`` file of ``folder`` (the packaged catalogue by
     default; only the files named ``<area>.yaml`` for the given ``areas`` when set); an id in
-    two files or an entry that breaks the schema is a ConfigError."""
+    two files, an entry that breaks the schema or an area with no file is a ConfigError."""
     folder = folder or catalogue_dir()
     wanted = None if areas is None else set(areas)
+    if wanted is not None:
+        missing = sorted(wanted - {path.stem for path in folder.glob("*.yaml")})
+        if missing:
+            raise ConfigError(
+                f"{folder}: no catalogue file for the area(s) {', '.join(missing)}; "
+                "an area's file is <area>.yaml, named after the area of its entries"
+            )
     definitions: dict[str, IndicatorDefinition] = {}
     files: dict[str, Path] = {}
     for path in sorted(folder.glob("*.yaml")):

@@ -1,4 +1,4 @@
-"""Child protection indicators (catalogue ``child_protection.yaml``, ids ``cp.*``).
+"""Child protection indicators (catalogue ``cp.yaml``, ids ``cp.*``).
 
 Owns turning initial conferences, continuous CP plans (``care_periods.cp_plan_parts``), CP
 reviews and CP visits into the item tables the engine aggregates: one row per counted item

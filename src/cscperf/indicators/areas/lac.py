@@ -1,4 +1,4 @@
-"""Looked-after children indicators (catalogue ``looked_after.yaml``, ids ``lac.*``).
+"""Looked-after children indicators (catalogue ``lac.yaml``, ids ``lac.*``).
 
 Owns the ``lac.*`` item tables. The building blocks they share with other areas (episodes,
 periods of care, children looked after at each month end, reviews) are in

@@ -16,7 +16,7 @@ from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.testing import build_from_rows
 
-AREAS = ["lac_health_education", "looked_after"]
+AREAS = ["lac_health_education", "lac"]
 
 
 def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
