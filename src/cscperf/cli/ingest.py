@@ -36,8 +36,9 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(
                 "--year",
-                help="Collection year of the returns given, when "
-                "their folder or file names do not say it.",
+                help="Collection year (the year ending 31 March, e.g. 2025 for 2024-25) of "
+                "the SSDA903 and CIN Census returns given, when their folder or file names "
+                "do not say it (folders named 2025 or 2024-25 are understood).",
             ),
         ] = None,
         db_url: Annotated[
@@ -48,7 +49,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         extract_date: Annotated[
             str | None,
-            typer.Option("--extract-date", help="Date the data was extracted (YYYY-MM-DD)."),
+            typer.Option(
+                "--extract-date",
+                help="Date the data was extracted (YYYY-MM-DD): the months reported end "
+                "with the last complete month before it. Give it for an SSD extract or an "
+                "Annex A workbook that does not state its date (in its headings, title or "
+                "file name); otherwise the months end at the latest activity.",
+            ),
         ] = None,
         report: Annotated[
             Path | None,

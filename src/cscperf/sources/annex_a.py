@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cscperf.errors import ConfigError, InputError
 from cscperf.limits import check_workbook
+from cscperf.sources.annex_a_date import date_from_cells, date_from_name, date_from_title
 from cscperf.sources.base import ReaderResult, Severity
 from cscperf.sources.returns_common import ProblemLog, as_date, build_frame
 
@@ -209,8 +210,12 @@ class AnnexAReader:
     def read(self, paths: Sequence[Path], *, collection_year: int | None = None) -> ReaderResult:
         log = ProblemLog()
         records = Records(log)
+        dates: list[date] = []
         for path in paths:
-            read_workbook(path, log, records)
+            stated = read_workbook(path, log, records)
+            found = workbook_date(path, stated, log)
+            if found is not None:
+                dates.append(found)
         link_conferences_to_plans(records)
         link_to_referrals(records)
         tables = {
@@ -224,7 +229,36 @@ class AnnexAReader:
             problems=log.problems,
             not_supplied=dict(NOT_SUPPLIED),
             collection_year=collection_year,
+            extract_date=max(dates).isoformat() if dates else None,
         )
+
+
+def workbook_date(path: Path, stated: date | None, log: ProblemLog) -> date | None:
+    """The last day a workbook's lists cover (:mod:`cscperf.sources.annex_a_date`): what the
+    workbook states, else its title, else its file name; a note (info) says which, or that
+    ``--extract-date`` should be given when none does."""
+    for found, where in (
+        (stated, "the workbook's headings"),
+        (date_from_title(path), "the workbook's title"),
+        (date_from_name(path), "the file name"),
+    ):
+        if found is not None:
+            log.info(
+                path,
+                "annex_a.date",
+                f"the lists are taken to run to {found:%d %B %Y}, the date {where} states; "
+                "give --extract-date if they were taken on another day",
+            )
+            return found
+    log.info(
+        path,
+        "annex_a.date.unknown",
+        "the workbook does not state the date its lists run to (no heading, title or file "
+        "name gives it), so unless --extract-date is given the months reported end at the "
+        "latest activity in the lists; give the date the lists were taken "
+        "(cscperf ingest --extract-date 2024-01-31)",
+    )
+    return None
 
 
 class Records:
@@ -503,7 +537,9 @@ def sheet_names(path: Path) -> list[str]:
         raise InputError(f"cannot be opened as a workbook ({exc})", file=str(path)) from exc
 
 
-def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
+def read_workbook(path: Path, log: ProblemLog, out: Records) -> date | None:
+    """Read every list of one workbook into ``out``; return the date the workbook states
+    for its lists (on a cover sheet or above a list's headings), if any."""
     from python_calamine import CalamineWorkbook
 
     check_workbook(path)  # bounds first: the xlsx library can abort on a crafted file
@@ -514,9 +550,11 @@ def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
         raise InputError(f"cannot be opened as a workbook ({exc})", file=str(path)) from exc
     spec = annex_a_spec()
     found = False
+    headings: list[Sequence[object]] = []
     for sheet in workbook.sheet_names:
         number = list_number(sheet)
         if number is None or number not in spec.lists:
+            headings.extend(_cover_rows(workbook, sheet))
             continue
         found = True
         try:
@@ -524,6 +562,7 @@ def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
         except Exception as exc:  # a damaged sheet: report it, read the others
             log.error(path, "annex_a.sheet.unreadable", f"sheet {sheet} cannot be read ({exc})")
             continue
+        headings.extend(cells[: find_header(cells, spec.lists[number]) or 0])
         read_list(path, sheet, number, cells, log, out)
     if not found:
         log.error(
@@ -532,6 +571,21 @@ def read_workbook(path: Path, log: ProblemLog, out: Records) -> None:
             "no sheet is named like 'List 1' to 'List 11'; "
             "rename the sheets as in the Ofsted template",
         )
+    return date_from_cells(headings)
+
+
+COVER_ROWS = 30
+COVER_COLUMNS = 12
+
+
+def _cover_rows(workbook: Any, sheet: str) -> list[Sequence[object]]:
+    """The top left of a sheet that is not a list (a cover or notes sheet), where a workbook
+    states its date range; an unreadable one is passed over (it holds no records)."""
+    try:
+        cells = workbook.get_sheet_by_name(sheet).to_python(nrows=COVER_ROWS)
+    except Exception:  # calamine's own error types; a cover sheet holds no records
+        return []
+    return [row[:COVER_COLUMNS] for row in cells[:COVER_ROWS]]
 
 
 def find_header(cells: Sequence[Sequence[object]], spec: ListSpec) -> int | None:
