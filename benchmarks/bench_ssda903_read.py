@@ -11,9 +11,12 @@ by ``CSCPERF_BENCH_SSDA903``): the latest year's CSV tables, and every year's.
   (``.venv-validators/bin/python`` in the checkout, made by ``scripts/setup-validators.sh``,
   or the interpreter named by ``CSCPERF_VALIDATORS_PYTHON``).
 
-Each side runs in its own process; interpreter start-up, imports and a first warm-up run are
-not timed; each time is the median of seven runs, wall clock and the process's CPU time (on a
-busy machine the fairer figure). Target: cscperf at least five times faster (wall) on both.
+Each side runs in its own process; interpreter start-up and imports are not timed. The first
+run is timed on its own (what a single ingest pays: cscperf's code sets and checks are built
+on first use); the warm time is the median of seven runs after it. Each is both wall clock and
+the process's CPU time (all its threads). The CPU time is the figure to trust: on a busy
+machine the wall clock mostly measures waiting for a core. Target: cscperf at least five times
+faster (warm CPU time) on both.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ def timed():
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls), statistics.median(cpus)
+first_wall, first_cpu = time.perf_counter(), time.process_time()
 run()
+first_wall, first_cpu = time.perf_counter() - first_wall, time.process_time() - first_cpu
 wall, cpu = timed()
-print(json.dumps({{"wall": wall, "cpu": cpu}}))
+print(json.dumps({{"wall": wall, "cpu": cpu, "first_wall": first_wall, "first_cpu": first_cpu}}))
 """
 
 CSCPERF = """
@@ -113,6 +118,13 @@ def measure(python: str, body: str, folders: list[Path]) -> dict[str, float]:
     return result
 
 
+def _times(result: dict[str, float]) -> str:
+    return (
+        f"warm {result['cpu']:.3f} s ({result['wall']:.3f} s), "
+        f"first {result['first_cpu']:.3f} s ({result['first_wall']:.3f} s)"
+    )
+
+
 def main() -> None:
     folders = year_folders()
     python = validators_python()
@@ -121,18 +133,23 @@ def main() -> None:
         f"all {len(folders)} years": folders,
     }
     missed = False
+    print(
+        "ssda903 read: times are CPU seconds (the figure to trust on a busy machine), wall "
+        "clock in brackets; warm = median of later runs, first = the first run in a process"
+    )
     for label, chosen in cases.items():
         ours = measure(sys.executable, CSCPERF, chosen)
-        line = f"ssda903 read, {label}: cscperf {ours['wall']:.3f} s (cpu {ours['cpu']:.3f} s)"
+        line = f"ssda903 read, {label}: cscperf {_times(ours)}"
         if python is None:
             print(line)
             continue
         theirs = measure(str(python), VALIDATOR, chosen)
-        ratio = theirs["wall"] / ours["wall"]
+        ratio = theirs["cpu"] / ours["cpu"]
         print(
-            f"{line}, DfE validator reader {theirs['wall']:.3f} s (cpu {theirs['cpu']:.3f} s): "
-            f"{ratio:.1f}x faster (cpu {theirs['cpu'] / ours['cpu']:.1f}x; "
-            f"target >= {TARGET_RATIO:.0f}x)"
+            f"{line}; DfE validator reader {_times(theirs)}: cscperf {ratio:.1f}x faster warm "
+            f"(cpu; wall {theirs['wall'] / ours['wall']:.1f}x), "
+            f"{theirs['first_cpu'] / ours['first_cpu']:.1f}x on a first run (cpu); "
+            f"target >= {TARGET_RATIO:.0f}x warm cpu"
         )
         missed = missed or ratio < TARGET_RATIO
     if python is None:

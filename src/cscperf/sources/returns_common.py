@@ -208,7 +208,8 @@ def canonical_fields() -> dict[str, dict[str, str]]:
     path = Path(__file__).with_name("canonical.yaml")
     if not path.exists():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when built
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
     return {
         table["name"]: {f["name"]: f.get("type", "string") for f in table.get("fields", [])}
         for table in raw.get("tables", [])

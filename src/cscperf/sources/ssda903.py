@@ -101,14 +101,14 @@ NOT_SUPPLIED: dict[str, str] = {
 
 @dataclass
 class TablePart:
-    """One table's rows from one file, as text, not yet read (a lazy query): a column per 903
+    """One table's rows from one file, as text: a column per 903
     column (``""`` when a value is blank), ``_file``, ``_row`` (the line each row came from),
     and for CSV files ``_blank`` (a row of blank values) and ``_width`` / ``_expected`` (the
     number of values in the row and in the header)."""
 
     table: str
     file: str
-    frame: pl.LazyFrame
+    frame: pl.DataFrame
     xml: bool = False
     carried: bool = False  # header columns repeated on another table's rows
     trimmed: bool = False  # no value has spaces around it: nothing to strip
@@ -250,14 +250,7 @@ def read_returns(
             )
             continue
         by_year.setdefault(year, []).extend(read_file(path, log))
-    checks = [ReturnCheck(year, parts, log) for year, parts in sorted(by_year.items())]
-    # Every table of every year in one polars call: the queries run side by side.
-    outs = pl.collect_all([query for check in checks for query in check.queries()])
-    returns, start = [], 0
-    for check in checks:
-        returns.append(check.finish(outs[start : start + len(check.checks)]))
-        start += len(check.checks)
-    return returns
+    return [check_return(year, parts, log) for year, parts in sorted(by_year.items())]
 
 
 def read_file(path: Path, log: ProblemLog) -> list[TablePart]:
@@ -290,11 +283,11 @@ def parts_from_rows(rows: Iterable[RawRow], *, xml: bool = False) -> list[TableP
         data["_row"] = [row.row for row in own]
         data["_file"] = [file] * len(own)
         schema = {**dict.fromkeys(names, pl.String), "_row": pl.Int64, "_file": pl.String}
-        parts.append(TablePart(table, file, pl.LazyFrame(data, schema=schema), xml=xml))
+        parts.append(TablePart(table, file, pl.DataFrame(data, schema=schema), xml=xml))
     return parts
 
 
-def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.LazyFrame] | None:
+def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.DataFrame] | None:
     """Header and body of CSV text without quote characters, read by polars' CSV reader; the
     body has ``_row`` (line number) and ``_0``, ``_1``, ... (one per header column), and
     ``_blank``, ``_width`` (values in the row) unless no value has spaces around it
@@ -335,14 +328,14 @@ def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.LazyFrame] | 
             return None
     frame = frame.hstack([pl.Series("_row", range(2, rows + 2), pl.Int64)])
     if trimmed:
-        return header, frame.lazy()
+        return header, frame
     blank = pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in schema])
-    return header, frame.lazy().with_columns(
+    return header, frame.with_columns(
         pl.lit(width, pl.Int64).alias("_width"), blank.alias("_blank")
     )
 
 
-def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.LazyFrame]:
+def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.DataFrame]:
     """As :func:`_split_simple`, for text with quoted values (which may hold commas and line
     ends): the csv module reads it, and each row keeps the line it ends on."""
     records = csv_rows(text, path)
@@ -362,7 +355,7 @@ def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.LazyFrame]:
     data.update({f"_{i}": column for i, column in enumerate(columns)})
     schema = {"_row": pl.Int64, "_width": pl.Int64, "_blank": pl.Boolean}
     schema.update({f"_{i}": pl.String for i in range(width)})
-    return header, pl.LazyFrame(data, schema=schema)
+    return header, pl.DataFrame(data, schema=schema)
 
 
 def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
@@ -478,9 +471,9 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
 
 
 def _part_frame(
-    body: pl.LazyFrame, positions: dict[str, int], columns: Iterable[str]
-) -> pl.LazyFrame:
-    shape = [c for c in ("_blank", "_width", "_expected") if c in body.collect_schema()]
+    body: pl.DataFrame, positions: dict[str, int], columns: Iterable[str]
+) -> pl.DataFrame:
+    shape = [c for c in ("_blank", "_width", "_expected") if c in body.columns]
     return body.select(
         *[pl.col(f"_{positions[c]}").alias(c) for c in columns if c in positions],
         "_file",
@@ -503,7 +496,7 @@ def check_return(year: int, parts: Sequence[TablePart], log: ProblemLog) -> Retu
     """Check every table of one collection year's return against that year's layout (see
     :class:`ReturnCheck`)."""
     check = ReturnCheck(year, parts, log)
-    return check.finish(pl.collect_all(check.queries()))
+    return check.finish([table.compute() for table in check.checks.values()])
 
 
 class ReturnCheck:
@@ -535,11 +528,9 @@ class ReturnCheck:
                 self.from_csv[table] = xml_parts
             self.checks[table] = table_check(table, csv_parts or xml_parts, self.schema, log)
 
-    def queries(self) -> list[pl.LazyFrame]:
-        return [check.query() for check in self.checks.values()]
-
     def finish(self, outs: Sequence[pl.DataFrame]) -> ReturnTables:
-        """The checked return from the results of :meth:`queries`, in their order."""
+        """The checked return from each table check's :meth:`TableCheck.compute`, in the
+        order of :attr:`checks`."""
         result = ReturnTables(year=self.year)
         for (table, check), out in zip(self.checks.items(), outs, strict=True):
             result.tables[table] = check.finish(out)
@@ -620,15 +611,14 @@ def table_check(
     return TableCheck(table, layout, year, raw, log, trimmed=trimmed)
 
 
-def carried_header(part: TablePart, log: ProblemLog) -> pl.LazyFrame:
+def carried_header(part: TablePart, log: ProblemLog) -> pl.DataFrame:
     """The header columns an episodes file repeats on every row, one row per child; a child
     whose rows disagree is warned about and the first row is used."""
-    lazy = part.frame
-    if "_width" in lazy.collect_schema():
-        lazy = lazy.filter(~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))).drop(
+    frame = part.frame
+    if "_width" in frame.columns:
+        frame = frame.filter(~pl.col("_blank") & (pl.col("_width") == pl.col("_expected"))).drop(
             "_blank", "_width", "_expected"
         )
-    frame = lazy.collect()
     columns = [c for c in frame.columns if not c.startswith("_")]
     distinct = frame.unique(subset=columns, keep="first", maintain_order=True)
     repeated = distinct.filter(pl.col("CHILD").is_duplicated())
@@ -643,7 +633,7 @@ def carried_header(part: TablePart, log: ProblemLog) -> pl.LazyFrame:
                 row=line,
                 table="header",
             )
-    return distinct.unique(subset=["CHILD"], keep="first", maintain_order=True).lazy()
+    return distinct.unique(subset=["CHILD"], keep="first", maintain_order=True)
 
 
 @dataclass(frozen=True)
@@ -776,7 +766,7 @@ class TableCheck:
         table: str,
         layout: YearTable,
         year: int,
-        raw: pl.LazyFrame,
+        raw: pl.DataFrame,
         log: ProblemLog,
         *,
         trimmed: bool = False,
@@ -787,7 +777,7 @@ class TableCheck:
         self.year = year
         self.log = log
         self.keys = set(layout.keys)
-        self.present = frozenset(raw.collect_schema().names())
+        self.present = frozenset(raw.columns)
         self.raw = raw
         self.out = pl.DataFrame()
         self.reread_keys = False  # a key date was read one by one: usable rows recounted
@@ -795,10 +785,12 @@ class TableCheck:
 
     def run(self) -> pl.DataFrame:
         """The typed rows with a usable key, one row per key; every problem logged."""
-        return self.finish(self.query().collect())
+        return self.finish(self.compute())
 
-    def query(self) -> pl.LazyFrame:
-        """The one query that types and flags every value of the table."""
+    def compute(self) -> pl.DataFrame:
+        """Every value of the table typed and flagged: the steps run one after another on the
+        rows read (polars' eager API: for tables of a few thousand rows, planning one lazy
+        query of a hundred expressions costs more than running them)."""
         texts, steps, values, outputs = check_expressions(
             self.table, self.year, self.present, self.trimmed
         )
