@@ -423,9 +423,11 @@ def test_the_sample_workbook_loads_alone(shared: Path, tmp_path: Path) -> None:
     path = shared / "data" / "samples" / "annex_a" / "Annex_A_2024_Jan.xlsx"
     problems = _load(tmp_path / "store", path)
     # the sample's own faults, reported as warnings: an unknown need code, plans without an
-    # open CIN episode, dates before birth, conferences whose plans list 7 does not hold
+    # open CIN episode, dates before birth, conferences whose plans list 7 does not hold;
+    # and its name says January 2024 while its rows end in 2021
     assert {p for p in problems if p[0] == "error"} == set()
     assert sorted(set(problems)) == [
+        ("warning", "annex_a.date.after_rows", ""),
         ("warning", "annex_a.value.code", "need"),
         ("warning", "code-not-valid", "cine_cin_primary_need_code"),
         ("warning", "date-before-birth", "clae_cla_episode_start_date"),

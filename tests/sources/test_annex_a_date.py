@@ -140,3 +140,14 @@ def test_ingest_help_names_year_and_extract_date(capsys) -> None:
     assert "--year" in text and "--extract-date" in text
     assert "collection year" in text.lower() and "YYYY-MM-DD" in text
     assert "Annex A" in text
+
+
+def test_a_date_over_a_year_after_every_row_is_a_warning(tmp_path: Path) -> None:
+    # The latest row is a contact of 4 December 2023.
+    wrong = AnnexAReader().read([book(tmp_path / "Annex_A_2025_Jan.xlsx", lists())])
+    (warned,) = [p for p in wrong.problems if p.rule == "annex_a.date.after_rows"]
+    assert "31 January 2025" in warned.message and "4 December 2023" in warned.message
+    assert warned.file == str(tmp_path / "Annex_A_2025_Jan.xlsx")
+    assert wrong.extract_date == "2025-01-31"  # still the date stated: the warning says check
+    right = AnnexAReader().read([book(tmp_path / "Annex_A_2024_Nov.xlsx", lists())])
+    assert not [p for p in right.problems if p.rule == "annex_a.date.after_rows"]

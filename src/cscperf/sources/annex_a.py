@@ -210,14 +210,16 @@ class AnnexAReader:
     def read(self, paths: Sequence[Path], *, collection_year: int | None = None) -> ReaderResult:
         log = ProblemLog()
         records = Records(log)
-        dates: list[date] = []
+        dates: list[tuple[date, Path]] = []
         for path in paths:
             stated = read_workbook(path, log, records)
             found = workbook_date(path, stated, log)
             if found is not None:
-                dates.append(found)
+                dates.append((found, path))
         link_conferences_to_plans(records)
         link_to_referrals(records)
+        if dates:
+            check_date_against_rows(*max(dates), records, log)
         tables = {
             table: build_frame(table, rows, COLUMNS[table])
             for table, rows in records.tables().items()
@@ -229,7 +231,32 @@ class AnnexAReader:
             problems=log.problems,
             not_supplied=dict(NOT_SUPPLIED),
             collection_year=collection_year,
-            extract_date=max(dates).isoformat() if dates else None,
+            extract_date=max(dates)[0].isoformat() if dates else None,
+        )
+
+
+def check_date_against_rows(day: date, path: Path, records: Records, log: ProblemLog) -> None:
+    """Warn when the lists' date is over a year after every date the lists hold: their 12
+    months would then be empty, so the date (often a file name) is likely wrong."""
+    latest = max(
+        (
+            value
+            for table, rows in records.tables().items()
+            if table != "ssd_person"
+            for row in rows
+            for value in row.values()
+            if isinstance(value, date)
+        ),
+        default=None,
+    )
+    if latest is not None and (day - latest).days > 366:
+        log.warning(
+            path,
+            "annex_a.date.after_rows",
+            f"the lists are taken to run to {day.day} {day:%B %Y}, but their latest date is "
+            f"{latest.day} {latest:%B %Y}, more than a year before, so the months reported "
+            "would hold nothing; check the date the workbook states (or its file name), or "
+            "give the date the lists were taken with --extract-date",
         )
 
 
@@ -246,8 +273,8 @@ def workbook_date(path: Path, stated: date | None, log: ProblemLog) -> date | No
             log.info(
                 path,
                 "annex_a.date",
-                f"the lists are taken to run to {found:%d %B %Y}, the date {where} states; "
-                "give --extract-date if they were taken on another day",
+                f"the lists are taken to run to {found.day} {found:%B %Y}, the date {where} "
+                "states; give --extract-date if they were taken on another day",
             )
             return found
     log.info(
