@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[
             list[Path],
             typer.Argument(
-                help="Files and folders: SSD tables, returns, population, council.yaml."
+                help="Files and folders: SSD tables, SSDA903 and CIN Census returns, Annex A "
+                "workbooks, population, council.yaml."
             ),
         ],
         store: Annotated[Path, typer.Option("--store", help="The store folder to load into.")],
@@ -52,9 +53,10 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--extract-date",
                 help="Date the data was extracted (YYYY-MM-DD): the months reported end "
-                "with the last complete month before it. Give it for an SSD extract or an "
+                "with the last month complete on that day. Give it for an SSD extract or an "
                 "Annex A workbook that does not state its date (in its headings, title or "
-                "file name); otherwise the months end at the latest activity.",
+                "file name); without it such an input ends the months at its latest activity, "
+                "and returns at 31 March of their latest year.",
             ),
         ] = None,
         report: Annotated[
