@@ -142,7 +142,7 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _computed_ids() -> list[str]:
-    from cscperf.indicators.registry import registered
+    from cscperf.indicators.functions import registered
 
     return [d.id for d in load_catalogue() if d.id in registered()]
 

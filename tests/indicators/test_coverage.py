@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.registry import registered
+from cscperf.indicators.functions import registered
 
 TESTS = Path(__file__).parent
 ID_TEXT = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+")

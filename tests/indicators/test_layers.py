@@ -64,3 +64,9 @@ def test_the_engine_parts_import_no_area_and_no_block():
         imports = _imports(ROOT / f"{name}.py")
         assert not _within(imports, "areas"), f"{name}.py imports an area"
         assert not _within(imports, "blocks"), f"{name}.py imports a block"
+
+
+def test_the_registry_imports_no_area():
+    # The areas import the registry's decorator; importing every area is functions.py's step.
+    imports = _imports(ROOT / "registry.py")
+    assert not _within(imports, "areas"), "registry.py imports the areas"

@@ -17,7 +17,7 @@ import pytest
 import cscperf.indicators.areas
 from cscperf.errors import ConfigError
 from cscperf.indicators.catalogue import catalogue_dir, load_catalogue
-from cscperf.indicators.registry import registered
+from cscperf.indicators.functions import registered
 
 TESTS = Path(__file__).parent
 AREAS_PACKAGE = cscperf.indicators.areas.__name__

@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
 
         from cscperf.console import out_console
         from cscperf.indicators.catalogue import load_catalogue
-        from cscperf.indicators.registry import registered
+        from cscperf.indicators.functions import registered
 
         functions = registered()
         header = ("Id", "Title", "Unit", "Polarity", "Basis", "Status", "Computed")
@@ -177,8 +177,8 @@ def register(app: typer.Typer) -> None:
         from cscperf.indicators.engine import indicator_sql
         from cscperf.indicators.explain import explain_text
         from cscperf.indicators.framework import framework_settings
+        from cscperf.indicators.functions import registered
         from cscperf.indicators.output import parse_period
-        from cscperf.indicators.registry import registered
         from cscperf.indicators.results import schema_only_tables
 
         definition = load_catalogue().get(indicator_id)

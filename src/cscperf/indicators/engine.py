@@ -37,7 +37,7 @@ from cscperf.indicators.catalogue import (
 )
 from cscperf.indicators.context import BuildTables, Context, NotAvailable
 from cscperf.indicators.framework import framework_settings
-from cscperf.indicators.registry import registered
+from cscperf.indicators.functions import registered
 from cscperf.indicators.rollup import (
     EXTRA_BREAKDOWNS,
     RATE_SCALE,

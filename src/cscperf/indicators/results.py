@@ -246,7 +246,7 @@ def results_for(
         return pl.read_parquet(target)
     from cscperf.console import progress
     from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.registry import registered
+    from cscperf.indicators.functions import registered
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
     tables = None

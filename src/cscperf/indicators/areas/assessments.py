@@ -78,15 +78,10 @@ def _share(ctx: Context, items: ir.Table, numerator: ir.Value, denominator: ir.V
     )
 
 
-@indicator("assess.completed_count")
+@indicator("assess.completed_count", "assess.rate_per_10k")
 def completed_count(ctx: Context) -> ir.Table:
     items = in_window(ctx, completed(ctx), "auth")
     return items.select("period_end", "team", numerator=ibis.literal(1))
-
-
-@indicator("assess.rate_per_10k")
-def rate(ctx: Context) -> ir.Table:
-    return completed_count(ctx)
 
 
 @indicator("assess.within_45wd_pct")

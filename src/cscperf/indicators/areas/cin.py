@@ -91,14 +91,9 @@ def _section_17(ctx: Context) -> ir.Table:
     return cin
 
 
-@indicator("cin.count")
+@indicator("cin.count", "cin.rate_per_10k")
 def count(ctx: Context) -> ir.Table:
     return children_in_need(ctx).select("period_end", "team", numerator=ibis.literal(1))
-
-
-@indicator("cin.rate_per_10k")
-def rate(ctx: Context) -> ir.Table:
-    return count(ctx)
 
 
 @indicator("cin.s17_count")

@@ -85,33 +85,18 @@ def _plan_ends(ctx: Context) -> ir.Table:
     return attribute(ctx, ends, "person_id", "cpp_end")
 
 
-@indicator("cp.count")
-def cp_count(ctx: Context) -> ir.Table:
+@indicator("cp.count", "cp.rate_per_10k")
+def cp_children_on_a_plan(ctx: Context) -> ir.Table:
     return _counted(_open_plans_per_child(ctx))
 
 
-@indicator("cp.rate_per_10k")
-def cp_rate_per_10k(ctx: Context) -> ir.Table:
-    return _counted(_open_plans_per_child(ctx))
-
-
-@indicator("cp.starts_count")
-def cp_starts_count(ctx: Context) -> ir.Table:
+@indicator("cp.starts_count", "cp.starts_rate_per_10k")
+def cp_starts(ctx: Context) -> ir.Table:
     return _counted(_plan_starts(ctx))
 
 
-@indicator("cp.starts_rate_per_10k")
-def cp_starts_rate_per_10k(ctx: Context) -> ir.Table:
-    return _counted(_plan_starts(ctx))
-
-
-@indicator("cp.ends_count")
-def cp_ends_count(ctx: Context) -> ir.Table:
-    return _counted(_plan_ends(ctx))
-
-
-@indicator("cp.ends_rate_per_10k")
-def cp_ends_rate_per_10k(ctx: Context) -> ir.Table:
+@indicator("cp.ends_count", "cp.ends_rate_per_10k")
+def cp_ends(ctx: Context) -> ir.Table:
     return _counted(_plan_ends(ctx))
 
 
@@ -125,14 +110,8 @@ def _starts_after_an_earlier_plan(ctx: Context) -> ir.Table:
     return attribute(ctx, starts, "person_id", "cpp_start")
 
 
-@indicator("cp.second_or_subsequent_ever_pct")
-def cp_second_or_subsequent_ever_pct(ctx: Context) -> ir.Table:
-    starts = _starts_after_an_earlier_plan(ctx)
-    return _rated(starts, starts.repeat)
-
-
-@indicator("cp.second_or_subsequent_ever_rolling_12m_pct")
-def cp_second_or_subsequent_ever_rolling_12m_pct(ctx: Context) -> ir.Table:
+@indicator("cp.second_or_subsequent_ever_pct", "cp.second_or_subsequent_ever_rolling_12m_pct")
+def cp_second_or_subsequent_ever(ctx: Context) -> ir.Table:
     starts = _starts_after_an_earlier_plan(ctx)
     return _rated(starts, starts.repeat)
 
@@ -164,14 +143,8 @@ def _starts_within_2y_of_an_end(ctx: Context) -> ir.Table:
     return attribute(ctx, starts, "person_id", "cpp_start")
 
 
-@indicator("cp.second_or_subsequent_2y_pct")
-def cp_second_or_subsequent_2y_pct(ctx: Context) -> ir.Table:
-    starts = _starts_within_2y_of_an_end(ctx)
-    return _rated(starts, starts.repeat)
-
-
-@indicator("cp.second_or_subsequent_2y_rolling_12m_pct")
-def cp_second_or_subsequent_2y_rolling_12m_pct(ctx: Context) -> ir.Table:
+@indicator("cp.second_or_subsequent_2y_pct", "cp.second_or_subsequent_2y_rolling_12m_pct")
+def cp_second_or_subsequent_2y(ctx: Context) -> ir.Table:
     starts = _starts_within_2y_of_an_end(ctx)
     return _rated(starts, starts.repeat)
 
@@ -280,18 +253,8 @@ def _conference_items(ctx: Context) -> ir.Table:
     return attribute(ctx, held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
 
 
-@indicator("cp.icpc_count")
-def cp_icpc_count(ctx: Context) -> ir.Table:
-    return _counted(_conference_items(ctx))
-
-
-@indicator("cp.icpc_rolling_12m_count")
-def cp_icpc_rolling_12m_count(ctx: Context) -> ir.Table:
-    return _counted(_conference_items(ctx))
-
-
-@indicator("cp.icpc_rate_per_10k")
-def cp_icpc_rate_per_10k(ctx: Context) -> ir.Table:
+@indicator("cp.icpc_count", "cp.icpc_rolling_12m_count", "cp.icpc_rate_per_10k")
+def cp_initial_conferences(ctx: Context) -> ir.Table:
     return _counted(_conference_items(ctx))
 
 

@@ -46,13 +46,8 @@ VISITS = "ssd_cla_visits"
 # ------------------------------------------------------------------ counts at month end
 
 
-@indicator("lac.count")
-def lac_count(ctx: Context) -> ir.Table:
-    return counted(looked_after_at_month_end(ctx))
-
-
-@indicator("lac.rate_per_10k")
-def lac_rate_per_10k(ctx: Context) -> ir.Table:
+@indicator("lac.count", "lac.rate_per_10k")
+def lac_children_looked_after(ctx: Context) -> ir.Table:
     return counted(looked_after_at_month_end(ctx))
 
 

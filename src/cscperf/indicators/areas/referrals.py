@@ -44,22 +44,14 @@ def _with_rereferral(ctx: Context) -> ir.Table:
     return joined.mutate(rereferral=joined._r_person.notnull()).drop("_r_person", "_r_date")
 
 
-def _count(ctx: Context) -> ir.Table:
+@indicator("referrals.count", "referrals.rate_per_10k")
+def referrals_count(ctx: Context) -> ir.Table:
     items = in_window(ctx, referrals(ctx), "referral_date")
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 
-@indicator("referrals.count")
-def referrals_count(ctx: Context) -> ir.Table:
-    return _count(ctx)
-
-
-@indicator("referrals.rate_per_10k")
-def referrals_rate(ctx: Context) -> ir.Table:
-    return _count(ctx)
-
-
-def _rereferrals(ctx: Context) -> ir.Table:
+@indicator("referrals.rereferral_12m_pct", "referrals.rereferral_12m_rolling_12m_pct")
+def rereferral_12m(ctx: Context) -> ir.Table:
     items = in_window(ctx, with_rereferral(ctx), "referral_date")
     return items.select(
         "period_end",
@@ -67,16 +59,6 @@ def _rereferrals(ctx: Context) -> ir.Table:
         numerator=one_if(items.rereferral),
         denominator=ibis.literal(1),
     )
-
-
-@indicator("referrals.rereferral_12m_pct")
-def rereferral_12m(ctx: Context) -> ir.Table:
-    return _rereferrals(ctx)
-
-
-@indicator("referrals.rereferral_12m_rolling_12m_pct")
-def rereferral_12m_rolling(ctx: Context) -> ir.Table:
-    return _rereferrals(ctx)
 
 
 @indicator("referrals.nfa_pct")

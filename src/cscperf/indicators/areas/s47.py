@@ -70,14 +70,9 @@ def _completed_items(ctx: Context) -> ir.Table:
     return in_window(ctx, enquiries(ctx, "s47e_s47_end_date"), "s47e_s47_end_date")
 
 
-@indicator("s47.completed_count")
+@indicator("s47.completed_count", "s47.annualised_month_rate_per_10k")
 def completed_count(ctx: Context) -> ir.Table:
     return _completed_items(ctx).select("period_end", "team", numerator=ibis.literal(1))
-
-
-@indicator("s47.annualised_month_rate_per_10k")
-def annualised(ctx: Context) -> ir.Table:
-    return completed_count(ctx)
 
 
 @indicator("s47.rate_per_10k")
