@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from cscperf import __version__
 from cscperf.cli import main
 
@@ -38,3 +40,13 @@ def test_console_script_runs():
     )
     assert done.returncode == 0
     assert __version__ in done.stdout
+
+
+@pytest.mark.parametrize("command", ["indicators", "evaluate", "report"])
+def test_audience_is_one_choice_everywhere(command: str, tmp_path, capsys) -> None:
+    """--audience is declared once (cli/options.py): the same choices and exit 2 for others."""
+    args = [command, "--store", str(tmp_path), "--period", "2025-03", "--audience", "press"]
+    if command == "report":
+        args += ["--out", str(tmp_path / "pack")]
+    assert main(args) == 2
+    assert "'council', 'public'" in capsys.readouterr().err

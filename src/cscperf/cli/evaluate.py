@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from cscperf.cli.options import Audience, AudienceOption
+
 
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
@@ -31,13 +33,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-benchmarks", help="Leave the benchmark fields empty.")
         ] = False,
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-        audience: Annotated[
-            str,
-            typer.Option(
-                "--audience",
-                help="council (every figure) or public (small numbers suppressed as [c]).",
-            ),
-        ] = "council",
+        audience: AudienceOption = Audience.COUNCIL,
     ) -> None:
         """Judge one month's indicators: target, RAG, direction, YTD, benchmarks, exceptions."""
         from cscperf.app.month import choose_targets, evaluate_month, published_benchmarks
@@ -48,9 +44,6 @@ def register(app: typer.Typer) -> None:
 
         if output_format not in ("csv", "json"):
             raise CscperfError(f"--format {output_format} is unknown; use csv or json")
-        from cscperf.evaluate.suppress import check_audience
-
-        check_audience(audience)
         if aggregate not in ("mean", "median"):
             raise CscperfError(f"--aggregate {aggregate} is unknown; use mean or median")
         period_end = parse_period(period)
@@ -62,7 +55,7 @@ def register(app: typer.Typer) -> None:
             bench = published_benchmarks(build, data, model)
             err_console.print(bench.note)
         result = evaluate_month(build, period_end, chosen, bench, sn_aggregate=aggregate)
-        if audience == "public":
+        if audience is Audience.PUBLIC:
             from cscperf.evaluate.suppress import public_csv, public_json, suppress
             from cscperf.indicators.framework import framework_settings
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cscperf.cli.options import Audience, AudienceOption
+
 BREAKDOWNS = ("all", "locality", "team", "team_type", "source", "carer_type")
 
 
@@ -43,13 +45,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--by", help=f"Breakdowns, comma-separated: {'|'.join(BREAKDOWNS)}."),
         ] = None,
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-        audience: Annotated[
-            str,
-            typer.Option(
-                "--audience",
-                help="council (every figure) or public (small numbers suppressed as [c]).",
-            ),
-        ] = "council",
+        audience: AudienceOption = Audience.COUNCIL,
         from_month: Annotated[
             str | None,
             typer.Option(
@@ -79,8 +75,6 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("--store and --period are needed to write results")
         if output_format not in ("csv", "json"):
             raise typer.BadParameter("--format must be csv or json")
-        if audience not in ("council", "public"):
-            raise typer.BadParameter("--audience must be council or public")
         breakdowns = _split(by)
         for breakdown in breakdowns or []:
             if breakdown not in BREAKDOWNS:
@@ -103,7 +97,7 @@ def register(app: typer.Typer) -> None:
         rows = select_rows(
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )
-        if audience == "public":
+        if audience is Audience.PUBLIC:
             from cscperf.evaluate.suppress import public_csv, public_json, suppress
             from cscperf.indicators.catalogue import load_catalogue
             from cscperf.indicators.framework import framework_settings

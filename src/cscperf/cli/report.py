@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from cscperf.cli.options import Audience, AudienceOption
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
@@ -27,14 +29,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--build", help="A build id (default: current).")
         ] = None,
         no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip the PDF.")] = False,
-        audience: Annotated[
-            str,
-            typer.Option(
-                "--audience",
-                help="council (every figure, small numbers marked) or public (small numbers "
-                "suppressed as [c], for a pack leaving the council).",
-            ),
-        ] = "council",
+        audience: AudienceOption = Audience.COUNCIL,
     ) -> None:
         """Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality)."""
         from cscperf.app.month import write_pack
@@ -49,7 +44,7 @@ def register(app: typer.Typer) -> None:
             commentary=commentary,
             build_id=build_id,
             pdf=not no_pdf,
-            audience=audience,
+            audience=audience.value,
         )
         for path in written:
             err_console.print(f"Wrote {path}")
