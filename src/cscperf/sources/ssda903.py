@@ -312,12 +312,16 @@ def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.DataFrame] | 
     if rows == 0:
         frame = pl.DataFrame(schema=schema)
     else:
-        # Each line split at its commas (cheaper than polars' CSV reader for files this size).
-        lines = pl.Series(text[end + 1 :].split("\n"), dtype=pl.String)
-        if (lines.str.count_matches(",", literal=True) != width - 1).any():
-            return None  # a row with too many values and another with too few
-        split = lines.str.split_exact(",", width - 1).struct.rename_fields(list(schema))
-        frame = split.struct.unnest()
+        # Each line split at its commas (cheaper than polars' CSV reader for files this size),
+        # into one field more than the header has: it is blank on every row when no row has
+        # too many values, and the header's last field on none when none has too few.
+        lines = pl.DataFrame({"_line": text[end + 1 :].split("\n")}, schema={"_line": pl.String})
+        frame = lines.select(pl.col("_line").str.split_exact(",", width).struct.unnest())
+        beyond = frame.to_series(width)
+        if beyond.null_count() != rows or frame.to_series(width - 1).null_count():
+            return None
+        frame.drop_in_place(beyond.name)
+        frame.columns = list(schema)
     frame = frame.hstack([pl.Series("_row", range(2, rows + 2), pl.Int64)])
     if trimmed:
         return header, frame
@@ -450,27 +454,33 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
             table=table,
         )
     file = str(path)
-    body = body.with_columns(pl.lit(file, pl.String).alias("_file"))
-    if not trimmed:
-        body = body.with_columns(pl.lit(len(header), pl.Int64).alias("_expected"))
-    parts = [TablePart(table, file, _part_frame(body, positions, own.columns), trimmed=trimmed)]
+    expected = None if trimmed else len(header)
+    own_frame = _part_frame(body, positions, own.columns, file, expected)
+    parts = [TablePart(table, file, own_frame, trimmed=trimmed)]
     for carried in own.carries:
         columns = tables[carried].columns
         present = [c for c in columns if c in positions and c not in own.columns]
         if present:
-            parts.append(
-                TablePart(carried, file, _part_frame(body, positions, columns), carried=True)
-            )
+            frame = _part_frame(body, positions, columns, file, expected)
+            parts.append(TablePart(carried, file, frame, carried=True))
     return parts
 
 
 def _part_frame(
-    body: pl.DataFrame, positions: dict[str, int], columns: Iterable[str]
+    body: pl.DataFrame,
+    positions: dict[str, int],
+    columns: Iterable[str],
+    file: str,
+    expected: int | None,
 ) -> pl.DataFrame:
-    shape = [c for c in ("_blank", "_width", "_expected") if c in body.columns]
+    """The table's columns of a file's body, with ``_file``, ``_row``, and ``_blank``,
+    ``_width`` and ``_expected`` (the header's width) unless the file is trimmed."""
+    shape: list[str | pl.Expr] = [c for c in ("_blank", "_width") if c in body.columns]
+    if expected is not None:
+        shape.append(pl.lit(expected, pl.Int64).alias("_expected"))
     return body.select(
         *[pl.col(f"_{positions[c]}").alias(c) for c in columns if c in positions],
-        "_file",
+        pl.lit(file, pl.String).alias("_file"),
         "_row",
         *shape,
     )
