@@ -130,7 +130,9 @@ def register(app: typer.Typer) -> None:
                 d.polarity,
                 d.basis,
                 d.status,
-                ("imported" if d.kind == "imported" else "computed")
+                "imported"
+                if d.kind == "imported"
+                else "computed"
                 if d.id in functions
                 else "not yet implemented",
             )
