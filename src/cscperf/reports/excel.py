@@ -123,11 +123,25 @@ class _Book:
 
 
 def write_workbook(content: PackContent, path: Path) -> None:
+    book = _Book(path)
+    _cover_sheet(book, content)
+    _vital_signs_sheet(book, content)
+    _summary_sheet(book, content)
+    _topic_sheets(book, content)
+    _report_cards_sheet(book, content)
+    _framework_sheet(book, content)
+    _benchmarking_sheet(book, content)
+    _quality_sheet(book, content)
+    _definitions_sheet(book, content)
+    book.wb.close()
+
+
+def _cover_sheet(book: _Book, content: PackContent) -> None:
+    """The cover: council, scope, month, data, build and the marking."""
     pack = content.pack
     p = pack.provenance
-    book = _Book(path)
-    wrap, date_fmt = book.wrap, book.date
-
+    wrap = book.wrap
+    date_fmt = book.date
     ws = book.sheet("Cover", pack_title(pack))
     cover: list[list[Any]] = [
         ["Council", p.council],
@@ -151,7 +165,13 @@ def write_workbook(content: PackContent, path: Path) -> None:
     ws.set_header(f'&C&"Arial,Bold"{p.marking}')
     ws.set_footer(f"&C{p.marking}&RPage &P of &N")
 
-    # Vital signs: one row per indicator and month, so every cell stays a number.
+
+def _vital_signs_sheet(book: _Book, content: PackContent) -> None:
+    """Vital signs: one row per indicator and month, so every cell stays a number."""
+    pack = content.pack
+    p = pack.provenance
+    wrap = book.wrap
+    date_fmt = book.date
     ws = book.sheet("Vital signs", f"Vital signs dashboard – {p.scope} – {p.period_label}")
     rows = []
     for v in content.vital:
@@ -189,6 +209,12 @@ def write_workbook(content: PackContent, path: Path) -> None:
     )
     ws.freeze_panes(3, 2)
 
+
+def _summary_sheet(book: _Book, content: PackContent) -> None:
+    """The summary: one row per area and indicator, with a RAG column per area."""
+    pack = content.pack
+    p = pack.provenance
+    wrap = book.wrap
     ws = book.sheet("Summary", f"Performance summary – {p.scope} – {p.period_label}")
     scopes = ["County", *pack.localities]
     small_label = small_number_label(framework_settings().small_number_below).capitalize()
@@ -259,6 +285,12 @@ def write_workbook(content: PackContent, path: Path) -> None:
     ws.freeze_panes(3, 3)
     ws.set_landscape()
 
+
+def _topic_sheets(book: _Book, content: PackContent) -> None:
+    """One sheet per topic: its monthly series as a table and a line chart per series."""
+    pack = content.pack
+    p = pack.provenance
+    date_fmt = book.date
     for topic in content.topics:
         ws = book.sheet(topic.title, f"{topic.title} – {p.scope} – {p.period_label}")
         ws.write(1, 0, topic.analysis or "No analysis has been written for this month.")
@@ -304,6 +336,11 @@ def write_workbook(content: PackContent, path: Path) -> None:
             chart.set_size({"width": 480, "height": 240})
             ws.insert_chart(nxt + (n // 2) * 13, (n % 2) * 8, chart)
 
+
+def _report_cards_sheet(book: _Book, content: PackContent) -> None:
+    """The report cards: commentary, or the automatic draft where none is written."""
+    p = content.pack.provenance
+    wrap = book.wrap
     ws = book.sheet("Report cards", f"Report cards – {p.scope} – {p.period_label}")
     rows = [
         [
@@ -347,6 +384,11 @@ def write_workbook(content: PackContent, path: Path) -> None:
     )
     ws.freeze_panes(3, 2)
 
+
+def _framework_sheet(book: _Book, content: PackContent) -> None:
+    """The quarterly performance framework: outturn, latest and quarterly targets."""
+    p = content.pack.provenance
+    wrap = book.wrap
     ws = book.sheet("Framework", f"Quarterly performance framework – {p.scope}")
     rows = [
         [
@@ -384,6 +426,11 @@ def write_workbook(content: PackContent, path: Path) -> None:
     )
     ws.freeze_panes(3, 2)
 
+
+def _benchmarking_sheet(book: _Book, content: PackContent) -> None:
+    """Benchmarking against the published figures, with ranks and quartiles."""
+    pack = content.pack
+    wrap = book.wrap
     whose = sections.published_by(pack) or "no published figures"
     ws = book.sheet("Benchmarking", f"Benchmarking analysis: {whose}")
     rows = [
@@ -429,6 +476,9 @@ def write_workbook(content: PackContent, path: Path) -> None:
     )
     ws.freeze_panes(3, 2)
 
+
+def _quality_sheet(book: _Book, content: PackContent) -> None:
+    """Appendix A: the data-quality summary, or a line saying there is none."""
     ws = book.sheet("Data quality", "Appendix A: data-quality summary")
     if content.quality:
         keys = list(content.quality[0])
@@ -437,6 +487,10 @@ def write_workbook(content: PackContent, path: Path) -> None:
     else:
         ws.write(2, 0, "The build has no data-quality report, or it found no problems.")
 
+
+def _definitions_sheet(book: _Book, content: PackContent) -> None:
+    """Appendix B: the indicator definitions."""
+    wrap = book.wrap
     ws = book.sheet("Definitions", "Appendix B: indicator definitions")
     keys = list(content.definitions[0]) if content.definitions else []
     book.table(
@@ -447,7 +501,6 @@ def write_workbook(content: PackContent, path: Path) -> None:
         [list(d.values()) for d in content.definitions],
     )
     ws.freeze_panes(3, 1)
-    book.wb.close()
 
 
 def _unique(header: str, seen: set[str]) -> str:
