@@ -27,6 +27,14 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(indicators, name="indicators")
 
+    _register_write(indicators)
+    _register_list(indicators)
+    _register_explain(indicators)
+
+
+def _register_write(indicators: typer.Typer) -> None:
+    """``cscperf indicators`` itself: write results for a build."""
+
     @indicators.callback()
     def write_command(
         ctx: typer.Context,
@@ -110,6 +118,10 @@ def register(app: typer.Typer) -> None:
             return
         sys.stdout.write(to_csv(rows) if output_format == "csv" else to_json(rows) + "\n")
 
+
+def _register_list(indicators: typer.Typer) -> None:
+    """``cscperf indicators list``: the catalogue."""
+
     @indicators.command("list")
     def list_command() -> None:
         """Every catalogue id with its title, unit, polarity, basis, status and whether it is
@@ -151,6 +163,10 @@ def register(app: typer.Typer) -> None:
         for line in rows:
             table.add_row(*line)
         out_console.print(table)
+
+
+def _register_explain(indicators: typer.Typer) -> None:
+    """``cscperf indicators explain``: one indicator's definition, parameters and SQL."""
 
     @indicators.command("explain")
     def explain_command(
