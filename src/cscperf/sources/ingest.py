@@ -395,53 +395,10 @@ def prepare_load(
     raises :class:`InputError`; every problem with the data is in ``outcome.problems``."""
     readers = registered_readers()
     readers_by_source = {r.source: r for r in readers}
-    problems: list[Problem] = []
-    files: list[InputFile] = []
-    for path in walk(paths):
-        if path.name.lower() in IGNORED_NAMES:
-            continue
-        kind, description, _ = recognise(path, readers)
-        stat = path.stat()
-        files.append(InputFile(path, kind, description, size=stat.st_size))
-        if kind == "empty":
-            problems.append(
-                _file_problem(
-                    path,
-                    "empty-file",
-                    "the file is empty; export it again from the case system",
-                    Severity.ERROR,
-                )
-            )
-        elif kind == "unreadable":
-            problems.append(_file_problem(path, "unreadable-file", description, Severity.ERROR))
-        elif kind == "unknown":
-            problems.append(
-                _file_problem(
-                    path,
-                    "unknown-file",
-                    "cscperf does not recognise this file as any input it reads; it was ignored",
-                    Severity.WARNING,
-                )
-            )
-
+    files, problems = _recognise_inputs(paths, readers)
     results = _read_all(files, readers_by_source, collection_year, problems)
     if db_url:
-        from cscperf.sources.database import read_database, safe_url
-
-        try:
-            results.append(read_database(db_url))
-            files.append(
-                InputFile(Path(safe_url(db_url)), "ssd-database", "SSD tables in a database")
-            )
-        except InputError as exc:
-            problems.append(
-                Problem(
-                    file=safe_url(db_url),
-                    rule="unreadable-file",
-                    severity=Severity.ERROR,
-                    message=str(exc),
-                )
-            )
+        _read_database_input(db_url, results, files, problems)
     for result in results:
         problems.extend(result.problems)
 
@@ -525,6 +482,91 @@ def prepare_load(
     if errors:
         return PreparedLoad(outcome, settings=settings)
 
+    manifest = _manifest(
+        files,
+        results,
+        settings,
+        settings_from,
+        outcome,
+        not_supplied,
+        extract_date=extract_date,
+    )
+    published = {name: strip_working_columns(t) for name, t in tables.items()}
+    return PreparedLoad(outcome, published, manifest, settings)
+
+
+def _recognise_inputs(
+    paths: list[Path], readers: Sequence[Reader]
+) -> tuple[list[InputFile], list[Problem]]:
+    """Every input file found under ``paths`` with what it was recognised as, and a problem for
+    each one that is empty, unreadable or not recognised."""
+    problems: list[Problem] = []
+    files: list[InputFile] = []
+    for path in walk(paths):
+        if path.name.lower() in IGNORED_NAMES:
+            continue
+        kind, description, _ = recognise(path, readers)
+        stat = path.stat()
+        files.append(InputFile(path, kind, description, size=stat.st_size))
+        if kind == "empty":
+            problems.append(
+                _file_problem(
+                    path,
+                    "empty-file",
+                    "the file is empty; export it again from the case system",
+                    Severity.ERROR,
+                )
+            )
+        elif kind == "unreadable":
+            problems.append(_file_problem(path, "unreadable-file", description, Severity.ERROR))
+        elif kind == "unknown":
+            problems.append(
+                _file_problem(
+                    path,
+                    "unknown-file",
+                    "cscperf does not recognise this file as any input it reads; it was ignored",
+                    Severity.WARNING,
+                )
+            )
+    return files, problems
+
+
+def _read_database_input(
+    db_url: str, results: list[ReaderResult], files: list[InputFile], problems: list[Problem]
+) -> None:
+    """Read the SSD tables from the database at ``db_url`` into ``results`` and list it among
+    ``files``, or record why it could not be read."""
+    from cscperf.sources.database import read_database, safe_url
+
+    try:
+        results.append(read_database(db_url))
+        files.append(InputFile(Path(safe_url(db_url)), "ssd-database", "SSD tables in a database"))
+    except InputError as exc:
+        problems.append(
+            Problem(
+                file=safe_url(db_url),
+                rule="unreadable-file",
+                severity=Severity.ERROR,
+                message=str(exc),
+            )
+        )
+
+
+def _manifest(
+    files: list[InputFile],
+    results: list[ReaderResult],
+    settings: Settings | None,
+    settings_from: str | None,
+    outcome: IngestOutcome,
+    not_supplied: dict[str, str],
+    *,
+    extract_date: date | None,
+) -> dict[str, Any]:
+    """The build's manifest: its inputs with their checksums, the extract date, the council,
+    the months it reports, what was not supplied and the count of problems."""
+    la_code = outcome.la_code
+    years = outcome.collection_years
+    report_dir = outcome.report_dir
     for item in files:
         if item.path.is_file():
             item.sha256 = _sha256(item.path)
@@ -550,8 +592,7 @@ def prepare_load(
         "problem_counts": outcome.counts,
         "report": str(report_dir),
     }
-    published = {name: strip_working_columns(t) for name, t in tables.items()}
-    return PreparedLoad(outcome, published, manifest, settings)
+    return manifest
 
 
 def _reporting_entry(reporting: ReportingRange | None) -> dict[str, str | None]:
