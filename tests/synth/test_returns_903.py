@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 import yaml
 from lxml import etree
+from pydantic import ValidationError
 
+from cscperf.sources.codesets import ssda903_year
 from cscperf.synth.returns_903 import write_903
+from cscperf.synth.returns_ssd import Ssda903Codes
 
 
 def _fixture() -> Any:
@@ -80,6 +83,26 @@ def test_headers_and_codes_follow_the_years_specification(
                     assert rule["canbeblank"], (table, name)
                 elif "category" in rule:
                     assert value in {str(c["code"]) for c in rule["category"]}, (table, name, value)
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2026])
+def test_the_files_are_the_readers_declaration_of_the_year(out: Path, year: int) -> None:
+    """One declaration per return: the writer's files and headers are the reader's layout of
+    the year (sw_episodes from 2024 on), less DoLo, which the SSD does not hold."""
+    declared = ssda903_year(year).tables
+    written = {p.name: p for p in (out / str(year)).glob("*.csv")}
+    assert sorted(written) == sorted(t.file for n, t in declared.items() if n != "dolo")
+    assert ("sw_episodes.csv" in written) == (year >= 2024)
+    for table in declared.values():
+        if table.file in written:
+            header = written[table.file].read_text(encoding="utf-8").splitlines()[0]
+            assert header.split(",") == table.dfe_columns, table.name
+    assert "PL_LOCATION" not in declared["episodes"].dfe_columns  # derived, not written
+
+
+def test_a_table_left_out_must_be_one_the_return_has() -> None:
+    with pytest.raises(ValidationError, match="not_written names tables"):
+        Ssda903Codes.model_validate({"not_written": {"doLo": "misspelt"}, "recodes": []})
 
 
 def _episodes(out: Path, year: int) -> list[tuple[str, str]]:

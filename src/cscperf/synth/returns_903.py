@@ -6,8 +6,9 @@ permanence and adoption, care leavers, social-worker involvements) into one SSDA
 collection year: the DfE CSV tables (one file each, DfE column order, dates dd/mm/yyyy) and the
 same return as ``EXPSSDA903`` XML. The return of year Y holds the episodes open at any time
 between 1 April Y-1 and 31 March Y and, for those children, everything else the return asks
-about that year; dates after 31 March Y are not yet known and are left blank. Codes are
-written as that year's code lists have them (``returns_codes.yaml``).
+about that year; dates after 31 March Y are not yet known and are left blank. The tables, files
+and column order of each year are the reader's declaration (``sources/codesets/ssda903.yaml``);
+codes are written as that year's code lists have them (``returns_codes.yaml``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def write_903(
         records = return_903(data, year)
         for name, table in spec.tables_for(year).items():
             path = folder / table.file
-            path.write_text(_csv_text(table.columns, records.get(name, [])), encoding="utf-8")
+            columns = table.dfe_columns
+            path.write_text(_csv_text(columns, records.get(name, [])), encoding="utf-8")
             written.append(path)
         xml_path = folder / f"ssda903_{year}.xml"
         xml_path.write_bytes(return_xml(records))

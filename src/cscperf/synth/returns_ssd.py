@@ -4,7 +4,9 @@ Owns the contract between the SSD-shaped tables (``dict`` of SSD table name to p
 field names of the SSD object specification) and the return writers: the columns each writer
 reads, how a missing table or field is treated (as empty), how SSD values spelled in words are
 turned into return codes, and how a current code is mapped to the code list of an earlier or
-later collection year (``returns_codes.yaml``). Collection year Y is the year ending 31 March Y.
+later collection year (``returns_codes.yaml``). Which 903 tables a year has, their files and
+column order are the reader's declaration (``sources/codesets/ssda903.yaml``), not repeated
+here. Collection year Y is the year ending 31 March Y.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from cscperf.errors import ConfigError
+from cscperf.sources.codesets import YearTable, ssda903_spec, ssda903_year
 
 CODES_FILE = Path(__file__).with_name("returns_codes.yaml")
 
@@ -331,26 +334,29 @@ class Recode(BaseModel):
         )
 
 
-class Table903(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    file: str
-    columns: list[str]
-    first_year: int | None = None
-
-
 class Ssda903Codes(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tables: dict[str, Table903]
+    # Tables of the return the writer leaves out (table -> why); the tables themselves, their
+    # files and columns are the reader's declaration (sources/codesets/ssda903.yaml).
+    not_written: dict[str, str]
     recodes: list[Recode]
 
-    def tables_for(self, year: int) -> dict[str, Table903]:
-        """The tables in the return of a collection year (sw_episodes only from 2023-24)."""
+    @field_validator("not_written")
+    @classmethod
+    def _tables_exist(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(ssda903_spec().all_tables()))
+        if unknown:
+            raise ValueError(f"not_written names tables the 903 does not have: {unknown}")
+        return value
+
+    def tables_for(self, year: int) -> dict[str, YearTable]:
+        """The tables the writer writes for a collection year: those the year collects
+        (sw_episodes only from 2023-24), with their files and DfE column order."""
         return {
             name: table
-            for name, table in self.tables.items()
-            if table.first_year is None or year >= table.first_year
+            for name, table in ssda903_year(year).tables.items()
+            if name not in self.not_written
         }
 
 

@@ -3,7 +3,7 @@
 ``ssda903.yaml`` describes the SSDA903 tables as a first year plus yearly changes (tables added,
 code lists changed); this module validates it with pydantic and resolves it into the tables,
 columns and codes of one collection year (:func:`ssda903_year`), which is what the reader
-checks a return against.
+checks a return against and what the synthetic council's writer writes.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class TableRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     about: str
+    file: str  # the file the table is written to (the synthetic council's writer uses it)
     # Tables whose columns an export may repeat on every row of this one (the child's header
     # columns on each episode).
     carries: list[str] = Field(default_factory=list)
@@ -153,12 +154,18 @@ class YearColumn(BaseModel):
 class YearTable(BaseModel):
     name: str
     about: str
-    columns: dict[str, YearColumn]
+    file: str
+    columns: dict[str, YearColumn]  # in the order of the DfE layout
     carries: tuple[str, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(name for name, column in self.columns.items() if column.key)
+
+    @property
+    def dfe_columns(self) -> list[str]:
+        """The columns of the DfE layout, in its order (the optional derived ones left out)."""
+        return [name for name, column in self.columns.items() if not column.optional]
 
 
 class YearSchema(BaseModel):
@@ -218,7 +225,11 @@ def ssda903_year(year: int) -> YearSchema:
                 max=rule.max,
             )
         tables[table_name] = YearTable(
-            name=table_name, about=table.about, columns=columns, carries=tuple(table.carries)
+            name=table_name,
+            about=table.about,
+            file=table.file,
+            columns=columns,
+            carries=tuple(table.carries),
         )
     return YearSchema(year=year, tables=tables)
 
