@@ -130,7 +130,6 @@ def create_app(
     """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures; it
     answers to the loopback names and to ``allowed_hosts``."""
     data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
-    env = template_environment()
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -138,8 +137,28 @@ def create_app(
     app.add_middleware(RequestGuard, allowed_hosts=allowed_host_names(allowed_hosts))
     app.add_middleware(AccessLog)
 
+    pages = _Pages(data, template_environment())
+    _add_error_pages(app, pages)
+    _add_pages(app, pages)
+    _add_downloads(app, pages)
+    _add_health(app, data)
+    return app
+
+
+class _Pages:
+    """Renders the dashboard's templates for one store's data, with a page cache for the pages
+    of immutable builds."""
+
+    def __init__(self, data: DashboardData, env: Environment) -> None:
+        self.data = data
+        self.env = env
+
     def render_cached(
-        request: Request, name: str, chosen: dict[str, Any], make: Callable[[], dict[str, Any]]
+        self,
+        request: Request,
+        name: str,
+        chosen: dict[str, Any],
+        make: Callable[[], dict[str, Any]],
     ) -> HTMLResponse:
         """A page of an immutable build is rendered once per page, build, month, locality and
         filter (and htmx or not): those decide every figure on it. ``make`` gives the rest of
@@ -153,24 +172,26 @@ def create_app(
             facts.current,
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
         )
-        html, policy = data.cached(
-            key, lambda: with_policy(render_html(request, name, **chosen, **make()))
+        html, policy = self.data.cached(
+            key, lambda: with_policy(self.render_html(request, name, **chosen, **make()))
         )
         return HTMLResponse(html, headers={"content-security-policy": policy})
 
-    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html, policy = with_policy(render_html(request, name, **context))
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        html, policy = with_policy(self.render_html(request, name, **context))
         return HTMLResponse(html, status_code=status, headers={"content-security-policy": policy})
 
-    def current_facts() -> Any:
+    def current_facts(self) -> Any:
         """The current build's facts for pages that have none (error pages), if any."""
         try:
-            return data.facts(None)
+            return self.data.facts(None)
         except CscperfError:
             return None
 
-    def render_html(request: Request, name: str, **context: Any) -> str:
-        facts = context.get("facts") or current_facts()
+    def render_html(self, request: Request, name: str, **context: Any) -> str:
+        facts = context.get("facts") or self.current_facts()
         la_code = facts.la_code if facts else None
         council = facts.council if facts else "Council"
         base = {
@@ -181,31 +202,13 @@ def create_app(
             "version": __version__,
             "path": request.url.path,
         }
-        return env.get_template(name).render(**base, **context)
+        return self.env.get_template(name).render(**base, **context)
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
-        return render(request, "error.html", 404, title="Page not found", message=sentence(exc))
-
-    @app.exception_handler(CscperfError)
-    async def failed(request: Request, exc: CscperfError) -> HTMLResponse:
-        return render(
-            request, "error.html", 500, title="Sorry, there is a problem", message=sentence(exc)
-        )
-
-    @app.exception_handler(404)
-    async def no_route(request: Request, exc: Exception) -> HTMLResponse:
-        return render(
-            request,
-            "error.html",
-            404,
-            title="Page not found",
-            message="There is no page at this address; start again from the dashboard.",
-        )
-
-    def selection(build: str | None, period: str | None, locality: str | None) -> dict[str, Any]:
-        facts, period_end, chosen = data.resolve(build, period, locality)
-        pack = data.pack(facts.id, period_end, chosen)
+    def selection(
+        self, build: str | None, period: str | None, locality: str | None
+    ) -> dict[str, Any]:
+        facts, period_end, chosen = self.data.resolve(build, period, locality)
+        pack = self.data.pack(facts.id, period_end, chosen)
         # the URL keeps a build only when it is not the current one, so bookmarks follow
         # the current build unless someone chose an earlier one on purpose
         keep_build = None if facts.current else facts.id
@@ -217,6 +220,37 @@ def create_app(
             "params": {"build": keep_build, "period": f"{period_end:%Y-%m}", "locality": chosen},
         }
 
+
+def _add_error_pages(app: FastAPI, pages: _Pages) -> None:
+    """Pages for a missing page or indicator (404) and for a failure (500)."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
+        return pages.render(
+            request, "error.html", 404, title="Page not found", message=sentence(exc)
+        )
+
+    @app.exception_handler(CscperfError)
+    async def failed(request: Request, exc: CscperfError) -> HTMLResponse:
+        return pages.render(
+            request, "error.html", 500, title="Sorry, there is a problem", message=sentence(exc)
+        )
+
+    @app.exception_handler(404)
+    async def no_route(request: Request, exc: Exception) -> HTMLResponse:
+        return pages.render(
+            request,
+            "error.html",
+            404,
+            title="Page not found",
+            message="There is no page at this address; start again from the dashboard.",
+        )
+
+
+def _add_pages(app: FastAPI, pages: _Pages) -> None:
+    """The dashboard, the performance summary, one indicator's page and the list of builds."""
+    data = pages.data
+
     @app.get("/", response_class=HTMLResponse)
     def dashboard(
         request: Request,
@@ -224,7 +258,7 @@ def create_app(
         period: str | None = None,
         locality: str | None = None,
     ) -> HTMLResponse:
-        chosen = selection(build, period, locality)
+        chosen = pages.selection(build, period, locality)
         pack = chosen["pack"]
 
         def make() -> dict[str, Any]:
@@ -235,7 +269,7 @@ def create_app(
             }
 
         name = "_dashboard_body.html" if request.headers.get("HX-Request") else "dashboard.html"
-        return render_cached(request, name, chosen, make)
+        return pages.render_cached(request, name, chosen, make)
 
     @app.get("/summary", response_class=HTMLResponse)
     def summary(
@@ -245,7 +279,7 @@ def create_app(
         locality: str | None = None,
         area: str | None = None,
     ) -> HTMLResponse:
-        chosen = selection(build, period, locality)
+        chosen = pages.selection(build, period, locality)
         titles = views.area_titles()
         if area and area not in titles:
             raise NotFound(f"there is no area called {area!r}; choose one from the list")
@@ -256,7 +290,7 @@ def create_app(
             return {"lines": lines, "area": area or None, "areas": titles}
 
         name = "_summary_table.html" if request.headers.get("HX-Request") else "summary.html"
-        return render_cached(request, name, chosen, make)
+        return pages.render_cached(request, name, chosen, make)
 
     @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     def indicator(
@@ -266,7 +300,7 @@ def create_app(
         period: str | None = None,
         locality: str | None = None,
     ) -> HTMLResponse:
-        chosen = selection(build, period, locality)
+        chosen = pages.selection(build, period, locality)
         facts = chosen["facts"]
         if indicator_id not in data.definitions():
             raise NotFound(
@@ -294,7 +328,7 @@ def create_app(
                     "in this build; choose another month"
                 )
             area = views.area_titles().get(by.definition.area, by.definition.area)
-            return render_cached(
+            return pages.render_cached(
                 request, "indicator_by.html", chosen, lambda: {"page": by, "area_title": area}
             )
 
@@ -306,7 +340,23 @@ def create_app(
                 "area_title": views.area_titles().get(page.definition.area, page.definition.area),
             }
 
-        return render_cached(request, "indicator.html", chosen, make)
+        return pages.render_cached(request, "indicator.html", chosen, make)
+
+    @app.get("/builds", response_class=HTMLResponse)
+    def builds(request: Request, build: str | None = None) -> HTMLResponse:
+        facts = data.facts(build)
+        return pages.render(
+            request,
+            "builds.html",
+            facts=facts,
+            builds=data.all_facts(),
+            params={"build": None if facts.current else facts.id},
+        )
+
+
+def _add_downloads(app: FastAPI, pages: _Pages) -> None:
+    """An indicator's rows, the results and the committee pack as files."""
+    data = pages.data
 
     @app.get("/indicators/{indicator_id}/rows.csv")
     def indicator_csv(
@@ -350,7 +400,7 @@ def create_app(
         facts, period_end, chosen = data.resolve(build, period, locality)
         found, message = find_or_make_pack(data.path, facts.id, period_end, chosen, fmt)
         if found is None:
-            return render(
+            return pages.render(
                 request,
                 "error.html",
                 404,
@@ -360,16 +410,9 @@ def create_app(
             )
         return FileResponse(found, media_type=PACK_FORMATS[fmt], filename=found.name)
 
-    @app.get("/builds", response_class=HTMLResponse)
-    def builds(request: Request, build: str | None = None) -> HTMLResponse:
-        facts = data.facts(build)
-        return render(
-            request,
-            "builds.html",
-            facts=facts,
-            builds=data.all_facts(),
-            params={"build": None if facts.current else facts.id},
-        )
+
+def _add_health(app: FastAPI, data: DashboardData) -> None:
+    """A health check for monitoring: the current build and how many builds there are."""
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -383,8 +426,6 @@ def create_app(
             {"status": status, "version": __version__, "current_build": current, "builds": count},
             status_code=200 if current else 503,
         )
-
-    return app
 
 
 def _download(text: str, name: str) -> PlainTextResponse:
