@@ -871,53 +871,7 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             **prov,
         }
     elif number == 8:
-        out["ssd_cla_episodes"] = {
-            "clae_cla_episode_id": f"{child}/{_d(v['started'])}",
-            "clae_person_id": child,
-            "clae_cla_episode_start_date": v["started"],
-            "clae_entered_care_date": v["started"],
-            "clae_cla_primary_need_code": v.get("need"),
-            "clae_cla_episode_ceased_date": v.get("ceased"),
-            "clae_cla_episode_ceased_reason": v.get("ceased_reason"),
-            "clae_cla_last_iro_contact_date": v.get("iro_contact"),
-            **prov,
-        }
-        if v.get("placement_start"):
-            out["ssd_cla_placement"] = {
-                "clap_cla_placement_id": f"{child}/{_d(v['placement_start'])}/P",
-                "clap_person_id": child,
-                "clap_cla_placement_start_date": v["placement_start"],
-                "clap_cla_placement_type": v.get("placement_type"),
-                "clap_cla_placement_provider": v.get("placement_provider"),
-                "clap_cla_placement_postcode": v.get("placement_postcode"),
-                "clap_cla_placement_urn": v.get("placement_urn"),
-                "clap_cla_placement_location": v.get("placement_location"),
-                **prov,
-            }
-        # the latest health assessment and dental check: enough for "up to date" at the
-        # workbook's month end (a check is recorded by Annex A only once it is done)
-        for name, kind in (
-            ("health_assessment", "Health assessment"),
-            ("dental_check", "Dental check"),
-        ):
-            if isinstance(v.get(name), date):
-                out[f"ssd_cla_health/{name}"] = {
-                    "clah_health_check_id": f"{child}/{name}/{_d(v[name])}",
-                    "clah_person_id": child,
-                    "clah_health_check_type": kind,
-                    "clah_health_check_date": v[name],
-                    "clah_health_check_status": "Completed",
-                    **prov,
-                }
-        if v.get("legal_status") or v.get("legal_status_start"):
-            since = v.get("legal_status_start")
-            out["ssd_legal_status"] = {
-                "lega_legal_status_id": f"{child}/LS/{_d(since or v.get('legal_status'))}",
-                "lega_person_id": child,
-                "lega_legal_status": v.get("legal_status"),
-                "lega_legal_status_start_date": since,
-                **prov,
-            }
+        out.update(_looked_after_rows(child, v, prov))
     if number in (8, 9) and v.get("uasc") == "Y":
         out["ssd_immigration_status"] = {
             "immi_immigration_status_id": f"{child}/UASC",
@@ -955,6 +909,60 @@ def map_list(number: int, v: Row) -> dict[str, Row]:
             "perm_decision_reversed_date": v.get("reversed"),
             "perm_decision_reversed_reason": v.get("reversed_reason"),
             "perm_placed_ffa_cp_date": v.get("ffa_placed"),
+            **prov,
+        }
+    return out
+
+
+def _looked_after_rows(child: str, v: Row, prov: Row) -> dict[str, Row]:
+    """A list 8 row's care episode, and its placement, health checks and legal status when the
+    list gives them."""
+    out: dict[str, Row] = {}
+    out["ssd_cla_episodes"] = {
+        "clae_cla_episode_id": f"{child}/{_d(v['started'])}",
+        "clae_person_id": child,
+        "clae_cla_episode_start_date": v["started"],
+        "clae_entered_care_date": v["started"],
+        "clae_cla_primary_need_code": v.get("need"),
+        "clae_cla_episode_ceased_date": v.get("ceased"),
+        "clae_cla_episode_ceased_reason": v.get("ceased_reason"),
+        "clae_cla_last_iro_contact_date": v.get("iro_contact"),
+        **prov,
+    }
+    if v.get("placement_start"):
+        out["ssd_cla_placement"] = {
+            "clap_cla_placement_id": f"{child}/{_d(v['placement_start'])}/P",
+            "clap_person_id": child,
+            "clap_cla_placement_start_date": v["placement_start"],
+            "clap_cla_placement_type": v.get("placement_type"),
+            "clap_cla_placement_provider": v.get("placement_provider"),
+            "clap_cla_placement_postcode": v.get("placement_postcode"),
+            "clap_cla_placement_urn": v.get("placement_urn"),
+            "clap_cla_placement_location": v.get("placement_location"),
+            **prov,
+        }
+    # the latest health assessment and dental check: enough for "up to date" at the
+    # workbook's month end (a check is recorded by Annex A only once it is done)
+    for name, kind in (
+        ("health_assessment", "Health assessment"),
+        ("dental_check", "Dental check"),
+    ):
+        if isinstance(v.get(name), date):
+            out[f"ssd_cla_health/{name}"] = {
+                "clah_health_check_id": f"{child}/{name}/{_d(v[name])}",
+                "clah_person_id": child,
+                "clah_health_check_type": kind,
+                "clah_health_check_date": v[name],
+                "clah_health_check_status": "Completed",
+                **prov,
+            }
+    if v.get("legal_status") or v.get("legal_status_start"):
+        since = v.get("legal_status_start")
+        out["ssd_legal_status"] = {
+            "lega_legal_status_id": f"{child}/LS/{_d(since or v.get('legal_status'))}",
+            "lega_person_id": child,
+            "lega_legal_status": v.get("legal_status"),
+            "lega_legal_status_start_date": since,
             **prov,
         }
     return out
