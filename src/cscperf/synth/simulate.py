@@ -711,7 +711,45 @@ class _TableBuilder:
         )
         self.involve(ep["child"][a], ref_id.filter(pl.Series(a)), a_team, ep["a_start"][a],
                      np.minimum(ep["a_auth"][a], ep["close"][a]), "assessment", a_id)  # fmt: skip
-        # Factors at the end of assessments of children in need.
+        self.assessment_factors(ep, a, a_id)
+
+        # Child in need plans (after assessment, and stepping down from protection).
+        for flag, s_key, e_key in (("plan1", "plan1_start", "plan1_end"),
+                                   ("step_down", "plan2_start", "plan2_end")):  # fmt: skip
+            m = ep[flag] & (ep[s_key] <= self.win_end)
+            k = int(m.sum())
+            team = np.where(
+                ep["disabled"][m], self.team_disability,
+                self.team_safeguarding[kids.locality[ep["child"][m]],
+                                       rng.integers(0, 2, k)],
+            )  # fmt: skip
+            plan_ids = _fmt("N", self.ids.take("N", k))
+            self.add(
+                "ssd_cin_plans",
+                pl.DataFrame(
+                    {
+                        "cinp_cin_plan_id": plan_ids,
+                        "cinp_referral_id": ref_id.filter(pl.Series(m)),
+                        "cinp_person_id": child_id.filter(pl.Series(m)),
+                        "cinp_cin_plan_start_date": self.date(ep[s_key][m]),
+                        "cinp_cin_plan_end_date": self.date(ep[e_key][m]),
+                        "cinp_cin_plan_team": team.astype(str),
+                    }
+                ),
+            )
+            self.involve(ep["child"][m], ref_id.filter(pl.Series(m)), team, ep[s_key][m],
+                         ep[e_key][m], "cin_plan", plan_ids)  # fmt: skip
+            self.visits(
+                "ssd_cin_visits", "cinv", ep["child"][m], child_id.filter(pl.Series(m)),
+                None, ep[s_key][m], ep[e_key][m], self.p.child_in_need.visit_interval_days,
+            )  # fmt: skip
+        self.protection(ep, child_id, ref_id)
+
+    def assessment_factors(self, ep: dict[str, np.ndarray], a: np.ndarray, a_id: pl.Series) -> None:
+        """Factors at the end of assessments of children in need: ``a`` picks the assessed
+        episodes, ``a_id`` their assessment ids."""
+        rng = self.rng
+        na = int(a.sum())
         done = ep["a_auth"][a] <= self.win_end
         n_f = np.where(done, rng.integers(1, 4, na), 0)
         f_rows = np.repeat(np.arange(na), n_f)
@@ -747,38 +785,6 @@ class _TableBuilder:
                 }
             ),
         )
-
-        # Child in need plans (after assessment, and stepping down from protection).
-        for flag, s_key, e_key in (("plan1", "plan1_start", "plan1_end"),
-                                   ("step_down", "plan2_start", "plan2_end")):  # fmt: skip
-            m = ep[flag] & (ep[s_key] <= self.win_end)
-            k = int(m.sum())
-            team = np.where(
-                ep["disabled"][m], self.team_disability,
-                self.team_safeguarding[kids.locality[ep["child"][m]],
-                                       rng.integers(0, 2, k)],
-            )  # fmt: skip
-            plan_ids = _fmt("N", self.ids.take("N", k))
-            self.add(
-                "ssd_cin_plans",
-                pl.DataFrame(
-                    {
-                        "cinp_cin_plan_id": plan_ids,
-                        "cinp_referral_id": ref_id.filter(pl.Series(m)),
-                        "cinp_person_id": child_id.filter(pl.Series(m)),
-                        "cinp_cin_plan_start_date": self.date(ep[s_key][m]),
-                        "cinp_cin_plan_end_date": self.date(ep[e_key][m]),
-                        "cinp_cin_plan_team": team.astype(str),
-                    }
-                ),
-            )
-            self.involve(ep["child"][m], ref_id.filter(pl.Series(m)), team, ep[s_key][m],
-                         ep[e_key][m], "cin_plan", plan_ids)  # fmt: skip
-            self.visits(
-                "ssd_cin_visits", "cinv", ep["child"][m], child_id.filter(pl.Series(m)),
-                None, ep[s_key][m], ep[e_key][m], self.p.child_in_need.visit_interval_days,
-            )  # fmt: skip
-        self.protection(ep, child_id, ref_id)
 
     def protection(self, ep: dict[str, np.ndarray], child_id: pl.Series, ref_id: pl.Series) -> None:
         rng, kids = self.rng, self.kids
