@@ -8,21 +8,110 @@ print. This module assembles them and turns failures into exit codes:
 * 1: the work failed (bad input, a broken store, a failed check), with one clear sentence;
 * 2: the command was used wrongly (unknown option, missing argument).
 
-Heavy libraries are imported inside the commands, not here, so ``--help`` stays fast.
+A command's module is imported only when that command runs (:class:`LazyGroup`), so
+``cscperf --help`` and a mistyped option answer without loading Polars, Ibis and DuckDB, while
+every module imports what it uses at its top.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from cscperf import __version__
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 
+
+class Command(NamedTuple):
+    """A top-level command: the module whose ``register(app)`` declares it, and its summary."""
+
+    module: str
+    summary: str
+
+
+# The top-level commands in the order ``--help`` lists them. The summary is what the list shows
+# before the module is loaded; tests/test_cli.py checks it is the command's own first paragraph.
+COMMANDS: dict[str, Command] = {
+    "synth": Command(
+        "cscperf.cli.synth", "Write a synthetic council's input files (Eastshire County Council)."
+    ),
+    "ingest": Command(
+        "cscperf.cli.ingest",
+        "Read a council's extracts, check them, and publish them as a new build.",
+    ),
+    "import-measures": Command(
+        "cscperf.cli.imported",
+        "Check imported CSV files and keep them with the build, beside computed results.",
+    ),
+    "benchmarks": Command(
+        "cscperf.cli.benchmarks",
+        "Published figures for a council beside England, its region, its statistical "
+        "neighbours, the top quartile, its rank and quartile band.",
+    ),
+    "evaluate": Command(
+        "cscperf.cli.evaluate",
+        "Judge one month's indicators: target, RAG, direction, YTD, benchmarks, exceptions.",
+    ),
+    "report": Command(
+        "cscperf.cli.report",
+        "Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality).",
+    ),
+    "serve": Command(
+        "cscperf.cli.serve",
+        "Serve the performance dashboard (aggregates only; keep it on this computer).",
+    ),
+    "builds": Command(
+        "cscperf.cli.builds", "See the builds in a store and choose which one is current."
+    ),
+    "indicators": Command(
+        "cscperf.cli.indicators",
+        "Compute the indicator catalogue for a build and write it (CSV by default).",
+    ),
+    "targets": Command(
+        "cscperf.cli.targets", "Targets files: import the managers' workbook, check a file."
+    ),
+}
+
+
+# Typer keeps its copy of Click private, so its Context and Command types have no public name;
+# they appear as Any below.
+
+
+def load_command(name: str) -> Any:
+    """Import the module declaring command ``name`` and return the command it registers."""
+    # Imported here, when the command runs, so that listing the commands loads none of them.
+    module = importlib.import_module(COMMANDS[name].module)
+    declared = typer.Typer(rich_markup_mode="rich", pretty_exceptions_enable=False)
+    module.register(declared)
+    return typer.main.get_group(declared).commands[name]
+
+
+class _Summary(TyperCommand):
+    """A command not loaded yet: its name and summary, enough to list it."""
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists every command by its summary and loads one only to run it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, command in COMMANDS.items():
+            self.commands[name] = _Summary(name, help=command.summary)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and isinstance(self.commands.get(args[0]), _Summary):
+            self.commands[args[0]] = load_command(args[0])
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="cscperf",
     help="Children's social care performance reporting: read a council's data, compute the "
     "indicator catalogue, judge it against targets and benchmarks, and publish the pack.",
@@ -52,36 +141,6 @@ def _root(
     ] = False,
 ) -> None:
     _state["debug"] = debug
-
-
-def _register_commands() -> None:
-    from cscperf.cli import (
-        benchmarks,
-        builds,
-        evaluate,
-        imported,
-        indicators,
-        ingest,
-        report,
-        serve,
-        synth,
-    )
-
-    for module in (
-        synth,
-        ingest,
-        builds,
-        indicators,
-        imported,
-        benchmarks,
-        evaluate,
-        report,
-        serve,
-    ):
-        module.register(app)
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from cscperf.benchmarks.compare import council_benchmarks, shown_aggregate
+from cscperf.benchmarks.published import default_data_dir
+from cscperf.console import err_console, out_console
+from cscperf.errors import CscperfError
+from cscperf.spreadsheet_safety import defuse_frame
 
 Format = ("table", "csv", "json")
 
@@ -53,12 +60,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Published figures for a council beside England, its region, its statistical
         neighbours, the top quartile, its rank and quartile band."""
-        import polars as pl
-
-        from cscperf.benchmarks.compare import council_benchmarks, shown_aggregate
-        from cscperf.benchmarks.published import default_data_dir
-        from cscperf.console import err_console, out_console
-        from cscperf.errors import CscperfError
 
         if output_format not in Format:
             raise CscperfError(f"--format {output_format} is unknown; use table, csv or json")
@@ -79,14 +80,11 @@ def register(app: typer.Typer) -> None:
             f"the neighbour figure shown is the {aggregate}; data from {data_dir}."
         )
         if output_format == "csv":
-            from cscperf.spreadsheet_safety import defuse_frame
-
             print(defuse_frame(frame).write_csv(), end="")
             return
         if output_format == "json":
             print(frame.write_json())
             return
-        from rich.table import Table
 
         table = Table(title=f"Benchmarks: {name}", show_lines=False)
         for heading in (
@@ -125,4 +123,3 @@ def register(app: typer.Typer) -> None:
                 row["note"] or "",
             )
         out_console.print(table)
-        del pl

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from cscperf.console import err_console, out_console
+from cscperf.store import Store
 
 StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
@@ -20,11 +24,6 @@ def register(app: typer.Typer) -> None:
     @builds.command("list")
     def list_command(store: StoreOption) -> None:
         """List every build, oldest first; the current one is marked."""
-        from rich.table import Table
-
-        from cscperf.console import out_console
-        from cscperf.store import Store
-
         table = Table(title=f"Builds in {store}", title_justify="left")
         table.add_column("")
         # Ids and times are what the analyst copies: never shorten them.
@@ -51,8 +50,6 @@ def register(app: typer.Typer) -> None:
         store: StoreOption,
     ) -> None:
         """Print a build's manifest (inputs, row counts, council, extract date) as JSON."""
-        from cscperf.store import Store
-
         manifest = Store(store).get(build_id).manifest
         typer.echo(json.dumps(manifest, indent=2))
 
@@ -62,8 +59,5 @@ def register(app: typer.Typer) -> None:
         store: StoreOption,
     ) -> None:
         """Make an earlier (or later) build the current one."""
-        from cscperf.console import err_console
-        from cscperf.store import Store
-
         build = Store(store).use(build_id)
         err_console.print(f"Build {build.id} is now current in {store}.")

@@ -1,4 +1,4 @@
-"""The ``cscperf evaluate`` command and the ``cscperf targets`` commands (import, check)."""
+"""The ``cscperf evaluate`` command: judge one month's indicators."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
+from cscperf.app.month import choose_targets, evaluate_month, published_benchmarks
 from cscperf.cli.options import Audience, AudienceOption
+from cscperf.console import err_console
+from cscperf.errors import CscperfError
+from cscperf.evaluate.suppress import public_csv, public_json, suppress
+from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.output import parse_period
+from cscperf.spreadsheet_safety import defuse_frame
+from cscperf.store.store import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -36,12 +44,6 @@ def register(app: typer.Typer) -> None:
         audience: AudienceOption = Audience.COUNCIL,
     ) -> None:
         """Judge one month's indicators: target, RAG, direction, YTD, benchmarks, exceptions."""
-        from cscperf.app.month import choose_targets, evaluate_month, published_benchmarks
-        from cscperf.console import err_console
-        from cscperf.errors import CscperfError
-        from cscperf.indicators.output import parse_period
-        from cscperf.store.store import Store
-
         if output_format not in ("csv", "json"):
             raise CscperfError(f"--format {output_format} is unknown; use csv or json")
         if aggregate not in ("mean", "median"):
@@ -56,9 +58,6 @@ def register(app: typer.Typer) -> None:
             err_console.print(bench.note)
         result = evaluate_month(build, period_end, chosen, bench, sn_aggregate=aggregate)
         if audience is Audience.PUBLIC:
-            from cscperf.evaluate.suppress import public_csv, public_json, suppress
-            from cscperf.indicators.framework import framework_settings
-
             below = framework_settings().small_number_below
             result = suppress(result, {}, below)
             err_console.print(
@@ -67,43 +66,6 @@ def register(app: typer.Typer) -> None:
             print(public_csv(result) if output_format == "csv" else public_json(result))
             return
         if output_format == "csv":
-            from cscperf.spreadsheet_safety import defuse_frame
-
             print(defuse_frame(result).write_csv(), end="")
         else:
             print(result.write_json())
-
-    targets_app = typer.Typer(help="Targets files: import the managers' workbook, check a file.")
-    app.add_typer(targets_app, name="targets")
-
-    @targets_app.command("import")
-    def import_command(
-        workbook: Annotated[Path, typer.Argument(help="The targets workbook (.xlsx).")],
-        out: Annotated[Path, typer.Option("--out", help="The targets YAML file to write.")],
-        council: Annotated[
-            str | None, typer.Option("--council", help="Council name (else the Settings sheet).")
-        ] = None,
-    ) -> None:
-        """Turn the managers' targets workbook into a validated targets file."""
-        from cscperf.console import err_console
-        from cscperf.evaluate.excel_import import import_targets_workbook
-        from cscperf.evaluate.targets import dump_targets
-
-        imported = import_targets_workbook(workbook, council)
-        dump_targets(imported, out)
-        err_console.print(f"Wrote {len(imported.targets)} targets to {out}.")
-
-    @targets_app.command("check")
-    def check_command(
-        file: Annotated[Path, typer.Argument(help="A targets YAML file.")],
-    ) -> None:
-        """Validate a targets file and say what it holds."""
-        from cscperf.console import err_console
-        from cscperf.evaluate.targets import load_targets
-
-        loaded = load_targets(file)
-        years = sorted({t.financial_year for t in loaded.targets})
-        err_console.print(
-            f"{file}: valid; {len(loaded.targets)} targets for {', '.join(years) or 'no year'}, "
-            f"{len(loaded.vital_signs)} vital signs."
-        )

@@ -8,6 +8,10 @@ from typing import Annotated
 
 import typer
 
+from cscperf.console import err_console
+from cscperf.indicators.imported import read_files, store_imported
+from cscperf.store.store import Store
+
 
 def register(app: typer.Typer) -> None:
     @app.command("import-measures")
@@ -19,10 +23,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Check imported CSV files and keep them with the build, beside computed results."""
-        from cscperf.console import err_console
-        from cscperf.indicators.imported import read_files, store_imported
-        from cscperf.store.store import Store
-
         build = Store(store).get(build_id)
         frames = read_files(files)
         written = store_imported(build, frames)

@@ -4,12 +4,24 @@ catalogue, explain one indicator (definition, parameters in force, SQL)."""
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from cscperf.cli.options import Audience, AudienceOption
+from cscperf.console import out_console
+from cscperf.evaluate.suppress import public_csv, public_json, suppress
+from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
+from cscperf.indicators.engine import indicator_sql
+from cscperf.indicators.explain import explain_text
+from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.functions import registered
+from cscperf.indicators.output import earliest_month, parse_period, select_rows, to_csv, to_json
+from cscperf.indicators.results import results_for, schema_only_tables
+from cscperf.store import Store
 
 BREAKDOWNS = ("all", "locality", "team", "team_type", "source", "carer_type")
 
@@ -87,17 +99,6 @@ def _register_write(indicators: typer.Typer) -> None:
         for breakdown in breakdowns or []:
             if breakdown not in BREAKDOWNS:
                 raise typer.BadParameter(f"--by {breakdown}: choose from {', '.join(BREAKDOWNS)}")
-        import sys
-
-        from cscperf.indicators.output import (
-            earliest_month,
-            parse_period,
-            select_rows,
-            to_csv,
-            to_json,
-        )
-        from cscperf.indicators.results import results_for
-        from cscperf.store import Store
 
         period_end = parse_period(period)
         earliest = earliest_month(period_end, months, parse_period(from_month, "--from"))
@@ -106,10 +107,6 @@ def _register_write(indicators: typer.Typer) -> None:
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )
         if audience is Audience.PUBLIC:
-            from cscperf.evaluate.suppress import public_csv, public_json, suppress
-            from cscperf.indicators.catalogue import load_catalogue
-            from cscperf.indicators.framework import framework_settings
-
             units = {d.id: d.unit for d in load_catalogue()}
             hidden = suppress(rows, units, framework_settings().small_number_below)
             sys.stdout.write(
@@ -126,12 +123,6 @@ def _register_list(indicators: typer.Typer) -> None:
     def list_command() -> None:
         """Every catalogue id with its title, unit, polarity, basis, status and whether it is
         computed, imported or not yet implemented."""
-        from rich.table import Table
-
-        from cscperf.console import out_console
-        from cscperf.indicators.catalogue import load_catalogue
-        from cscperf.indicators.functions import registered
-
         functions = registered()
         header = ("Id", "Title", "Unit", "Polarity", "Basis", "Status", "Computed")
         rows = [
@@ -152,8 +143,6 @@ def _register_list(indicators: typer.Typer) -> None:
         ]
         if not out_console.is_terminal:
             # Piped: one tab-separated line per indicator, easy to grep or load.
-            import sys
-
             for line in (header, *rows):
                 sys.stdout.write("\t".join(line) + "\n")
             return
@@ -183,21 +172,9 @@ def _register_explain(indicators: typer.Typer) -> None:
         ] = "duckdb",
     ) -> None:
         """Show the definition, the parameters in force and the SQL the engine runs."""
-        from datetime import date
-
-        from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
-        from cscperf.indicators.engine import indicator_sql
-        from cscperf.indicators.explain import explain_text
-        from cscperf.indicators.framework import framework_settings
-        from cscperf.indicators.functions import registered
-        from cscperf.indicators.output import parse_period
-        from cscperf.indicators.results import schema_only_tables
-
         definition = load_catalogue().get(indicator_id)
         settings: Any = None
         if store is not None:
-            from cscperf.store import Store
-
             build = Store(store).get()
             settings = build.settings if build.has_settings else None
         period_end = parse_period(period) if period else _last_month_end(date.today())
@@ -215,6 +192,4 @@ def _register_explain(indicators: typer.Typer) -> None:
 
 
 def _last_month_end(today: Any) -> Any:
-    from datetime import timedelta
-
     return today.replace(day=1) - timedelta(days=1)

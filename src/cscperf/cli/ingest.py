@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from cscperf.app.load import ingest
+from cscperf.console import err_console, out_console
 from cscperf.errors import CscperfError
+from cscperf.sources.summary import summary_tables
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -68,10 +71,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Read a council's extracts, check them, and publish them as a new build."""
-        from cscperf.app.load import ingest
-        from cscperf.console import err_console, out_console
-        from cscperf.sources.summary import summary_tables
-
         outcome = ingest(
             store,
             list(paths),

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cscperf.app.month import write_pack
 from cscperf.cli.options import Audience, AudienceOption
+from cscperf.console import err_console
 
 
 def register(app: typer.Typer) -> None:
@@ -32,9 +34,6 @@ def register(app: typer.Typer) -> None:
         audience: AudienceOption = Audience.COUNCIL,
     ) -> None:
         """Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality)."""
-        from cscperf.app.month import write_pack
-        from cscperf.console import err_console
-
         written = write_pack(
             store,
             period,

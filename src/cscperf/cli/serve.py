@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
+
+from cscperf.console import err_console
+from cscperf.errors import CscperfError
+from cscperf.store.store import Store
+from cscperf.web.app import ACCESS_LOG, create_app
 
 LOOPBACK = "127.0.0.1"
 
@@ -34,16 +42,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Serve the performance dashboard (aggregates only; keep it on this computer)."""
-        import logging
-        import sys
-
-        import uvicorn
-
-        from cscperf.console import err_console
-        from cscperf.errors import CscperfError
-        from cscperf.store.store import Store
-        from cscperf.web.app import ACCESS_LOG, create_app
-
         # A store without a current build, or a build that does not say which council it
         # is, fails here, in words, rather than as an error page.
         _ = Store(store).get().settings

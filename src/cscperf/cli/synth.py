@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
+from cscperf.console import err_console, out_console, progress
 from cscperf.errors import CscperfError
+from cscperf.synth.run import generate
 
 
 def _month(value: str | None, *, last_day: bool, option: str) -> date | None:
@@ -53,11 +56,6 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Write a synthetic council's input files (Eastshire County Council)."""
-        from rich.table import Table
-
-        from cscperf.console import err_console, out_console, progress
-        from cscperf.synth.run import generate
-
         if out.exists() and not out.is_dir():
             raise CscperfError(f"{out} is a file; give --out a folder.")
         if out.exists() and any(out.iterdir()) and not force:
