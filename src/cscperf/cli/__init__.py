@@ -49,6 +49,10 @@ COMMANDS: dict[str, Command] = {
         "cscperf.cli.imported",
         "Check imported CSV files and keep them with the build, beside computed results.",
     ),
+    "finance": Command(
+        "cscperf.cli.finance",
+        "Finance monitoring: budget against forecast outturn from the council's ledger.",
+    ),
     "benchmarks": Command(
         "cscperf.cli.benchmarks",
         "Published figures for a council beside England, its region, its statistical "
