@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cscperf.errors import ConfigError
 
@@ -70,6 +77,96 @@ class Council(BaseModel):
         return value
 
 
+# The Norfolk committee register's column headings: what each field of a risk is called in
+# the council's own spreadsheet (matched without regard to case or spacing).
+NORFOLK_RISK_COLUMNS: dict[str, str] = {
+    "category": "CDGSTP",
+    "area": "Area",
+    "risk_id": "Risk Number",
+    "name": "Risk Name",
+    "description": "Risk Description",
+    "entered": "Date entered on risk register",
+    "likelihood": "Current Likelihood",
+    "impact": "Current Impact",
+    "score": "Current Risk Score",
+    "tasks": "Tasks to mitigate the risk",
+    "progress": "Progress update",
+    "target_likelihood": "Target Likelihood",
+    "target_impact": "Target Impact",
+    "target_score": "Target Risk Score",
+    "target_date": "Target Date",
+    "stated_direction": "Current Direction of Travel of Risk",
+    "stated_prospects": "Prospects of meeting Target Risk Score by Target Date",
+    "owner": "Risk Owner",
+    "reviewed_by": "Reviewed and/or updated by",
+    "reviewed_on": "Date of review and/or update",
+    "links": "Linked indicators",
+    "status": "Status",
+}
+
+
+class RiskBand(BaseModel):
+    """A band of risk scores (likelihood x impact): its name, range and colours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Short name, e.g. low, medium, high.")
+    label: str
+    min: int
+    max: int
+    colour: str = "#0b0c0c"
+    fill: str = "#ffffff"
+
+
+def _default_bands() -> list[RiskBand]:
+    return [
+        RiskBand(name="low", label="Low", min=1, max=5, colour="#00703c", fill="#cce2d8"),
+        RiskBand(name="medium", label="Medium", min=6, max=12, colour="#8a4b00", fill="#fff2cc"),
+        RiskBand(name="high", label="High", min=15, max=25, colour="#b10e1e", fill="#f6d7d2"),
+    ]
+
+
+class RiskSettings(BaseModel):
+    """How the council keeps its risk register: columns, matrix, bands and review cycle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str] = Field(
+        default_factory=lambda: dict(NORFOLK_RISK_COLUMNS),
+        description="Field -> the column heading in the council's register file.",
+    )
+    sheet: str | None = Field(default=None, description="Workbook sheet; the first by default.")
+    scale: int = Field(default=5, ge=2, le=10, description="Likelihood and impact run 1..scale.")
+    bands: list[RiskBand] = Field(default_factory=_default_bands)
+    review_cycle_months: int = Field(default=3, ge=1, le=24)
+    prospects_near_months: int = Field(default=3, ge=0, le=24)
+    prospects_far_points: int = Field(default=6, ge=1)
+    single_user: str = Field(
+        default="local user", description="Who changes made in the single-user dashboard are by."
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(NORFOLK_RISK_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"unknown register field(s) {', '.join(unknown)}; the fields are "
+                + ", ".join(NORFOLK_RISK_COLUMNS)
+            )
+        return {**NORFOLK_RISK_COLUMNS, **columns}
+
+    @model_validator(mode="after")
+    def _bands_cover_scores(self) -> RiskSettings:
+        scores = {a * b for a in range(1, self.scale + 1) for b in range(1, self.scale + 1)}
+        for score in sorted(scores):
+            held = [band.name for band in self.bands if band.min <= score <= band.max]
+            if len(held) != 1:
+                where = "no band" if not held else "bands " + " and ".join(held)
+                raise ValueError(f"score {score} falls in {where}; each score needs one band")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,6 +176,7 @@ class Settings(BaseModel):
     protective_marking: str = "OFFICIAL-SENSITIVE"
     localities: list[Locality]
     parameters: list[ParameterOverride] = Field(default_factory=list)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
 
     @field_validator("kind")
     @classmethod

@@ -80,6 +80,10 @@ COMMANDS: dict[str, Command] = {
     "targets": Command(
         "cscperf.cli.targets", "Targets files: import the managers' workbook, check a file."
     ),
+    "risk": Command(
+        "cscperf.cli.risk",
+        "The risk register: import the council's file, show a month's register.",
+    ),
 }
 
 
