@@ -62,6 +62,11 @@ COMMANDS: dict[str, Command] = {
         "cscperf.cli.evaluate",
         "Judge one month's indicators: target, RAG, direction, YTD, benchmarks, exceptions.",
     ),
+    "forecast": Command(
+        "cscperf.cli.forecast",
+        "Project children looked after by placement type with an interval, cost it, run "
+        "scenarios, and show how accurate the method has been (the backtest).",
+    ),
     "report": Command(
         "cscperf.cli.report",
         "Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality).",
