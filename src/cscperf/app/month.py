@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
     from cscperf.reports.commentary import Commentary
     from cscperf.reports.pack import Pack
+    from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
 TARGETS_FILE = "targets.yaml"
@@ -160,6 +161,18 @@ def month_pack(
     )
 
 
+def risk_register(store: Path, period_end: date, build: Build) -> Register | None:
+    """The council's risk register as at the month's end, when the store keeps one."""
+    from cscperf.app.risk import register_for
+    from cscperf.risk.history import read_versions
+
+    versions = read_versions(store)
+    if not versions:
+        return None
+    settings = build.settings.risk if build.has_settings else None
+    return register_for(store, period_end, settings)
+
+
 def assemble_pack(
     store: Path,
     period: str,
@@ -196,6 +209,7 @@ def assemble_pack(
         benchmarks=bench,
         commentary=load_commentary(commentary) if commentary else None,
     )
+    pack.risks = risk_register(store, period_end, build)
     return public_pack(pack) if audience == "public" else pack
 
 

@@ -131,6 +131,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
     _report_cards_sheet(book, content)
     _framework_sheet(book, content)
     _benchmarking_sheet(book, content)
+    _risk_register_sheet(book, content)
     _quality_sheet(book, content)
     _definitions_sheet(book, content)
     book.wb.close()
@@ -475,6 +476,37 @@ def _benchmarking_sheet(book: _Book, content: PackContent) -> None:
         rows,
     )
     ws.freeze_panes(3, 2)
+
+
+def _risk_register_sheet(book: _Book, content: PackContent) -> None:
+    """The risk register with every field (derived ones too), then the heat map's cells."""
+    from cscperf.reports.risk_section import pack_rag
+    from cscperf.risk.table import HEADERS, register_rows
+
+    risks = content.risks
+    if risks is None or content.pack.risks is None:
+        return
+    ws = book.sheet("Risk register", f"Risk register as at {risks.as_at:%d %B %Y}")
+    ws.write(1, 0, risks.summary)
+    day = book.wb.add_format({"num_format": "dd/mm/yyyy", "valign": "top"})
+    dates = {h for h in HEADERS if h.startswith("Date") or h in ("Target date", "Next review due")}
+    long = {"Risk description", "Tasks to mitigate the risk", "Progress update", "Risk name"}
+    columns = [
+        (h, day if h in dates else book.wrap, 45 if h in long else 14 if h in dates else 12)
+        for h in HEADERS
+    ]
+    rows = register_rows(content.pack.risks, pack_rag(content.pack))
+    book.table(ws, 3, "risk_register", columns, rows)
+    ws.freeze_panes(4, 1)
+    ws = book.sheet("Risk heat map", "Risk numbers now and at target, by likelihood and impact")
+    cells = [
+        [f"Impact {row[0].impact}"] + [f"{c.score} {c.band.label}: {c.words}" for c in row]
+        for row in risks.heat_rows
+    ]
+    heat = [("Impact", None, 12)] + [
+        (f"Likelihood {n}", book.wrap, 24) for n in range(1, risks.scale + 1)
+    ]
+    book.table(ws, 2, "risk_heat_map", heat, cells)
 
 
 def _quality_sheet(book: _Book, content: PackContent) -> None:

@@ -20,6 +20,7 @@ from cscperf.indicators.framework import framework_settings
 from cscperf.reports import charts, sections
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
+from cscperf.reports.risk_section import RiskSection, pack_risks
 
 TEMPLATES = Path(__file__).with_name("templates")
 # a county count is the localities' sum (and more): drawn beside them it flattens every bar
@@ -87,6 +88,7 @@ class PackContent:
     quality: list[dict[str, str]]
     definitions: list[dict[str, str]]
     charts: dict[str, Chart]
+    risks: RiskSection | None = None
 
 
 def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
@@ -146,6 +148,7 @@ def collect(
         quality=sections.quality_summary(pack),
         definitions=sections.definition_rows(pack),
         charts=drawn,
+        risks=pack_risks(pack),
     )
 
 
@@ -195,6 +198,7 @@ def render_html(
         small_below=framework_settings().small_number_below,
         quality=content.quality,
         definitions=content.definitions,
+        risks=content.risks,
         charts=content.charts,
         img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )

@@ -23,6 +23,7 @@ from cscperf.reports.commentary import Commentary
 
 if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
+    from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
 MONTHS_SHOWN = 13  # the last 12 months and the same month last year
@@ -91,6 +92,7 @@ class Pack:
     targets: TargetsFile | None = None
     commentary: Commentary = field(default_factory=Commentary)
     quality: pl.DataFrame | None = None
+    risks: Register | None = None  # the risk register as at the month's end, when kept
 
     @property
     def period_end(self) -> date:
@@ -146,6 +148,7 @@ def public_pack(pack: Pack, below: int | None = None) -> Pack:
         targets=pack.targets,
         commentary=pack.commentary,
         quality=pack.quality,
+        risks=pack.risks,
     )
 
 
