@@ -17,17 +17,10 @@ import polars as pl
 
 from cscperf.calendar.months import month_end
 from cscperf.errors import InputError
-from cscperf.finance.settings import FUNDING_SOURCES, Thresholds
+from cscperf.finance.settings import FUNDING_SOURCES, MONEY_FIELDS, Thresholds
 from cscperf.finance.store import FinanceData
 
-SUMS = (
-    "approved_budget",
-    "current_budget",
-    "actual_to_date",
-    "commitments",
-    "forecast_outturn",
-    "previous_forecast",
-)
+SUMS = MONEY_FIELDS
 COUNCIL_FUND = "council_fund"
 
 

@@ -9,7 +9,7 @@ with the ledger lines that pay for them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -60,7 +60,7 @@ FUNDING_SOURCES = {
     "dsg_early_years": "DSG: early years block",
     "dsg_central": "DSG: central school services block",
 }
-PLACEMENT_TYPES = (
+PlacementType = Literal[
     "fostering",
     "residential",
     "supported_accommodation",
@@ -68,8 +68,10 @@ PLACEMENT_TYPES = (
     "adoption",
     "secure",
     "other",
-)
-PROVIDERS = ("in_house", "agency", "other_council", "other")
+]
+Provider = Literal["in_house", "agency", "other_council", "other"]
+PLACEMENT_TYPES: tuple[str, ...] = get_args(PlacementType)
+PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 
 class LedgerMapping(BaseModel):
@@ -133,22 +135,30 @@ class Thresholds(BaseModel):
 class UnitCost(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    placement_type: Literal[
-        "fostering",
-        "residential",
-        "supported_accommodation",
-        "placed_with_parents",
-        "adoption",
-        "secure",
-        "other",
-    ]
-    provider: Literal["in_house", "agency", "other_council", "other"]
+    placement_type: PlacementType
+    provider: Provider
     weekly_rate: float | None = Field(
         default=None, ge=0, description="pounds a week; omit to derive it from the ledger"
     )
     divisions: list[str] = Field(
         default_factory=list, description="the ledger divisions that pay for these placements"
     )
+    starts_per_month: float | None = Field(
+        default=None, ge=0, description="expected starts a month; omit for the last 12 months'"
+    )
+    ends_per_month: float | None = Field(
+        default=None, ge=0, description="expected ends a month; omit for the last 12 months'"
+    )
+
+
+class MixChange(BaseModel):
+    """One part of a "what if": so many more (or, negative, fewer) placements of a kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    placement_type: PlacementType
+    provider: Provider
+    change: int
 
 
 class FinanceSettings(BaseModel):
@@ -158,6 +168,9 @@ class FinanceSettings(BaseModel):
     ledger: LedgerMapping
     thresholds: Thresholds = Field(default_factory=Thresholds)
     unit_costs: list[UnitCost] = Field(default_factory=list)
+    what_if: list[MixChange] = Field(
+        default_factory=list, description="a change in placement mix to cost in the pack"
+    )
 
     @field_validator("kind")
     @classmethod
