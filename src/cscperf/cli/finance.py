@@ -43,9 +43,12 @@ def import_command(
     build = Store(store).get(build_id)
     data = import_finance(build, settings, files)
     months = data.ledger.select("financial_year", "period").unique().sort("*").rows()
-    held = ", ".join(f"{fy_label(y)} P{p}" for y, p in months) or "none"
+    held = "no months"
+    if months:
+        (y0, p0), (y1, p1) = months[0], months[-1]
+        held = f"{len(months)} months, {fy_label(y0)} P{p0} to {fy_label(y1)} P{p1}"
     err_console.print(
-        f"Kept {data.ledger.height} ledger lines (months {held}) and "
+        f"Kept {data.ledger.height} ledger lines ({held}) and "
         f"{len(data.registers)} registers with build {build.id}"
     )
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cscperf.settings import dump_settings
+from cscperf.synth.ledger import write_ledger
 from cscperf.synth.targets import write_targets
 
 
@@ -74,6 +75,9 @@ What is here:
                      pep.csv (personal education plans), foster_register.csv (approved
                      fostering households), workforce.csv (social workers at each month end),
                      youth_justice.csv (first-time entrants, reoffending as published)
+  finance/           for cscperf finance import: finance.yaml (the column mapping), a
+                     budget-monitoring ledger for every month, reserves, school balances,
+                     savings and management actions
 {faults}"""
 
 FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above:
@@ -132,6 +136,9 @@ def generate(
         write_imported(
             tables, result.population, out_dir, seed=seed, scale=scale, start=start, end=end
         )
+    )
+    files.extend(
+        write_ledger(tables, result.population, settings, out_dir, seed, scale, start, end)
     )
     n_faults = 0
     if faults:
