@@ -26,6 +26,7 @@ from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
 
@@ -141,6 +142,7 @@ def create_app(
     _add_error_pages(app, pages)
     _add_pages(app, pages)
     _add_downloads(app, pages)
+    add_risk_routes(app, pages)
     _add_health(app, data)
     return app
 
