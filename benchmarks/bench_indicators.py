@@ -8,8 +8,11 @@ rebuild. The computation runs in a child process so its peak resident memory can
 compiled) and the same build again; then, on another fresh cache, the previous month's window
 (to leave its SQL behind) and this month's, as a council's monthly job meets it. It prints the
 twenty slowest indicators of the cached run. The floor is DuckDB
-reading every column of every table of the build once. The months are the build's default
-reporting window (ten financial years). Target on a 2-core machine: under 30 seconds.
+reading every column of every table of the build once (the fastest of three reads, in the
+same process before the computation). The months are the build's default reporting window
+(ten financial years). Targets on a 2-core machine (issue 14): the first run under 30
+seconds with under 3 seconds of it compiling SQL, and the cached run within 5 times the scan
+floor. Each is printed with its target and verdict; the benchmark fails when any is missed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Any
 CACHE = Path(__file__).parent / ".cache"
 COUNCIL = CACHE / "synth-default"
 STORE = CACHE / "indicators-store"
-TARGET_SECONDS = 30.0
+TARGET_SECONDS = 30.0  # the first run, compiling included
+TARGET_COMPILE_SECONDS = 3.0  # of which building and compiling SQL
+TARGET_CACHED_RATIO = 5.0  # the cached run against the scan floor
 
 CHILD = """
 import json, resource, sys, time
@@ -45,10 +50,13 @@ if len(sys.argv) > 3:  # last month's run: the window one month earlier, to warm
     print(json.dumps({"warmed": True}))
     sys.exit(0)
 con = tables.con
-start = time.perf_counter()
-for name in tables.names:
-    con.raw_sql(f'SELECT * FROM "{name}"').fetch_arrow_table()
-scan = time.perf_counter() - start
+scans = []
+for _ in range(3):
+    start = time.perf_counter()
+    for name in tables.names:
+        con.raw_sql(f'SELECT * FROM "{name}"').to_arrow_table()
+    scans.append(time.perf_counter() - start)
+scan = min(scans)
 timings = Timings()
 start = time.perf_counter()
 results = compute_build(build, tables, timings=timings)
@@ -96,15 +104,55 @@ def run_child(store: Path, sql_cache: Path, *, month_before: bool = False) -> di
     return result
 
 
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
 def report(label: str, result: dict[str, Any]) -> None:
-    ratio = result["seconds"] / result["scan"] if result["scan"] > 0 else float("inf")
     print(
         f"indicators ({label}): {result['seconds']:.1f} s (compile {result['compile']:.1f} s, "
         f"execute {result['execute']:.1f} s; process CPU {result['cpu']:.0f} s), "
-        f"peak {result['peak_gb']:.2f} GB, "
-        f"ratio to scan {ratio:.0f} (target < {TARGET_SECONDS:.0f} s); "
+        f"peak {result['peak_gb']:.2f} GB, {ratio(result):.1f}x the scan floor; "
         f"{result['ids']} indicators, {result['months']} months, {result['rows']:,} rows"
     )
+
+
+def ratio(result: dict[str, Any]) -> float:
+    return result["seconds"] / result["scan"] if result["scan"] > 0 else float("inf")
+
+
+def targets(first: dict[str, Any], cached: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """(what, measured, target, met) for each goal of the catalogue's speed."""
+    return [
+        ("scan floor (DuckDB reads the build once)", f"{cached['scan']:.2f} s", "-", True),
+        (
+            "first run",
+            f"{first['seconds']:.1f} s",
+            f"< {TARGET_SECONDS:.0f} s",
+            first["seconds"] < TARGET_SECONDS,
+        ),
+        (
+            "first run's compile",
+            f"{first['compile']:.1f} s",
+            f"< {TARGET_COMPILE_SECONDS:.0f} s",
+            first["compile"] < TARGET_COMPILE_SECONDS,
+        ),
+        ("cached run", f"{cached['seconds']:.1f} s", "-", True),
+        (
+            "cached run / scan floor",
+            f"{ratio(cached):.1f}x",
+            f"< {TARGET_CACHED_RATIO:.0f}x",
+            ratio(cached) < TARGET_CACHED_RATIO,
+        ),
+    ]
+
+
+def print_targets(rows: list[tuple[str, str, str, bool]]) -> bool:
+    """One line per goal with its target and verdict; True when every goal is met."""
+    for what, measured, target, met in rows:
+        shown = verdict(met) if target != "-" else ""
+        print(f"  {what:<42} {measured:>9}   target {target:<7} {shown}")
+    return all(met for *_, met in rows)
 
 
 def main() -> dict[str, Any]:
@@ -122,9 +170,8 @@ def main() -> dict[str, Any]:
     print("slowest indicators, cached run (id: compile s, execute s):")
     for indicator_id, compile_s, execute_s in cached["slowest"]:
         print(f"  {indicator_id:<55} {compile_s:6.2f} {execute_s:6.2f}")
-    # The target holds for the first run: each month's new build compiles its SQL afresh.
-    if first["seconds"] >= TARGET_SECONDS:
-        print(f"indicators: OVER TARGET ({first['seconds']:.1f} s >= {TARGET_SECONDS:.0f} s)")
+    print("indicators against their targets:")
+    if not print_targets(targets(first, cached)):
         sys.exit(1)
     return cached
 
