@@ -23,6 +23,8 @@ $V/cscperf targets check "$OUT/eastshire/targets.yaml"
 cp "$OUT/eastshire/targets.yaml" "$OUT/store/targets.yaml"
 # Figures kept outside the case system: PEPs, the foster-carer register, workforce, youth justice.
 $V/cscperf import-measures --store "$OUT/store" "$OUT/eastshire"/imported/*.csv
+# The service's risk register, kept by the council beside the builds (every review kept).
+$V/cscperf risk import --store "$OUT/store" "$OUT/eastshire/risk/risk_register.csv"
 
 echo "== 3/5 Computing the indicator catalogue for every month"
 $V/cscperf indicators --store "$OUT/store" --period "$PERIOD" --months 13 > "$OUT/indicators.csv"

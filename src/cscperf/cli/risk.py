@@ -54,10 +54,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The register as it stood at a month's end (or today), every field, as CSV."""
         from cscperf.app.risk import register_for
+        from cscperf.errors import CscperfError
         from cscperf.indicators.output import parse_period
         from cscperf.risk.table import HEADERS, as_text, register_rows
         from cscperf.spreadsheet_safety import csv_rows_text
 
+        if not store.is_dir():
+            raise CscperfError(f"{store} is not a store folder; give the store's folder")
         day = parse_period(period) if period else date.today()
         rows = register_rows(register_for(store, day))
         sys.stdout.write(csv_rows_text(HEADERS, ([as_text(v) for v in r] for r in rows)))

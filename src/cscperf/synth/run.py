@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cscperf.settings import dump_settings
 from cscperf.synth.ledger import write_ledger
+from cscperf.synth.risk_register import write_risk_register
 from cscperf.synth.targets import write_targets
 
 
@@ -78,6 +79,8 @@ What is here:
   finance/           for cscperf finance import: finance.yaml (the column mapping), a
                      budget-monitoring ledger for every month, reserves, school balances,
                      savings and management actions
+  risk/              risk_register.csv: the children's services risk register with 18
+                     months of reviews, for cscperf risk import
 {faults}"""
 
 FAULTS_NOTE = """  planted_faults.csv data-quality faults planted on purpose in the files above:
@@ -140,6 +143,7 @@ def generate(
     files.extend(
         write_ledger(tables, result.population, settings, out_dir, seed, scale, start, end)
     )
+    files.append(write_risk_register(out_dir, end, seed))
     n_faults = 0
     if faults:
         from cscperf.synth.faults import plant_faults
