@@ -5,6 +5,8 @@ say why, the summary tables fit the landscape page, and the workbook holds numbe
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,8 @@ NO_VALUE = "cp.rate_per_10k"  # the engine gave a row without a value, and said 
 NO_VALUE_REASON = "the build has no child protection plans table"
 NO_ROWS = "referrals.nfa_pct"  # the engine gave no row at all (a computed indicator)
 LANDSCAPE_MM = 277  # A4 landscape less the wide pages' 10 mm side margins
+EDGE_PT = 14.17  # 5 mm: the pages' margins are wider, so text this near the edge overflowed
+PAGES_AT_MOST = 36  # a county pack a committee can read (issue 15 aims at about 30)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +68,63 @@ def full_files(full_pack: Pack, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return out
 
 
+@pytest.fixture(scope="module")
+def full_pdf(full_pack: Pack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cscperf.reports.writer import write_pack_files
+
+    out = tmp_path_factory.mktemp("full_pdf")
+    write_pack_files(full_pack, out)
+    return out / "pack.pdf"
+
+
+WORD = re.compile(
+    r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)</word>'
+)
+
+
+def words_outside(pdf: Path) -> list[tuple[int, str]]:
+    """(page, word) for every word of the PDF that reaches within 5 mm of a page's edge or
+    beyond it: a table or line wider than the page."""
+    text = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    out = []
+    for n, page in enumerate(text.split("<page ")[1:], 1):
+        size = re.match(r'width="([\d.]+)" height="([\d.]+)"', page)
+        assert size
+        width, height = float(size.group(1)), float(size.group(2))
+        for m in WORD.finditer(page):
+            x0, y0, x1, y1 = (float(m.group(i)) for i in range(1, 5))
+            if x0 < EDGE_PT or y0 < EDGE_PT or x1 > width - EDGE_PT or y1 > height - EDGE_PT:
+                out.append((n, m.group(5)))
+    return out
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+def test_no_text_lies_outside_the_page(full_pdf: Path) -> None:
+    assert words_outside(full_pdf) == []
+
+
+def test_words_outside_finds_a_table_wider_than_the_page(tmp_path: Path) -> None:
+    import weasyprint
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs poppler-utils (pdftotext)")
+    cells = "".join(f"<td>cell{n}</td>" for n in range(40))
+    html = f"<table style='white-space: nowrap'><tr>{cells}</tr></table>"
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "wide.pdf")
+    # the cells running off the page are cut at its edge (pdftotext drops those wholly off it)
+    assert {page for page, _ in words_outside(tmp_path / "wide.pdf")} == {1}
+
+
+def test_the_county_pack_is_short_enough_to_read(full_pdf: Path) -> None:
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(full_pdf).pages)
+    print(f"county pack, every catalogue indicator and seven localities: {pages} pages")
+    assert pages <= PAGES_AT_MOST
+
+
 def test_every_catalogue_indicator_is_in_the_summary_once(full_pack: Pack) -> None:
     refs = [r.ref for r in sections.summary(full_pack)]
     assert sorted(refs) == sorted(load_catalogue().definitions)
@@ -96,6 +157,9 @@ def test_summary_values_are_what_evaluate_gives(full_pack: Pack, full_store: Pat
 def test_html_summary_rows_carry_the_evaluated_value(full_pack: Pack, full_files: Path) -> None:
     html = (full_files / "pack.html").read_text(encoding="utf-8")
     for row in sections.summary(full_pack):
+        if row.not_available:  # listed in the appendix of what the pack leaves out
+            assert f'<tr data-ref="{row.ref}">' not in html
+            continue
         match = re.search(rf'<tr data-ref="{re.escape(row.ref)}">(.*?)</tr>', html, re.S)
         assert match, f"{row.ref} missing from the summary"
         assert f'data-value="{row.value}"' in match.group(1)
@@ -111,11 +175,13 @@ def test_not_available_indicators_say_why(full_pack: Pack, full_files: Path) -> 
     assert summary["referrals.count"].reason is None
 
     html = (full_files / "pack.html").read_text(encoding="utf-8")
-    row = re.search(rf'<tr data-ref="{re.escape(NO_VALUE)}">(.*?)</tr>', html, re.S)
-    assert row and f"Not available: {NO_VALUE_REASON}" in row.group(1)
+    # the appendix of what the pack leaves out names it with the reason
+    left_out = html.split('id="omitted"', 1)[1].split("</section>", 1)[0]
+    title = summary[NO_VALUE].title
+    assert f"Child protection: {title}</th><td>No figure this month: {NO_VALUE_REASON}" in left_out
     # the topic page lists both, with their reasons
     cp_page = html.split('id="topic-cp"', 1)[1].split("</section>", 1)[0]
-    assert "Not available this month" in cp_page and NO_VALUE_REASON in cp_page
+    assert "No figure this month" in cp_page and NO_VALUE_REASON in cp_page
     referrals_page = html.split('id="topic-referrals"', 1)[1].split("</section>", 1)[0]
     assert sections.NOT_IN_BUILD["computed"] in referrals_page
 
@@ -133,8 +199,9 @@ def test_summary_is_one_table_per_area_in_layout_order(full_files: Path) -> None
     order = [a.title for a in load_layout().areas]
     assert areas == sorted(areas, key=order.index)
     assert len(areas) == len(set(areas)) > 10
-    # every table repeats its own header row
-    assert summary.count("<thead>") == len(areas)
+    # every table repeats its own header row; an area has one or two tables (with a target,
+    # without one)
+    assert summary.count("<thead>") == summary.count("<table") >= len(areas)
 
 
 def test_summary_columns_add_up_to_the_landscape_page(full_files: Path) -> None:
@@ -144,6 +211,11 @@ def test_summary_columns_add_up_to_the_landscape_page(full_files: Path) -> None:
     # indicator, good is, note, 4 months, YTD, target, DOT, county + 7 localities,
     # tolerances, previous YTD, 5 benchmarks
     assert len(widths) == 3 + 4 + 3 + 8 + 2 + 5
+    assert sum(widths) == pytest.approx(LANDSCAPE_MM)
+    compact = html.split('<table class="summary compact"', 1)[1].split("</thead>", 1)[0]
+    widths = [float(w) for w in re.findall(r"width: ([0-9.]+)mm", compact)]
+    # indicator, good is, note, 4 months, YTD, DOT, 3 benchmarks: no RAG columns
+    assert len(widths) == 3 + 4 + 2 + 3
     assert sum(widths) == pytest.approx(LANDSCAPE_MM)
 
 

@@ -17,7 +17,8 @@ from cscperf import __version__
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
 from cscperf.indicators.framework import framework_settings
-from cscperf.reports import charts, sections
+from cscperf.reports import charts, outline, sections
+from cscperf.reports.executive import Executive, executive
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
 from cscperf.reports.risk_section import RiskSection, pack_risks
@@ -89,16 +90,23 @@ class PackContent:
     definitions: list[dict[str, str]]
     charts: dict[str, Chart]
     risks: RiskSection | None = None
+    executive: Executive | None = None
+
+    @property
+    def shown(self) -> list[outline.Shown]:
+        return outline.shown_sections(self)
+
+    @property
+    def omitted(self) -> list[outline.Omission]:
+        return outline.omissions(self)
 
 
 def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
-    """Every chart of the pack, keyed as the template looks them up (trend by reference,
-    ``locality:AREA``, ``card:REF``)."""
+    """Every chart of the pack, keyed as the template looks them up (``locality:AREA``,
+    ``card:REF``): topic pages show their trends as sparklines, drawn without a chart engine."""
     planned: dict[str, _Planned] = {}
     for topic in topics:
-        for series in topic.series:
-            planned[series.ref] = _plan_trend(series)
-        if topic.locality_ref:
+        if topic.locality_ref and topic.has_figures:
             row = next(r for r in topic.indicators if r["indicator_id"] == topic.locality_ref)
             title, unit = str(row["title"]), row["unit"]
             county = None if unit in COUNTY_IS_A_SUM else row["value"]
@@ -110,7 +118,7 @@ def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) 
                 with_county=county is not None,
             )
     for card in cards:
-        planned[f"card:{card.ref}"] = planned.get(card.ref) or _plan_trend(card.series)
+        planned[f"card:{card.ref}"] = _plan_trend(card.series)
     return planned
 
 
@@ -149,6 +157,7 @@ def collect(
         definitions=sections.definition_rows(pack),
         charts=drawn,
         risks=pack_risks(pack),
+        executive=executive(pack),
     )
 
 
@@ -189,6 +198,9 @@ def render_html(
         summary=content.summary,
         summary_areas=sections.summary_by_area(content.summary),
         vital=content.vital,
+        executive=content.executive,
+        shown=content.shown,
+        omitted=content.omitted,
         topics=content.topics,
         cards=content.cards,
         framework=content.framework,

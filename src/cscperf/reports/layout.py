@@ -47,6 +47,21 @@ class Drafts(BaseModel):
     outlier_pct: float = 20
 
 
+class BreakdownSpec(BaseModel):
+    """A topic's figures split another way, shown as a table on its page."""
+
+    model_config = ConfigDict(extra="forbid")
+    area: str
+    title: str
+    breakdown: str
+    group_label: str
+    indicators: list[str]
+    labels: dict[str, str] = {}  # a group's name in words, where its code is not enough
+
+    def label(self, group: str) -> str:
+        return self.labels.get(group) or group.replace("_", " ").capitalize()
+
+
 class Layout(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str
@@ -58,6 +73,7 @@ class Layout(BaseModel):
     rag: dict[str, Mark]
     directions: dict[str, Mark]
     exceptions: dict[str, str] = {}
+    breakdown_tables: list[BreakdownSpec] = []
 
     def exception_reasons(self, rules: str | None) -> str:
         """The exception rules (comma-separated ids) as words, joined with "and"."""

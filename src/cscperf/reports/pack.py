@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 MONTHS_SHOWN = 13  # the last 12 months and the same month last year
 # evaluate() looks back up to two years (previous year to date, worsening runs)
 MONTHS_NEEDED = 26
-PACK_BREAKDOWNS = ("all", "locality")
+# source and team type feed the contacts-by-source and caseloads-by-team-type tables
+PACK_BREAKDOWNS = ("all", "locality", "source", "team_type")
 
 
 class Definition(Protocol):

@@ -18,6 +18,7 @@ from cscperf.evaluate.targets import QUARTERS
 from cscperf.reports.drafts import draft_sentences
 from cscperf.reports.layout import load_layout
 from cscperf.reports.pack import Pack, month_back
+from cscperf.reports.sparkline import sparkline_alt, sparkline_src
 
 
 def focus_rows(pack: Pack) -> list[dict[str, Any]]:
@@ -301,6 +302,78 @@ class Topic:
     locality_ref: str | None = None
     benchmarks: list[SummaryRow] = field(default_factory=list)
     unavailable: list[tuple[str, str, str]] = field(default_factory=list)  # ref, title, why
+    # automatic sentences about the headline indicator, shown when no analysis is written
+    draft: list[str] = field(default_factory=list)
+    draft_about: str = ""
+    sparks: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (src, alt)
+    breakdowns: list[BreakdownTable] = field(default_factory=list)
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether any indicator of the topic has a figure in the 13 months."""
+        return bool(self.series)
+
+    def definition_of(self, ref: str) -> str:
+        return next((text for r, _, text in self.definitions if r == ref), "")
+
+
+@dataclass
+class BreakdownTable:
+    """One topic's figures split another way (contacts by source, caseloads by team type):
+    a row per group, a column per indicator this month, and the 13 months of the first."""
+
+    title: str
+    group_label: str
+    columns: list[tuple[str, str]]  # indicator title, unit
+    rows: list[tuple[str, list[float | None], str, str]]  # group, values, spark src, alt
+
+
+def breakdown_tables(pack: Pack, area: str) -> list[BreakdownTable]:
+    """The layout's breakdown tables of ``area`` that the build has figures for (county packs
+    only: the groups are not split by locality)."""
+    layout = load_layout()
+    if pack.provenance.locality:
+        return []
+    out = []
+    for spec in layout.breakdown_tables:
+        if spec.area != area:
+            continue
+        ids = [i for i in spec.indicators if i in pack.definitions]
+        rows = pack.rows.filter(
+            pl.col("breakdown") == spec.breakdown, pl.col("indicator_id").is_in(ids)
+        )
+        if rows.is_empty() or not ids:
+            continue
+        by_key = {
+            (r["indicator_id"], r["breakdown_value"], r["period_end"]): r["value"]
+            for r in rows.iter_rows(named=True)
+        }
+        groups = sorted({str(g) for g in rows["breakdown_value"].unique()})
+        first = ids[0]
+        lines = []
+        for group in groups:
+            values = [by_key.get((i, group, pack.period_end)) for i in ids]
+            months = [by_key.get((first, group, m)) for m in pack.months]
+            title = f"{pack.definitions[first].title}, {group}"
+            lines.append(
+                (
+                    spec.label(group),
+                    values,
+                    sparkline_src(months),
+                    sparkline_alt(title, pack.months, months, pack.definitions[first].unit),
+                )
+            )
+        if all(v is None for _, values, _, _ in lines for v in values):
+            continue
+        out.append(
+            BreakdownTable(
+                title=spec.title,
+                group_label=spec.group_label,
+                columns=[(pack.definitions[i].title, pack.definitions[i].unit) for i in ids],
+                rows=lines,
+            )
+        )
+    return out
 
 
 def trend_series(pack: Pack, row: dict[str, Any]) -> TrendSeries:
@@ -369,6 +442,8 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
         # a chart of localities none of which has a value says nothing: leave it out
         with_locality = any(v is not None for v in by_locality.values())
         series = [trend_series(pack, r) for r in members]
+        series = [s for s in series if any(v is not None for v in s.values)]
+        draft_row = top if analysis is None else None
         out.append(
             Topic(
                 area_id=area,
@@ -381,7 +456,7 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
                     and (d.id in summary_by_ref or d.id in {r["indicator_id"] for r in members})
                 ],
                 analysis=analysis,
-                series=[s for s in series if any(v is not None for v in s.values)],
+                series=series,
                 localities=by_locality if with_locality else {},
                 locality_ref=top["indicator_id"] if top and with_locality else None,
                 benchmarks=[
@@ -391,9 +466,43 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
                     and summary_by_ref[r["indicator_id"]].bm_year is not None
                 ],
                 unavailable=unavailable.get(area, []),
+                draft=_draft(pack, draft_row) if draft_row else [],
+                draft_about=str(draft_row["title"]) if draft_row else "",
+                sparks={
+                    s.ref: (
+                        sparkline_src(s.values, s.targets[-1], _last_rag(pack, s.ref)),
+                        sparkline_alt(s.title, s.months, s.values, s.unit),
+                    )
+                    for s in series
+                },
+                breakdowns=breakdown_tables(pack, area),
             )
         )
     return out
+
+
+def _last_rag(pack: Pack, ref: str) -> str | None:
+    return (monthly_values(pack, ref).get(pack.period_end) or {}).get("rag")
+
+
+def _draft(pack: Pack, row: dict[str, Any]) -> list[str]:
+    """The automatic sentences about one evaluated row of the focus: change on last month,
+    against target, against the published figures (county), and the localities that stand
+    out (county packs)."""
+    ident = row["indicator_id"]
+    by_key = pack.current_by_key
+    county_row = by_key.get((ident, "all", "all")) or {}
+    bench_row = {**row, **{k: v for k, v in county_row.items() if k.startswith("bm_")}}
+    localities = {} if pack.provenance.locality else locality_values(pack, ident)
+    # a locality figure resting on a small number is no outlier worth naming
+    localities = {
+        loc: value
+        for loc, value in localities.items()
+        if not (by_key.get((ident, "locality", loc)) or {}).get("small_number")
+    }
+    return draft_sentences(
+        bench_row, month_back(pack.period_end, 1), localities, county_row.get("value")
+    )
 
 
 @dataclass
@@ -416,25 +525,17 @@ class ReportCard:
 
 
 def report_cards(pack: Pack) -> list[ReportCard]:
-    """A card for every exception of the pack's focus."""
+    """A card for every vital sign of the pack's focus that is an exception this month (as
+    the seed reports them); for every exception when no vital signs are configured. The other
+    exceptions are listed in the executive summary."""
     out = []
-    previous_end = month_back(pack.period_end, 1)
-    by_key = pack.current_by_key
+    vital = set(vital_sign_ids(pack))
     for row in focus_rows(pack):
         if not row["exception"]:
             continue
         ident = row["indicator_id"]
-        county = (by_key.get((ident, "all", "all")) or {}).get("value")
-        localities = {} if pack.provenance.locality else locality_values(pack, ident)
-        # benchmarks are published for the county only
-        bench_row = {
-            **row,
-            **{
-                k: v
-                for k, v in (by_key.get((ident, "all", "all")) or {}).items()
-                if k.startswith("bm_")
-            },
-        }
+        if vital and ident not in vital:
+            continue
         note = pack.commentary.for_indicator(ident, pack.period_end, pack.provenance.locality)
         out.append(
             ReportCard(
@@ -448,7 +549,7 @@ def report_cards(pack: Pack) -> list[ReportCard]:
                 action=note.action if note else None,
                 lead_officer=note.lead_officer if note else None,
                 data_owner=note.data_owner if note else None,
-                draft=draft_sentences(bench_row, previous_end, localities, county),
+                draft=_draft(pack, row),
             )
         )
     return out
