@@ -20,7 +20,13 @@ COLUMNS = [
     "region_code", "region_name", "old_la_code", "new_la_code", "la_name", "age_group",
     "population_estimate",
 ]  # fmt: skip
-REGION_CODES = {"East of England": "E12000006"}
+# ONS codes of the English regions, as the published population file gives them.
+REGION_CODES = {
+    "North East": "E12000001", "North West": "E12000002", "Yorkshire and The Humber": "E12000003",
+    "East Midlands": "E12000004", "West Midlands": "E12000005", "East of England": "E12000006",
+    "South East": "E12000008", "South West": "E12000009", "Inner London": "E13000001",
+    "Outer London": "E13000002",
+}  # fmt: skip
 AGE_GROUP = "Children aged 0 to 17 years"
 
 

@@ -230,9 +230,11 @@ def simulate(
     end: date,
     trend: float = 0.0,
     step: Callable[[str], None] | None = None,
+    params: Parameters | None = None,
 ) -> SimResult:
-    """Simulate Eastshire from ``start`` to ``end`` (both inclusive) and return SSD tables."""
-    p = load_parameters()
+    """Simulate Eastshire from ``start`` to ``end`` (both inclusive) and return SSD tables;
+    ``params`` replaces the packaged parameters (another council's rates)."""
+    p = params or load_parameters()
     rng = Generator(PCG64(seed))
     say = step or (lambda _msg: None)
     win_start, win_end = day_number(start), day_number(end)
