@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from cscperf.cli import main
+from cscperf.synth.ledger import per_child_spend
 from cscperf.synth.many import (
     CARE_PATHS,
     MIN_CHILDREN,
@@ -29,6 +30,7 @@ from cscperf.synth.many import (
     council_children,
     council_parameters,
     council_seed,
+    council_settings,
     generate_many,
     published_councils,
 )
@@ -289,3 +291,10 @@ def test_parameters_follow_the_multiples_worked_by_hand() -> None:
     )
     assert wild.protection.s47_probability <= 0.95
     assert wild.protection.care_after_plan < 1 - base.protection.cin_step_down
+
+
+def test_a_councils_ledger_spends_as_its_own_outturn() -> None:
+    # The finance ledger takes spending per child from the published outturn (RO3) of the
+    # council itself, where Eastshire borrows Norfolk's.
+    pub = published_councils()
+    assert per_child_spend(council_settings(pub["341"]))[1] == "Liverpool"

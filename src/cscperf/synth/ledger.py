@@ -154,8 +154,9 @@ OTHER_LINES = (
 
 
 def per_child_spend(settings: Settings) -> tuple[dict[str, float], str]:
-    """Spend per child by RO3 line of the council Eastshire benchmarks as, else England's."""
-    code = settings.council.benchmark_as
+    """Spend per child by RO3 line of the council Eastshire benchmarks as (a synthetic council
+    with a real LA code: that council's), else England's."""
+    code = settings.council.benchmark_as or settings.council.la_code
     try:
         data_dir = default_data_dir()
         ons = dict(la_directory(data_dir).select("la_code", "ons_code").iter_rows())
