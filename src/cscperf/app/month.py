@@ -195,6 +195,7 @@ def assemble_pack(
     period_end = parse_period(period)
     build = Store(store).get(build_id)
     from cscperf.evaluate.suppress import check_audience
+    from cscperf.finance.month import month_finance
     from cscperf.reports.pack import public_pack
 
     check_audience(audience)
@@ -210,6 +211,7 @@ def assemble_pack(
         commentary=load_commentary(commentary) if commentary else None,
     )
     pack.risks = risk_register(store, period_end, build)
+    pack.finance = month_finance(build, period_end)
     return public_pack(pack) if audience == "public" else pack
 
 

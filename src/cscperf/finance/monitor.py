@@ -22,6 +22,9 @@ from cscperf.finance.store import FinanceData
 
 SUMS = MONEY_FIELDS
 COUNCIL_FUND = "council_fund"
+# A forecast that moved by less than this (pounds) is unchanged: the committee's £m to three
+# decimals shows it as 0.000.
+UNCHANGED_BELOW = 500.0
 
 
 def period_end(year: int, period: int) -> date:
@@ -78,7 +81,7 @@ class Line:
         movement = self.movement
         if movement is None:
             return "not comparable"
-        if abs(movement) < 0.5:
+        if abs(movement) < UNCHANGED_BELOW:
             return "unchanged"
         return "worsening" if movement > 0 else "improving"
 
@@ -260,7 +263,11 @@ def _trend(ledger: pl.DataFrame, year: int, period: int) -> list[TrendPoint]:
         else:
             change = variance - points[-1].variance
             direction = (
-                "unchanged" if abs(change) < 0.5 else "worsening" if change > 0 else "improving"
+                "unchanged"
+                if abs(change) < UNCHANGED_BELOW
+                else "worsening"
+                if change > 0
+                else "improving"
             )
         points.append(
             TrendPoint(

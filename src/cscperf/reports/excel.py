@@ -17,6 +17,7 @@ from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.suppress import MARK
 from cscperf.indicators.framework import framework_settings
 from cscperf.reports import sections
+from cscperf.reports.finance_excel import finance_sheet
 from cscperf.reports.html import PackContent, pack_title
 from cscperf.reports.layout import excel_number_format, load_layout
 from cscperf.spreadsheet_safety import XLSX_OPTIONS
@@ -131,6 +132,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
     _report_cards_sheet(book, content)
     _framework_sheet(book, content)
     _benchmarking_sheet(book, content)
+    finance_sheet(book, content)
     _risk_register_sheet(book, content)
     _quality_sheet(book, content)
     _definitions_sheet(book, content)

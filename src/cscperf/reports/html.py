@@ -19,6 +19,7 @@ from cscperf.evaluate.targets import financial_year_of
 from cscperf.indicators.framework import framework_settings
 from cscperf.reports import charts, outline, sections
 from cscperf.reports.executive import Executive, executive
+from cscperf.reports.finance_section import FinanceSection, pack_finance, planned_charts
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
 from cscperf.reports.risk_section import RiskSection, pack_risks
@@ -91,6 +92,7 @@ class PackContent:
     charts: dict[str, Chart]
     risks: RiskSection | None = None
     executive: Executive | None = None
+    finance: FinanceSection | None = None
 
     @property
     def shown(self) -> list[outline.Shown]:
@@ -143,7 +145,8 @@ def collect(
     summary = sections.summary(pack)
     topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
-    planned = plan_charts(topics, cards) if draw else {}
+    finance = pack_finance(pack)
+    planned = {**plan_charts(topics, cards), **planned_charts(finance)} if draw else {}
     drawn = draw_charts(planned, raster=raster, on_chart=on_chart) if planned else {}
     return PackContent(
         pack=pack,
@@ -158,6 +161,7 @@ def collect(
         charts=drawn,
         risks=pack_risks(pack),
         executive=executive(pack),
+        finance=finance,
     )
 
 
@@ -211,6 +215,7 @@ def render_html(
         quality=content.quality,
         definitions=content.definitions,
         risks=content.risks,
+        finance=content.finance,
         charts=content.charts,
         img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )

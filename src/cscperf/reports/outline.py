@@ -61,6 +61,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda c: "no published figures are available for this council",
     ),
     Section(
+        "finance",
+        "Finance monitoring",
+        lambda c: c.finance is not None,
+        lambda c: "no finance was imported into the build (cscperf finance import)",
+    ),
+    Section(
         "risks",
         "Risk register",
         lambda c: bool(c.risks),

@@ -23,6 +23,7 @@ from cscperf.reports.commentary import Commentary
 
 if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
+    from cscperf.finance.month import MonthFinance
     from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
@@ -94,6 +95,7 @@ class Pack:
     commentary: Commentary = field(default_factory=Commentary)
     quality: pl.DataFrame | None = None
     risks: Register | None = None  # the risk register as at the month's end, when kept
+    finance: MonthFinance | None = None  # the month's finance monitoring, when imported
 
     @property
     def period_end(self) -> date:
@@ -150,6 +152,7 @@ def public_pack(pack: Pack, below: int | None = None) -> Pack:
         commentary=pack.commentary,
         quality=pack.quality,
         risks=pack.risks,
+        finance=pack.finance.public() if pack.finance else None,
     )
 
 
