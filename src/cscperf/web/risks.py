@@ -188,7 +188,11 @@ def _add_forms(
             csrf_field=CSRF_FIELD,
             csrf=token,
             errors=dict(ordered),
-            error_list=[{"text": m, "href": f"#{f}"} for f, m in ordered],
+            # a date's first box carries the field's id with "-day" after it
+            error_list=[
+                {"text": m, "href": f"#{f}-day" if f == "target_date" else f"#{f}"}
+                for f, m in ordered
+            ],
             scale=risk_settings(data.path).scale,
             url_of=risk_url,
             **context,
