@@ -221,3 +221,27 @@ def test_contacts_by_source_and_caseloads_by_team_type() -> None:
     # a locality's pack has no source table: sources are counted for the county
     local = replace(pack, provenance=replace(pack.provenance, locality=pack.localities[0]))
     assert sections.breakdown_tables(local, "contacts") == []
+
+
+def test_workbook_vital_signs_one_row_per_indicator_rounded_rag_in_words(
+    county_pack: Pack, county_files: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(county_files / "pack.xlsx")["Vital signs"]
+    rows = list(sheet.iter_rows(min_row=3))
+    header = [c.value for c in rows[0]]
+    months = [f"{m:%b %Y}" for m in county_pack.months]
+    assert header == ["Ref", "Indicator", "Good is", *months, "Target", "RAG", "Direction"]
+    body = {r[0].value: r for r in rows[1:4]}
+    assert list(body) == [REREFERRALS, "assess.within_45wd_pct", "lac.rate_per_10k"]
+    lac = body["lac.rate_per_10k"]
+    # June 2025: (1000 + 25) / 170,000 children x 10,000 = 60.294..., kept to one decimal
+    june = lac[3 + 12]
+    assert june.value == 60.3 and june.number_format == "#,##0.0"
+    assert body[REREFERRALS][3 + 12].number_format == '#,##0.0"%"'
+    assert body[REREFERRALS][header.index("RAG")].value == "Red"
+    assert body[REREFERRALS][header.index("Direction")].value == "Worsening"
+    # then each month's rating in words, the same shape
+    rag_rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == REREFERRALS]
+    assert len(rag_rows) == 2 and rag_rows[1][2 + 12] == "Red"

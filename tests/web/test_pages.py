@@ -149,15 +149,6 @@ def test_pack_download_served_from_cache(client: TestClient, web_store: Path) ->
     assert got.content == b"PK fake workbook"
 
 
-def test_pack_download_explains_when_it_cannot_be_made(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(packs.importlib.util, "find_spec", lambda name: None)
-    got = client.get("/downloads/pack.pdf?period=2025-03")
-    assert got.status_code == 404
-    assert "cscperf report --store" in got.text
-
-
 def test_health(client: TestClient) -> None:
     got = client.get("/health")
     assert got.status_code == 200

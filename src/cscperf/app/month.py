@@ -6,10 +6,15 @@ The same choices (which targets file, whose published figures) are made here for
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cscperf.app.jobs import Progress
+from cscperf.reports.writer import write_pack_files
 
 if TYPE_CHECKING:
     import polars as pl
@@ -228,8 +233,6 @@ def write_pack(
     audience: str = "council",
 ) -> list[Path]:
     """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx."""
-    from cscperf.reports.writer import write_pack_files
-
     pack = assemble_pack(
         store,
         period,
@@ -240,3 +243,23 @@ def write_pack(
         audience=audience,
     )
     return write_pack_files(pack, out, pdf=pdf)
+
+
+def pack_files_work(
+    make_pack: Callable[[], Pack], folder: Path, *, pdf: bool = True
+) -> Callable[[Progress], Path]:
+    """Writing a month's pack files into ``folder`` as a background job (see
+    :mod:`cscperf.app.jobs`): the pack is assembled, then written beside ``folder`` and moved
+    into place only when complete, so a half-written pack is never served."""
+
+    def work(progress: Progress) -> Path:
+        progress("Working out the month's figures", 0.01)
+        pack = make_pack()
+        part = folder.with_name(folder.name + ".part")
+        shutil.rmtree(part, ignore_errors=True)
+        write_pack_files(pack, part, pdf=pdf, progress=progress)
+        shutil.rmtree(folder, ignore_errors=True)
+        part.rename(folder)
+        return folder
+
+    return work

@@ -51,6 +51,19 @@ def _table_name(text: str, taken: set[str]) -> str:
     return name
 
 
+def rounded(value: float | None, unit: str) -> float | None:
+    """A figure rounded as the pack prints it (the unit's decimals), so that a sum or a chart
+    in Excel shows what the committee read."""
+    if value is None:
+        return None
+    fmt = load_layout().units.get(unit)
+    return round(value, fmt.decimals if fmt else 1)
+
+
+def round_to(value: float, unit: str) -> float:
+    return rounded(value, unit) or 0.0
+
+
 def rag_label(rag: str | None) -> str:
     return load_layout().rag_mark(rag).label
 
@@ -90,9 +103,13 @@ class _Book:
         columns: Sequence[tuple[str, Any, float]],
         rows: list[list[Any]],
         rag_columns: tuple[int, ...] = (),
+        units: Sequence[str] | None = None,
+        figures: Sequence[int] = (),
     ) -> int:
-        """A named table at row ``top``; ``columns`` are (header, cell format, width). Returns
-        the next free row."""
+        """A named table at row ``top``; ``columns`` are (header, cell format, width). With
+        ``units`` (one per row), the ``figures`` columns of each row are rounded to the row's
+        unit and get its number format (a table's column has one format; its rows' units
+        differ). Returns the next free row."""
         if not rows:
             ws.write(top, 0, "Nothing to show.")
             return top + 2
@@ -111,6 +128,11 @@ class _Book:
                 "style": "Table Style Light 9",
             },
         )
+        for n, unit in enumerate(units or []):
+            for col in figures:
+                value = data[n][col]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    ws.write_number(top + 1 + n, col, round_to(value, unit), self.number(unit))
         for col in rag_columns:
             for label, fmt in self.rag_formats.items():
                 ws.conditional_format(
@@ -170,29 +192,28 @@ def _cover_sheet(book: _Book, content: PackContent) -> None:
 
 
 def _vital_signs_sheet(book: _Book, content: PackContent) -> None:
-    """Vital signs: one row per indicator and month, so every cell stays a number."""
+    """Vital signs: one row per indicator with a column per month (numbers, rounded, in the
+    unit's format), the target, this month's RAG as a word and the direction; then the RAG of
+    each month as words, the same shape."""
     pack = content.pack
     p = pack.provenance
     wrap = book.wrap
-    date_fmt = book.date
     ws = book.sheet("Vital signs", f"Vital signs dashboard – {p.scope} – {p.period_label}")
-    rows = []
-    for v in content.vital:
-        for m, c in zip(pack.months, v.cells, strict=True):
-            rows.append(
-                [
-                    v.ref,
-                    v.title,
-                    v.good_is,
-                    m,
-                    c.value,
-                    c.numerator,
-                    c.denominator,
-                    v.target,
-                    rag_label(c.rag),
-                ]
-            )
-    book.table(
+    months = [f"{m:%b %Y}" for m in pack.months]
+    rows = [
+        [
+            v.ref,
+            v.title,
+            v.good_is,
+            *[c.value for c in v.cells],
+            v.target,
+            rag_label(v.cells[-1].rag),
+            _direction(content, v.ref),
+        ]
+        for v in content.vital
+    ]
+    month_cols = list(range(3, 3 + len(months) + 1))  # the months and the target
+    nxt = book.table(
         ws,
         2,
         "vital_signs",
@@ -200,17 +221,32 @@ def _vital_signs_sheet(book: _Book, content: PackContent) -> None:
             ("Ref", None, 26),
             ("Indicator", wrap, 40),
             ("Good is", None, 10),
-            ("Month", date_fmt, 10),
-            ("Value", None, 10),
-            ("Numerator", None, 10),
-            ("Denominator", None, 12),
+            *[(m, None, 9) for m in months],
             ("Target", None, 9),
             ("RAG", None, 10),
+            ("Direction", None, 12),
         ],
         rows,
-        rag_columns=(8,),
+        rag_columns=(3 + len(months) + 1,),
+        units=[v.unit for v in content.vital],
+        figures=month_cols,
+    )
+    ws.write(nxt, 0, "RAG rating of each month", book.bold)
+    book.table(
+        ws,
+        nxt + 1,
+        "vital_signs_rag",
+        [("Ref", None, 26), ("Indicator", wrap, 40), *[(m, None, 9) for m in months]],
+        [[v.ref, v.title, *[rag_label(c.rag) for c in v.cells]] for v in content.vital],
+        rag_columns=tuple(range(2, 2 + len(months))),
     )
     ws.freeze_panes(3, 2)
+
+
+def _direction(content: PackContent, ref: str) -> str:
+    """The direction of travel of the pack's focus this month, in words."""
+    row = content.pack.current_by_key.get((ref, *content.pack.focus)) or {}
+    return load_layout().direction_mark(row.get("dot_month")).label
 
 
 def _summary_sheet(book: _Book, content: PackContent) -> None:
@@ -284,6 +320,13 @@ def _summary_sheet(book: _Book, content: PackContent) -> None:
         columns,
         rows,
         rag_columns=tuple(range(first_rag, first_rag + len(scopes))),
+        units=[r.unit for r in content.summary],
+        figures=[
+            *range(5, first_rag - 1),  # the months, value, YTD and target
+            *range(
+                first_rag + len(scopes) + 1, first_rag + len(scopes) + 7
+            ),  # prev. YTD, benchmarks
+        ],
     )
     ws.freeze_panes(3, 3)
     ws.set_landscape()
@@ -300,7 +343,10 @@ def _topic_sheets(book: _Book, content: PackContent) -> None:
         heads = [("Month", date_fmt, 11)] + [
             (s.title[:250], book.number(s.unit), 14) for s in topic.series
         ]
-        rows = [[m, *[s.values[i] for s in topic.series]] for i, m in enumerate(pack.months)]
+        rows = [
+            [m, *[rounded(s.values[i], s.unit) for s in topic.series]]
+            for i, m in enumerate(pack.months)
+        ]
         # column titles must be unique inside a table
         seen: set[str] = set()
         heads = [(_unique(h, seen), f, w) for h, f, w in heads]
@@ -384,6 +430,8 @@ def _report_cards_sheet(book: _Book, content: PackContent) -> None:
         ],
         rows,
         rag_columns=(4,),
+        units=[str(c.row["unit"]) for c in content.cards],
+        figures=(2, 3),
     )
     ws.freeze_panes(3, 2)
 
@@ -426,6 +474,8 @@ def _framework_sheet(book: _Book, content: PackContent) -> None:
         ],
         rows,
         rag_columns=(9,),
+        units=[f.unit for f in content.framework],
+        figures=range(2, 9),
     )
     ws.freeze_panes(3, 2)
 
@@ -476,6 +526,8 @@ def _benchmarking_sheet(book: _Book, content: PackContent) -> None:
             ("Ours now, same basis", None, 10),
         ],
         rows,
+        units=[b.unit for b in content.bench],
+        figures=(6, 7, 8, 9, 13),
     )
     ws.freeze_panes(3, 2)
 

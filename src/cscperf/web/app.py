@@ -17,21 +17,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from cscperf import __version__
+from cscperf.app.jobs import JobQueue, QueueFull
 from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
 
 HERE = Path(__file__).parent
 ACCESS_LOG = logging.getLogger("cscperf.web.access")
+PACK_JOBS_AT_ONCE = 4  # packs waiting or being made; one is made at a time
 PACK_FORMATS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -141,7 +144,10 @@ def create_app(
     pages = _Pages(data, template_environment())
     _add_error_pages(app, pages)
     _add_pages(app, pages)
-    _add_downloads(app, pages)
+    jobs = JobQueue(workers=1, limit=PACK_JOBS_AT_ONCE)
+    app.state.jobs = jobs
+    app.router.on_shutdown.append(lambda: jobs.shutdown(wait=False))
+    _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
     _add_health(app, data)
     return app
@@ -356,8 +362,9 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
         )
 
 
-def _add_downloads(app: FastAPI, pages: _Pages) -> None:
-    """An indicator's rows, the results and the committee pack as files."""
+def _add_downloads(app: FastAPI, pages: _Pages, jobs: JobQueue) -> None:
+    """An indicator's rows, the results and the committee pack as files (the pack made in the
+    background on ``jobs``)."""
     data = pages.data
 
     @app.get("/indicators/{indicator_id}/rows.csv")
@@ -393,24 +400,70 @@ def _add_downloads(app: FastAPI, pages: _Pages) -> None:
         period: str | None = None,
         locality: str | None = None,
     ) -> Response:
-        from fastapi.responses import FileResponse
-
-        from cscperf.web.packs import find_or_make_pack
-
+        """The pack file when it is made; else its job is started (or joined) and a page
+        follows its progress: the request never waits for the pack itself."""
         if fmt not in PACK_FORMATS:
             raise NotFound(f"the pack comes as pdf or xlsx, not {fmt!r}")
         facts, period_end, chosen = data.resolve(build, period, locality)
-        found, message = find_or_make_pack(data.path, facts.id, period_end, chosen, fmt)
-        if found is None:
-            return pages.render(
-                request,
-                "error.html",
-                404,
-                facts=facts,
-                title="The pack is not available",
-                message=message,
-            )
-        return FileResponse(found, media_type=PACK_FORMATS[fmt], filename=found.name)
+        folder = pack_folder(data.path, facts.id, period_end, chosen)
+        found = existing_pack(folder, fmt)
+        if found is not None:
+            return FileResponse(found, media_type=PACK_FORMATS[fmt], filename=found.name)
+        return _pack_progress(request, fmt, build, period, locality, start=True)
+
+    @app.get("/downloads/pack-progress")
+    def pack_progress(
+        request: Request,
+        fmt: str = "pdf",
+        build: str | None = None,
+        period: str | None = None,
+        locality: str | None = None,
+    ) -> Response:
+        if fmt not in PACK_FORMATS:
+            raise NotFound(f"the pack comes as pdf or xlsx, not {fmt!r}")
+        return _pack_progress(request, fmt, build, period, locality, start=False)
+
+    def _pack_progress(
+        request: Request,
+        fmt: str,
+        build: str | None,
+        period: str | None,
+        locality: str | None,
+        *,
+        start: bool,
+    ) -> Response:
+        facts, period_end, chosen = data.resolve(build, period, locality)
+        key = pack_job_key(facts.id, period_end, chosen)
+        job = jobs.get(key)
+        if start or job is None:
+            try:
+                job = start_pack_job(jobs, data, facts.id, period_end, chosen)
+            except QueueFull as exc:
+                return pages.render(
+                    request,
+                    "error.html",
+                    503,
+                    facts=facts,
+                    title="The pack cannot be made just now",
+                    message=sentence(exc),
+                )
+        params = {
+            "build": None if facts.current else facts.id,
+            "period": f"{period_end:%Y-%m}",
+            "locality": chosen,
+        }
+        context: dict[str, Any] = {
+            "job": job,
+            "fmt": fmt,
+            "facts": facts,
+            "params": params,
+            "period_end": period_end,
+            "scope": chosen or "the whole county",
+        }
+        if request.headers.get("HX-Request"):
+            return pages.render(request, "_pack_progress.html", **context)
+        status = 200 if job.state == "done" else 202
+        return pages.render(request, "pack_progress.html", status, **context)
 
 
 def _add_health(app: FastAPI, data: DashboardData) -> None:

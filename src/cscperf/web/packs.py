@@ -1,20 +1,21 @@
 """The month's committee pack files offered for download from the dashboard.
 
-Owns where downloaded packs are kept (``STORE/cache/packs/<build>/``, rebuildable like the
-rest of the cache) and making a missing one on demand by running ``cscperf report`` when the
-reports stage is installed; otherwise a sentence saying how to produce it.
+Owns where downloaded packs are kept (``STORE/cache/packs/<build>/<month>/<scope>/``,
+rebuildable like the rest of the cache) and starting a missing one as a background job on the
+application layer's queue (:mod:`cscperf.app.jobs`): one job per build, month and scope makes
+the PDF and the workbook together, and the page that asked shows its progress.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
+from cscperf.app.jobs import Job, JobQueue
+from cscperf.app.month import pack_files_work
+from cscperf.web.data import DashboardData
+
 PACKS = Path("cache") / "packs"
-REPORT_TIMEOUT_S = 300
 
 
 def pack_folder(store: Path, build_id: str, period_end: date, locality: str | None) -> Path:
@@ -28,42 +29,19 @@ def existing_pack(folder: Path, fmt: str) -> Path | None:
     return found[-1] if found else None
 
 
-def report_command(
-    store: Path, build_id: str, period_end: date, locality: str | None, out: Path
-) -> list[str]:
-    command = [
-        sys.executable, "-m", "cscperf", "report", "--store", str(store),
-        "--period", f"{period_end:%Y-%m}", "--build", build_id, "--out", str(out),
-    ]  # fmt: skip
-    if locality:
-        command += ["--locality", locality]
-    return command
+def pack_job_key(build_id: str, period_end: date, locality: str | None) -> tuple[str, ...]:
+    return ("pack", build_id, f"{period_end:%Y-%m}", locality or "")
 
 
-def find_or_make_pack(
-    store: Path, build_id: str, period_end: date, locality: str | None, fmt: str
-) -> tuple[Path | None, str]:
-    """The pack file, made if missing; or None and a sentence saying what to do."""
-    folder = pack_folder(store, build_id, period_end, locality)
-    found = existing_pack(folder, fmt)
-    if found is not None:
-        return found, ""
-    command = report_command(store, build_id, period_end, locality, folder)
-    how = " ".join(command[2:])
-    if importlib.util.find_spec("cscperf.cli.report") is None:
-        return None, (
-            f"The {fmt.upper()} pack for {period_end:%B %Y} has not been produced and this "
-            f"installation cannot make it; produce it with `{how}`."
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=REPORT_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"Making the pack failed ({type(exc).__name__}); run `{how}` yourself."
-    found = existing_pack(folder, fmt)
-    if done.returncode != 0 or found is None:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return None, f"Making the pack failed ({last}); run `{how}` to see why."
-    return found, ""
+def start_pack_job(
+    jobs: JobQueue, data: DashboardData, build_id: str, period_end: date, locality: str | None
+) -> Job:
+    """The job making the pack of a build, month and scope: the one under way (or done), else
+    a new one on the queue (which may refuse it when full)."""
+    folder = pack_folder(data.path, build_id, period_end, locality)
+    scope = locality or "the county"
+    return jobs.submit(
+        pack_job_key(build_id, period_end, locality),
+        f"the committee pack for {scope}, {period_end:%B %Y}",
+        pack_files_work(lambda: data.pack(build_id, period_end, locality), folder),
+    )
