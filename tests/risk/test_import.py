@@ -212,3 +212,30 @@ def test_cli_import_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     bad.write_text(bad.read_text("utf-8").replace(",04/11/2015,", ",4th Nov,"), "utf-8")
     assert main(["risk", "import", str(bad), "--store", str(store)]) == 1
     assert main(["risk", "import", "--store", str(store)]) == 2
+
+
+def test_cli_import_with_the_councils_settings(tmp_path: Path) -> None:
+    """council.yaml names the council's own headings and bands; the command uses them."""
+    import yaml
+
+    from cscperf.settings import dump_settings
+    from cscperf.synth.council import eastshire_settings
+
+    settings = eastshire_settings()
+    settings.risk.columns = {**settings.risk.columns, "risk_id": "Ref", "owner": "Lead"}
+    settings_file = tmp_path / "council.yaml"
+    dump_settings(settings, settings_file)
+    assert yaml.safe_load(settings_file.read_text("utf-8"))["risk"]["columns"]["risk_id"] == "Ref"
+    renamed = tmp_path / "register.csv"
+    text = NORFOLK.read_text("utf-8").replace(",Risk Number,", ",Ref,")
+    renamed.write_text(text.replace(",Risk Owner,", ",Lead,"), "utf-8")
+    store = tmp_path / "store"
+    store.mkdir()
+    # without the settings the headings are not found: exit 1, nothing stored
+    assert main(["risk", "import", str(renamed), "--store", str(store)]) == 1
+    assert read_versions(store) == []
+    args = ["risk", "import", str(renamed), "--store", str(store), "--settings"]
+    assert main([*args, str(settings_file)]) == 0
+    assert [v.owner for v in read_versions(store)][0] == "Chris Snudden"
+    # recorded by the settings' single user when no --by is given
+    assert {v.recorded_by for v in read_versions(store)} == {"local user"}

@@ -153,6 +153,8 @@ PAGES = {
     "indicator": "/indicators/lac.rate_per_10k?period=2025-04",
     "indicator-by-source": "/indicators/contacts.source_share_pct?period=2025-04",
     "builds": "/builds",
+    "risks": "/risks",
+    "risk-form": "/risks/new",
     "not-found": "/indicators/lac.nothing",
 }
 
