@@ -236,6 +236,6 @@ def test_cli_import_with_the_councils_settings(tmp_path: Path) -> None:
     assert read_versions(store) == []
     args = ["risk", "import", str(renamed), "--store", str(store), "--settings"]
     assert main([*args, str(settings_file)]) == 0
-    assert [v.owner for v in read_versions(store)][0] == "Chris Snudden"
+    assert read_versions(store)[0].owner == "Chris Snudden"
     # recorded by the settings' single user when no --by is given
     assert {v.recorded_by for v in read_versions(store)} == {"local user"}
