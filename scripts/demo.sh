@@ -23,6 +23,9 @@ $V/cscperf targets check "$OUT/eastshire/targets.yaml"
 cp "$OUT/eastshire/targets.yaml" "$OUT/store/targets.yaml"
 # Figures kept outside the case system: PEPs, the foster-carer register, workforce, youth justice.
 $V/cscperf import-measures --store "$OUT/store" "$OUT/eastshire"/imported/*.csv
+# The month's budget monitoring: ledger extracts and finance registers, mapped by finance.yaml.
+$V/cscperf finance import --store "$OUT/store" --settings "$OUT/eastshire/finance/finance.yaml" \
+  "$OUT/eastshire"/finance/*.csv
 # The service's risk register, kept by the council beside the builds (every review kept).
 $V/cscperf risk import --store "$OUT/store" "$OUT/eastshire/risk/risk_register.csv"
 

@@ -372,6 +372,12 @@ def trend_chart(section: FinanceSection) -> Any:
     )
 
 
+def _over(variance: float) -> str:
+    if round(variance / 1e6, 3) == 0:
+        return "on budget"
+    return f"£{money(abs(variance))}m {'over' if variance > 0 else 'under'}"
+
+
 def trend_alt_text(section: FinanceSection) -> str:
     if not section.trend:
         return "No months to show."
@@ -381,8 +387,8 @@ def trend_alt_text(section: FinanceSection) -> str:
         f"Council fund forecast outturn against budget from {first['month']:%B %Y} to "
         f"{last['month']:%B %Y}: in {last['month']:%B %Y} the forecast is "
         f"£{money(last['forecast'])}m against a budget of £{money(last['budget'])}m "
-        f"({money(last['variance'], True)}); the largest forecast variance was "
-        f"{money(worst['variance'], True)} in {worst['month']:%B %Y}. Figures in the table."
+        f"({_over(last['variance'])}); the largest forecast variance was "
+        f"{_over(worst['variance'])} in {worst['month']:%B %Y}. Figures in the table."
     )
 
 

@@ -27,6 +27,7 @@ from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.finance import add_finance_routes
 from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
@@ -149,6 +150,7 @@ def create_app(
     app.router.on_shutdown.append(lambda: jobs.shutdown(wait=False))
     _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
+    add_finance_routes(app, pages)
     _add_health(app, data)
     return app
 
