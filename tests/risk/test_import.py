@@ -239,3 +239,11 @@ def test_cli_import_with_the_councils_settings(tmp_path: Path) -> None:
     assert read_versions(store)[0].owner == "Chris Snudden"
     # recorded by the settings' single user when no --by is given
     assert {v.recorded_by for v in read_versions(store)} == {"local user"}
+
+
+def test_risk_numbers_that_cannot_name_a_page_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "register.csv"
+    bad.write_text(NORFOLK.read_text("utf-8").replace(",RM14147,", ",RM/14147,"), "utf-8")
+    expected = "row 7, column 'Risk Number': 'RM/14147' may not contain '/'"
+    with pytest.raises(InputError, match=expected):
+        read_register(bad, RiskSettings())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ BASE = "http://127.0.0.1:8000"
 
 
 def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.fixture()
@@ -109,6 +110,7 @@ def test_add_update_close_with_who_and_when(client: TestClient) -> None:
 def test_errors_shown_beside_the_fields(client: TestClient) -> None:
     csrf = token(client, "/risks/new")
     bad = {**NEW_RISK, "likelihood": "7", "name": "", "target_date-month": "13", "links": "x.y"}
+    bad["risk_id"] = "P#1"
     page = client.post("/risks/new", data={**bad, "csrf_token": csrf})
     assert page.status_code == 400
     assert "<title>Error: Add a risk" in page.text
@@ -119,6 +121,7 @@ def test_errors_shown_beside_the_fields(client: TestClient) -> None:
         "The current likelihood must be a whole number from 1 to 5",
         "The target date must be a real date",
         "x.y is not an indicator id",
+        "The risk number may not contain '#'",
     ):
         assert message in summary
     assert 'href="#likelihood"' in page.text and 'id="likelihood-error"' in page.text

@@ -23,7 +23,7 @@ from typing import Any
 
 from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
-from cscperf.risk.register import CLOSED, OPEN, RiskVersion
+from cscperf.risk.register import CLOSED, OPEN, RiskVersion, risk_id_problem
 from cscperf.settings import RiskSettings
 
 REQUIRED = (
@@ -200,6 +200,9 @@ class _RowReader:
         for field in ("risk_id", "name", "owner"):
             if not values[field]:
                 self._problem(row, field, "is blank; every risk needs one")
+        why = risk_id_problem(values["risk_id"])
+        if why:
+            self._problem(row, "risk_id", f"{values['risk_id']!r} {why}")
         for field in SCORES:
             raw = self.cell(cells, field)
             try:

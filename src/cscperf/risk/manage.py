@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cscperf.risk.register import CLOSED, RiskVersion, changed
+from cscperf.risk.register import CLOSED, RiskVersion, changed, risk_id_problem
 from cscperf.settings import RiskSettings
 
 ADD, UPDATE, CLOSE = "added", "updated", "closed"
@@ -83,7 +83,10 @@ def add_form(
     """A new risk from the "add a risk" form."""
     errors: dict[str, str] = {}
     risk_id = _text(data, "risk_id", "risk number", errors, True)
-    if risk_id and risk_id in taken:
+    why = risk_id_problem(risk_id)
+    if why:
+        errors["risk_id"] = f"The risk number {why}"
+    elif risk_id and risk_id in taken:
         errors["risk_id"] = f"Risk {risk_id} is already on the register; choose another number"
     name = _text(data, "name", "risk name", errors, True)
     description = _text(data, "description", "description", errors, False)

@@ -31,6 +31,8 @@ from cscperf.calendar.months import add_months, month_end_of
 from cscperf.settings import RiskBand, RiskSettings
 
 OPEN, CLOSED = "open", "closed"
+MAX_RISK_ID = 40
+RISK_ID_FORBIDDEN = frozenset("/\\?#%")
 IMPROVING, WORSENING, UNCHANGED, NEW = "improving", "worsening", "unchanged", "new"
 NO_HISTORY = "no history"
 MET, GREEN, AMBER, RED = "met", "green", "amber", "red"
@@ -91,6 +93,16 @@ class RiskVersion:
         """What the register says about the risk (without the record of the change): two
         versions with the same content say the same thing."""
         return tuple(getattr(self, name) for name in CONTENT_FIELDS)
+
+
+def risk_id_problem(risk_id: str) -> str | None:
+    """Why a risk number cannot be used (it names the risk's page), or None when it can."""
+    if len(risk_id) > MAX_RISK_ID:
+        return f"is longer than {MAX_RISK_ID} characters"
+    bad = sorted({c for c in risk_id if c in RISK_ID_FORBIDDEN})
+    if bad:
+        return f"may not contain {' or '.join(repr(c) for c in bad)}"
+    return None
 
 
 AUDIT_FIELDS = ("version", "recorded_at", "recorded_by", "change", "source")
