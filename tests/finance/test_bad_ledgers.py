@@ -121,4 +121,9 @@ def test_cli_refuses_and_keeps_nothing(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["finance", "show", "--store", str(store.path)]) == 0
     out = capsys.readouterr().out
     assert '"Total council fund","council fund",4600000.00,4675000.00,75000.00,1.6' in out
+    assert main(["finance", "show", "--store", str(store.path), "--period", "2025-06"]) == 0
+    assert "2025-26 period 3 (June 2025)" in capsys.readouterr().out
+    assert main(["finance", "show", "--store", str(store.path), "--period", "June"]) == 2
+    assert main(["finance", "show", "--store", str(store.path), "--period", "2025-09"]) == 1
+    assert "no lines for 2025-26 period 6" in capsys.readouterr().err
     assert main(["finance", "import", "--store", str(store.path)]) == 2
