@@ -801,7 +801,8 @@ def _missing(
         n = rng.poisson(rate * length / YEAR)
         row = np.repeat(np.arange(s.size), n)
         day = a[row] + (rng.random(row.size) * length[row]).astype(np.int64)
-        parts.append(pl.DataFrame({"row": row, "part": order, "day": day}))
+        # the part as a column: a scalar beside empty arrays would make every column Null
+        parts.append(pl.DataFrame({"row": row, "part": np.full(row.size, order), "day": day}))
     found = pl.concat(parts).sort("row", "part", "day")
     m = found.height
     day = found["day"].to_numpy()

@@ -397,7 +397,8 @@ def make_council(
     except Exception as exc:  # one council's failure must not stop the others
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(last.filename).name}:{last.lineno}"
-        run.error = f"{type(exc).__name__}: {exc} (at {where}; seed {run.seed})"
+        message = " ".join(str(exc).split())[:300]
+        run.error = f"{type(exc).__name__}: {message} (at {where}; seed {run.seed})"
     run.seconds = time.perf_counter() - began
     return run
 
