@@ -64,3 +64,24 @@ def test_dashboard_page_of_the_same_month(store: Path) -> None:
         assert f'href="/risks/{row.risk.risk_id}">{row.risk.risk_id}</a>' in page.text
     risk_page = client.get(f"/risks/{april.rows[0].risk.risk_id}")
     assert risk_page.status_code == 200 and "Every change, newest first" in risk_page.text
+
+
+def test_dashboard_packs_carry_the_register_as_it_stands(store: Path) -> None:
+    from cscperf.web.packs import PACKS, with_register
+
+    app = create_app(store, benchmarks=False)
+    pack = with_register(app.state.data, CURRENT, APRIL, None)
+    assert pack.risks is not None
+    assert [r.risk.risk_id for r in pack.risks.rows] == [
+        r.risk.risk_id for r in register_for(store, APRIL).rows
+    ]
+    # a pack made before the register changes is forgotten when it changes
+    made = store / PACKS / CURRENT / "2025-04" / "county"
+    made.mkdir(parents=True)
+    (made / "pack.pdf").write_bytes(b"%PDF-")
+    client = TestClient(app, base_url="http://127.0.0.1:8000")
+    page = client.get("/risks/CS01/update")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"likelihood": "1", "impact": "4", "progress": "Better.", "csrf_token": csrf}
+    assert client.post("/risks/CS01/update", data=form, follow_redirects=False).status_code == 303
+    assert not made.exists()

@@ -8,6 +8,7 @@ bands 1-5 low, 6-12 medium, 15-25 high, a review every three months).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,14 @@ from cscperf.risk.register import Register, RiskVersion, register_as_at
 from cscperf.settings import RiskSettings, Settings, load_settings
 
 DASHBOARD = "dashboard"
+# the dashboard's made packs (cscperf.web.packs.PACKS): they show the register as it was
+MADE_PACKS = Path("cache") / "packs"
+
+
+def forget_made_packs(store: Path) -> None:
+    """Remove the packs the dashboard made, after the register changed (they are made again
+    when asked for)."""
+    shutil.rmtree(Path(store) / MADE_PACKS, ignore_errors=True)
 
 
 def risk_settings(store: Path, settings_file: Path | None = None) -> RiskSettings:
@@ -61,6 +70,8 @@ def import_register_file(
     added = append_versions(
         store, versions, by=by, change="import", source=path.name, skip_unchanged=True
     )
+    if added:
+        forget_made_packs(store)
     return added, len(versions)
 
 
@@ -117,4 +128,5 @@ def _stored(store: Path, result: FormResult, user: str, change: str) -> FormResu
     if result.version is None:
         return result
     stored = append_versions(store, [result.version], by=user, change=change, source=DASHBOARD)
+    forget_made_packs(store)
     return FormResult(stored[0], {})

@@ -8,14 +8,16 @@ the PDF and the workbook together, and the page that asked shows its progress.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from cscperf.app.jobs import Job, JobQueue
-from cscperf.app.month import pack_files_work
+from cscperf.app.month import pack_files_work, risk_register
+from cscperf.reports.pack import Pack
 from cscperf.web.data import DashboardData
 
-PACKS = Path("cache") / "packs"
+PACKS = Path("cache") / "packs"  # cscperf.app.risk.MADE_PACKS: forgotten when the register changes
 
 
 def pack_folder(store: Path, build_id: str, period_end: date, locality: str | None) -> Path:
@@ -43,5 +45,15 @@ def start_pack_job(
     return jobs.submit(
         pack_job_key(build_id, period_end, locality),
         f"the committee pack for {scope}, {period_end:%B %Y}",
-        pack_files_work(lambda: data.pack(build_id, period_end, locality), folder),
+        pack_files_work(lambda: with_register(data, build_id, period_end, locality), folder),
     )
+
+
+def with_register(
+    data: DashboardData, build_id: str, period_end: date, locality: str | None
+) -> Pack:
+    """The month's pack with the risk register as it stands now: the register changes without
+    a new build, so it is read afresh for every pack made (cscperf.app.risk forgets the packs
+    made before a change)."""
+    pack = data.pack(build_id, period_end, locality)
+    return replace(pack, risks=risk_register(data.path, period_end, data.build(build_id)))
