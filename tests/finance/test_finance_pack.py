@@ -9,6 +9,7 @@ whose council fund forecasts in June are 1,550,000 (agency fostering) + 2,000,00
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -86,6 +87,12 @@ def test_in_the_html_and_the_workbook(finance: MonthFinance, tmp_path: Path) -> 
     rows = list(sheet.iter_rows(values_only=True))
     total = next(r for r in rows if r[1] == "Total council fund")
     assert total[2:5] == (4_600_000, 4_675_000, 75_000)
+    # a native chart of the trend table: budget (column B) and forecast (C), June's row
+    month_row = next(n for n, r in enumerate(rows, start=1) if r[0] == "Jun 2025")
+    with zipfile.ZipFile(tmp_path / "pack.xlsx") as book:
+        charts = [book.read(n).decode() for n in book.namelist() if "charts/chart" in n]
+    finance_chart = next(c for c in charts if "Finance!" in c)
+    assert f"Finance!$C${month_row}" in finance_chart
 
 
 def test_public_pack_keeps_the_ledger_not_the_placements(finance: MonthFinance) -> None:

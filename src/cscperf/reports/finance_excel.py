@@ -57,6 +57,33 @@ def _plain_table(
     return book.table(ws, top, name, columns, data)
 
 
+def _trend_chart(book: _Book, ws: Any, header_row: int, months: int) -> None:
+    """A native line chart of the trend table (written at ``header_row``): budget dashed,
+    forecast outturn solid, beside the table."""
+    chart = book.wb.add_chart({"type": "line"})
+    sheet = ws.get_name()
+    first, last = header_row + 1, header_row + months
+    for column, series, line in (
+        (1, "Budget", {"dash_type": "dash", "color": "#505A5F"}),
+        (2, "Forecast outturn", {"color": "#1D70B8"}),
+    ):
+        chart.add_series(
+            {
+                "name": series,
+                "categories": [sheet, first, 0, last, 0],
+                "values": [sheet, first, column, last, column],
+                "line": line,
+                "marker": {"type": "circle"},
+            }
+        )
+    chart.set_title(
+        {"name": "Council fund: forecast outturn against budget", "name_font": {"size": 10}}
+    )
+    chart.set_y_axis({"num_format": "£#,##0", "name": "£"})
+    chart.set_legend({"position": "top"})
+    ws.insert_chart(header_row, 8, chart, {"x_scale": 1.2, "y_scale": 1.0})
+
+
 def finance_sheet(book: _Book, content: PackContent) -> None:
     """The 'Finance' sheet, when the pack has finance."""
     section: FinanceSection | None = content.finance
@@ -134,6 +161,8 @@ def finance_sheet(book: _Book, content: PackContent) -> None:
     for title, name, spec, rows in plain:
         if rows:
             ws.write(row, 0, title, book.bold)
+            if name == "finance_trend":
+                _trend_chart(book, ws, row + 1, len(rows))
             row = _plain_table(book, ws, row + 1, name, spec, rows)
     if section.what_if:
         ws.write(row, 0, section.what_if)
