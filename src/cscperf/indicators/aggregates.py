@@ -19,7 +19,7 @@ import ibis
 import polars as pl
 
 from cscperf.indicators import sql_cache
-from cscperf.indicators.context import BuildTables, Context
+from cscperf.indicators.context import BuildTables, Context, NotAvailable
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -109,10 +109,10 @@ def prepare_aggregates(
     key = sql_cache.cache_key(build, indicator_id, parameters_key, months)
     compiled = sql_cache.lookup(build, key)
     if compiled is None:
-        items = function(ctx)
+        items = _items_or_missing(ctx, function, parameters_key)
         extras_here = [e for e in extras if e != "team_type" or e in items.columns]
         grouped = grouped_items(items, extras_here)
-        sql = str(build.con.compile(grouped))
+        sql = build.backend.compile(grouped)
         if "memtable" in sql:
             # In-memory tables are registered by Ibis at execution under fresh names; the
             # shared tables handed to the execution thread must be filled first.
@@ -130,6 +130,23 @@ def prepare_aggregates(
             build.materialise(name, shared_sql)
     timings.add(indicator_id, 0, time.perf_counter() - started)
     return compiled.sql
+
+
+def _items_or_missing(
+    ctx: Context, function: Callable[[Context], ir.Table], parameters_key: Any
+) -> ir.Table:
+    """The indicator's item table; NotAvailable, remembered in the compiled-SQL cache, when
+    the build cannot supply it (a later run raises it again without building anything)."""
+    build, indicator_id = ctx.build, ctx.definition.id
+    key = sql_cache.missing_key(build, indicator_id, parameters_key, ctx.period_ends)
+    known = sql_cache.lookup(build, key)
+    if known is not None and known.missing is not None:
+        raise NotAvailable(known.missing)
+    try:
+        return function(ctx)
+    except NotAvailable as absent:
+        sql_cache.store(build, key, sql_cache.Compiled("", (), (), missing=absent.reason))
+        raise
 
 
 def settle(build: BuildTables) -> None:

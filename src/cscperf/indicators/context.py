@@ -156,7 +156,7 @@ class BuildTables:
 
     def rows(self, name: str) -> int:
         if name not in self._rows:
-            self._rows[name] = int(self.raw(name).count().execute()) if name in self.names else 0
+            self._rows[name] = int(_scalar(self.raw(name).count())) if name in self.names else 0
         return self._rows[name]
 
     def filled(self, name: str, column: str) -> bool:
@@ -165,7 +165,7 @@ class BuildTables:
         if key not in self._filled:
             table = self.raw(name)
             self._filled[key] = column in table.columns and bool(
-                table.filter(table[column].notnull()).count().execute() > 0
+                _scalar(table.filter(table[column].notnull()).count()) > 0
             )
         return self._filled[key]
 
@@ -179,10 +179,10 @@ class BuildTables:
                 table = self.raw(name)
                 counts = table.aggregate(
                     _rows=table.count(), **{c: table[c].count() for c in table.columns}
-                ).execute()
-                self._rows[name] = int(counts["_rows"].iloc[0])
+                ).to_pyarrow()
+                self._rows[name] = int(counts.column("_rows")[0].as_py())
                 for column in table.columns:
-                    self._filled[(name, column)] = int(counts[column].iloc[0]) > 0
+                    self._filled[(name, column)] = int(counts.column(column)[0].as_py()) > 0
                 tables[name] = {
                     "as": self.names[name],
                     "schema": {c: str(t) for c, t in table.schema().items()},
@@ -202,9 +202,15 @@ class BuildTables:
             if not self.has(name) or not self.filled(name, column):
                 self._earliest[key] = None
             else:
-                value = self.raw(name)[column].min().execute()
+                value = _scalar(self.raw(name)[column].min())
                 self._earliest[key] = _as_date(value)
         return self._earliest[key]
+
+
+def _scalar(expr: ir.Scalar) -> Any:
+    """The value of a scalar expression as a Python object, fetched through Arrow (Ibis's
+    ``execute`` would go through pandas, whose import alone costs a second)."""
+    return expr.to_pyarrow().as_py()
 
 
 def _as_date(value: Any) -> date | None:
@@ -329,7 +335,7 @@ class Context:
             self.parameters, self._block = saved
         if not self.build.materialises:
             return items
-        sql = str(self.con.compile(items))
+        sql = self.build.backend.compile(items)
         if "memtable" in sql:
             # In-memory tables get fresh names at execution: nothing to share.
             self.build._blocks[key] = SharedBlock(None, sql, (), ())

@@ -106,9 +106,10 @@ def reporting_range(
     for table, column in framework_settings().activity_dates:
         if tables.has(table) and tables.filled(table, column):
             values = tables.raw(table)[column]
-            found = tables.raw(table).aggregate(first=values.min(), last=values.max()).execute()
-            firsts.append(_to_date(found["first"].iloc[0]))
-            lasts.append(_to_date(found["last"].iloc[0]))
+            found = tables.raw(table).aggregate(first=values.min(), last=values.max())
+            row = found.to_pyarrow().to_pylist()[0]  # through Arrow: no pandas import
+            firsts.append(_to_date(row["first"]))
+            lasts.append(_to_date(row["last"]))
     if not firsts:
         raise StoreError(
             "the build holds no dated contacts, referrals or episodes, so there is no month to "

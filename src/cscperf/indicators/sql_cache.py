@@ -10,7 +10,9 @@ ever filled (the only facts about the data an indicator function may ask), and t
 source code. The key is a hash of all of these. Entries live in memory and, when the build
 names a folder (the store's ``cache/``), on disk as small JSON files. An entry also keeps the
 shared tables its query reads (``Context.shared``) with the SQL that creates them, so a cached
-run creates them without building any Ibis expression.
+run creates them without building any Ibis expression. An indicator the build cannot supply
+is kept too, as its reason (``Compiled.missing``, under :func:`missing_key`), so that a run
+from the cache neither builds its expression nor the shared blocks it asked for first.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Compiled:
     history: tuple[tuple[str, str], ...]
     # Shared tables (name, SQL) the query reads, created in this order before it runs.
     shared: tuple[tuple[str, str], ...] = ()
+    # Why the indicator is not available on this build (then there is no SQL).
+    missing: str | None = None
 
     def with_scratch(self, old: str, new: str) -> Compiled:
         """The same entry with the scratch name ``old`` written as ``new`` throughout."""
@@ -52,6 +56,7 @@ class Compiled:
             self.extras,
             self.history,
             tuple((n.replace(old, new), q.replace(old, new)) for n, q in self.shared),
+            self.missing,
         )
 
 
@@ -87,6 +92,15 @@ def cache_key(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def missing_key(
+    build: BuildTables, indicator_id: str, parameters_key: Any, period_ends: Sequence[date]
+) -> str:
+    """The hash naming an indicator's "not available" outcome: always by its months, not by
+    run key, as an indicator may be unavailable for some months only (a month outside
+    every school term)."""
+    return cache_key(build, indicator_id, ("not available", parameters_key), period_ends)
+
+
 def lookup(build: BuildTables, key: str) -> Compiled | None:
     """The cached query for ``key`` with this build's scratch table names, if any."""
     found = _MEMORY.get(key)
@@ -100,6 +114,7 @@ def lookup(build: BuildTables, key: str) -> Compiled | None:
                     extras=tuple(raw["extras"]),
                     history=tuple((t, c) for t, c in raw["history"]),
                     shared=tuple((n, q) for n, q in raw["shared"]),
+                    missing=raw.get("missing"),
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 found = None  # a damaged entry is recompiled and rewritten
@@ -125,6 +140,7 @@ def store(build: BuildTables, key: str, compiled: Compiled) -> None:
         "extras": general.extras,
         "history": general.history,
         "shared": general.shared,
+        "missing": general.missing,
     }
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, target)

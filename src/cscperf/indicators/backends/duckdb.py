@@ -26,6 +26,8 @@ class DuckDBBackend(Backend):
     worker_cursor: ClassVar[bool] = True
     shared_tables: ClassVar[bool] = True
     temporary_tables: ClassVar[bool] = False
+    # DuckDB's optimiser flattens nested selects; Ibis merging them first only costs time.
+    fuse_selects: ClassVar[bool] = False
     cannot_express: ClassVar[Mapping[str, str]] = {
         "temporary tables seen by another cursor": "shared blocks are ordinary tables, "
         "named per run and dropped at its end",
