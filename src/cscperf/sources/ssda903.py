@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +43,7 @@ from cscperf.sources.returns_common import (
     parse_date,
     year_end,
 )
+from cscperf.sources.ssda903_clean import CleanTable, CleanText, check_clean, clean_text
 from cscperf.sources.ssda903_map import RawRow, ReturnRows, to_canonical
 
 SOURCE = "ssda903"
@@ -59,6 +60,8 @@ DATE_ORDER: dict[str, tuple[str, str]] = {
     "ad1": ("DATE_INT", "DATE_MATCH"),
     "dolo": ("DOLO_START", "DOLO_END"),
 }
+# The column of each table whose date may not be after the return's 31 March.
+AFTER_YEAR: dict[str, str] = {"episodes": "DECOM"}
 # A missing episode that ended the day it started, beside another episode of the same child
 # starting that day, is another episode (missing, back, missing or away again, as the DfE
 # validator's rule 574 allows): its end date and type ("2024-11-26/M") join its key so the
@@ -104,14 +107,23 @@ class TablePart:
     """One table's rows from one file, as text: a column per 903
     column (``""`` when a value is blank), ``_file``, ``_row`` (the line each row came from),
     and for CSV files ``_blank`` (a row of blank values) and ``_width`` / ``_expected`` (the
-    number of values in the row and in the header)."""
+    number of values in the row and in the header). A clean file's frame is made only when
+    the table needs the full check (see :mod:`cscperf.sources.ssda903_clean`)."""
 
     table: str
     file: str
-    frame: pl.DataFrame
+    source: pl.DataFrame | Callable[[], pl.DataFrame]
     xml: bool = False
     carried: bool = False  # header columns repeated on another table's rows
     trimmed: bool = False  # no value has spaces around it: nothing to strip
+    clean: CleanText | None = None  # a clean file: its lines, for the one-pass check
+    positions: Mapping[str, int] = field(default_factory=dict)  # of a clean file's columns
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if callable(self.source):
+            self.source = self.source()
+        return self.source
 
 
 @dataclass
@@ -250,7 +262,61 @@ def read_returns(
             )
             continue
         by_year.setdefault(year, []).extend(read_file(path, log))
-    return [check_return(year, parts, log) for year, parts in sorted(by_year.items())]
+    clean = check_clean_tables(by_year)
+    return [
+        check_return(year, parts, log, clean.get(year, {}))
+        for year, parts in sorted(by_year.items())
+    ]
+
+
+def check_clean_tables(
+    by_year: Mapping[int, Sequence[TablePart]],
+) -> dict[int, dict[str, pl.DataFrame]]:
+    """Year -> table -> typed frame, for every table of every year read from one clean file
+    and found clean (:func:`cscperf.sources.ssda903_clean.check_clean`): all in one pass."""
+    found: list[tuple[int, TablePart]] = []
+    tables: list[CleanTable] = []
+    for year, parts in by_year.items():
+        schema = ssda903_year(year)
+        for table, (own, _) in choose_parts(parts).items():
+            part = own[0]
+            if len(own) == 1 and part.clean is not None:
+                layout = schema.tables.get(table) or ssda903_latest().tables[table]
+                found.append((year, part))
+                tables.append(
+                    CleanTable(year, table, layout, part.file, part.clean, part.positions)
+                )
+    checked = check_clean(
+        tables,
+        order=DATE_ORDER,
+        after_year=AFTER_YEAR,
+        postcode=_POSTCODE,
+        permanence_date=_PERM_DATE,
+    )
+    result: dict[int, dict[str, pl.DataFrame]] = {}
+    for (year, part), typed in zip(found, checked, strict=True):
+        if typed is not None:
+            if part.table == "missing":  # the full check's column for same-day episodes
+                typed = typed.with_columns(pl.lit(None, pl.String).alias(SAME_DAY))
+            result.setdefault(year, {})[part.table] = typed
+    return result
+
+
+def choose_parts(parts: Sequence[TablePart]) -> dict[str, tuple[list[TablePart], list[TablePart]]]:
+    """Table -> (the parts it is read from, its XML parts compared with them): the CSV parts
+    when the year gives the table both as CSV and as XML; the header columns repeated on
+    episode rows only when the return has no header table."""
+    by_table: dict[str, list[TablePart]] = {}
+    for part in parts:
+        by_table.setdefault(part.table, []).append(part)
+    chosen = {}
+    for table, own in by_table.items():
+        if table == "header" and any(not p.carried for p in own):
+            own = [p for p in own if not p.carried]
+        csv_parts = [p for p in own if not p.xml]
+        xml_parts = [p for p in own if p.xml]
+        chosen[table] = (csv_parts or xml_parts, xml_parts if csv_parts else [])
+    return chosen
 
 
 def read_file(path: Path, log: ProblemLog) -> list[TablePart]:
@@ -296,18 +362,14 @@ def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.DataFrame] | 
     None, for the exact reading of :func:`_split_quoted`, unless every row is on a line of its
     own with as many values as the header (as many commas; so no line is empty).
     """
-    text = text.replace("\r\n", "\n")
-    if "\r" in text:
+    simple = _simple_text(text, trimmed)
+    if simple is None:
         return None
+    text = simple
     end = text.find("\n")
     header = (text if end < 0 else text[:end]).split(",")
     width = len(header)
     rows = text.count("\n")
-    if text.count(",") != (width - 1) * (rows + 1):
-        return None
-    commas = "," * (width - 1)
-    if trimmed and (f"\n{commas}\n" in text or text.endswith(f"\n{commas}")):
-        return None  # a row of blank values: the exact reading skips it
     schema = {f"_{i}": pl.String for i in range(width)}
     if rows == 0:
         frame = pl.DataFrame(schema=schema)
@@ -329,6 +391,24 @@ def _split_simple(text: str, trimmed: bool) -> tuple[list[str], pl.DataFrame] | 
     return header, frame.with_columns(
         pl.lit(width, pl.Int64).alias("_width"), blank.alias("_blank")
     )
+
+
+def _simple_text(text: str, trimmed: bool) -> str | None:
+    """The text with LF line ends when it may be split at commas (see :func:`_split_simple`:
+    as many commas as every line having the header's width takes, and, when ``trimmed``, no
+    row of blank values); else None."""
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        return None
+    end = text.find("\n")
+    width = (text if end < 0 else text[:end]).count(",") + 1
+    rows = text.count("\n")
+    if text.count(",") != (width - 1) * (rows + 1):
+        return None
+    commas = "," * (width - 1)
+    if trimmed and (f"\n{commas}\n" in text or text.endswith(f"\n{commas}")):
+        return None  # a row of blank values: the exact reading skips it
+    return text
 
 
 def _split_quoted(text: str, path: Path) -> tuple[list[str], pl.DataFrame]:
@@ -385,9 +465,8 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
             or (text[:1] != " " and text[-1:] != " " and not any(sign in text for sign in _SPACED))
         )
     )
-    simple = None if '"' in text else _split_simple(text, trimmed)
-    header, body = simple or _split_quoted(text, path)
-    trimmed = trimmed and simple is not None
+    clean, header, body = _clean_or_split(text, trimmed, path)
+    trimmed = trimmed and (body is None or "_width" not in body.columns)
     table = match_table(header)
     if table is None:
         log.error(
@@ -454,16 +533,52 @@ def parts_from_csv(path: Path, data: bytes, log: ProblemLog) -> list[TablePart]:
             table=table,
         )
     file = str(path)
+    carries = [
+        carried
+        for carried in own.carries
+        if any(c in positions and c not in own.columns for c in tables[carried].columns)
+    ]
+    if clean is not None and not carries:
+        # Read as text only if the table needs the full check.
+        def text_frame() -> pl.DataFrame:
+            split = _split_simple(text, True)
+            assert split is not None  # every line was found to have the header's width
+            return _part_frame(split[1], positions, own.columns, file, None)
+
+        own_positions = {c: i for c, i in positions.items() if c in own.columns}
+        return [
+            TablePart(table, file, text_frame, trimmed=True, clean=clean, positions=own_positions)
+        ]
+    if body is None:
+        split = _split_simple(text, True)
+        assert split is not None
+        body = split[1]
     expected = None if trimmed else len(header)
     own_frame = _part_frame(body, positions, own.columns, file, expected)
     parts = [TablePart(table, file, own_frame, trimmed=trimmed)]
-    for carried in own.carries:
-        columns = tables[carried].columns
-        present = [c for c in columns if c in positions and c not in own.columns]
-        if present:
-            frame = _part_frame(body, positions, columns, file, expected)
-            parts.append(TablePart(carried, file, frame, carried=True))
+    for carried in carries:
+        frame = _part_frame(body, positions, tables[carried].columns, file, expected)
+        parts.append(TablePart(carried, file, frame, carried=True))
     return parts
+
+
+def _clean_or_split(
+    text: str, trimmed: bool, path: Path
+) -> tuple[CleanText | None, list[str], pl.DataFrame | None]:
+    """(its lines, header, nothing) for a clean file: no quote marks, no spaces to trim,
+    every line as wide as the header; else (None, header, body) as :func:`_split_simple`
+    or :func:`_split_quoted` reads it."""
+    if trimmed and '"' not in text:
+        normal = _simple_text(text, trimmed)
+        if normal is not None:
+            end = normal.find("\n")
+            header = (normal if end < 0 else normal[:end]).split(",")
+            clean = clean_text("" if end < 0 else normal[end + 1 :], len(header))
+            if clean is not None:
+                return clean, header, None
+    simple = None if '"' in text else _split_simple(text, trimmed)
+    header, body = simple or _split_quoted(text, path)
+    return None, header, body
 
 
 def _part_frame(
@@ -496,11 +611,18 @@ def _xml_root(head: bytes) -> str | None:
 # One year's return: choosing between forms, checking every table.
 
 
-def check_return(year: int, parts: Sequence[TablePart], log: ProblemLog) -> ReturnTables:
+def check_return(
+    year: int,
+    parts: Sequence[TablePart],
+    log: ProblemLog,
+    clean: Mapping[str, pl.DataFrame] | None = None,
+) -> ReturnTables:
     """Check every table of one collection year's return against that year's layout (see
-    :class:`ReturnCheck`)."""
-    check = ReturnCheck(year, parts, log)
-    return check.finish([table.compute() for table in check.checks.values()])
+    :class:`ReturnCheck`); ``clean`` gives the tables already found clean, typed."""
+    check = ReturnCheck(year, parts, log, clean)
+    return check.finish(
+        [c if isinstance(c, pl.DataFrame) else c.compute() for c in check.checks.values()]
+    )
 
 
 class ReturnCheck:
@@ -510,34 +632,40 @@ class ReturnCheck:
     When the year is given both as CSV tables and as XML, each table the CSV files hold is
     taken from them and the XML's version of it is compared with them (a warning says how
     many rows differ); tables only the XML holds are taken from the XML. Header columns
-    repeated on episode rows are used only when the return has no header table.
+    repeated on episode rows are used only when the return has no header table. A table in
+    ``clean`` was found clean and typed already (:func:`check_clean_tables`): it has no
+    problems to report but the year's.
     """
 
-    def __init__(self, year: int, parts: Sequence[TablePart], log: ProblemLog) -> None:
+    def __init__(
+        self,
+        year: int,
+        parts: Sequence[TablePart],
+        log: ProblemLog,
+        clean: Mapping[str, pl.DataFrame] | None = None,
+    ) -> None:
         self.year = year
         self.log = log
         self.schema = ssda903_year(year)
-        by_table: dict[str, list[TablePart]] = {}
-        for part in parts:
-            by_table.setdefault(part.table, []).append(part)
         self.xml_files = sorted({p.file for p in parts if p.xml})
         self.from_csv: dict[str, list[TablePart]] = {}
-        self.checks: dict[str, TableCheck] = {}
-        for table, own in by_table.items():
-            if table == "header" and any(not p.carried for p in own):
-                own = [p for p in own if not p.carried]
-            csv_parts = [p for p in own if not p.xml]
-            xml_parts = [p for p in own if p.xml]
-            if csv_parts and xml_parts:
+        self.checks: dict[str, TableCheck | pl.DataFrame] = {}
+        for table, (own, xml_parts) in choose_parts(parts).items():
+            if xml_parts:
                 self.from_csv[table] = xml_parts
-            self.checks[table] = table_check(table, csv_parts or xml_parts, self.schema, log)
+            typed = (clean or {}).get(table)
+            if typed is None:
+                self.checks[table] = table_check(table, own, self.schema, log)
+            else:
+                table_layout(table, own, self.schema, log)  # says when it is not in the year
+                self.checks[table] = typed
 
     def finish(self, outs: Sequence[pl.DataFrame]) -> ReturnTables:
-        """The checked return from each table check's :meth:`TableCheck.compute`, in the
-        order of :attr:`checks`."""
+        """The checked return from each table check's :meth:`TableCheck.compute` (a clean
+        table's typed frame as it is), in the order of :attr:`checks`."""
         result = ReturnTables(year=self.year)
         for (table, check), out in zip(self.checks.items(), outs, strict=True):
-            result.tables[table] = check.finish(out)
+            result.tables[table] = out if isinstance(check, pl.DataFrame) else check.finish(out)
             if table in self.from_csv:
                 compare_forms(
                     table, self.from_csv[table], result.tables[table], self.schema, self.log
@@ -598,21 +726,30 @@ def table_check(
 ) -> TableCheck:
     """The check of one table of one return (from one or more files), not yet run."""
     year = schema.year
+    layout = table_layout(table, parts, schema, log)
+    frames = [carried_header(part, log) if part.carried else part.frame for part in parts]
+    raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
+    trimmed = all(part.trimmed for part in parts)
+    return TableCheck(table, layout, year, raw, log, trimmed=trimmed)
+
+
+def table_layout(
+    table: str, parts: Sequence[TablePart], schema: YearSchema, log: ProblemLog
+) -> YearTable:
+    """The table's columns in the year; a table the year does not have is read with its
+    latest columns, and a warning says so for each of its files."""
     layout: YearTable | None = schema.tables.get(table)
     if layout is None:
         for part in parts:
             log.warning(
                 part.file,
                 "903.table.not_in_year",
-                f"the {table} table is not part of the {year} return; its rows are read "
+                f"the {table} table is not part of the {schema.year} return; its rows are read "
                 "but check the collection year (noted once per file)",
                 table=table,
             )
         layout = ssda903_latest().tables[table]
-    frames = [carried_header(part, log) if part.carried else part.frame for part in parts]
-    raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal")
-    trimmed = all(part.trimmed for part in parts)
-    return TableCheck(table, layout, year, raw, log, trimmed=trimmed)
+    return layout
 
 
 def carried_header(part: TablePart, log: ProblemLog) -> pl.DataFrame:
@@ -1054,8 +1191,8 @@ def order_expressions(table: str, year: int, prefix: str = "v|") -> tuple[pl.Exp
         start, end = (pl.col(f"{prefix}{c}") for c in order)
         backwards = (end < start).fill_null(False)
     late = pl.lit(False)
-    if table == "episodes":
-        late = (pl.col(f"{prefix}DECOM") > year_end(year)).fill_null(False)
+    if table in AFTER_YEAR:
+        late = (pl.col(f"{prefix}{AFTER_YEAR[table]}") > year_end(year)).fill_null(False)
     return backwards.alias("_backwards"), late.alias("_late")
 
 

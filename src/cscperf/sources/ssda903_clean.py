@@ -1,0 +1,460 @@
+"""SSDA903 CSV tables with nothing out of the ordinary, typed and checked all at once.
+
+Most 903 exports are clean: no quote marks, no spaces around values, every line with as many
+values as the header. This module types and checks the values of every clean table of every
+year of a load together, with a few array operations over all of them (numpy over the bytes,
+polars over the strings), instead of one query per table: the per-call cost of a query, not
+the values, is most of the time a 903 table of a few thousand rows takes.
+
+It only ever says "clean" or "not clean". A table in which anything at all is out of the
+ordinary (a blank value where one is required, a date not written dd/mm/yyyy, a code not in
+its year's list as written, a number that is not one or is out of range, a postcode that is
+not one, a key written twice, dates out of order) is left to the full check,
+:class:`cscperf.sources.ssda903.TableCheck`, which reports what is wrong row by row. A clean
+table typed here is the frame that check would give it, value for value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from cscperf.sources.codesets import YearColumn, YearTable
+
+# Column kinds typed as text (the value as written), as a date, as a whole number.
+_TEXT_KINDS = ("code", "postcode", "permanence_date", "id", "text")
+# Key columns compared as written: for these kinds the text of a clean value says its value
+# exactly (a clean date is always dd/mm/yyyy; a clean code is always as its list writes it).
+_KEY_KINDS = frozenset({"id", "text", "date", "code"})
+_COMMA, _LINE_END, _SLASH, _ZERO = 44, 10, 47, 48
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """A clean CSV table's data lines as UTF-8 bytes (the header line left out), with the
+    position of the byte ending each value (a comma, a line end, or the end of the bytes)."""
+
+    data: bytes
+    ends: np.ndarray
+    width: int
+    rows: int
+
+
+def clean_text(body: str, width: int) -> CleanText | None:
+    """The data lines of a file whose text has no quote marks and no line end after its last
+    line, when every line has ``width`` values; None otherwise (no lines, or a line with more
+    or fewer values)."""
+    if width < 2:
+        return None
+    if not body:
+        return CleanText(b"", np.zeros(0, np.int64), width, 0)
+    data = body.encode("utf-8")
+    raw = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero((raw == _COMMA) | (raw == _LINE_END))
+    rows = int(np.count_nonzero(raw[ends] == _LINE_END)) + 1
+    if len(ends) != rows * width - 1:
+        return None
+    # Every width-th separator a line end: with as many line ends as lines less one, every
+    # line then has exactly width values.
+    if rows > 1 and not (raw[ends[width - 1 :: width]] == _LINE_END).all():
+        return None
+    return CleanText(data, np.append(ends, len(data)), width, rows)
+
+
+@dataclass(frozen=True)
+class CleanTable:
+    """One table of one year from one clean file: ``positions`` gives the file's position of
+    each of the table's columns it has (the first, when a header repeats a name)."""
+
+    year: int
+    table: str
+    layout: YearTable
+    file: str
+    text: CleanText
+    positions: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One column of one clean table: its values' indices among all values read."""
+
+    table: int
+    name: str
+    column: YearColumn
+    index: np.ndarray
+
+
+class _Values:
+    """Every value of every clean table, as the bytes they were read from."""
+
+    def __init__(self, tables: Sequence[CleanTable]) -> None:
+        texts = [t.text for t in tables if t.text.rows]
+        self.data = b"\n".join(text.data for text in texts)
+        self.bytes = np.frombuffer(self.data, np.uint8)
+        starts, first = [], 0
+        self.first: list[int] = []  # index of each table's first value
+        for table in tables:
+            self.first.append(first)
+            if table.text.rows:
+                starts.append(first)
+                first += table.text.rows * table.text.width
+        shifts = np.repeat(
+            np.cumsum([0, *(len(t.data) + 1 for t in texts[:-1])]),
+            [t.rows * t.width for t in texts],
+        )
+        self.ends = np.concatenate([t.ends for t in texts]) + shifts if texts else np.zeros(0)
+        self.starts = np.empty_like(self.ends)
+        if len(self.ends):
+            self.starts[0] = 0
+            self.starts[1:] = self.ends[:-1] + 1
+        self.lengths = self.ends - self.starts
+
+    def strings(self) -> pl.Series:
+        """Every value as text, blank values null, in the order read."""
+        count = len(self.ends)
+        offsets = np.empty(count + 1, np.int64)
+        offsets[0] = 0
+        offsets[1:] = self.ends - np.arange(count)
+        compact = self.data.translate(None, b",\n")
+        present = self.lengths > 0
+        validity = pa.py_buffer(np.packbits(present, bitorder="little"))
+        array = pa.LargeStringArray.from_buffers(
+            count,
+            pa.py_buffer(offsets),
+            pa.py_buffer(compact),
+            validity,
+            null_count=count - int(np.count_nonzero(present)),
+        )
+        series = pl.from_arrow(array)
+        assert isinstance(series, pl.Series)
+        return series
+
+    def dates(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(days since 1970, present, good) of the values at ``index``: good when blank or a
+        real date written dd/mm/yyyy with a year of four digits from 1000."""
+        lengths = self.lengths[index]
+        present = lengths > 0
+        days = np.zeros(len(index), np.int64)
+        good = ~present
+        dated = np.flatnonzero(lengths == 10)
+        if len(dated):
+            starts = self.starts[index[dated]]
+            shaped = (self.bytes[starts + 2] == _SLASH) & (self.bytes[starts + 5] == _SLASH)
+            digits = []
+            for place in (0, 1, 3, 4, 6, 7, 8, 9):
+                digit = self.bytes[starts + place] - np.uint8(_ZERO)  # wraps below "0"
+                shaped &= digit < 10
+                digits.append(digit.astype(np.int64))
+            day = digits[0] * 10 + digits[1]
+            month = digits[2] * 10 + digits[3]
+            year = digits[4] * 1000 + digits[5] * 100 + digits[6] * 10 + digits[7]
+            leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+            month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+            shaped &= (year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1)
+            shaped &= day <= month_days
+            days[dated] = _days_from_civil(year, month, day)
+            good[dated] = shaped
+        return days, present, good
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1 January 1970 of proleptic Gregorian dates (the civil-from-days algorithm
+    in reverse: years counted from 1 March, so the leap day ends a year)."""
+    year = year - (month <= 2)
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+
+
+def _date_series(days: np.ndarray, present: np.ndarray) -> pl.Series:
+    validity = pa.py_buffer(np.packbits(present, bitorder="little"))
+    array = pa.Array.from_buffers(
+        pa.date32(),
+        len(days),
+        [validity, pa.py_buffer(days.astype(np.int32))],
+        null_count=len(days) - int(np.count_nonzero(present)),
+    )
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series
+
+
+@cache
+def _code_lists(lists: tuple[frozenset[str], ...]) -> tuple[pl.DataType, pl.Series]:
+    """An Enum of every code the lists write in capitals, and the valid (code, list) pairs
+    as ``code's place in the Enum * len(lists) + list's place``."""
+    codes = sorted({code for listed in lists for code in listed if code == code.upper()})
+    place = {code: i for i, code in enumerate(codes)}
+    pairs = [
+        place[code] * len(lists) + i
+        for i, listed in enumerate(lists)
+        for code in listed
+        if code in place
+    ]
+    return pl.Enum(codes), pl.Series(pairs, dtype=pl.Int64).implode()
+
+
+def _indices(index: np.ndarray) -> pl.Series:
+    """Positions as polars takes them for a gather without conversion."""
+    return pl.Series(index.astype(np.uint32))
+
+
+class _Check:
+    """The clean check of a set of tables (see :func:`check_clean`)."""
+
+    def __init__(self, tables: Sequence[CleanTable]) -> None:
+        self.tables = tables
+        self.values = _Values(tables)
+        self.bad = np.zeros(len(tables), bool)
+        self.slots: dict[str, list[_Slot]] = {
+            kind: [] for kind in (*_TEXT_KINDS, "date", "integer")
+        }
+        self.by_name: dict[tuple[int, str], _Slot] = {}
+        for t, table in enumerate(tables):
+            text = table.text
+            if any(table.layout.columns[key].kind not in _KEY_KINDS for key in table.layout.keys):
+                self.bad[t] = True
+            for name, column in table.layout.columns.items():
+                position = table.positions.get(name)
+                if position is None:
+                    continue
+                first = self.values.first[t] + position
+                index = np.arange(first, first + text.rows * text.width, text.width)
+                slot = _Slot(t, name, column, index)
+                self.slots[column.kind].append(slot)
+                self.by_name[(t, name)] = slot
+
+    def mark(self, slots: Sequence[_Slot], flags: np.ndarray) -> None:
+        """Mark the tables of the values ``flags`` (over the slots' values in turn) sets."""
+        if len(slots) and flags.any():
+            owner = np.repeat([s.table for s in slots], [len(s.index) for s in slots])
+            self.bad[np.unique(owner[flags])] = True
+
+    def required(self) -> None:
+        slots = [s for kind in self.slots.values() for s in kind if not s.column.blank]
+        if slots:
+            index = np.concatenate([s.index for s in slots])
+            self.mark(slots, self.values.lengths[index] == 0)
+
+
+def _index(slots: Sequence[_Slot]) -> np.ndarray:
+    return np.concatenate([s.index for s in slots]) if slots else np.zeros(0, np.int64)
+
+
+def _places(slots: Sequence[_Slot], start: int = 0) -> dict[tuple[int, str], int]:
+    """Where each slot's values start in the values of ``slots`` in turn (from ``start``)."""
+    places = {}
+    for slot in slots:
+        places[(slot.table, slot.name)] = start
+        start += len(slot.index)
+    return places
+
+
+# A kind's typed values, and where each column's values start in them.
+Typed = tuple[pl.Series, dict[tuple[int, str], int]]
+
+
+def check_clean(
+    tables: Sequence[CleanTable],
+    *,
+    order: Mapping[str, tuple[str, str]],
+    after_year: Mapping[str, str],
+    postcode: str,
+    permanence_date: str,
+) -> list[pl.DataFrame | None]:
+    """Each table typed as the full check types it (a column per column of its layout, then
+    ``_source_file``, ``_source_row`` and ``_collection_year``), or None when anything in it
+    is out of the ordinary and it must go through the full check.
+
+    ``order`` gives the start and end columns checked for order, ``after_year`` the column
+    whose date may not be after the return's 31 March, ``postcode`` and
+    ``permanence_date`` the patterns those kinds of value must match.
+    """
+    if not tables:
+        return []
+    check = _Check(tables)
+    check.required()
+    dated = check.slots["date"]
+    days, present, good = check.values.dates(_index(dated))
+    check.mark(dated, ~good)
+    _check_order(check, days, _places(dated), order, after_year)
+    strings = check.values.strings()
+    _check_keys(check, strings)
+    typed = {"date": (_date_series(days, present & good), _places(dated))}
+    typed.update(_check_text(check, strings, postcode, permanence_date))
+    return _typed_frames(check, typed)
+
+
+def _check_text(
+    check: _Check, strings: pl.Series, postcode: str, permanence_date: str
+) -> dict[str, Typed]:
+    """Codes, postcodes, permanence dates and numbers checked; each kind's values, typed:
+    "text" for the kinds typed as written, "postcode" and "integer"."""
+    slots = [s for kind in _TEXT_KINDS for s in check.slots[kind]] + check.slots["integer"]
+    values = strings[_indices(_index(slots))]
+    start = 0
+    for kind in _TEXT_KINDS:
+        kind_slots = check.slots[kind]
+        count = sum(len(s.index) for s in kind_slots)
+        if kind == "code" and count:
+            _check_codes(check, kind_slots, values.slice(start, count))
+        elif kind == "postcode" and count:
+            postcodes = values.slice(start, count).to_frame("v").lazy()
+            postcodes = postcodes.select(
+                pl.col("v").str.to_uppercase().str.replace_all(r"\s+", " ")
+            ).with_columns(wrong=pl.col("v").is_not_null() & ~pl.col("v").str.contains(postcode))
+            out = postcodes.collect()
+            check.mark(kind_slots, out.get_column("wrong").to_numpy())
+            typed_postcodes = (out.get_column("v"), _places(kind_slots))
+        elif kind == "permanence_date" and count:
+            v = pl.col("v")
+            wrong = (
+                values.slice(start, count)
+                .to_frame("v")
+                .select(v.is_not_null() & ~v.str.contains(permanence_date))
+            )
+            check.mark(kind_slots, wrong.to_series().to_numpy())
+        start += count
+    typed: dict[str, Typed] = {"text": (values, _places(slots))}
+    typed["integer"] = _check_integers(check, values.slice(start), start)
+    if check.slots["postcode"]:
+        typed["postcode"] = typed_postcodes
+    return typed
+
+
+def _check_codes(check: _Check, slots: Sequence[_Slot], values: pl.Series) -> None:
+    """Marks a table with a code that is not, as written, in its column's list for the year."""
+    lists = tuple(dict.fromkeys(s.column.codes for s in slots))
+    enum, pairs = _code_lists(lists)
+    which = {codes: i for i, codes in enumerate(lists)}
+    listed = np.repeat([which[s.column.codes] for s in slots], [len(s.index) for s in slots])
+    v, pair = pl.col("v"), pl.col("v").cast(enum, strict=False).to_physical().cast(pl.Int64)
+    frame = pl.DataFrame([values.alias("v"), pl.Series("list", listed)])
+    wrong = frame.select(
+        v.is_not_null() & ~(pair * len(lists) + pl.col("list")).is_in(pairs).fill_null(False)
+    )
+    check.mark(slots, wrong.to_series().to_numpy())
+
+
+def _check_integers(check: _Check, values: pl.Series, start: int) -> Typed:
+    """Whole numbers read as the full check reads them; out of range or not one is marked."""
+    slots = check.slots["integer"]
+    sizes = [len(s.index) for s in slots]
+    lowest = [s.column.min if s.column.min is not None else -(2**62) for s in slots]
+    highest = [s.column.max if s.column.max is not None else 2**62 for s in slots]
+    frame = pl.DataFrame(
+        [
+            values.alias("v"),
+            pl.Series("low", np.repeat(np.array(lowest, np.int64), sizes)),
+            pl.Series("high", np.repeat(np.array(highest, np.int64), sizes)),
+        ]
+    )
+    n = pl.col("v").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    out = (
+        frame.lazy()
+        .with_columns(n=n)
+        .select(
+            "n",
+            wrong=(pl.col("v").is_not_null() & pl.col("n").is_null())
+            | (pl.col("n") < pl.col("low"))
+            | (pl.col("n") > pl.col("high")),
+        )
+    )
+    checked = out.collect()
+    check.mark(slots, checked.get_column("wrong").fill_null(False).to_numpy())
+    return checked.get_column("n"), _places(slots)
+
+
+def _check_order(
+    check: _Check,
+    days: np.ndarray,
+    places: Mapping[tuple[int, str], int],
+    order: Mapping[str, tuple[str, str]],
+    after_year: Mapping[str, str],
+) -> None:
+    """Marks a table with an end date before its start, or a date after the return's year."""
+    lengths = check.values.lengths
+    for t, table in enumerate(check.tables):
+        rows = table.text.rows
+        pair = order.get(table.table)
+        if pair and all((t, name) in places for name in pair):
+            start, end = (days[places[(t, name)] :][:rows] for name in pair)
+            given = (lengths[check.by_name[(t, pair[0])].index] > 0) & (
+                lengths[check.by_name[(t, pair[1])].index] > 0
+            )
+            if (given & (end < start)).any():
+                check.bad[t] = True
+        late = after_year.get(table.table)
+        if late and (t, late) in places:
+            limit = (date(table.year, 3, 31) - _EPOCH).days
+            if (days[places[(t, late)] :][:rows] > limit).any():
+                check.bad[t] = True
+
+
+def _check_keys(check: _Check, strings: pl.Series) -> None:
+    """Marks a table with two rows of the same key. Keys are compared as written: for a clean
+    value of the key kinds, the same text is the same value."""
+    tables = []
+    for t, table in enumerate(check.tables):
+        if check.bad[t] or not table.text.rows:
+            continue
+        if all((t, key) in check.by_name for key in table.layout.keys):
+            tables.append(t)
+        else:
+            check.bad[t] = True
+    if not tables:
+        return
+    width = max(len(check.tables[t].layout.keys) for t in tables)
+    columns = [pl.Series("_t", np.repeat(tables, [check.tables[t].text.rows for t in tables]))]
+    for k in range(width):
+        index = []
+        for t in tables:
+            keys = check.tables[t].layout.keys
+            index.append(check.by_name[(t, keys[k] if k < len(keys) else keys[0])].index)
+        columns.append(strings[_indices(np.concatenate(index))].alias(f"k{k}"))
+    frame = pl.DataFrame(columns)
+    repeated = frame.select(pl.struct(pl.all()).is_duplicated()).to_series().to_numpy()
+    check.bad[np.unique(columns[0].to_numpy()[repeated])] = True
+
+
+_TYPES: dict[str, pl.DataType] = {"date": pl.Date(), "integer": pl.Int64()}
+
+
+def _typed_frames(check: _Check, typed: Mapping[str, Typed]) -> list[pl.DataFrame | None]:
+    """The typed frame of each clean table; None for the others."""
+    tables = check.tables
+    rows = np.array([t.text.rows for t in tables], np.int64)
+    firsts = np.concatenate([[0], np.cumsum(rows)[:-1]])
+    owner = np.repeat(np.arange(len(tables)), rows)
+    files = pl.Series("_source_file", [t.file for t in tables], pl.String)[_indices(owner)]
+    lines = pl.Series("_source_row", np.arange(len(owner), dtype=np.int64) - firsts[owner] + 2)
+    years = pl.Series("_collection_year", np.array([t.year for t in tables], np.int64)[owner])
+    frames: list[pl.DataFrame | None] = []
+    for t, table in enumerate(tables):
+        if check.bad[t]:
+            frames.append(None)
+            continue
+        count, first = int(rows[t]), int(firsts[t])
+        columns = []
+        for name, column in table.layout.columns.items():
+            values, places = typed[column.kind if column.kind in typed else "text"]
+            place = places.get((t, name))
+            if place is None:
+                kind = _TYPES.get(column.kind, pl.String())
+                columns.append(pl.Series(name, [None] * count, kind))
+            else:
+                columns.append(values.slice(place, count).alias(name))
+        provenance = [s.slice(first, count) for s in (files, lines, years)]
+        frames.append(pl.DataFrame([*columns, *provenance]))
+    return frames
