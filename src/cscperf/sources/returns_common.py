@@ -131,7 +131,8 @@ def year_in_name(name: str) -> int | None:
 
 def collection_year_from_path(path: Path, levels: int = 3) -> int | None:
     """The collection year from the file name, else from the nearest folders above it."""
-    for part in [path.name, *(p.name for p in list(path.parents)[:levels])]:
+    # The name, then the names of the folders above it (the parts, read from the end).
+    for part in path.parts[::-1][: levels + 1]:
         found = year_in_name(part)
         if found is not None:
             return found

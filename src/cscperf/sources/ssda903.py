@@ -20,7 +20,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,7 @@ def row_key_columns(table: str, frame: pl.DataFrame) -> list[str]:
     return [*keys, SAME_DAY] if SAME_DAY in frame.columns else keys
 
 
+@lru_cache(maxsize=4096)  # headers repeat from file to file and year to year
 def normalise_column(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().upper().replace(" ", "_")
 
@@ -177,7 +178,11 @@ def match_table(columns: Sequence[str]) -> str | None:
     column is still recognised and its difference reported, and an export that adds derived
     or carried columns (PL_LOCATION; the header's columns on each episode) is not penalised.
     """
-    found = {normalise_column(c) for c in columns if c.strip()}
+    return _best_table(frozenset(normalise_column(c) for c in columns if c.strip()))
+
+
+@lru_cache(maxsize=256)
+def _best_table(found: frozenset[str]) -> str | None:
     if "CHILD" not in found:
         return None
     best, best_score = None, 0.0
@@ -569,8 +574,8 @@ def _clean_or_split(
     every line as wide as the header; else (None, header, body) as :func:`_split_simple`
     or :func:`_split_quoted` reads it."""
     if trimmed and '"' not in text:
-        normal = _simple_text(text, trimmed)
-        if normal is not None:
+        normal = text.replace("\r\n", "\n")
+        if "\r" not in normal:  # clean_text checks the rest of what _simple_text does
             end = normal.find("\n")
             header = (normal if end < 0 else normal[:end]).split(",")
             clean = clean_text("" if end < 0 else normal[end + 1 :], len(header))

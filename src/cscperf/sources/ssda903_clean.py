@@ -48,24 +48,31 @@ class CleanText:
 
 
 def clean_text(body: str, width: int) -> CleanText | None:
-    """The data lines of a file whose text has no quote marks and no line end after its last
-    line, when every line has ``width`` values; None otherwise (no lines, or a line with more
-    or fewer values)."""
+    """The data lines of a file whose text has no quote marks, LF line ends and no line end
+    after its last line, when every line has ``width`` values and some value that is not
+    blank; None otherwise (for the full reading, which says what is wrong)."""
     if width < 2:
         return None
     if not body:
-        return CleanText(b"", np.zeros(0, np.int64), width, 0)
+        return CleanText(b"", np.zeros(0, np.int32), width, 0)
     data = body.encode("utf-8")
+    if len(data) >= 2**31 - 1:
+        return None  # more than positions of 32 bits can say
     raw = np.frombuffer(data, np.uint8)
-    ends = np.flatnonzero((raw == _COMMA) | (raw == _LINE_END))
+    ends = np.flatnonzero((raw == _COMMA) | (raw == _LINE_END)).astype(np.int32)
     rows = int(np.count_nonzero(raw[ends] == _LINE_END)) + 1
     if len(ends) != rows * width - 1:
         return None
+    ends = np.append(ends, np.int32(len(data)))
     # Every width-th separator a line end: with as many line ends as lines less one, every
     # line then has exactly width values.
-    if rows > 1 and not (raw[ends[width - 1 :: width]] == _LINE_END).all():
+    line_ends = ends[width - 1 :: width]
+    if rows > 1 and not (raw[line_ends[:-1]] == _LINE_END).all():
         return None
-    return CleanText(data, np.append(ends, len(data)), width, rows)
+    # A line of commas only is a row of blank values: the full reading leaves it out.
+    if line_ends[0] == width - 1 or (np.diff(line_ends) == width).any():
+        return None
+    return CleanText(data, ends, width, rows)
 
 
 @dataclass(frozen=True)
@@ -92,40 +99,42 @@ class _Slot:
 
 
 class _Values:
-    """Every value of every clean table, as the bytes they were read from."""
+    """Every value of every clean table, as the bytes they were read from (the tables' data
+    lines joined by line ends): where each value ends and how long it is. Arrays are kept
+    few and of 32 bits: for tables of this size, making a large array costs more than
+    computing with it."""
 
     def __init__(self, tables: Sequence[CleanTable]) -> None:
         texts = [t.text for t in tables if t.text.rows]
         self.data = b"\n".join(text.data for text in texts)
         self.bytes = np.frombuffer(self.data, np.uint8)
-        starts, first = [], 0
         self.first: list[int] = []  # index of each table's first value
+        count = 0
         for table in tables:
-            self.first.append(first)
-            if table.text.rows:
-                starts.append(first)
-                first += table.text.rows * table.text.width
-        shifts = np.repeat(
-            np.cumsum([0, *(len(t.data) + 1 for t in texts[:-1])]),
-            [t.rows * t.width for t in texts],
-        )
-        self.ends = np.concatenate([t.ends for t in texts]) + shifts if texts else np.zeros(0)
-        self.starts = np.empty_like(self.ends)
-        if len(self.ends):
-            self.starts[0] = 0
-            self.starts[1:] = self.ends[:-1] + 1
-        self.lengths = self.ends - self.starts
+            self.first.append(count)
+            count += table.text.rows * table.text.width
+        self.ends = np.empty(count, np.int32)
+        at, shift = 0, 0
+        for text in texts:
+            size = text.rows * text.width
+            np.add(text.ends, shift, out=self.ends[at : at + size])
+            at, shift = at + size, shift + len(text.data) + 1
+        self.lengths = np.empty(count, np.int32)
+        if count:
+            self.lengths[0] = self.ends[0]
+            np.subtract(self.ends[1:], self.ends[:-1], out=self.lengths[1:])
+            self.lengths[1:] -= 1
 
     def strings(self) -> pl.Series:
         """Every value as text, blank values null, in the order read."""
         count = len(self.ends)
-        offsets = np.empty(count + 1, np.int64)
+        offsets = np.empty(count + 1, np.int32)
         offsets[0] = 0
-        offsets[1:] = self.ends - np.arange(count)
+        np.subtract(self.ends, np.arange(count, dtype=np.int32), out=offsets[1:])
         compact = self.data.translate(None, b",\n")
         present = self.lengths > 0
         validity = pa.py_buffer(np.packbits(present, bitorder="little"))
-        array = pa.LargeStringArray.from_buffers(
+        array = pa.StringArray.from_buffers(
             count,
             pa.py_buffer(offsets),
             pa.py_buffer(compact),
@@ -136,78 +145,23 @@ class _Values:
         assert isinstance(series, pl.Series)
         return series
 
-    def dates(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(days since 1970, present, good) of the values at ``index``: good when blank or a
-        real date written dd/mm/yyyy with a year of four digits from 1000."""
-        lengths = self.lengths[index]
-        present = lengths > 0
-        days = np.zeros(len(index), np.int64)
-        good = ~present
-        dated = np.flatnonzero(lengths == 10)
-        if len(dated):
-            starts = self.starts[index[dated]]
-            shaped = (self.bytes[starts + 2] == _SLASH) & (self.bytes[starts + 5] == _SLASH)
-            digits = []
-            for place in (0, 1, 3, 4, 6, 7, 8, 9):
-                digit = self.bytes[starts + place] - np.uint8(_ZERO)  # wraps below "0"
-                shaped &= digit < 10
-                digits.append(digit.astype(np.int64))
-            day = digits[0] * 10 + digits[1]
-            month = digits[2] * 10 + digits[3]
-            year = digits[4] * 1000 + digits[5] * 100 + digits[6] * 10 + digits[7]
-            leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-            month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
-            shaped &= (year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1)
-            shaped &= day <= month_days
-            days[dated] = _days_from_civil(year, month, day)
-            good[dated] = shaped
-        return days, present, good
-
-
-_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1 January 1970 of proleptic Gregorian dates (the civil-from-days algorithm
-    in reverse: years counted from 1 March, so the leap day ends a year)."""
-    year = year - (month <= 2)
-    era = year // 400
-    of_era = year - era * 400
-    of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
-
-
-def _date_series(days: np.ndarray, present: np.ndarray) -> pl.Series:
-    validity = pa.py_buffer(np.packbits(present, bitorder="little"))
-    array = pa.Array.from_buffers(
-        pa.date32(),
-        len(days),
-        [validity, pa.py_buffer(days.astype(np.int32))],
-        null_count=len(days) - int(np.count_nonzero(present)),
-    )
-    series = pl.from_arrow(array)
-    assert isinstance(series, pl.Series)
-    return series
-
 
 @cache
-def _code_lists(lists: tuple[frozenset[str], ...]) -> tuple[pl.DataType, pl.Series]:
-    """An Enum of every code the lists write in capitals, and the valid (code, list) pairs
-    as ``code's place in the Enum * len(lists) + list's place``."""
+def _code_lists(lists: tuple[frozenset[str], ...]) -> tuple[pl.Enum, np.ndarray]:
+    """An Enum of every code the lists write in capitals, and whether each code (by its
+    place in the Enum; one place more for a value that is none of them) is in each list:
+    ``valid[place * len(lists) + list]``."""
     codes = sorted({code for listed in lists for code in listed if code == code.upper()})
     place = {code: i for i, code in enumerate(codes)}
-    pairs = [
-        place[code] * len(lists) + i
-        for i, listed in enumerate(lists)
-        for code in listed
-        if code in place
-    ]
-    return pl.Enum(codes), pl.Series(pairs, dtype=pl.Int64).implode()
+    valid = np.zeros((len(codes) + 1) * len(lists), bool)
+    for i, listed in enumerate(lists):
+        valid[[place[code] * len(lists) + i for code in listed if code in place]] = True
+    return pl.Enum(codes), valid
 
 
 def _indices(index: np.ndarray) -> pl.Series:
     """Positions as polars takes them for a gather without conversion."""
-    return pl.Series(index.astype(np.uint32))
+    return pl.Series(index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32))
 
 
 class _Check:
@@ -230,7 +184,7 @@ class _Check:
                 if position is None:
                     continue
                 first = self.values.first[t] + position
-                index = np.arange(first, first + text.rows * text.width, text.width)
+                index = np.arange(first, first + text.rows * text.width, text.width, dtype=np.int32)
                 slot = _Slot(t, name, column, index)
                 self.slots[column.kind].append(slot)
                 self.by_name[(t, name)] = slot
@@ -249,7 +203,7 @@ class _Check:
 
 
 def _index(slots: Sequence[_Slot]) -> np.ndarray:
-    return np.concatenate([s.index for s in slots]) if slots else np.zeros(0, np.int64)
+    return np.concatenate([s.index for s in slots]) if slots else np.zeros(0, np.int32)
 
 
 def _places(slots: Sequence[_Slot], start: int = 0) -> dict[tuple[int, str], int]:
@@ -281,19 +235,37 @@ def check_clean(
     whose date may not be after the return's 31 March, ``postcode`` and
     ``permanence_date`` the patterns those kinds of value must match.
     """
+    if sum(len(t.text.data) + 1 for t in tables) >= 2**31 - 1:
+        return [None] * len(tables)  # more than positions of 32 bits can say
     if not tables:
         return []
     check = _Check(tables)
     check.required()
-    dated = check.slots["date"]
-    days, present, good = check.values.dates(_index(dated))
-    check.mark(dated, ~good)
-    _check_order(check, days, _places(dated), order, after_year)
     strings = check.values.strings()
-    _check_keys(check, strings)
-    typed = {"date": (_date_series(days, present & good), _places(dated))}
+    dated = check.slots["date"]
+    dates, days = _check_dates(check, strings)
+    _check_order(check, days, _places(dated), order, after_year)
+    _check_keys(check, strings, days)
+    typed = {"date": (dates, _places(dated))}
     typed.update(_check_text(check, strings, postcode, permanence_date))
     return _typed_frames(check, typed)
+
+
+def _check_dates(check: _Check, strings: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The dates, read as the full check reads dd/mm/yyyy, and their days since 1970 (0 when
+    blank); a date not written so, or before the year 1000, is marked."""
+    slots = check.slots["date"]
+    v = pl.col("v")
+    day = v.str.strptime(pl.Date, "%d/%m/%Y", strict=False, cache=False)
+    frame = strings[_indices(_index(slots))].to_frame("v").lazy().select(day.alias("day"), v)
+    out = frame.select(
+        "day",
+        pl.col("day").to_physical().fill_null(0).alias("days"),
+        wrong=pl.col("v").is_not_null()
+        & (pl.col("day").is_null() | (pl.col("day").dt.year() < 1000)).fill_null(True),
+    ).collect()
+    check.mark(slots, out.get_column("wrong").to_numpy())
+    return out.get_column("day"), out.get_column("days").to_numpy()
 
 
 def _check_text(
@@ -336,15 +308,14 @@ def _check_text(
 def _check_codes(check: _Check, slots: Sequence[_Slot], values: pl.Series) -> None:
     """Marks a table with a code that is not, as written, in its column's list for the year."""
     lists = tuple(dict.fromkeys(s.column.codes for s in slots))
-    enum, pairs = _code_lists(lists)
+    enum, valid = _code_lists(lists)
     which = {codes: i for i, codes in enumerate(lists)}
-    listed = np.repeat([which[s.column.codes] for s in slots], [len(s.index) for s in slots])
-    v, pair = pl.col("v"), pl.col("v").cast(enum, strict=False).to_physical().cast(pl.Int64)
-    frame = pl.DataFrame([values.alias("v"), pl.Series("list", listed)])
-    wrong = frame.select(
-        v.is_not_null() & ~(pair * len(lists) + pl.col("list")).is_in(pairs).fill_null(False)
+    listed = np.repeat(
+        np.array([which[s.column.codes] for s in slots], np.int64), [len(s.index) for s in slots]
     )
-    check.mark(slots, wrong.to_series().to_numpy())
+    places = values.cast(enum, strict=False).to_physical().fill_null(len(enum.categories))
+    given = check.values.lengths[_index(slots)] > 0
+    check.mark(slots, given & ~valid[places.to_numpy().astype(np.int64) * len(lists) + listed])
 
 
 def _check_integers(check: _Check, values: pl.Series, start: int) -> Typed:
@@ -402,30 +373,50 @@ def _check_order(
                 check.bad[t] = True
 
 
-def _check_keys(check: _Check, strings: pl.Series) -> None:
-    """Marks a table with two rows of the same key. Keys are compared as written: for a clean
-    value of the key kinds, the same text is the same value."""
+def _check_keys(check: _Check, strings: pl.Series, days: np.ndarray) -> None:
+    """Marks a table with two rows of the same key. Text keys are compared as written (for a
+    clean value of the key kinds the same text is the same value), dates by their day."""
     tables = []
     for t, table in enumerate(check.tables):
         if check.bad[t] or not table.text.rows:
             continue
-        if all((t, key) in check.by_name for key in table.layout.keys):
+        found = [check.by_name.get((t, key)) for key in table.layout.keys]
+        if all(slot and slot.column.kind != "date" for slot in found[:1]) and all(found):
             tables.append(t)
         else:
-            check.bad[t] = True
+            check.bad[t] = True  # a key column missing, or keys that start with a date
     if not tables:
         return
-    width = max(len(check.tables[t].layout.keys) for t in tables)
-    columns = [pl.Series("_t", np.repeat(tables, [check.tables[t].text.rows for t in tables]))]
-    for k in range(width):
-        index = []
-        for t in tables:
-            keys = check.tables[t].layout.keys
-            index.append(check.by_name[(t, keys[k] if k < len(keys) else keys[0])].index)
-        columns.append(strings[_indices(np.concatenate(index))].alias(f"k{k}"))
+    places = _places(check.slots["date"])
+    texts, dates = [], []
+    for t in tables:
+        layout_keys = check.tables[t].layout.keys
+        texts.append([k for k in layout_keys if check.by_name[(t, k)].column.kind != "date"])
+        dates.append([k for k in layout_keys if check.by_name[(t, k)].column.kind == "date"])
+    rows = [check.tables[t].text.rows for t in tables]
+    columns = [pl.Series("_t", np.repeat(np.array(tables, np.int32), rows))]
+    for k in range(max(len(keys) for keys in texts)):
+        index = [
+            check.by_name[(t, keys[k] if k < len(keys) else keys[0])].index
+            for t, keys in zip(tables, texts, strict=True)
+        ]
+        columns.append(strings[_indices(np.concatenate(index))].alias(f"text{k}"))
+    for k in range(max(len(keys) for keys in dates)):
+        parts = []
+        for t, keys, count in zip(tables, dates, rows, strict=True):
+            place = places[(t, keys[k])] if k < len(keys) else None
+            parts.append(
+                days[place : place + count] if place is not None else np.zeros(count, np.int32)
+            )
+        columns.append(pl.Series(f"date{k}", np.concatenate(parts)))
     frame = pl.DataFrame(columns)
-    repeated = frame.select(pl.struct(pl.all()).is_duplicated()).to_series().to_numpy()
-    check.bad[np.unique(columns[0].to_numpy()[repeated])] = True
+    # Rows whose keys hash alike, then those of them whose keys are alike (hashing is
+    # cheaper than comparing text; alike hashes are all but always alike keys).
+    alike = frame.select(pl.struct(pl.all()).hash().is_duplicated()).to_series()
+    if alike.any():
+        frame = frame.filter(alike)
+        repeated = frame.select(pl.struct(pl.all()).is_duplicated()).to_series().to_numpy()
+        check.bad[np.unique(frame.get_column("_t").to_numpy()[repeated])] = True
 
 
 _TYPES: dict[str, pl.DataType] = {"date": pl.Date(), "integer": pl.Int64()}
