@@ -3,6 +3,7 @@ and marks small numbers instead of rating them."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import polars as pl
@@ -187,3 +188,7 @@ def test_public_pack_suppresses_small_numbers_and_the_next_smallest_locality() -
     html = unescape(render_html(collect(public)))
     assert "Public version: a figure resting on fewer than 5 children is suppressed" in html
     assert ">[c]<" in html
+    # the topic's 13-month table says [c] too (the DfE's mark), not the dash of a missing month
+    topic = html.split('id="topic-assessments"', 1)[1].split("</table>", 1)[0]
+    row = re.search(r"Assessments completed within 45 working days of the.*?</tr>", topic, re.S)
+    assert row and row.group(0).endswith('<td class="num">65.0%</td><td class="num">[c]</td></tr>')

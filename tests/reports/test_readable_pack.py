@@ -245,3 +245,28 @@ def test_workbook_vital_signs_one_row_per_indicator_rounded_rag_in_words(
     # then each month's rating in words, the same shape
     rag_rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == REREFERRALS]
     assert len(rag_rows) == 2 and rag_rows[1][2 + 12] == "Red"
+
+
+def test_a_quarterly_imported_measure_keeps_its_topic_with_the_latest_figure() -> None:
+    quarter = month_back(PERIOD_END, 3)  # March 2025
+    base = fixture_rows(_localities())
+    extra = pl.DataFrame(
+        {
+            "indicator_id": ["yj.fte_count"],
+            "period_end": [quarter],
+            "breakdown": ["all"],
+            "breakdown_value": ["all"],
+            "numerator": [12.0],
+            "denominator": [None],
+            "value": [12.0],
+        },
+        schema=base.schema,
+    )
+    pack = _pack_with(pl.concat([base, extra]), [*IDS, "yj.fte_count"])
+    yj = next(t for t in sections.topics(pack) if t.area_id == "youth_justice")
+    assert yj.has_figures
+    (series,) = yj.series
+    assert series.values[-4] == 12.0 and series.values[-1] is None  # March of the 13 months
+    assert yj.unavailable[0][2] == (
+        "the figure is given for a quarter or a year at a time; the latest, for March 2025, is 12"
+    )

@@ -151,3 +151,38 @@ def test_the_real_pack_is_made_in_the_background(web_store: Path) -> None:
     assert {p.name for p in folder.iterdir()} == {"pack.html", "pack.pdf", "pack.xlsx"}
     got = client.get("/downloads/pack.xlsx?period=2025-02")
     assert got.status_code == 200 and got.content[:2] == b"PK"
+
+
+def test_a_quarterly_measure_shows_its_latest_figure_not_a_404(tmp_path: Path) -> None:
+    """Youth justice figures are imported for quarters: the month after a quarter has none."""
+    import polars as pl
+    from tests.web.conftest import APRIL, CURRENT, write_build
+
+    store = tmp_path / "store"
+    write_build(store, CURRENT, APRIL, "2025-05-07")
+    (store / "current").write_text(CURRENT + "\n", encoding="utf-8")
+    results = store / "builds" / CURRENT / "results" / "indicators.parquet"
+    rows = pl.read_parquet(results)
+    quarter = pl.DataFrame(
+        {
+            "indicator_id": ["yj.fte_count"],
+            "period_end": [date(2025, 3, 31)],
+            "breakdown": ["all"],
+            "breakdown_value": ["all"],
+            "numerator": [12.0],
+            "denominator": [None],
+            "value": [12.0],
+        },
+        schema=rows.schema,
+    )
+    pl.concat([rows, quarter]).write_parquet(results)
+    client = TestClient(create_app(store, benchmarks=False), base_url="http://127.0.0.1:8000")
+    moved = client.get("/indicators/yj.fte_count?period=2025-04", follow_redirects=False)
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "/indicators/yj.fte_count?period=2025-03&asked=2025-04"
+    page = client.get(moved.headers["location"])
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "There is no figure for April 2025" in text and "for March 2025" in text
+    # a measure with no figure at all still answers 404, saying so
+    assert client.get("/indicators/yj.reoffending_binary_pct?period=2025-04").status_code == 404

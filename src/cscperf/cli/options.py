@@ -20,7 +20,7 @@ AudienceOption = Annotated[
     typer.Option(
         "--audience",
         help="council (every figure, small numbers marked) or public (small numbers suppressed "
-        "as [c], for figures leaving the council).",
+        "as \\[c], for figures leaving the council).",
         case_sensitive=False,
     ),
 ]

@@ -16,7 +16,7 @@ import polars as pl
 
 from cscperf.evaluate.targets import QUARTERS
 from cscperf.reports.drafts import draft_sentences
-from cscperf.reports.layout import load_layout
+from cscperf.reports.layout import format_value, load_layout
 from cscperf.reports.pack import Pack, month_back
 from cscperf.reports.sparkline import sparkline_alt, sparkline_src
 
@@ -123,7 +123,28 @@ def missing_reasons(pack: Pack) -> dict[str, str]:
         else:
             kind = str(getattr(d, "kind", "computed"))
             out[ident] = NOT_IN_BUILD.get(kind, NOT_IN_BUILD["computed"])
+            latest = _latest_figure(pack, ident)
+            if kind == "imported" and latest is not None:
+                out[ident] = (
+                    f"the figure is given for a quarter or a year at a time; the latest, for "
+                    f"{latest[0]:%B %Y}, is {format_value(latest[1], d.unit)}"
+                )
     return out
+
+
+def _latest_figure(pack: Pack, ident: str) -> tuple[date, float] | None:
+    """The latest month before the pack's with a figure of the focus, and the figure."""
+    breakdown, value = pack.focus
+    found = pack.rows.filter(
+        pl.col("indicator_id") == ident,
+        pl.col("breakdown") == breakdown,
+        pl.col("breakdown_value") == value,
+        pl.col("period_end") < pack.period_end,
+        pl.col("value").is_not_null(),
+    ).sort("period_end")
+    if found.is_empty():
+        return None
+    return found["period_end"][-1], float(found["value"][-1])
 
 
 def _unavailable_row(pack: Pack, ident: str, reason: str) -> SummaryRow:
@@ -233,6 +254,7 @@ class Cell:
     numerator: float | None
     denominator: float | None
     rag: str
+    suppressed: bool = False  # public packs: shown as [c]
 
 
 @dataclass
@@ -263,7 +285,11 @@ def vital_signs(pack: Pack) -> list[VitalSign]:
             r = history.get(month) or {}
             cells.append(
                 Cell(
-                    r.get("value"), r.get("numerator"), r.get("denominator"), r.get("rag") or "none"
+                    r.get("value"),
+                    r.get("numerator"),
+                    r.get("denominator"),
+                    r.get("rag") or "none",
+                    bool(r.get("suppressed")),
                 )
             )
         out.append(
@@ -288,6 +314,8 @@ class TrendSeries:
     months: list[date]
     values: list[float | None]
     targets: list[float | None]
+    # public packs: which months are suppressed, shown as [c] in tables (gaps in charts)
+    suppressed: list[bool] = field(default_factory=list)
 
 
 @dataclass
@@ -387,6 +415,7 @@ def trend_series(pack: Pack, row: dict[str, Any]) -> TrendSeries:
         months=pack.months,
         values=[(history.get(m) or {}).get("value") for m in pack.months],
         targets=[(history.get(m) or {}).get("target") for m in pack.months],
+        suppressed=[bool((history.get(m) or {}).get("suppressed")) for m in pack.months],
     )
 
 
@@ -442,6 +471,13 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
         # a chart of localities none of which has a value says nothing: leave it out
         with_locality = any(v is not None for v in by_locality.values())
         series = [trend_series(pack, r) for r in members]
+        # a measure given quarterly or yearly (imported) has no row this month but has figures
+        # in the 13 months: its trend is shown too
+        series += [
+            trend_series(pack, _definition_row(pack, ref))
+            for ref, _, _ in unavailable.get(area, [])
+            if ref not in {r["indicator_id"] for r in members}
+        ]
         series = [s for s in series if any(v is not None for v in s.values)]
         draft_row = top if analysis is None else None
         out.append(
@@ -481,6 +517,12 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
     return out
 
 
+def _definition_row(pack: Pack, ref: str) -> dict[str, Any]:
+    """What a trend needs of an indicator with no row this month, from its definition."""
+    d = pack.definitions[ref]
+    return {"indicator_id": ref, "title": d.title, "unit": d.unit, "polarity": d.polarity}
+
+
 def _last_rag(pack: Pack, ref: str) -> str | None:
     return (monthly_values(pack, ref).get(pack.period_end) or {}).get("rag")
 
@@ -494,11 +536,13 @@ def _draft(pack: Pack, row: dict[str, Any]) -> list[str]:
     county_row = by_key.get((ident, "all", "all")) or {}
     bench_row = {**row, **{k: v for k, v in county_row.items() if k.startswith("bm_")}}
     localities = {} if pack.provenance.locality else locality_values(pack, ident)
-    # a locality figure resting on a small number is no outlier worth naming
+    # a locality figure resting on a small number is no outlier worth naming; an indicator
+    # not given by locality gets no sentence about localities
     localities = {
         loc: value
         for loc, value in localities.items()
-        if not (by_key.get((ident, "locality", loc)) or {}).get("small_number")
+        if value is not None
+        and not (by_key.get((ident, "locality", loc)) or {}).get("small_number")
     }
     return draft_sentences(
         bench_row, month_back(pack.period_end, 1), localities, county_row.get("value")

@@ -17,7 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -309,8 +315,13 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
         build: str | None = None,
         period: str | None = None,
         locality: str | None = None,
-    ) -> HTMLResponse:
+        asked: str | None = None,
+    ) -> Response:
         chosen = pages.selection(build, period, locality)
+        asked_for = views.asked_month(asked, chosen["period_end"])
+        if asked_for:
+            chosen["params"] = {**chosen["params"], "asked": f"{asked_for:%Y-%m}"}
+        chosen["asked"] = asked_for
         facts = chosen["facts"]
         if indicator_id not in data.definitions():
             raise NotFound(
@@ -333,9 +344,23 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
                 ),
             )
             if by is None:
-                raise NotFound(
-                    f"indicator {indicator_id} has no figure for {chosen['period_end']:%B %Y} "
-                    "in this build; choose another month"
+                # a measure published quarterly or yearly (youth justice, imported): its latest
+                # figure, with a sentence saying why the month moved
+                latest = views.latest_month_with(
+                    rows, indicator_id, chosen["period_end"], chosen["locality"]
+                )
+                if latest is None:
+                    raise NotFound(
+                        f"indicator {indicator_id} has no figure for "
+                        f"{chosen['period_end']:%B %Y} in this build; choose another month"
+                    )
+                return RedirectResponse(
+                    page_url(
+                        f"/indicators/{indicator_id}",
+                        **{**chosen["params"], "period": f"{latest:%Y-%m}"},
+                        asked=f"{chosen['period_end']:%Y-%m}",
+                    ),
+                    status_code=303,
                 )
             area = views.area_titles().get(by.definition.area, by.definition.area)
             return pages.render_cached(

@@ -389,3 +389,35 @@ def indicator_rows_csv(rows: pl.DataFrame, indicator_id: str, until: date) -> st
         pl.col("indicator_id") == indicator_id, pl.col("period_end").cast(pl.Date) <= until
     ).sort("period_end", "breakdown", "breakdown_value")
     return csv_text(frame)
+
+
+def latest_month_with(
+    rows: pl.DataFrame, indicator_id: str, period_end: date, locality: str | None
+) -> date | None:
+    """The latest month up to ``period_end`` with a figure of the indicator for the county
+    (or the locality): where a measure published quarterly or yearly was last given."""
+    breakdown, value = ("locality", locality) if locality else ("all", "all")
+    found = rows.filter(
+        pl.col("indicator_id") == indicator_id,
+        pl.col("breakdown") == breakdown,
+        pl.col("breakdown_value") == value,
+        pl.col("period_end").cast(pl.Date) <= period_end,
+        pl.col("value").is_not_null(),
+    )
+    if found.is_empty():
+        return None
+    latest = found["period_end"].cast(pl.Date).max()
+    return latest if isinstance(latest, date) and latest != period_end else None
+
+
+def asked_month(asked: str | None, shown: date) -> date | None:
+    """The month a visitor asked for when the page shows an earlier one (``asked=YYYY-MM``,
+    set by the redirect to a measure's latest figure); None when absent or malformed."""
+    if not asked:
+        return None
+    try:
+        year, month = (int(part) for part in asked.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    return first if first > shown else None
