@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.web.conftest import CURRENT
 
 from cscperf.app.jobs import DONE, FAILED, JobQueue, QueueFull
 from cscperf.errors import CscperfError
@@ -138,6 +139,12 @@ def test_a_download_answers_at_once_and_shows_progress_until_the_pack_is_ready(
     assert "/downloads/pack.xlsx?period=2025-03&amp;locality=Saltfleet" in part.text
     got = client.get("/downloads/pack.pdf?period=2025-03&locality=Saltfleet")
     assert got.status_code == 200 and got.content == b"%PDF-1.7 fake"
+    # the made packs are forgotten (the risk register changed): the next request makes it again
+    import shutil
+
+    shutil.rmtree(packs.pack_folder(web_store, CURRENT, date(2025, 3, 31), "Saltfleet"))
+    again = client.get("/downloads/pack.pdf?period=2025-03&locality=Saltfleet")
+    assert again.status_code == 202 and "Preparing the committee pack" in again.text
 
 
 def test_the_real_pack_is_made_in_the_background(web_store: Path) -> None:

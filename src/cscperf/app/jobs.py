@@ -68,6 +68,14 @@ class JobQueue:
         with self._lock:
             return self._jobs.get(key)
 
+    def forget(self, key: Hashable) -> None:
+        """Forget a finished job (its result is no longer good), so that the next request
+        starts it again; a job waiting or running is kept."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None and not job.active:
+                del self._jobs[key]
+
     def submit(self, key: Hashable, label: str, work: Callable[[Progress], Any]) -> Job:
         """The job for ``key``: the one already waiting, running or done, else a new one
         running ``work(progress)``. Raises :class:`QueueFull` past the limit."""

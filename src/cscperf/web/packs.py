@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from cscperf.app.jobs import Job, JobQueue
+from cscperf.app.jobs import DONE, Job, JobQueue
 from cscperf.app.month import pack_files_work, risk_register
 from cscperf.reports.pack import Pack
 from cscperf.web.data import DashboardData
@@ -42,8 +42,12 @@ def start_pack_job(
     a new one on the queue (which may refuse it when full)."""
     folder = pack_folder(data.path, build_id, period_end, locality)
     scope = locality or "the county"
+    key = pack_job_key(build_id, period_end, locality)
+    done = jobs.get(key)
+    if done is not None and done.state == DONE and existing_pack(folder, "pdf") is None:
+        jobs.forget(key)  # its files were removed since (the register changed): make it again
     return jobs.submit(
-        pack_job_key(build_id, period_end, locality),
+        key,
         f"the committee pack for {scope}, {period_end:%B %Y}",
         pack_files_work(lambda: with_register(data, build_id, period_end, locality), folder),
     )
