@@ -3,50 +3,14 @@ route and the returns route, and the errors a user meets."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.forecast.conftest import cli as _cli
 
 from cscperf.app.forecast import forecast_build
-from cscperf.cli import main
 from cscperf.store import Store
-
-START, END = date(2021, 4, 1), date(2025, 3, 31)
-
-
-def _cli(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from cscperf.synth import generate
-
-    root = tmp_path_factory.mktemp("forecast")
-    council = root / "council"
-    generate(council, seed=11, scale=0.05, start=START, end=END)
-    made = {"ssd": root / "ssd-store", "returns": root / "returns-store"}
-    for args in (
-        (
-            "--store",
-            made["ssd"],
-            council / "ssd",
-            council / "council.yaml",
-            "--extract-date",
-            "2025-04-01",
-        ),
-        ("--store", made["returns"], council / "ssda903"),
-    ):
-        code, _, err = _cli("ingest", *args)
-        assert code == 0, err[-2000:]
-    return made
 
 
 def test_forecast_writes_projection_backtest_and_scenarios(

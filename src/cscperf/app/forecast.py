@@ -8,60 +8,25 @@ requested scenarios and the backtest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from cscperf.errors import CscperfError
-from cscperf.forecast.backtest import Backtest, run_backtest
+from cscperf.forecast.backtest import run_backtest
 from cscperf.forecast.cost import projected_costs
-from cscperf.forecast.history import History, build_history
+from cscperf.forecast.history import build_history
 from cscperf.forecast.model import Model, Projection, fit, project
+from cscperf.forecast.result import Forecast, ScenarioRequest, ScenarioResult
 from cscperf.forecast.scenarios import Scenario
 from cscperf.forecast.settings import ForecastSettings, load_settings
+from cscperf.indicators.output import parse_period
 from cscperf.store.store import Build
 
+SETTINGS_FILE = "forecast.yaml"  # a council's forecast settings, kept in the store's folder
 PLACEMENTS = "ssd_cla_placement"
 PEOPLE = "ssd_person"
-
-
-@dataclass(frozen=True)
-class ScenarioRequest:
-    """A scenario as a user states it, before there is a model to apply it to."""
-
-    name: str
-    start: date
-    entry_factor: float = 1.0
-    exit_factor: float = 1.0
-    step_down_share: float = 0.0
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    name: str
-    by_category: np.ndarray  # (months, categories) expected children
-    cost: np.ndarray  # (months, categories) expected cost
-
-
-@dataclass
-class Forecast:
-    """Everything the forecast pages and tables show, all of it aggregate."""
-
-    settings: ForecastSettings
-    history: History
-    projection: Projection
-    cost: np.ndarray  # (months, categories)
-    cost_low: np.ndarray  # (months,)
-    cost_high: np.ndarray  # (months,)
-    backtest: Backtest | None
-    scenarios: list[ScenarioResult] = field(default_factory=list)
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        return self.history.space.categories
 
 
 def placement_spells(build: Build) -> pl.DataFrame:
@@ -120,7 +85,7 @@ def forecast_build(
     backtest: bool = True,
 ) -> Forecast:
     """Fit, project, cost and backtest the build's children looked after (see the module)."""
-    settings = load_settings(settings_path)
+    settings = load_settings(settings_path or store_settings(build))
     first, last = reporting_months(build, period_end)
     history = build_history(placement_spells(build), first, last, settings)
     needed = settings.fit.reference_months + 1
@@ -135,7 +100,7 @@ def forecast_build(
     result = Forecast(settings, history, projection, cost, low, high, None)
     if backtest:
         result.backtest = run_backtest(history, settings)
-    for request in scenarios or []:
+    for request in [*settings_scenarios(settings), *(scenarios or [])]:
         result.scenarios.append(_scenario(model, settings, projection, request))
     return result
 
@@ -154,64 +119,29 @@ def _scenario(
     return ScenarioResult(request.name, changed.by_category(), cost)
 
 
-def projection_frame(result: Forecast) -> pl.DataFrame:
-    """One row per month and placement category (and "total"): expected children, the
-    interval, and the expected cost."""
-    projection = result.projection
-    low, high = projection.bounds()
-    middle = projection.by_category()
-    names = [*result.categories, "total"]
-    rows = []
-    for m, month_end in enumerate(projection.month_ends):
-        expected = [*middle[m], middle[m].sum()]
-        cost = [*result.cost[m], result.cost[m].sum()]
-        for c, name in enumerate(names):
-            rows.append(
-                {
-                    "month_end": month_end,
-                    "placement_category": name,
-                    "expected_children": round(float(expected[c]), 1),
-                    "low": round(float(low[m, c]), 1),
-                    "high": round(float(high[m, c]), 1),
-                    "expected_cost": round(float(cost[c])),
-                }
-            )
-    return pl.DataFrame(rows)
+def store_settings(build: Build) -> Path | None:
+    """The store's own ``forecast.yaml``, when the council keeps one there."""
+    path = build.store.path / SETTINGS_FILE
+    return path if path.is_file() else None
 
 
-def backtest_frame(backtest: Backtest) -> pl.DataFrame:
-    """The backtest's errors: one row per method and placement category."""
-    return pl.DataFrame(
-        [
-            {
-                "method": row.method,
-                "placement_category": row.category,
-                "mape_pct": round(row.mape * 100, 1),
-                "bias_pct": round(row.bias * 100, 1),
-                "mae_children": round(row.mae, 1),
-                "points": row.points,
-            }
-            for row in backtest.rows
-        ]
-    )
+def settings_scenarios(settings: ForecastSettings) -> list[ScenarioRequest]:
+    """The scenarios the council keeps in its forecast settings."""
+    return [
+        ScenarioRequest(
+            s.name,
+            parse_period(s.start, f"scenario {s.name!r} from"),
+            s.entries,
+            s.exits,
+            s.step_down,
+        )
+        for s in settings.scenarios
+    ]
 
 
-def scenarios_frame(result: Forecast) -> pl.DataFrame:
-    """Each scenario's expected children and cost by month and category, beside the baseline."""
-    baseline = result.projection.by_category()
-    rows = []
-    for scenario in result.scenarios:
-        for m, month_end in enumerate(result.projection.month_ends):
-            for c, name in enumerate(result.categories):
-                rows.append(
-                    {
-                        "scenario": scenario.name,
-                        "month_end": month_end,
-                        "placement_category": name,
-                        "baseline_children": round(float(baseline[m, c]), 1),
-                        "scenario_children": round(float(scenario.by_category[m, c]), 1),
-                        "baseline_cost": round(float(result.cost[m, c])),
-                        "scenario_cost": round(float(scenario.cost[m, c])),
-                    }
-                )
-    return pl.DataFrame(rows)
+def forecast_for_pack(build: Build, period_end: date) -> tuple[Forecast | None, str]:
+    """The forecast a month's pack shows, or None and the reason it has none."""
+    try:
+        return forecast_build(build, period_end=period_end), ""
+    except CscperfError as exc:
+        return None, str(exc)

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cscperf.app.forecast import forecast_for_pack
 from cscperf.app.jobs import Progress
 from cscperf.reports.writer import write_pack_files
 
@@ -217,6 +218,8 @@ def assemble_pack(
     )
     pack.risks = risk_register(store, period_end, build)
     pack.finance = month_finance(build, period_end)
+    if locality is None:
+        pack.forecast, pack.forecast_note = forecast_for_pack(build, period_end)
     return public_pack(pack) if audience == "public" else pack
 
 

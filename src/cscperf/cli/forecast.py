@@ -9,16 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cscperf.app.forecast import (
+from cscperf.app.forecast import forecast_build
+from cscperf.console import err_console
+from cscperf.errors import CscperfError
+from cscperf.forecast.result import (
     Forecast,
     ScenarioRequest,
     backtest_frame,
-    forecast_build,
     projection_frame,
     scenarios_frame,
 )
-from cscperf.console import err_console
-from cscperf.errors import CscperfError
 from cscperf.indicators.output import parse_period
 from cscperf.store.store import Store
 

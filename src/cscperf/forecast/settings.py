@@ -47,6 +47,18 @@ class Backtest(BaseModel):
     horizon_months: int = Field(ge=1, le=36)
 
 
+class ScenarioSetting(BaseModel):
+    """A scenario the council keeps in its settings, shown in the pack and the dashboard."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str
+    start: str = Field(alias="from", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    entries: float = Field(default=1.0, ge=0)
+    exits: float = Field(default=1.0, ge=0)
+    step_down: float = Field(default=0.0, ge=0, le=1)
+
+
 class ForecastSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +68,7 @@ class ForecastSettings(BaseModel):
     fit: Fit
     projection: Projection
     backtest: Backtest
+    scenarios: list[ScenarioSetting] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> ForecastSettings:

@@ -15,9 +15,11 @@ from typing import Any
 
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.suppress import MARK
+from cscperf.forecast.result import projection_frame
 from cscperf.indicators.framework import framework_settings
 from cscperf.reports import sections
 from cscperf.reports.finance_excel import finance_sheet
+from cscperf.reports.forecast_section import category_name
 from cscperf.reports.html import PackContent, pack_title
 from cscperf.reports.layout import excel_number_format, load_layout
 from cscperf.spreadsheet_safety import XLSX_OPTIONS
@@ -155,6 +157,7 @@ def write_workbook(content: PackContent, path: Path) -> None:
     _framework_sheet(book, content)
     _benchmarking_sheet(book, content)
     finance_sheet(book, content)
+    _forecast_sheet(book, content)
     _risk_register_sheet(book, content)
     _quality_sheet(book, content)
     _definitions_sheet(book, content)
@@ -530,6 +533,71 @@ def _benchmarking_sheet(book: _Book, content: PackContent) -> None:
         figures=(6, 7, 8, 9, 13),
     )
     ws.freeze_panes(3, 2)
+
+
+def _forecast_sheet(book: _Book, content: PackContent) -> None:
+    """The forecast: children by placement type and month with the interval and cost, then the
+    backtest and the scenarios, every figure as a number."""
+    forecast = content.forecast
+    if forecast is None or content.pack.forecast is None:
+        return
+    ws = book.sheet("Forecast", "Forecast: children looked after and placement costs")
+    ws.write(1, 0, forecast.summary)
+    whole = book.wb.add_format({"num_format": "#,##0", "valign": "top"})
+    tenth = book.wb.add_format({"num_format": "0.0", "valign": "top"})
+    percent = book.wb.add_format({"num_format": "0.0%", "valign": "top"})
+    frame = projection_frame(content.pack.forecast)
+    columns = [
+        ("Month", book.date, 10),
+        ("Placement", None, 24),
+        ("Expected children", tenth, 12),
+        ("Low", tenth, 8),
+        ("High", tenth, 8),
+        ("Expected cost (£)", whole, 14),
+    ]
+    rows = [
+        [
+            r["month_end"],
+            category_name(r["placement_category"]),
+            r["expected_children"],
+            r["low"],
+            r["high"],
+            r["expected_cost"],
+        ]
+        for r in frame.iter_rows(named=True)
+    ]
+    below = book.table(ws, 3, "forecast", columns, rows)
+    ws.write(below + 1, 0, forecast.backtest_note)
+    backtest = [[r.method, r.mape, r.bias, r.mae] for r in forecast.backtest]
+    below = book.table(
+        ws,
+        below + 3,
+        "forecast_backtest",
+        [
+            ("Method", None, 24),
+            ("Average error", percent, 12),
+            ("Bias", percent, 8),
+            ("Average error (children)", tenth, 14),
+        ],
+        backtest,
+    )
+    scenarios = [
+        [s.name, s.month_end, s.baseline, s.scenario, s.cost_difference] for s in forecast.scenarios
+    ]
+    if scenarios:
+        book.table(
+            ws,
+            below + 2,
+            "forecast_scenarios",
+            [
+                ("Scenario", None, 24),
+                ("At", book.date, 10),
+                ("Children (baseline)", tenth, 12),
+                ("Children (scenario)", tenth, 12),
+                ("Cost against baseline (£)", whole, 14),
+            ],
+            scenarios,
+        )
 
 
 def _risk_register_sheet(book: _Book, content: PackContent) -> None:

@@ -20,6 +20,7 @@ from cscperf.indicators.framework import framework_settings
 from cscperf.reports import charts, outline, sections
 from cscperf.reports.executive import Executive, executive
 from cscperf.reports.finance_section import FinanceSection, pack_finance, planned_charts
+from cscperf.reports.forecast_section import ForecastSection, forecast_section
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
 from cscperf.reports.risk_section import RiskSection, pack_risks
@@ -101,6 +102,7 @@ class PackContent:
     @property
     def omitted(self) -> list[outline.Omission]:
         return outline.omissions(self)
+    forecast: ForecastSection | None = None
 
 
 def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
@@ -147,6 +149,11 @@ def collect(
     cards = sections.report_cards(pack)
     finance = pack_finance(pack)
     planned = {**plan_charts(topics, cards), **planned_charts(finance)} if draw else {}
+    forecast = forecast_section(pack.forecast) if pack.forecast is not None else None
+    if forecast is not None and draw:
+        planned["forecast"] = _Planned(
+            "Children looked after: projection", "children", forecast.design, forecast.alt
+        )
     drawn = draw_charts(planned, raster=raster, on_chart=on_chart) if planned else {}
     return PackContent(
         pack=pack,
@@ -162,6 +169,7 @@ def collect(
         risks=pack_risks(pack),
         executive=executive(pack),
         finance=finance,
+        forecast=forecast,
     )
 
 
@@ -216,6 +224,8 @@ def render_html(
         definitions=content.definitions,
         risks=content.risks,
         finance=content.finance,
+        forecast=content.forecast,
+        forecast_note=content.pack.forecast_note,
         charts=content.charts,
         img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )

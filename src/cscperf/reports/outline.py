@@ -67,6 +67,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda c: "no finance was imported into the build (cscperf finance import)",
     ),
     Section(
+        "forecast",
+        "Forecast: children looked after and placement costs",
+        lambda c: c.forecast is not None,
+        lambda c: c.pack.forecast_note or "this is a locality's pack; the forecast is the county's",
+    ),
+    Section(
         "risks",
         "Risk register",
         lambda c: bool(c.risks),

@@ -24,6 +24,7 @@ from cscperf.reports.commentary import Commentary
 if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
     from cscperf.finance.month import MonthFinance
+    from cscperf.forecast.result import Forecast
     from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
@@ -96,6 +97,8 @@ class Pack:
     quality: pl.DataFrame | None = None
     risks: Register | None = None  # the risk register as at the month's end, when kept
     finance: MonthFinance | None = None  # the month's finance monitoring, when imported
+    forecast: Forecast | None = None  # children looked after projected from the month
+    forecast_note: str = ""  # why there is no forecast, when there is none
 
     @property
     def period_end(self) -> date:
@@ -153,6 +156,8 @@ def public_pack(pack: Pack, below: int | None = None) -> Pack:
         quality=pack.quality,
         risks=pack.risks,
         finance=pack.finance.public() if pack.finance else None,
+        # the forecast's placement categories can rest on a handful of children
+        forecast_note="The forecast is for use inside the council and is left out of public packs.",
     )
 
 

@@ -1,0 +1,266 @@
+"""The forecast section of the pack and the dashboard, as plain rows and one chart.
+
+Owns what a reader sees of the forecast: a fan chart (the last three years of children looked
+after, then the projection with its interval), the projection by placement category at a few
+horizons, the cost by financial year, the backtest beside it (so the reader knows how far to
+trust the projection), and any scenarios. The HTML, the PDF, the workbook and the dashboard all
+read these rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import altair as alt
+import numpy as np
+
+from cscperf.forecast.cost import financial_year
+from cscperf.forecast.result import Forecast
+from cscperf.reports.charts import COUNTY, LINE
+
+HISTORY_SHOWN = 36  # months of history drawn before the projection
+HORIZONS = (6, 12, 24, 36)
+CATEGORY_NAMES = {
+    "fostering": "Fostering",
+    "residential": "Residential",
+    "supported": "Supported accommodation",
+    "other": "Other placements",
+    "total": "All children looked after",
+}
+METHOD_NAMES = {
+    "cscperf": "cscperf's model",
+    "reference-window Markov": "Reference-window Markov (demand model method)",
+    "last value": "Last value held flat",
+    "linear trend": "Linear trend",
+    "seasonal naive": "Same month last year",
+}
+FAN = "#85b3d9"
+
+
+def category_name(category: str) -> str:
+    return CATEGORY_NAMES.get(category, category.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class ProjectionRow:
+    category: str
+    now: float
+    ahead: list[tuple[float, float, float]]  # (expected, low, high) at each horizon
+
+
+@dataclass(frozen=True)
+class CostRow:
+    category: str
+    by_year: list[float]
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    method: str
+    mape: float
+    bias: float
+    mae: float
+    best: bool
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    name: str
+    month_end: date
+    baseline: float
+    scenario: float
+    cost_difference: float  # over the projection, scenario minus baseline
+
+
+@dataclass(frozen=True)
+class ForecastSection:
+    origin: date
+    horizons: list[date]
+    projection: list[ProjectionRow]
+    years: list[str]  # financial-year column labels of the cost table
+    year_notes: list[str]
+    cost: list[CostRow]
+    backtest: list[BacktestRow]
+    backtest_note: str
+    scenarios: list[ScenarioRow]
+    unit_costs: list[tuple[str, float]]
+    summary: str
+    interval: float
+    design: Any  # the fan chart (Altair)
+    alt: str
+
+
+def projection_rows(result: Forecast) -> tuple[list[date], list[ProjectionRow]]:
+    """Children now and at each horizon the projection reaches, by category and in total."""
+    projection = result.projection
+    steps = [h for h in HORIZONS if h <= len(projection.month_ends)]
+    middle = projection.by_category()
+    low, high = projection.bounds()
+    now = result.history.space.by_category(result.history.stock[-1].astype(float))
+    rows = []
+    for c, category in enumerate([*result.categories, "total"]):
+        current = float(now.sum()) if category == "total" else float(now[c])
+        ahead = []
+        for h in steps:
+            value = middle[h - 1].sum() if category == "total" else middle[h - 1, c]
+            ahead.append((float(value), float(low[h - 1, c]), float(high[h - 1, c])))
+        rows.append(ProjectionRow(category_name(category), current, ahead))
+    return [projection.month_ends[h - 1] for h in steps], rows
+
+
+def cost_rows(result: Forecast) -> tuple[list[str], list[str], list[CostRow]]:
+    """Expected placement cost by financial year and category, over the projected months."""
+    years = sorted({financial_year(m) for m in result.projection.month_ends})
+    index = np.array([years.index(financial_year(m)) for m in result.projection.month_ends])
+    labels, notes = [], []
+    for year in years:
+        months = [m for m in result.projection.month_ends if financial_year(m) == year]
+        labels.append(f"{year}-{(year + 1) % 100:02d}")
+        if len(months) < 12:
+            notes.append(
+                f"{year}-{(year + 1) % 100:02d}: {months[0]:%B %Y} to {months[-1]:%B %Y} only"
+            )
+    rows = []
+    for c, category in enumerate([*result.categories, "total"]):
+        per_month = result.cost.sum(axis=1) if category == "total" else result.cost[:, c]
+        by_year = [float(per_month[index == i].sum()) for i in range(len(years))]
+        rows.append(CostRow(category_name(category), by_year))
+    return labels, notes, rows
+
+
+def backtest_rows(result: Forecast) -> tuple[list[BacktestRow], str]:
+    if result.backtest is None:
+        return [], "The backtest was not run."
+    totals = [row for row in result.backtest.rows if row.category == "total"]
+    best = min(row.mape for row in totals)
+    rows = [
+        BacktestRow(METHOD_NAMES.get(r.method, r.method), r.mape, r.bias, r.mae, r.mape == best)
+        for r in totals
+    ]
+    ours = next(r for r in totals if r.method == "cscperf")
+    note = (
+        f"Projecting {result.backtest.horizon} months ahead from each of the last "
+        f"{result.backtest.origins} month ends, cscperf's model was {ours.mape:.1%} out on average "
+        f"(bias {ours.bias:+.1%})."
+    )
+    if result.backtest.coverage is not None:
+        note += (
+            f" Its {result.settings.projection.interval:.0%} interval held the actual number "
+            f"{result.backtest.coverage:.0%} of the time."
+        )
+    if ours.mape > best:
+        winner = next(r for r in rows if r.best)
+        note += f" {winner.method} did better here: weigh the projection accordingly."
+    return rows, note
+
+
+def scenario_rows(result: Forecast) -> list[ScenarioRow]:
+    rows = []
+    last = len(result.projection.month_ends) - 1
+    baseline = result.projection.by_category()[last].sum()
+    for scenario in result.scenarios:
+        rows.append(
+            ScenarioRow(
+                scenario.name,
+                result.projection.month_ends[last],
+                float(baseline),
+                float(scenario.by_category[last].sum()),
+                float(scenario.cost.sum() - result.cost.sum()),
+            )
+        )
+    return rows
+
+
+def fan_chart(result: Forecast) -> Any:
+    """Children looked after: the history as a line, the projection dashed inside its band."""
+    history = result.history
+    totals = history.stock.sum(axis=1)[-HISTORY_SHOWN:]
+    months = history.month_ends[-HISTORY_SHOWN:]
+    low, high = result.projection.bounds()
+    expected = result.projection.by_category().sum(axis=1)
+    points = [{"month": f"{m:%Y-%m-15}", "series": "Actual", "value": float(v)}
+              for m, v in zip(months, totals, strict=True)]  # fmt: skip
+    points.append(
+        {"month": f"{months[-1]:%Y-%m-15}", "series": "Projected", "value": float(totals[-1])}
+    )
+    band = []
+    for m, value, lo, hi in zip(
+        result.projection.month_ends, expected, low[:, -1], high[:, -1], strict=True
+    ):
+        points.append({"month": f"{m:%Y-%m-15}", "series": "Projected", "value": float(value)})
+        band.append({"month": f"{m:%Y-%m-15}", "low": float(lo), "high": float(hi)})
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=8))
+    area = (
+        alt.Chart(alt.Data(values=band))
+        .mark_area(color=FAN, opacity=0.5)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", title="children looked after", scale=alt.Scale(zero=False)),
+            y2="high:Q",
+        )
+    )
+    series = ["Actual", "Projected"]
+    lines = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=x,
+            y="value:Q",
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=series, range=[COUNTY, LINE]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 3]]), legend=None
+            ),
+        )
+    )
+    return (area + lines).properties(width=520, height=200)
+
+
+def fan_alt_text(result: Forecast) -> str:
+    history = result.history
+    now = int(history.stock[-1].sum())
+    low, high = result.projection.bounds()
+    end = result.projection.month_ends[-1]
+    expected = result.projection.by_category()[-1].sum()
+    return (
+        f"Children looked after: {now} at the end of {history.month_ends[-1]:%B %Y}; projected "
+        f"{expected:.0f} by {end:%B %Y}, within {low[-1, -1]:.0f} to {high[-1, -1]:.0f} "
+        f"({result.projection.interval:.0%} interval)."
+    )
+
+
+def forecast_section(result: Forecast) -> ForecastSection:
+    horizons, projection = projection_rows(result)
+    years, notes, cost = cost_rows(result)
+    backtest, note = backtest_rows(result)
+    total = projection[-1]
+    origin = result.history.month_ends[-1]
+    summary = f"{total.now:.0f} children were looked after at the end of {origin:%B %Y}. " + (
+        f"In {horizons[-1]:%B %Y} the model expects about {total.ahead[-1][0]:.0f} "
+        f"({total.ahead[-1][1]:.0f} to {total.ahead[-1][2]:.0f})."
+        if horizons
+        else ""
+    )
+    return ForecastSection(
+        origin=result.history.month_ends[-1],
+        horizons=horizons,
+        projection=projection,
+        years=years,
+        year_notes=notes,
+        cost=cost,
+        backtest=backtest,
+        backtest_note=note,
+        scenarios=scenario_rows(result),
+        unit_costs=[
+            (category_name(c), result.settings.weekly_unit_costs[c]) for c in result.categories
+        ],
+        summary=summary,
+        interval=result.projection.interval,
+        design=fan_chart(result),
+        alt=fan_alt_text(result),
+    )
