@@ -35,6 +35,7 @@ from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
+from cscperf.web.forecast import add_forecast_routes
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
@@ -157,6 +158,7 @@ def create_app(
     _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
     add_finance_routes(app, pages)
+    add_forecast_routes(app, pages)
     _add_health(app, data)
     return app
 
