@@ -102,6 +102,7 @@ class PackContent:
     @property
     def omitted(self) -> list[outline.Omission]:
         return outline.omissions(self)
+
     forecast: ForecastSection | None = None
 
 
