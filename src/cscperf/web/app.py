@@ -34,8 +34,8 @@ from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
-from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
 from cscperf.web.forecast import add_forecast_routes
+from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
