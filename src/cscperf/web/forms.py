@@ -6,11 +6,18 @@ only when the two match (compared in constant time) and, when the browser says w
 came from (``Origin``), it came from this dashboard's own address. Another site can neither read
 the cookie nor make the browser send it, so it cannot forge a change.
 
-**Who.** Until the council's sign-in exists the dashboard is single-user: every request is
-by one person, named in the settings (``risk.single_user``, "local user" by default), who may do
-everything. Routes ask :func:`current_user` who is asking and :func:`require` whether they may;
-sign-in will answer both from the session and the roles its provider gives, with no change to
-the routes.
+**Who.** Routes ask :func:`current_user` who is asking and :func:`require` whether they may.
+With sign-in configured (:mod:`cscperf.web.auth`), the user comes from the session: their name,
+their roles (mapped from the identity provider's groups) and the localities and areas they are
+scoped to. Without it the dashboard is single-user: every request is by one person, named in
+the settings (``risk.single_user``, "local user" by default), who may do everything and sees
+every locality (the server then listens on this computer only).
+
+**Roles.** ``viewer`` sees aggregate figures; ``locality_manager`` their localities' figures and
+children; ``head_of_service`` writes and submits commentary for their areas;
+``performance_officer`` publishes builds, imports measures and targets, signs off commentary and
+edits risks; ``administrator`` may do everything and reads the audit log. A person with several
+roles has every permission of each.
 """
 
 from __future__ import annotations
@@ -27,8 +34,42 @@ from cscperf.web.security import host_name
 
 CSRF_COOKIE = "cscperf_csrf"
 CSRF_FIELD = "csrf_token"
+# -- permissions: what a route asks :func:`require` for ----------------------------------------
+VIEW_FIGURES = "figures.view"
+VIEW_CHILDREN = "children.view"
+WRITE_COMMENTARY = "commentary.write"
+SIGN_OFF_COMMENTARY = "commentary.sign_off"
+PUBLISH = "builds.publish"  # publish builds, import measures and targets
 EDIT_RISKS = "risk.edit"
-ALL_PERMISSIONS = frozenset({EDIT_RISKS})
+ADMINISTER = "administer"  # the audit log, and everything else
+ALL_PERMISSIONS = frozenset(
+    {
+        VIEW_FIGURES,
+        VIEW_CHILDREN,
+        WRITE_COMMENTARY,
+        SIGN_OFF_COMMENTARY,
+        PUBLISH,
+        EDIT_RISKS,
+        ADMINISTER,
+    }
+)
+
+# -- roles: what each may do --------------------------------------------------------------------
+VIEWER = "viewer"
+LOCALITY_MANAGER = "locality_manager"
+HEAD_OF_SERVICE = "head_of_service"
+PERFORMANCE_OFFICER = "performance_officer"
+ADMINISTRATOR = "administrator"
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    VIEWER: frozenset({VIEW_FIGURES}),
+    LOCALITY_MANAGER: frozenset({VIEW_FIGURES, VIEW_CHILDREN}),
+    HEAD_OF_SERVICE: frozenset({VIEW_FIGURES, WRITE_COMMENTARY}),
+    PERFORMANCE_OFFICER: frozenset({VIEW_FIGURES, SIGN_OFF_COMMENTARY, PUBLISH, EDIT_RISKS}),
+    ADMINISTRATOR: ALL_PERMISSIONS,
+}
+ROLES = tuple(ROLE_PERMISSIONS)
+# the session key the signed-in user is kept under (see :mod:`cscperf.web.auth`)
+SESSION_USER = "user"
 
 
 class Forbidden(CscperfError):
@@ -36,16 +77,100 @@ class Forbidden(CscperfError):
     the message is a whole sentence, shown as it is on the error page."""
 
 
+class SignInNeeded(CscperfError):
+    """A request without a signed-in user on a dashboard that has sign-in: the browser is sent
+    to sign in (a page) or answered 401 (anything else)."""
+
+
+def permissions_of(roles: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+    """Every permission of every role (unknown role names give nothing)."""
+    held: set[str] = set()
+    for role in roles:
+        held |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(held)
+
+
 @dataclass(frozen=True)
 class User:
+    """Who is asking. ``localities`` and ``areas`` are the scope: ``None`` means all of them
+    (the county, every area); a set means only those. Routes that query data ask
+    :meth:`may_see_locality` (or use :func:`cscperf.web.auth.scoped_locality`)."""
+
     name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     single_user: bool = True
+    roles: frozenset[str] = field(default_factory=frozenset)
+    localities: frozenset[str] | None = None
+    areas: frozenset[str] | None = None
+    subject: str = ""  # the provider's stable id for the person ("" in single-user mode)
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def whole_county(self) -> bool:
+        """True when the user sees every locality and the county's own figures."""
+        return self.localities is None
+
+    def may_see_locality(self, locality: str | None) -> bool:
+        """``None`` is the county as a whole: only for users scoped to the whole county."""
+        if self.localities is None:
+            return True
+        return locality is not None and locality in self.localities
+
+    def may_see_area(self, area: str | None) -> bool:
+        if self.areas is None:
+            return True
+        return area is not None and area in self.areas
 
 
-def current_user(request: Request, single_user_name: str) -> User:
-    """Who is asking: in single-user mode the one named user, allowed everything."""
-    return User(single_user_name or "local user", ALL_PERMISSIONS)
+def single_user(name: str | None = None) -> User:
+    """The one person of a dashboard without sign-in: every permission, every locality."""
+    return User(name or "local user", ALL_PERMISSIONS, roles=frozenset({ADMINISTRATOR}))
+
+
+def current_user(request: Request, single_user_name: str | None = None) -> User:
+    """Who is asking: the signed-in user from the session when sign-in is configured (a
+    :class:`SignInNeeded` when nobody is), else the single user (named by
+    ``single_user_name``, else by the app's ``single_user_name`` state)."""
+    state = request.app.state
+    if getattr(state, "sign_in", None) is None:
+        name = single_user_name or getattr(state, "single_user_name", None)
+        return single_user(name)
+    held = request.session.get(SESSION_USER) if "session" in request.scope else None
+    if not isinstance(held, dict):
+        raise SignInNeeded("Sign in to use the dashboard.")
+    return user_from_session(held)
+
+
+def user_from_session(held: dict[str, object]) -> User:
+    """The :class:`User` kept in a session cookie (see :func:`session_record`)."""
+
+    def names(key: str) -> frozenset[str] | None:
+        value = held.get(key)
+        return None if value is None else frozenset(str(v) for v in value)  # type: ignore[attr-defined]
+
+    roles = names("roles") or frozenset()
+    return User(
+        name=str(held.get("name") or "unknown"),
+        permissions=permissions_of(roles),
+        single_user=False,
+        roles=roles,
+        localities=names("localities"),
+        areas=names("areas"),
+        subject=str(held.get("sub") or ""),
+    )
+
+
+def session_record(user: User) -> dict[str, object]:
+    """What of a :class:`User` is kept in the (signed) session cookie."""
+    return {
+        "name": user.name,
+        "sub": user.subject,
+        "roles": sorted(user.roles),
+        "localities": None if user.localities is None else sorted(user.localities),
+        "areas": None if user.areas is None else sorted(user.areas),
+    }
 
 
 def require(user: User, permission: str) -> None:
