@@ -6,6 +6,8 @@ The same choices (which targets file, whose published figures) are made here for
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cscperf.app.forecast import forecast_for_pack
 from cscperf.app.jobs import Progress
+from cscperf.errors import CscperfError
 from cscperf.reports.writer import write_pack_files
 
 if TYPE_CHECKING:
@@ -249,20 +252,69 @@ def write_pack(
 
 
 def pack_files_work(
-    make_pack: Callable[[], Pack], folder: Path, *, pdf: bool = True
+    make_pack: Callable[[], Pack], folder: Path, *, pdf: bool = True, in_child: bool = True
 ) -> Callable[[Progress], Path]:
     """Writing a month's pack files into ``folder`` as a background job (see
-    :mod:`cscperf.app.jobs`): the pack is assembled, then written beside ``folder`` and moved
-    into place only when complete, so a half-written pack is never served."""
+    :mod:`cscperf.app.jobs`): the pack is assembled here (the dashboard has its figures at
+    hand), then written beside ``folder`` and moved into place only when complete, so a
+    half-written pack is never served. With ``in_child`` the writing (charts, the PDF's layout:
+    a minute of pure Python) runs in a child process, so the service's pages do not queue
+    behind it for the interpreter."""
 
     def work(progress: Progress) -> Path:
         progress("Working out the month's figures", 0.01)
         pack = make_pack()
         part = folder.with_name(folder.name + ".part")
         shutil.rmtree(part, ignore_errors=True)
-        write_pack_files(pack, part, pdf=pdf, progress=progress)
+        if in_child:
+            write_in_child(pack, part, pdf, progress)
+        else:
+            write_pack_files(pack, part, pdf=pdf, progress=progress)
         shutil.rmtree(folder, ignore_errors=True)
         part.rename(folder)
         return folder
 
     return work
+
+
+def write_in_child(pack: Pack, out: Path, pdf: bool, progress: Progress) -> None:
+    """:func:`write_pack_files` in a fresh process, its progress passed back as it goes; a
+    failure there is raised here with its message."""
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_write_pack_child, args=(pickle.dumps(pack), out, pdf, sending), daemon=True
+    )
+    child.start()
+    sending.close()
+    failure = "the process writing the pack stopped without saying why"
+    while True:
+        try:
+            kind, step, fraction = receiving.recv()
+        except EOFError:
+            break
+        if kind == "step":
+            progress(step, fraction)
+        elif kind == "done":
+            failure = ""
+        else:
+            failure = step
+    child.join()
+    if failure:
+        raise CscperfError(failure)
+
+
+def _write_pack_child(pack_bytes: bytes, out: Path, pdf: bool, sending: Any) -> None:
+    """The child's side of :func:`write_in_child`."""
+    try:
+        pack = pickle.loads(pack_bytes)
+        write_pack_files(
+            pack, out, pdf=pdf, progress=lambda step, done: sending.send(("step", step, done))
+        )
+        sending.send(("done", "", 1.0))
+    except CscperfError as exc:
+        sending.send(("failed", str(exc), 0.0))
+    except Exception as exc:  # reported to the page that waits for it
+        sending.send(("failed", f"{type(exc).__name__}: {exc}", 0.0))
+    finally:
+        sending.close()
