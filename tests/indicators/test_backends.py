@@ -137,8 +137,7 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     assert outcome.reason is None, outcome.reason
     build = Store(root / "store").get()
-    store_imported(build, read_files(_imported_files(build, root)))
-    return build
+    return store_imported(build, read_files(_imported_files(build, root)))
 
 
 def _computed_ids() -> list[str]:

@@ -22,10 +22,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--build", help="A build id; the current one by default.")
         ] = None,
     ) -> None:
-        """Check imported CSV files and keep them with the build, beside computed results."""
+        """Check imported CSV files and publish a new build: the build (the current one by
+        default) with these measures added. The build imported into is left as it was, and
+        later loads carry the imported measures forward."""
         build = Store(store).get(build_id)
         frames = read_files(files)
-        written = store_imported(build, frames)
-        for path in written:
-            rows = frames[path.stem].height
-            err_console.print(f"Imported {rows} {path.stem} rows into build {build.id}")
+        made = store_imported(build, frames)
+        for name, frame in frames.items():
+            err_console.print(f"Imported {frame.height} {name} rows")
+        err_console.print(f"Published build {made.id} (build {build.id} with these measures)")

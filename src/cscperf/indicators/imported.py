@@ -3,8 +3,10 @@
 Owns the four layouts (personal education plans, the foster-carer register, the monthly
 workforce file, youth justice published measures), recognising a file's layout by its header,
 validating every row with an :class:`~cscperf.errors.InputError` naming file, row and field,
-storing each layout as ``builds/<id>/results/imported/<layout>.parquet`` (atomically; a new
-import of a layout replaces the old one), offering the stored frames to the engine as tables
+storing each layout as ``builds/<id>/results/imported/<layout>.parquet`` of a new build
+(importing never changes a published build; a new import of a layout replaces the old one in
+the new build, and later loads carry the imported layouts forward), offering the stored
+frames to the engine as tables
 (``imported_pep``, ``imported_foster_register``, ``imported_workforce``, ``imported_yj``) and
 turning workforce and youth justice rows into result rows flagged ``imported``.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -458,20 +459,27 @@ def imported_dir(build: Build) -> Path:
     return build.results_dir / IMPORTED_DIR
 
 
-def store_imported(build: Build, frames: Mapping[str, pl.DataFrame]) -> list[Path]:
-    """Write each layout atomically, replacing an earlier import of it. Stored indicator
-    results are removed so that the next run recomputes them with the new inputs."""
-    folder = imported_dir(build)
-    folder.mkdir(exist_ok=True)
-    written = []
-    for name, frame in frames.items():
-        target = folder / f"{name}.parquet"
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        frame.write_parquet(tmp)
-        os.replace(tmp, target)
-        written.append(target)
-    (build.results_dir / "indicators.parquet").unlink(missing_ok=True)
-    return written
+def store_imported(build: Build, frames: Mapping[str, pl.DataFrame]) -> Build:
+    """A new build of ``build``'s store: ``build`` with these layouts imported (replacing an
+    earlier import of the same layout, keeping the others), published and made current.
+
+    ``build`` itself is never changed, so a pack made from it still reads as it did; the new
+    build's manifest names the base (``derived_from``) and the layouts imported with their row
+    counts, and every later load carries the imported measures forward (see
+    :data:`cscperf.store.store.CARRIED`). Indicator results are computed afresh for the new
+    build."""
+
+    def add(stage: Path) -> None:
+        folder = stage / "results" / IMPORTED_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            (folder / f"{name}.parquet").unlink(missing_ok=True)  # a hard link to the base's
+            frame.write_parquet(folder / f"{name}.parquet")
+
+    imported = {name: frame.height for name, frame in frames.items()}
+    with build.store.load_lock():  # never at the same time as a load into the store
+        info = build.store.derive(build, add, {"imported": imported})
+    return build.store.get(info.id)
 
 
 def stored_frames(build: Build) -> dict[str, pl.DataFrame]:

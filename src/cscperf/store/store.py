@@ -19,7 +19,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,9 @@ MANIFEST = "manifest.json"
 SETTINGS_FILE = "settings.yaml"
 OWNER_FILE = ".owner"
 LOCK_FILE = ".lock"
+# Folders of a build holding what the council added to it rather than what was loaded
+# (imported measures): every later build, loaded or derived, carries a copy forward.
+CARRIED = ("results/imported",)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,33 @@ def _fsync_tree(root: Path) -> None:
         else:
             _fsync_dir(path)
     _fsync_dir(root)
+
+
+def _copy_carried(source: Path, stage: Path) -> bool:
+    """Copy the :data:`CARRIED` folders of the build at ``source`` into ``stage``; whether
+    there was anything to copy."""
+    copied = False
+    for part in CARRIED:
+        if (source / part).is_dir() and any((source / part).iterdir()):
+            shutil.copytree(source / part, stage / part, dirs_exist_ok=True)
+            copied = True
+    return copied
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """``target`` as a copy of the folder ``source``: files hard-linked where the file system
+    allows (a build's files are never changed in place, so sharing them is safe)."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir():
+        return
+    for item in source.iterdir():
+        if item.is_dir():
+            _link_tree(item, target / item.name)
+            continue
+        try:
+            os.link(item, target / item.name)
+        except OSError:
+            shutil.copy2(item, target / item.name)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -358,8 +388,45 @@ class Store:
         ``tables`` are canonical tables; ``manifest_fields`` are merged into the manifest
         (inputs, extract date, council, not_supplied, problem counts...); ``settings`` is
         copied as ``settings.yaml``; ``quality_report`` is a folder whose files are copied
-        into ``quality/``. Nothing is visible until the build is complete.
+        into ``quality/``. What the council added to the current build (:data:`CARRIED`,
+        such as imported measures) is carried into the new one. Nothing is visible until the
+        build is complete.
         """
+        previous = self.current_id() if (self.path / BUILDS).is_dir() else None
+
+        def fill(stage: Path) -> dict[str, Any]:
+            row_counts = self._write_build(stage, tables, settings, quality_report)
+            fields = {**manifest_fields, "row_counts": row_counts, "tables": sorted(row_counts)}
+            if previous is not None and _copy_carried(self.path / BUILDS / previous, stage):
+                fields["carried_from"] = previous
+            return fields
+
+        return self._publish_staged(fill)
+
+    def derive(
+        self, base: Build, add: Callable[[Path], None], manifest_fields: dict[str, Any]
+    ) -> BuildInfo:
+        """A new build holding everything ``base`` holds (its tables, settings, quality
+        report and :data:`CARRIED` folders) plus what ``add`` writes into the new build's
+        folder, published atomically and made current; ``base`` itself is never changed.
+        ``manifest_fields`` are merged over the base's manifest, which records
+        ``derived_from``."""
+
+        def fill(stage: Path) -> dict[str, Any]:
+            for part in ("tables", "quality"):
+                _link_tree(base.path / part, stage / part)
+            if base.has_settings:
+                shutil.copy2(base.path / SETTINGS_FILE, stage / SETTINGS_FILE)
+            _copy_carried(base.path, stage)
+            add(stage)
+            kept = {k: v for k, v in base.manifest.items() if k not in ("build_id", "created")}
+            return {**kept, **manifest_fields, "derived_from": base.id}
+
+        return self._publish_staged(fill)
+
+    def _publish_staged(self, fill: Callable[[Path], dict[str, Any]]) -> BuildInfo:
+        """Stage a build that ``fill`` writes (returning its manifest fields), then rename it
+        into place and make it current."""
         (self.path / BUILDS).mkdir(parents=True, exist_ok=True)
         (self.path / STAGING).mkdir(exist_ok=True)
         self.clean_staging()
@@ -369,14 +436,12 @@ class Store:
         stage.mkdir()
         (stage / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
         try:
-            row_counts = self._write_build(stage, tables, settings, quality_report)
+            fields = fill(stage)
             manifest = {
                 "build_id": build_id,
                 "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "program_version": __version__,
-                **manifest_fields,
-                "row_counts": row_counts,
-                "tables": sorted(row_counts),
+                **fields,
             }
             (stage / MANIFEST).write_text(
                 json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n",
