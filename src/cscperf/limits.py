@@ -13,12 +13,13 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import yaml
+from lxml import etree
+
+from cscperf.encoding import decode_bytes
 from cscperf.errors import ConfigError, InputError
-
-if TYPE_CHECKING:
-    from lxml import etree
 
 # CSV: Python's csv module default, so every CSV path (fast or row by row) has the same limit.
 MAX_CSV_FIELD_CHARS = 131_072
@@ -296,10 +297,6 @@ def parse_xml(data: bytes, file: str) -> etree._Element:
     A DOCTYPE is refused: no return uses one, and it is how entity expansion and external
     fetches get in. Raises :class:`InputError` with the line for a document that is not
     well-formed."""
-    from lxml import etree
-
-    from cscperf.encoding import decode_bytes
-
     # Refused before parsing: libxml2 would otherwise still read the declarations.
     head, _ = decode_bytes(data[:_XML_PROLOG_BYTES], partial=True)
     root_at = _ELEMENT_START.search(head)
@@ -351,10 +348,6 @@ def load_yaml(path: Path, what: str, error: type[Exception] = ConfigError) -> An
     :data:`MAX_YAML_NODES` values with aliases expanded. Every failure raises ``error``
     (a :class:`ConfigError` by default) naming the file and, where YAML gives it, the line.
     """
-    import yaml
-
-    from cscperf.encoding import decode_bytes
-
     try:
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:

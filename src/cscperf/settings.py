@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from cscperf.errors import ConfigError
+from cscperf.limits import load_yaml
 
 SETTINGS_KIND = "cscperf-council-settings"
 
@@ -212,8 +213,6 @@ class Settings(BaseModel):
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; every problem is reported with where it is."""
-    from cscperf.limits import load_yaml
-
     raw = load_yaml(path, "settings file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a settings file must be a YAML mapping")

@@ -9,9 +9,9 @@ so that importing the calendar stays light.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
+import polars as pl
 
 from cscperf.calendar.months import month_start_of
 from cscperf.calendar.periods import (
@@ -23,16 +23,11 @@ from cscperf.calendar.periods import (
 )
 from cscperf.calendar.working_days import working_day_calendar
 
-if TYPE_CHECKING:
-    import polars as pl
-
 
 def calendar_table(first: date, last: date) -> pl.DataFrame:
     """One row per day from ``first`` to ``last``: ``date``, ``is_working_day``,
     ``working_day_index`` (working days up to and including the date, counted from
     ``first``), ``financial_year_start`` and ``month_end``."""
-    import polars as pl
-
     if last < first:
         raise ValueError(f"calendar_table: last {last} is before first {first}")
     days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + np.timedelta64(1, "D"))
@@ -57,8 +52,6 @@ def period_table(first_period_end: date, last_period_end: date) -> pl.DataFrame:
     """One row per reporting month from the month of ``first_period_end`` to that of
     ``last_period_end``: ``period_end``, ``month_start``, ``rolling_12m_start``, ``ytd_start``,
     ``financial_year_start``, ``is_year_end`` and ``population_year``."""
-    import polars as pl
-
     ends = reporting_months(first_period_end, last_period_end)
     return pl.DataFrame(
         {

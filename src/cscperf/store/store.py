@@ -23,15 +23,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import duckdb
+import polars as pl
 
 from cscperf import __version__
 from cscperf.errors import StoreError
 from cscperf.settings import Settings, dump_settings, load_settings
-
-if TYPE_CHECKING:
-    import duckdb
-    import polars as pl
+from cscperf.sources.canonical import canonical_tables, empty_table
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -208,10 +208,6 @@ class Build:
 
     def table(self, name: str) -> pl.DataFrame:
         """A stored table; a canonical table the inputs did not supply comes back empty."""
-        import polars as pl
-
-        from cscperf.sources.canonical import canonical_tables, empty_table
-
         path = self.tables_dir / f"{name}.parquet"
         if path.is_file():
             return pl.read_parquet(path)
@@ -228,17 +224,11 @@ class Build:
 
         The file is a cache: it is built from the Parquet files on first use (or when it has
         been deleted) and can be removed at any time."""
-        import duckdb
-
         if not self.cache_path.is_file():
             self._build_cache()
         return duckdb.connect(str(self.cache_path), read_only=True)
 
     def _build_cache(self) -> None:
-        import duckdb
-
-        from cscperf.sources.canonical import canonical_tables, empty_table
-
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
