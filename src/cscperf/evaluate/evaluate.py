@@ -36,6 +36,7 @@ from cscperf.evaluate.rules import (
     year_to_date,
 )
 from cscperf.evaluate.targets import TargetsFile, financial_year_of
+from cscperf.indicators.framework import framework_settings
 
 # Breakdowns a county-wide target applies to: the county and each locality.
 TARGETED_BREAKDOWNS = ("all", "locality")
@@ -150,8 +151,6 @@ def evaluate(
     ``small_number``, gets no RAG, is no exception and is not ranked.
     """
     if small_below is None:
-        from cscperf.indicators.framework import framework_settings
-
         small_below = framework_settings().small_number_below
     if rows.schema.get("period_end") != pl.Date:
         rows = rows.with_columns(pl.col("period_end").cast(pl.Date))

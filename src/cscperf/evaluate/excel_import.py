@@ -14,8 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
 from cscperf.errors import ConfigError, InputError
 from cscperf.evaluate.targets import ONE_SIDED, QUARTERS, TWO_SIDED, TargetsFile, parse_targets
+from cscperf.limits import check_workbook
 
 _MONTH_HEADER = re.compile(r"^(\d{4})-(\d{2})$")
 _ALIASES = {
@@ -113,10 +116,6 @@ def _sheet_rows(sheet: Any, path: Path) -> list[tuple[Any, ...]]:
 
 def import_targets_workbook(path: Path, council: str | None = None) -> TargetsFile:
     """Read the managers' workbook and return a validated targets file."""
-    from openpyxl import load_workbook
-
-    from cscperf.limits import check_workbook
-
     check_workbook(path)  # bounds first: a crafted workbook must not exhaust the machine
     try:
         book = load_workbook(path, read_only=True, data_only=True)

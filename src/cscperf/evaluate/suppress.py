@@ -18,7 +18,9 @@ from typing import Any
 
 import polars as pl
 
+from cscperf.errors import CscperfError
 from cscperf.evaluate.rules import is_small_number, rests_on
+from cscperf.spreadsheet_safety import csv_rows_text
 
 MARK = "[c]"
 AUDIENCES = ("council", "public")
@@ -39,8 +41,6 @@ GROUP = ("indicator_id", "period_end", "breakdown")
 
 
 def check_audience(audience: str) -> str:
-    from cscperf.errors import CscperfError
-
     if audience not in AUDIENCES:
         raise CscperfError(
             f"--audience {audience} is unknown; use council (every figure, for use inside the "
@@ -184,8 +184,6 @@ def _marked(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def public_csv(frame: pl.DataFrame) -> str:
     """The suppressed frame as CSV, ``[c]`` in the suppressed cells, text defused for
     spreadsheets."""
-    from cscperf.spreadsheet_safety import csv_rows_text
-
     names = list(frame.columns)
     rows = [[_text(r.get(n)) for n in names] for r in _marked(frame)]
     return csv_rows_text(names, rows)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cscperf.errors import ConfigError
 from cscperf.evaluate.rules import BAND, HIGH, LOW, Band
+from cscperf.limits import load_yaml
+from cscperf.paths import package_data
 
 TARGETS_KIND = "cscperf-targets"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -297,8 +299,6 @@ def parse_targets(raw: Any, source: str) -> TargetsFile:
 
 def load_targets(path: Path) -> TargetsFile:
     """Read and validate a targets file."""
-    from cscperf.limits import load_yaml
-
     raw = load_yaml(path, "targets file")
     return parse_targets(raw, str(path))
 
@@ -317,6 +317,4 @@ def dump_targets(targets: TargetsFile, path: Path) -> None:
 
 def example_targets_path() -> Path:
     """The example targets of the synthetic council, Eastshire."""
-    from cscperf.paths import package_data
-
     return package_data("evaluate", "examples", "eastshire_targets.yaml")
