@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cscperf.sources.ingest import IngestOutcome, LoadContext
+from cscperf.benchmarks.published import published_council
+from cscperf.indicators.framework import framework_settings
+from cscperf.sources.coverage import WindowRules
+from cscperf.sources.ingest import IngestOutcome, LoadContext, prepare_load
+from cscperf.store import Store
 
 
 def load_context() -> LoadContext:
     """What the sources stage needs from above it: published councils, the reporting window."""
-    from cscperf.benchmarks.published import published_council
-    from cscperf.indicators.framework import framework_settings
-    from cscperf.sources.coverage import WindowRules
-
     framework = framework_settings()
     return LoadContext(
         published_council=published_council,
@@ -44,9 +44,6 @@ def ingest(
     :class:`~cscperf.errors.InputError`, and another load running into the same store raises
     :class:`~cscperf.errors.StoreError`; every problem with the data is in ``outcome.problems``.
     """
-    from cscperf.sources.ingest import prepare_load
-    from cscperf.store import Store
-
     target = Store(Path(store))
     with target.load_lock():
         started = datetime.now(UTC)

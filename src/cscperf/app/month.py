@@ -15,14 +15,28 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from cscperf.app.forecast import forecast_for_pack
 from cscperf.app.jobs import Progress
+from cscperf.app.risk import register_for
+from cscperf.benchmarks.compare import council_benchmarks
+from cscperf.benchmarks.published import default_data_dir
 from cscperf.errors import CscperfError
+from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
+from cscperf.evaluate.suppress import check_audience
+from cscperf.evaluate.targets import example_targets_path, load_targets
+from cscperf.finance.month import month_finance
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.output import parse_period
+from cscperf.indicators.results import results_for
+from cscperf.reports.commentary import load_commentary
+from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
 from cscperf.reports.writer import write_pack_files
+from cscperf.risk.history import read_versions
+from cscperf.store.store import Store
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from cscperf.evaluate.targets import TargetsFile
     from cscperf.reports.commentary import Commentary
     from cscperf.reports.pack import Pack
@@ -66,8 +80,6 @@ def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None
     ``targets.yaml`` in the build's folder (beside its settings), else one in the store's
     folder (the council's current targets, for every build), else the packaged example for
     the synthetic council, else none."""
-    from cscperf.evaluate.targets import example_targets_path, load_targets
-
     if given is not None:
         return load_targets(given), f"targets from {given}"
     beside = build.path / TARGETS_FILE
@@ -86,10 +98,6 @@ def published_benchmarks(
     build: Build, data: Path | None = None, model: str = DEFAULT_MODEL
 ) -> Benchmarks:
     """Published benchmarks for the build's council (or the council it borrows), every year."""
-    from cscperf.benchmarks.compare import council_benchmarks
-    from cscperf.benchmarks.published import default_data_dir
-    from cscperf.errors import CscperfError
-
     if not build.has_settings:
         return Benchmarks(None, "Benchmarks left out: the build has no council settings.")
     council = build.settings.council
@@ -98,7 +106,6 @@ def published_benchmarks(
         frame = council_benchmarks(code, data or default_data_dir(), model=model, all_years=True)
     except CscperfError as failure:
         return Benchmarks(None, f"Benchmarks left out: {failure}")
-    import polars as pl
 
     owner = str(frame["la_name"][0]) if frame.height else code
     whose = published_by(owner, council.la_code, bool(council.benchmark_as))
@@ -121,11 +128,6 @@ def evaluate_month(
     sn_aggregate: str = "mean",
 ) -> pl.DataFrame:
     """Every indicator of the month judged: target, RAG, direction, YTD, benchmarks."""
-    from cscperf.errors import CscperfError
-    from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
-    from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.results import results_for
-
     result = evaluate(
         results_for(build),
         meta_from_catalogue(load_catalogue()),
@@ -155,8 +157,6 @@ def month_pack(
 ) -> Pack:
     """The committee pack of one month from pieces already at hand (the dashboard keeps them
     cached; :func:`assemble_pack` reads them from the store)."""
-    from cscperf.reports.pack import make_pack, provenance_of, read_quality
-
     chosen, where = targets
     return make_pack(
         rows,
@@ -172,9 +172,6 @@ def month_pack(
 
 def risk_register(store: Path, period_end: date, build: Build) -> Register | None:
     """The council's risk register as at the month's end, when the store keeps one."""
-    from cscperf.app.risk import register_for
-    from cscperf.risk.history import read_versions
-
     versions = read_versions(store)
     if not versions:
         return None
@@ -195,17 +192,8 @@ def assemble_pack(
 ) -> Pack:
     """The pack for a month of a stored build, judged as ``cscperf evaluate`` judges it; for
     ``audience="public"`` with small numbers suppressed."""
-    from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.output import parse_period
-    from cscperf.indicators.results import results_for
-    from cscperf.reports.commentary import load_commentary
-    from cscperf.store.store import Store
-
     period_end = parse_period(period)
     build = Store(store).get(build_id)
-    from cscperf.evaluate.suppress import check_audience
-    from cscperf.finance.month import month_finance
-    from cscperf.reports.pack import public_pack
 
     check_audience(audience)
     bench = published_benchmarks(build) if benchmarks else Benchmarks(None, "")
