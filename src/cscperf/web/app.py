@@ -32,6 +32,7 @@ from cscperf.app.jobs import JobQueue, QueueFull
 from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
+from cscperf.web.charts import chart_set
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
@@ -522,6 +523,4 @@ def _download(text: str, name: str) -> PlainTextResponse:
 
 def _charts(page: views.IndicatorPage) -> dict[str, str]:
     """The trend and locality charts as inline SVG with their one-sentence descriptions."""
-    from cscperf.web.charts import chart_set
-
     return chart_set(page)

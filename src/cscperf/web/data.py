@@ -14,17 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+import polars as pl
+
+from cscperf.app.month import Benchmarks, choose_targets, month_pack, published_benchmarks
 from cscperf.errors import CscperfError
-
-if TYPE_CHECKING:
-    import polars as pl
-
-    from cscperf.app.month import Benchmarks
-    from cscperf.reports.commentary import Commentary
-    from cscperf.reports.pack import Pack
-    from cscperf.store.store import Build, Store
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.output import parse_period
+from cscperf.indicators.results import results_for
+from cscperf.reports.commentary import Commentary, load_commentary
+from cscperf.reports.pack import Pack
+from cscperf.store.store import Build, Store
 
 T = TypeVar("T")
 
@@ -50,8 +51,6 @@ class BuildFacts:
 
 def parse_month(text: str) -> date:
     """``YYYY-MM`` -> that month's last day; anything else is a :class:`NotFound`."""
-    from cscperf.indicators.output import parse_period
-
     try:
         return parse_period(text)
     except CscperfError as exc:
@@ -92,8 +91,6 @@ class DashboardData:
 
     @property
     def store(self) -> Store:
-        from cscperf.store.store import Store
-
         return Store(self.path)
 
     # -- builds ---------------------------------------------------------------------------
@@ -123,13 +120,9 @@ class DashboardData:
 
     def rows(self, build: Build) -> pl.DataFrame:
         """The build's indicator results (computed and stored first if absent)."""
-        from cscperf.indicators.results import results_for
-
         return self._memo.get(("rows", build.id), lambda: results_for(build, show_progress=False))
 
     def definitions(self) -> dict[str, Any]:
-        from cscperf.indicators.catalogue import load_catalogue
-
         return self._memo.get("catalogue", lambda: dict(load_catalogue().definitions))
 
     # -- the evaluated month --------------------------------------------------------------
@@ -160,8 +153,6 @@ class DashboardData:
         return self._memo.get(key, lambda: self._make_pack(build_id, period_end, locality))
 
     def _make_pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
-        from cscperf.app.month import choose_targets, month_pack
-
         build = self.build(build_id)
         return month_pack(
             build,
@@ -175,15 +166,12 @@ class DashboardData:
         )
 
     def _benchmarks(self, build: Build) -> Benchmarks:
-        from cscperf.app.month import Benchmarks, published_benchmarks
-
         if not self.with_benchmarks:
             return Benchmarks(None, "benchmarks switched off")
         return self._memo.get(("bench", build.id), lambda: published_benchmarks(build))
 
     def commentary(self) -> Commentary:
         """The commentary file given to ``serve``, else ``STORE/commentary.yaml``, else none."""
-        from cscperf.reports.commentary import Commentary, load_commentary
 
         def load() -> Commentary:
             path = self.commentary_path or self.path / "commentary.yaml"
@@ -197,8 +185,6 @@ class DashboardData:
 
 
 def _facts(data: DashboardData, build: Build) -> dict[str, Any]:
-    import polars as pl
-
     manifest = build.manifest
     settings = build.settings if build.has_settings else None
     council = manifest.get("council") or {}

@@ -16,7 +16,9 @@ from pathlib import Path
 import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.settings import dump_settings
+from cscperf.synth.council import eastshire_settings
 
 QUALITY_ROWS = [
     # severity, rule, table, field: what the dashboard shows (never the row or value)
@@ -55,8 +57,6 @@ def sample_rows(
 ) -> pl.DataFrame:
     """Indicator rows in the engine's output columns for every catalogue indicator (or
     ``ids``) with an ``all`` breakdown, for the county and each locality."""
-    from cscperf.indicators.catalogue import load_catalogue
-
     rng = random.Random(seed)
     records: list[tuple[str, date, str, str, float | None, float | None, float | None]] = []
     for definition in load_catalogue():
@@ -109,8 +109,6 @@ def write_sample_store(
 ) -> Path:
     """Write a store with the given builds (oldest first; the last is current). Each build
     covers ``months`` months; an earlier build stops one month earlier."""
-    from cscperf.synth.council import eastshire_settings
-
     settings = eastshire_settings()
     localities = [loc.name for loc in settings.localities]
     for n, build_id in enumerate(builds):
