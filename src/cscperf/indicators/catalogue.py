@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from cscperf.errors import ConfigError
+from cscperf.indicators.framework import framework_settings
 from cscperf.paths import package_data
 from cscperf.settings import ParameterOverride
 
@@ -373,8 +374,6 @@ def parameters_in_force(
 
 def check_overrides(catalogue: Catalogue, overrides: Sequence[ParameterOverride]) -> None:
     """Refuse overrides that name an unknown indicator or a parameter nobody has."""
-    from cscperf.indicators.framework import framework_settings
-
     shared = set(framework_settings().parameters)
     for o in overrides:
         if o.indicator_id is not None:

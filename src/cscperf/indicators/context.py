@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from cscperf.indicators.backends import Backend, backend_for
 from cscperf.indicators.catalogue import IndicatorDefinition
@@ -102,7 +103,6 @@ class BuildTables:
         if not new:
             return
         self._runs.update(new)
-        import pyarrow as pa
 
         keys = [k for k, months in self._runs.items() for _ in months]
         ends = [e for months in self._runs.values() for e in months]

@@ -26,5 +26,6 @@ def registered() -> Mapping[str, Callable[[Context], ir.Table]]:
     """Every registered indicator function (importing every area module first)."""
     for module in pkgutil.iter_modules(areas.__path__):
         if not module.name.startswith("_"):
+            # Found by name: an area module registers its indicators when it is imported.
             importlib.import_module(f"{areas.__name__}.{module.name}")
     return registered_so_far()

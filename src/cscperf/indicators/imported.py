@@ -18,16 +18,19 @@ import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
+from cscperf.indicators.context import BuildTables
+from cscperf.indicators.rollup import RESULT_SCHEMA
+from cscperf.indicators.testing import upload
 
 if TYPE_CHECKING:
-    from cscperf.indicators.context import BuildTables
     from cscperf.store.store import Build
 
 IMPORTED_DIR = "imported"
@@ -162,8 +165,6 @@ def consistent(supplied_text: str, computed: float) -> bool:
 
 def read_rows(path: Path) -> tuple[Layout, list[dict[str, str]]]:
     """The file's layout and its rows (lower-cased column names, text values)."""
-    from cscperf.encoding import decode_bytes
-
     try:
         # The same decoding as every other input: UTF-8 (BOM or not), UTF-16, Windows-1252.
         text, _ = decode_bytes(path.read_bytes(), path.name)
@@ -334,8 +335,6 @@ def parse_workforce(rows: Iterable[Mapping[str, str]], file: str) -> pl.DataFram
 
 
 def _one_day() -> Any:
-    from datetime import timedelta
-
     return timedelta(days=1)
 
 
@@ -495,9 +494,6 @@ def stored_frames(build: Build) -> dict[str, pl.DataFrame]:
 
 def with_imported(tables: BuildTables, frames: Mapping[str, pl.DataFrame]) -> BuildTables:
     """``tables`` with the imported frames uploaded to its backend as extra tables."""
-    from cscperf.indicators.context import BuildTables
-    from cscperf.indicators.testing import upload
-
     if not frames:
         return tables
     names = dict(tables.names)
@@ -514,8 +510,6 @@ def imported_results(
     """Result rows (engine RESULT_SCHEMA) of the ``kind: imported`` indicators: workforce
     months of the reporting range, youth justice values at their publisher's period end in
     the range; not-available rows, with the reason, where nothing was imported."""
-    from cscperf.indicators.rollup import RESULT_SCHEMA
-
     first, last = min(period_ends), max(period_ends)
     rows: list[dict[str, Any]] = []
 

@@ -12,20 +12,30 @@ first use, recomputed when earlier months are asked for than it holds).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import polars as pl
 
 from cscperf.calendar.months import month_end_of
-from cscperf.calendar.periods import last_complete_month, window_start
+from cscperf.calendar.periods import last_complete_month, reporting_months, window_start
+from cscperf.console import progress
 from cscperf.errors import StoreError
 from cscperf.indicators.backends.duckdb import DuckDBBackend
 from cscperf.indicators.backends.postgres import PostgresBackend, redacted
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.context import BuildTables
+from cscperf.indicators.engine import compute
 from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.functions import registered
+from cscperf.indicators.imported import imported_results, stored_frames, with_imported
+from cscperf.indicators.rollup import sort_results
+from cscperf.indicators.testing import upload
+from cscperf.sources.canonical import canonical_tables, empty_table
 
 if TYPE_CHECKING:
     from cscperf.indicators.aggregates import Timings
@@ -41,8 +51,6 @@ SQL_CACHE_DIR = "indicator-sql"  # beside the build caches: compiled SQL is not 
 def duckdb_tables(build: Build) -> BuildTables:
     """The build's canonical tables as views in a fresh in-memory DuckDB (the engine writes
     its calendar tables there, never into the build)."""
-    import ibis
-
     build.duckdb().close()  # makes sure the cache file exists
     con = ibis.duckdb.connect()
     names = DuckDBBackend.attach_read_only(con, str(build.cache_path))
@@ -72,8 +80,6 @@ def drop_uploaded(tables: BuildTables) -> None:
 def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildTables:
     """The build's canonical tables uploaded to a PostgreSQL database (``url`` as
     postgresql://user@host:port/db), each named ``<prefix><table>``."""
-    from cscperf.indicators.imported import stored_frames
-
     con = postgres_connection(url)
     prefix = prefix if prefix is not None else f"b{build.id.lower()}_"
     frames = {name: build.table(name) for name in build.tables()}
@@ -170,12 +176,6 @@ def compute_build(
     ones from the build's tables and its imported tables (fostering register, PEPs), then the
     imported values (workforce, youth justice) flagged ``imported``. The months are the
     default window, extended back to ``earliest`` when that is earlier."""
-    from cscperf.calendar.periods import reporting_months
-    from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.engine import compute
-    from cscperf.indicators.imported import imported_results, stored_frames, with_imported
-    from cscperf.indicators.rollup import sort_results
-
     tables = tables or duckdb_tables(build)
     first, last = reporting_range(tables, _extract_date(build), earliest)
     first = max(first, _complete_from(build) or first)
@@ -245,15 +245,10 @@ def results_for(
     target = build.results_dir / RESULTS_FILE
     if database is None and target.is_file() and stored_covers(target, earliest):
         return pl.read_parquet(target)
-    from cscperf.console import progress
-    from cscperf.indicators.catalogue import load_catalogue
-    from cscperf.indicators.functions import registered
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
     tables = None
     if database is not None:
-        import uuid
-
         # A prefix of its own per run: several people may compute on one server at once.
         tables = postgres_tables(build, database, prefix=f"r{uuid.uuid4().hex[:10]}_")
     where = f" on {redacted(database)}" if database else ""
@@ -287,11 +282,6 @@ class _SchemaOnly(BuildTables):
 
 def schema_only_tables() -> BuildTables:
     """Empty canonical tables on an in-memory DuckDB, treated as filled, for showing SQL."""
-    import ibis
-
-    from cscperf.indicators.testing import upload
-    from cscperf.sources.canonical import canonical_tables, empty_table
-
     con = ibis.duckdb.connect()
     frames = {name: empty_table(name) for name in canonical_tables()}
     return _SchemaOnly(con=con, names=upload(con, frames), share_tables=False)

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import ibis
 import polars as pl
 
 from cscperf.indicators.context import BuildTables
+from cscperf.indicators.framework import framework_settings
 from cscperf.sources.canonical import empty_table
 
 _counter = itertools.count()
@@ -59,8 +61,6 @@ def build_from_rows(
     prefix: str | None = None,
 ) -> BuildTables:
     """A build made of the given tables on ``con`` (a fresh in-memory DuckDB by default)."""
-    import ibis
-
     con = con if con is not None else ibis.duckdb.connect()
     prefix = prefix if prefix is not None else f"t{next(_counter)}_"
     frames = {
@@ -74,8 +74,6 @@ def population_rows(
     council: Mapping[int, int], localities: Mapping[tuple[str, int], int] | None = None
 ) -> list[dict[str, Any]]:
     """Rows of the ``population`` table: POP0_17 by mid-year for the council and localities."""
-    from cscperf.indicators.framework import framework_settings
-
     label = framework_settings().population_age_group
     rows = [
         {

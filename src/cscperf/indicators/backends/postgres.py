@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import ibis
+
 from cscperf.errors import ConfigError
 from cscperf.indicators.backends.base import Backend
 
@@ -64,8 +66,6 @@ class PostgresBackend(Backend):
     def connect(url: str) -> Any:
         """An Ibis connection to ``url`` (postgresql://user@host:port/db) with the session
         settings the catalogue's queries need to run in reasonable time."""
-        import ibis
-
         if not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(
                 f"--database {redacted(url)}: give a PostgreSQL address such as "
@@ -87,8 +87,6 @@ class PostgresBackend(Backend):
         """Create table ``name`` with the frame's columns and fill it with COPY, which is
         many times faster than the row inserts of a generic upload. Nulls travel as unquoted
         empty fields and empty strings as "", which PostgreSQL's CSV format tells apart."""
-        import ibis
-
         schema = ibis.Schema.from_pyarrow(frame.to_arrow().schema)
         con.create_table(name, schema=schema, overwrite=True)
         columns = ", ".join(_quoted(c) for c in frame.columns)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+import ibis
 import yaml
 from pydantic import BaseModel, ConfigDict
 
@@ -70,8 +71,6 @@ def care_codes() -> CareCodes:
 def add_months(d: ir.DateValue, n: int) -> ir.DateValue:
     """ADD_MONTHS(d, n): both DuckDB and PostgreSQL clamp to the end of a shorter month, as
     the spec requires (31 Aug + 6 months = 28/29 Feb)."""
-    import ibis
-
     shifted = d + ibis.interval(months=n) if n >= 0 else d - ibis.interval(months=-n)
     # PostgreSQL gives a timestamp for date + interval; compare dates with dates.
     return shifted.cast("date")
@@ -88,8 +87,6 @@ def days_between(start: ir.DateValue, end: ir.DateValue) -> ir.IntegerValue:
 
 
 def _person_window(order_by: list[str], *, cumulative: bool = False) -> object:
-    import ibis
-
     if cumulative:
         return ibis.window(group_by="person_id", order_by=order_by, rows=(None, 0))
     return ibis.window(group_by="person_id", order_by=order_by)
@@ -106,8 +103,6 @@ def care_episodes(episodes: ir.Table, legal_status: ir.Table | None) -> ir.Table
     status row of the child with status V3/V4 is open at the episode's start. Without a legal
     status table no episode can be recognised as a short break.
     """
-    import ibis
-
     codes = care_codes()
     e = episodes.select(
         person_id=episodes.clae_person_id,
@@ -164,8 +159,6 @@ def periods_of_care(episodes: ir.Table) -> ir.Table:
     populated and earlier (an extract that begins part-way through a POC) unless the POC
     began straight after a short break (then the short breaks were not care).
     """
-    import ibis
-
     sb_ends = (
         episodes.filter(episodes.is_short_break & episodes.end.notnull())
         .select(sb_person=episodes.person_id, sb_end=episodes.end)
@@ -232,8 +225,6 @@ def cp_plan_parts(cp_plans: ir.Table) -> ir.Table:
     Columns: person_id, plan_id, start, end, cpp_seq, cpp_start, cpp_end (the merged plan:
     the start of the first part and the end of the last part, null while open).
     """
-    import ibis
-
     p = cp_plans.filter(
         cp_plans.cppl_cp_plan_ola.isnull() | (cp_plans.cppl_cp_plan_ola != "Y")
     ).select(
@@ -281,8 +272,6 @@ def cp_review_timeliness(parts: ir.Table, reviews: ir.Table) -> ir.Table:
     plan; reviews on or before the plan start, or after its end, are ignored. The first
     review is due 3 months after the start, each later one 6 months after the previous one.
     """
-    import ibis
-
     r = reviews.filter(reviews.cppr_cp_review_date.notnull()).select(
         r_plan_id=reviews.cppr_cp_plan_id, review_date=reviews.cppr_cp_review_date
     )
@@ -309,8 +298,6 @@ def reviews_of_children(reviews: ir.Table, episodes: ir.Table) -> ir.Table:
     One row per review: person_id, review_date, code (participation code, trimmed and upper
     case; may be null), review_id. ``clar_cla_id`` gives the child through the episodes.
     """
-    import ibis
-
     children = episodes.select(c_cla_id=episodes.cla_id, c_person=episodes.person_id).distinct()
     held = reviews.filter(
         reviews.clar_cla_review_date.notnull()
@@ -338,8 +325,6 @@ def lac_review_timeliness(pocs: ir.Table, reviews: ir.Table, calendar: ir.Table)
     is due ADD_WD(POC start, 20), the second 3 months after the first, later ones 6 months
     after the previous. ``calendar`` is the engine's calendar table.
     """
-    import ibis
-
     # The child is already on each review, so this join is on the child first: joining
     # reviews, episodes and periods in one go let DuckDB pair every review with every period
     # of care by date alone (tens of millions of rows).
@@ -405,8 +390,6 @@ def care_placements(placements: ir.Table, episodes: ir.Table, pocs: ir.Table) ->
     poc_start, began_after_short_break, is_temporary. A placement belongs to the POC open on
     its start day.
     """
-    import ibis
-
     codes = care_codes()
     pl = placements.select(
         person_id=placements.clap_person_id,
@@ -465,8 +448,6 @@ def placement_chains(care_pl: ir.Table) -> ir.Table:
     for an adoption placement to the spell of the placement before it). Temporary placements
     carry the values of the non-temporary placement before them.
     """
-    import ibis
-
     codes = care_codes()
     order = ["start", "end", "placement_id"]
     w = _person_window(order)
@@ -541,8 +522,6 @@ def placement_chains(care_pl: ir.Table) -> ir.Table:
 def counted_placements(chains: ir.Table) -> ir.Table:
     """One row per counted placement: person_id, chain_seq, poc_seq, chain_start, chain_end,
     and the type, provider, distance, postcode and urn of its first part."""
-    import ibis
-
     first = chains.filter(~chains.is_temporary)
     w = ibis.window(group_by=["person_id", "chain_seq"], order_by=["start", "placement_id"])
     first = first.mutate(rn=ibis.row_number().over(w))
