@@ -7,9 +7,14 @@ people who cannot see it. Every chart is shown beside a table of the same figure
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
+
+import vl_convert as vlc
 
 from cscperf.reports.layout import format_value
 
@@ -25,8 +30,6 @@ def title_lines(title: str, width: int, font_size: int) -> list[str]:
     """A chart title broken into lines that fit the chart's width (Vega cuts a long title
     off rather than wrapping it); about half the font size per character, and three lines at
     most."""
-    import textwrap
-
     per_line = max(20, int(width / (font_size * 0.55)))
     lines = textwrap.wrap(title, per_line)
     if len(lines) > 3:
@@ -42,6 +45,8 @@ def trend_chart(
     unit: str,
 ) -> Any:
     """A line of the monthly values with the target as a dashed red line (when set)."""
+    # Altair takes about as long to import as Ibis; only drawing needs it, not the commands
+    # (evaluate, indicators) that reach this module through the application layer.
     import altair as alt
 
     data = [
@@ -79,6 +84,7 @@ def trend_chart(
 
 def locality_chart(title: str, localities: Mapping[str, float | None], county: float | None) -> Any:
     """Bars per locality with the county value as a rule."""
+    # Imported here for the same reason as in trend_chart: drawing alone needs Altair.
     import altair as alt
 
     data = [{"locality": k, "value": v} for k, v in localities.items() if v is not None]
@@ -119,8 +125,6 @@ def _vega_lite(chart: Any) -> dict[str, Any]:
 
 
 def _svg_of(spec: dict[str, Any]) -> str:
-    import vl_convert as vlc
-
     svg: str = vlc.vegalite_to_svg(spec, vl_version="v5_20")
     return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
 
@@ -137,9 +141,6 @@ RENDER_THREADS = 4
 def to_svgs(charts: Mapping[str, Any], on_done: Any = None) -> dict[str, str]:
     """Many charts as SVG, keyed as given: identical designs are drawn once, the rest in
     parallel. ``on_done`` is called once per key drawn (for a progress bar)."""
-    import json
-    from concurrent.futures import ThreadPoolExecutor
-
     specs = {key: _vega_lite(chart) for key, chart in charts.items()}
     by_text: dict[str, list[str]] = {}
     for key, spec in specs.items():
@@ -158,10 +159,6 @@ def to_svgs(charts: Mapping[str, Any], on_done: Any = None) -> dict[str, str]:
 def to_pngs(svgs: Mapping[str, str], scale: float = 2.0) -> dict[str, bytes]:
     """SVG charts rasterised for the PDF: WeasyPrint lays out a picture far faster than it
     draws the SVG's text, and at twice the size the charts print sharply."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import vl_convert as vlc
-
     keys = list(svgs)
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
         pngs = pool.map(lambda k: bytes(vlc.svg_to_png(svgs[k], scale=scale)), keys)

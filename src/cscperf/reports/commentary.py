@@ -24,6 +24,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cscperf.errors import ConfigError
+from cscperf.limits import load_yaml
 
 COMMENTARY_KIND = "cscperf-commentary"
 ANY_PERIOD = "any"
@@ -133,8 +134,6 @@ def _merge(
 
 def load_commentary(path: Path) -> Commentary:
     """Read and validate a commentary file; problems are reported with the entry they are in."""
-    from cscperf.limits import load_yaml
-
     raw = load_yaml(path, "commentary file")
     if raw is None:
         return Commentary()

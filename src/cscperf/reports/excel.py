@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
+
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.suppress import MARK
 from cscperf.forecast.result import projection_frame
@@ -22,6 +24,8 @@ from cscperf.reports.finance_excel import finance_sheet
 from cscperf.reports.forecast_section import category_name
 from cscperf.reports.html import PackContent, pack_title
 from cscperf.reports.layout import excel_number_format, load_layout
+from cscperf.reports.risk_section import pack_rag
+from cscperf.risk.table import HEADERS, register_rows
 from cscperf.spreadsheet_safety import XLSX_OPTIONS
 
 SHEET_NAME_MAX = 31
@@ -72,8 +76,6 @@ def rag_label(rag: str | None) -> str:
 
 class _Book:
     def __init__(self, path: Path) -> None:
-        import xlsxwriter
-
         self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, **XLSX_OPTIONS})
         self.sheets: set[str] = set()
         self.tables: set[str] = set()
@@ -602,9 +604,6 @@ def _forecast_sheet(book: _Book, content: PackContent) -> None:
 
 def _risk_register_sheet(book: _Book, content: PackContent) -> None:
     """The risk register with every field (derived ones too), then the heat map's cells."""
-    from cscperf.reports.risk_section import pack_rag
-    from cscperf.risk.table import HEADERS, register_rows
-
     risks = content.risks
     if risks is None or content.pack.risks is None:
         return

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from cscperf import __version__
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
@@ -183,8 +185,6 @@ def render_html(
     content: PackContent, produced: date | None = None, *, for_print: bool = False
 ) -> str:
     """The pack's HTML; ``for_print`` shows the rasterised charts (the PDF's source)."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -234,6 +234,7 @@ def render_html(
 
 def write_pdf(html: str, path: Path, title: str) -> None:
     """The PDF from the same HTML: tagged PDF/UA-1, language and title set."""
+    # WeasyPrint is the slowest import of all (seconds); only the PDF needs it (--no-pdf skips).
     import weasyprint
 
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES))

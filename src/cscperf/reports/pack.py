@@ -10,7 +10,7 @@ evaluated month (county and every locality), the evaluated 13 months of the pack
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +19,9 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
 from cscperf.errors import CscperfError
+from cscperf.evaluate.evaluate import IndicatorMeta, evaluate
+from cscperf.evaluate.suppress import marks_by_key, suppress
+from cscperf.indicators.framework import framework_settings
 from cscperf.reports.commentary import Commentary
 
 if TYPE_CHECKING:
@@ -136,11 +139,6 @@ def public_pack(pack: Pack, below: int | None = None) -> Pack:
     """The pack for readers outside the council: every figure resting on fewer than the
     small-number threshold, and the next smallest locality where the county total would give
     it away, emptied and marked ``suppressed`` (shown as ``[c]``)."""
-    from dataclasses import replace
-
-    from cscperf.evaluate.suppress import marks_by_key, suppress
-    from cscperf.indicators.framework import framework_settings
-
     below = below or framework_settings().small_number_below
     units = {ident: d.unit for ident, d in pack.definitions.items()}
     known = marks_by_key(pack.rows, units, below)
@@ -191,8 +189,6 @@ def make_pack(
     ``rows`` has the indicator engine's output columns; ``localities`` are the council's
     locality names in the settings' order. An unknown ``provenance.locality`` is an error
     listing the valid names."""
-    from cscperf.evaluate.evaluate import IndicatorMeta, evaluate
-
     if provenance.locality is not None and provenance.locality not in localities:
         raise CscperfError(
             f"there is no locality called {provenance.locality!r}; choose one of "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from cscperf.console import progress as bars
 from cscperf.errors import CscperfError
 from cscperf.reports.excel import write_workbook
 from cscperf.reports.html import collect, pack_title, render_html, write_pdf
@@ -36,7 +37,6 @@ def write_pack_files(
         ) from exc
     if progress is not None:
         return _write(pack, out, pdf, progress, lambda: None)
-    from cscperf.console import progress as bars
 
     n_charts = sum(1 for _ in pack.definitions)  # an upper bound, for the progress bar
     with bars() as bar:
