@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from python_calamine import CalamineWorkbook
 
 from cscperf.errors import ConfigError, InputError
 from cscperf.limits import check_workbook
@@ -554,8 +555,6 @@ COLUMNS: dict[str, list[str]] = {
 
 
 def sheet_names(path: Path) -> list[str]:
-    from python_calamine import CalamineWorkbook
-
     check_workbook(path)  # bounds first: the xlsx library can abort on a crafted file
 
     try:
@@ -567,8 +566,6 @@ def sheet_names(path: Path) -> list[str]:
 def read_workbook(path: Path, log: ProblemLog, out: Records) -> date | None:
     """Read every list of one workbook into ``out``; return the date the workbook states
     for its lists (on a cover sheet or above a list's headings), if any."""
-    from python_calamine import CalamineWorkbook
-
     check_workbook(path)  # bounds first: the xlsx library can abort on a crafted file
 
     try:

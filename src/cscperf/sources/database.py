@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from cscperf.errors import InputError
 from cscperf.sources.base import Problem, ReaderResult
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and the manifest."""
     try:
-        from sqlalchemy.engine import make_url
-
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return url.split("://", 1)[0] + "://..."
@@ -33,8 +33,6 @@ def safe_url(url: str) -> str:
 
 def read_database(url: str, *, schema: str | None = None) -> ReaderResult:
     """Every canonical ``ssd_*`` table found in the database at ``url``."""
-    import sqlalchemy as sa
-
     shown = safe_url(url)
     result = ReaderResult(source="ssd-database", files=[])
     try:
@@ -68,8 +66,6 @@ def read_database(url: str, *, schema: str | None = None) -> ReaderResult:
 def _read_table(
     connection: Connection, real_name: str, table: str, schema: str | None
 ) -> tuple[pl.DataFrame | None, list[Problem]]:
-    import sqlalchemy as sa
-
     file = f"db:{table}"
     selectable = sa.select(sa.text("*")).select_from(sa.table(real_name, schema=schema))
     frame = pl.read_database(selectable, connection=connection, infer_schema_length=None)

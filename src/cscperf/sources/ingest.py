@@ -12,7 +12,6 @@ published list of councils, the framework's reporting window) comes in a :class:
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +25,10 @@ from cscperf.console import progress
 from cscperf.errors import ConfigError, CscperfError, InputError
 from cscperf.limits import check_workbook, load_yaml
 from cscperf.settings import Settings, is_settings_file, load_settings
+from cscperf.sources.annex_a import AnnexAReader
 from cscperf.sources.base import Problem, Reader, ReaderResult, Severity
 from cscperf.sources.canonical import canonical_tables
+from cscperf.sources.cin_census import CINCensusReader
 from cscperf.sources.council import SOURCE_NAMES, SOURCE_SYSTEM, derive_settings
 from cscperf.sources.coverage import (
     ReportingRange,
@@ -49,13 +50,9 @@ from cscperf.sources.quality import run_checks
 from cscperf.sources.reconcile import Reconciliation, SetAside, reconcile
 from cscperf.sources.report import severity_counts, write_report
 from cscperf.sources.ssd import SSDReader
+from cscperf.sources.ssda903 import SSDA903Reader
 
 HEAD_BYTES = 65536
-STATUTORY_READERS = (
-    ("cscperf.sources.ssda903", "SSDA903Reader"),
-    ("cscperf.sources.cin_census", "CINCensusReader"),
-    ("cscperf.sources.annex_a", "AnnexAReader"),
-)
 SETTINGS_SUFFIXES = {".yaml", ".yml"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
 IGNORED_NAMES = {"readme.txt", "readme.md", "planted_faults.csv", "thumbs.db", ".ds_store"}
@@ -98,19 +95,8 @@ class IngestOutcome:
 
 
 def registered_readers() -> list[Reader]:
-    """Every reader, ours and the statutory-return readers that are installed."""
-    readers: list[Reader] = [PopulationReader(), SSDReader()]
-    for module_name, class_name in STATUTORY_READERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        reader_class = getattr(module, class_name, None)
-        if reader_class is not None:
-            readers.append(reader_class())
-    return readers
+    """Every reader: ours and the statutory returns'."""
+    return [PopulationReader(), SSDReader(), SSDA903Reader(), CINCensusReader(), AnnexAReader()]
 
 
 def walk(paths: Sequence[Path]) -> list[Path]:
@@ -536,6 +522,8 @@ def _read_database_input(
 ) -> None:
     """Read the SSD tables from the database at ``db_url`` into ``results`` and list it among
     ``files``, or record why it could not be read."""
+    # SQLAlchemy, which the database reader needs, takes about as long to import as Polars;
+    # only --db-url loads it.
     from cscperf.sources.database import read_database, safe_url
 
     try:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from cscperf.paths import package_data
 from cscperf.sources.base import Problem, Severity
 from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW, canonical_tables
+from cscperf.sources.codesets import ssda903_spec, ssda903_year
 
 # Open-ended episodes and plans run to "the end of time" when looking for overlaps.
 OPEN_END = date(9999, 12, 31)
@@ -230,8 +231,6 @@ def collection_year_of(day: date) -> int:
 
 def codes_in_year(return_column: str, year: int) -> frozenset[str]:
     """The 903 codes of ``return_column`` ("table.COLUMN") in a collection year."""
-    from cscperf.sources.codesets import ssda903_year
-
     table, _, column = return_column.partition(".")
     found = ssda903_year(year).tables.get(table)
     return found.columns[column].codes if found and column in found.columns else frozenset()
@@ -241,8 +240,6 @@ def check_codes_for_year(rule: CodeForYearRule, df: pl.DataFrame) -> list[Proble
     """Codes valid in some collection year but not in the one the record's date falls in
     (a placement type K3 recorded before 2025, H5 after 2024). Codes never valid are left to
     the code lists, and records without a date to the missing-date rule."""
-    from cscperf.sources.codesets import ssda903_spec
-
     spec = ssda903_spec()
     ever: set[str] = set()
     for year in range(spec.first_year, spec.last_year + 1):

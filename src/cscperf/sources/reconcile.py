@@ -22,6 +22,7 @@ import polars as pl
 
 from cscperf.sources.base import Problem, Severity
 from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW
+from cscperf.sources.quality import check_looked_after_overlaps, check_overlaps, quality_rules
 
 # Open-ended records run to "the end of time" when pairing records by overlapping dates.
 OPEN_END = date(9999, 12, 31)
@@ -360,8 +361,6 @@ def _problem(
 def overlaps_in_return(name: str, tables: dict[str, pl.DataFrame]) -> list[Problem]:
     """The overlap rules run on one return's set-aside tables, as warnings: a return that
     overlaps itself is wrong, but its rows are not in the build, so no figure is affected."""
-    from cscperf.sources.quality import check_looked_after_overlaps, check_overlaps, quality_rules
-
     problems: list[Problem] = []
     for rule in quality_rules().overlaps:
         frame = tables.get(rule.table)

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
+
 from cscperf import __version__
+from cscperf.paths import package_data
 from cscperf.sources.base import Problem, Severity
+from cscperf.sources.quality import rule_catalogue
 from cscperf.sources.reconcile import SOURCE_NAMES, Reconciliation
 from cscperf.spreadsheet_safety import defuse
 
@@ -59,8 +63,6 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
 
 def summarise(problems: list[Problem]) -> list[SummaryRow]:
     """Counts by severity and rule, with what each rule checks and what to do."""
-    from cscperf.sources.quality import rule_catalogue
-
     catalogue = rule_catalogue()
     counts = Counter((Severity(p.severity), p.rule) for p in problems)
     rows = []
@@ -140,10 +142,6 @@ def write_report(
 
     With a ``reconciliation`` that compared anything, ``reconciliation.csv`` too, and the
     HTML has a reconciliation section."""
-    import jinja2
-
-    from cscperf.paths import package_data
-
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out_dir / "report.csv", out_dir / "report.html"
     write_csv(problems, csv_path)

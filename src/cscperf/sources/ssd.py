@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from cscperf.errors import InputError
 from cscperf.sources.base import Problem, ReaderResult, Severity
@@ -66,8 +67,6 @@ def identify_table(path: Path, columns: Sequence[str]) -> str | None:
 
 
 def _parquet_columns(path: Path) -> list[str]:
-    import pyarrow.parquet as pq
-
     try:
         return list(pq.read_schema(path).names)
     except Exception:
