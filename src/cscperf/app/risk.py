@@ -14,11 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from cscperf.errors import CscperfError
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.risk.history import append_versions, latest_version, read_versions
 from cscperf.risk.importer import read_register
 from cscperf.risk.manage import ADD, CLOSE, UPDATE, FormResult, add_form, close_form, update_form
 from cscperf.risk.register import Register, RiskVersion, register_as_at
 from cscperf.settings import RiskSettings, Settings, load_settings
+from cscperf.store.store import Store
 
 DASHBOARD = "dashboard"
 # the dashboard's made packs (cscperf.web.packs.PACKS): they show the register as it was
@@ -36,7 +38,6 @@ def risk_settings(store: Path, settings_file: Path | None = None) -> RiskSetting
     settings, else the defaults."""
     if settings_file is not None:
         return load_settings(settings_file).risk
-    from cscperf.store.store import Store
 
     current = Store(store).current_id()
     if current is not None:
@@ -48,8 +49,6 @@ def risk_settings(store: Path, settings_file: Path | None = None) -> RiskSetting
 
 def catalogue_ids() -> set[str]:
     """Indicator ids a risk may be linked to."""
-    from cscperf.indicators.catalogue import load_catalogue
-
     return set(load_catalogue().definitions)
 
 

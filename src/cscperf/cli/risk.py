@@ -9,6 +9,13 @@ from typing import Annotated
 
 import typer
 
+from cscperf.app.risk import import_register_file, register_for, risk_settings, user_name
+from cscperf.console import err_console
+from cscperf.errors import CscperfError
+from cscperf.indicators.output import parse_period
+from cscperf.risk.table import HEADERS, as_text, register_rows
+from cscperf.spreadsheet_safety import csv_rows_text
+
 StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
 
@@ -34,9 +41,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Check the register file and add its risks to the store's history (all or nothing)."""
-        from cscperf.app.risk import import_register_file, risk_settings, user_name
-        from cscperf.console import err_console
-
         who = by or user_name(risk_settings(store, settings))
         added, read = import_register_file(store, file, by=who, settings_file=settings)
         risks = len({v.risk_id for v in added})
@@ -53,12 +57,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """The register as it stood at a month's end (or today), every field, as CSV."""
-        from cscperf.app.risk import register_for
-        from cscperf.errors import CscperfError
-        from cscperf.indicators.output import parse_period
-        from cscperf.risk.table import HEADERS, as_text, register_rows
-        from cscperf.spreadsheet_safety import csv_rows_text
-
         if not store.is_dir():
             raise CscperfError(f"{store} is not a store folder; give the store's folder")
         day = parse_period(period) if period else date.today()

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from python_calamine import CalamineWorkbook
 
+from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
 from cscperf.finance.settings import (
     FUNDING_SOURCES,
@@ -27,6 +29,7 @@ from cscperf.finance.settings import (
     TEXT_FIELDS,
     LedgerMapping,
 )
+from cscperf.limits import check_workbook
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
 LEDGER_SCHEMA: dict[str, Any] = {
@@ -82,8 +85,6 @@ def _blank(value: Any) -> bool:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from cscperf.encoding import decode_bytes
-
     try:
         # The same decoding as every other input: UTF-8 (BOM or not), UTF-16, Windows-1252.
         text, _ = decode_bytes(path.read_bytes(), path.name)
@@ -97,10 +98,6 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
 
 def _workbook_rows(path: Path, sheet: str | None) -> list[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
-
-    from cscperf.limits import check_workbook
-
     check_workbook(path)
     try:
         book = CalamineWorkbook.from_path(str(path))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from python_calamine import CalamineWorkbook
 
 from cscperf.benchmarks.published import find_file, la_directory, statistical_neighbours
 from cscperf.errors import InputError
@@ -52,8 +53,6 @@ def _number(value: Any) -> float | None:
 def read_ro3(data_dir: Path) -> pl.DataFrame:
     """ONS code, name and each line's net current expenditure in pounds (null where the
     council made no return)."""
-    from python_calamine import CalamineWorkbook
-
     path = find_file(data_dir, RO3_FILE)
     try:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(RO3_SHEET).to_python()

@@ -11,9 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, get_args
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cscperf.errors import ConfigError
+from cscperf.limits import load_yaml
 
 FINANCE_KIND = "cscperf-finance-settings"
 
@@ -193,8 +195,6 @@ class FinanceSettings(BaseModel):
 
 def load_finance_settings(path: Path) -> FinanceSettings:
     """Read and validate a finance settings file; every problem is reported with where it is."""
-    from cscperf.limits import load_yaml
-
     raw = load_yaml(path, "finance settings file")
     if not isinstance(raw, dict) or raw.get("kind") != FINANCE_KIND:
         raise ConfigError(
@@ -211,7 +211,5 @@ def load_finance_settings(path: Path) -> FinanceSettings:
 
 
 def dump_finance_settings(settings: FinanceSettings, path: Path) -> None:
-    import yaml
-
     data = settings.model_dump(mode="json", exclude_none=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

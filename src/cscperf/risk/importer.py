@@ -21,8 +21,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
 from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
+from cscperf.limits import check_workbook
 from cscperf.risk.register import CLOSED, OPEN, RiskVersion, risk_id_problem
 from cscperf.settings import RiskSettings
 
@@ -79,10 +82,6 @@ def read_cells(path: Path, sheet: str | None = None) -> list[list[Any]]:
 
 
 def _workbook_rows(path: Path, sheet: str | None) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    from cscperf.limits import check_workbook
-
     check_workbook(path)  # bounds first: a crafted workbook must not exhaust the machine
     try:
         book = load_workbook(path, read_only=True, data_only=True)
