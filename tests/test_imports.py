@@ -27,6 +27,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "Altair is as slow to import as Ibis and only drawing needs it"
     ),
     ("reports/charts.py", "locality_chart", "altair"): "as trend_chart",
+    ("reports/finance_section.py", "trend_chart", "altair"): "as reports/charts.py",
     ("reports/html.py", "write_pdf", "weasyprint"): (
         "WeasyPrint takes seconds to import and only the PDF needs it"
     ),
