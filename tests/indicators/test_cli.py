@@ -12,21 +12,9 @@ import pytest
 from tests.indicators.helpers import SETTINGS
 
 from cscperf.cli import main
+from cscperf.indicators.contract import RESULT_SCHEMA
 from cscperf.indicators.testing import frame
 from cscperf.store import Store
-
-CONTRACT = [
-    "indicator_id",
-    "period_end",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "definition_version",
-    "flags",
-    "reason",
-]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +62,7 @@ def test_csv_follows_the_contract(store, capsys):
     )
     assert code == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0] == CONTRACT
+    assert rows[0] == list(RESULT_SCHEMA)
     body = {(r[1], r[2], r[3]): r for r in rows[1:]}
     # February: A (T1, North); March: B (T3, South) and C (no team: unallocated).
     assert body[("2024-02-29", "all", "all")][4:7] == ["1", "", "1"]

@@ -15,6 +15,7 @@ from cscperf.cli.options import Audience, AudienceOption
 from cscperf.console import out_console
 from cscperf.evaluate.suppress import public_csv, public_json, suppress
 from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
+from cscperf.indicators.contract import BREAKDOWNS
 from cscperf.indicators.engine import indicator_sql
 from cscperf.indicators.explain import explain_text
 from cscperf.indicators.framework import framework_settings
@@ -22,8 +23,6 @@ from cscperf.indicators.functions import registered
 from cscperf.indicators.output import earliest_month, parse_period, select_rows, to_csv, to_json
 from cscperf.indicators.results import results_for, schema_only_tables
 from cscperf.store import Store
-
-BREAKDOWNS = ("all", "locality", "team", "team_type", "source", "carer_type")
 
 
 def _split(text: str | None) -> list[str] | None:

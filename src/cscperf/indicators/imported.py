@@ -27,7 +27,7 @@ import polars as pl
 from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
 from cscperf.indicators.context import BuildTables
-from cscperf.indicators.rollup import RESULT_SCHEMA
+from cscperf.indicators.contract import RESULT_SCHEMA
 from cscperf.indicators.testing import upload
 
 if TYPE_CHECKING:

@@ -1,8 +1,7 @@
 """The output contract (spec section 8): choosing rows and writing them as CSV or JSON.
 
-Owns the column order (``indicator_id, period_end, breakdown, breakdown_value, numerator,
-denominator, value``, then the optional ``definition_version, flags`` and, for rows that are
-not available, ``reason``), the selection by months, ids and breakdowns, and the writers:
+The columns and their order are declared in :mod:`cscperf.indicators.contract`. Owns the
+selection by months, ids and breakdowns, and the writers:
 UTF-8 CSV with a header, empty cells for nulls, ``.`` as the decimal mark, flags joined by
 ``;``; JSON as a list of objects with flags as a list.
 """
@@ -18,18 +17,9 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
 from cscperf.errors import CscperfError
+from cscperf.indicators.contract import CONTRACT_COLUMNS, OPTIONAL_COLUMNS
 from cscperf.spreadsheet_safety import defuse_frame
 
-CONTRACT_COLUMNS = [
-    "indicator_id",
-    "period_end",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-]
-OPTIONAL_COLUMNS = ["definition_version", "flags", "reason"]
 NUMBERS = ("numerator", "denominator", "value")
 
 

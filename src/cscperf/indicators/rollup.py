@@ -20,6 +20,7 @@ import polars as pl
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.calendar.periods import population_year
 from cscperf.indicators.catalogue import IndicatorDefinition
+from cscperf.indicators.contract import BREAKDOWNS, RESULT_SCHEMA
 from cscperf.indicators.framework import framework_settings
 from cscperf.indicators.runs import Run, window_start
 from cscperf.settings import Settings
@@ -29,19 +30,6 @@ if TYPE_CHECKING:
 
 UNALLOCATED = "unallocated"
 EXTRA_BREAKDOWNS = ("source", "carer_type", "team_type")
-BREAKDOWN_ORDER = ("all", "locality", "team", "team_type", "source", "carer_type")
-RESULT_SCHEMA: dict[str, Any] = {
-    "indicator_id": pl.String,
-    "period_end": pl.Date,
-    "breakdown": pl.String,
-    "breakdown_value": pl.String,
-    "numerator": pl.Float64,
-    "denominator": pl.Float64,
-    "value": pl.Float64,
-    "definition_version": pl.String,
-    "flags": pl.List(pl.String),
-    "reason": pl.String,
-}
 RATE_SCALE = {"rate_per_10k": 10_000.0, "rate_per_100k": 100_000.0}
 SUM_UNITS = {"percent", "days", "average", "ratio"}
 SUM_DECIMALS = 9
@@ -343,7 +331,7 @@ def run_rows(
 def sort_results(frame: pl.DataFrame, definitions: Sequence[IndicatorDefinition]) -> pl.DataFrame:
     """Catalogue order, then month, breakdown as listed, value (``unallocated`` last)."""
     order = {d.id: i for i, d in enumerate(definitions)}
-    breakdowns = {b: i for i, b in enumerate(BREAKDOWN_ORDER)}
+    breakdowns = {b: i for i, b in enumerate(BREAKDOWNS)}
     return (
         frame.with_columns(
             _i=pl.col("indicator_id").replace_strict(order, default=len(order)),

@@ -17,6 +17,7 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_end_of
 from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.contract import CONTRACT_COLUMNS, RESULT_SCHEMA
 from cscperf.settings import dump_settings
 from cscperf.synth.council import eastshire_settings
 
@@ -87,15 +88,7 @@ def sample_rows(
                 records.append((definition.id, end, breakdown, value_of, num, den, value))
     return pl.DataFrame(
         records,
-        schema={
-            "indicator_id": pl.String,
-            "period_end": pl.Date,
-            "breakdown": pl.String,
-            "breakdown_value": pl.String,
-            "numerator": pl.Float64,
-            "denominator": pl.Float64,
-            "value": pl.Float64,
-        },
+        schema={column: RESULT_SCHEMA[column] for column in CONTRACT_COLUMNS},
         orient="row",
     )
 
