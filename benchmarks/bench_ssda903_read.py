@@ -16,7 +16,8 @@ run is timed on its own (what a single ingest pays: cscperf's code sets and chec
 on first use); the warm time is the median of seven runs after it. Each is both wall clock and
 the process's CPU time (all its threads). The CPU time is the figure to trust: on a busy
 machine the wall clock mostly measures waiting for a core. Target: cscperf at least five times
-faster (warm CPU time) on both.
+faster (warm CPU time) on both. Measured on the scale-1.0 county (nine years) on a busy
+two-core machine: one year 10 ms against 76 ms (7.4x), all years 0.09 s against 0.70 s (8.1x).
 """
 
 from __future__ import annotations

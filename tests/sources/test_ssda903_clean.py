@@ -69,6 +69,16 @@ def test_the_synthetic_council_reads_the_same(
     assert sum(r.tables["episodes"].height for r in returns) > 50
 
 
+def test_a_year_given_as_csv_and_xml_reads_the_same(
+    clean_council: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    year = sorted((clean_council / "ssda903").iterdir())[-1]
+    paths = sorted(year.glob("*.csv")) + sorted(year.glob("*.xml"))
+    assert any(p.suffix == ".xml" for p in paths)
+    returns, typed = read_both(paths, monkeypatch)
+    assert typed >= len(returns[0].tables) - 2
+
+
 def test_planted_faults_read_the_same(
     faulty_council: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

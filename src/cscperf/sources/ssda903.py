@@ -574,7 +574,7 @@ def _clean_or_split(
     every line as wide as the header; else (None, header, body) as :func:`_split_simple`
     or :func:`_split_quoted` reads it."""
     if trimmed and '"' not in text:
-        normal = text.replace("\r\n", "\n")
+        normal = text.replace("\r\n", "\n") if "\r" in text else text
         if "\r" not in normal:  # clean_text checks the rest of what _simple_text does
             end = normal.find("\n")
             header = (normal if end < 0 else normal[:end]).split(",")

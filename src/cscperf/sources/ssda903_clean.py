@@ -431,6 +431,11 @@ def _typed_frames(check: _Check, typed: Mapping[str, Typed]) -> list[pl.DataFram
     files = pl.Series("_source_file", [t.file for t in tables], pl.String)[_indices(owner)]
     lines = pl.Series("_source_row", np.arange(len(owner), dtype=np.int64) - firsts[owner] + 2)
     years = pl.Series("_collection_year", np.array([t.year for t in tables], np.int64)[owner])
+    longest = int(rows.max()) if len(rows) else 0
+    blank = {  # the values of a column the file does not have
+        kind: pl.Series("", [None], _TYPES.get(kind, pl.String())).new_from_index(0, longest)
+        for kind in {column.kind for table in tables for column in table.layout.columns.values()}
+    }
     frames: list[pl.DataFrame | None] = []
     for t, table in enumerate(tables):
         if check.bad[t]:
@@ -442,8 +447,7 @@ def _typed_frames(check: _Check, typed: Mapping[str, Typed]) -> list[pl.DataFram
             values, places = typed[column.kind if column.kind in typed else "text"]
             place = places.get((t, name))
             if place is None:
-                kind = _TYPES.get(column.kind, pl.String())
-                columns.append(pl.Series(name, [None] * count, kind))
+                columns.append(blank[column.kind].slice(0, count).alias(name))
             else:
                 columns.append(values.slice(place, count).alias(name))
         provenance = [s.slice(first, count) for s in (files, lines, years)]
