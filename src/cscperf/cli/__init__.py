@@ -36,7 +36,8 @@ class Command(NamedTuple):
 
 
 # The top-level commands in the order ``--help`` lists them. The summary is what the list shows
-# before the module is loaded; tests/test_cli.py checks it is the command's own first paragraph.
+# before the module is loaded; tests/test_cli.py checks it is the first sentence of the
+# command's own help.
 COMMANDS: dict[str, Command] = {
     "synth": Command(
         "cscperf.cli.synth", "Write a synthetic council's input files (Eastshire County Council)."
@@ -47,7 +48,8 @@ COMMANDS: dict[str, Command] = {
     ),
     "import-measures": Command(
         "cscperf.cli.imported",
-        "Check imported CSV files and keep them with the build, beside computed results.",
+        "Check imported CSV files and publish a new build: the build (the current one by "
+        "default) with these measures added.",
     ),
     "finance": Command(
         "cscperf.cli.finance",
