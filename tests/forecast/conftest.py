@@ -49,7 +49,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("forecast")
     council = root / "council"
     generate(council, seed=11, scale=0.05, start=START, end=END)
-    made = {"ssd": root / "ssd-store", "returns": root / "returns-store"}
+    made = {"ssd": root / "ssd-store", "returns": root / "returns-store", "council": council}
     for args in (
         (
             "--store",

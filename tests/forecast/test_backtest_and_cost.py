@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cscperf.forecast.backtest import errors, last_value, origins_for, seasonal_naive
-from cscperf.forecast.cost import financial_year, monthly_cost
+from cscperf.forecast.cost import financial_year, monthly_cost, weighted_rates
 from cscperf.forecast.history import History, StateSpace, month_ends_between
 from cscperf.forecast.settings import load_settings
 
@@ -61,3 +61,12 @@ def test_placement_cost_is_nights_times_the_weekly_rate_over_seven() -> None:
 
 def test_financial_years_start_in_april() -> None:
     assert [financial_year(d) for d in (date(2026, 3, 31), date(2026, 4, 1))] == [2025, 2026]
+
+
+def test_a_category_costs_what_its_kinds_nights_cost() -> None:
+    # In-house fostering 300 nights at £500 a week, agency 100 nights at £1,100: the category
+    # costs (300 × 500 + 100 × 1,100) / 400 = £650 a week. A kind without nights adds nothing.
+    rates = weighted_rates(
+        [("fostering", 500, 300), ("fostering", 1100, 100), ("residential", 5000, 0)]
+    )
+    assert rates == {"fostering": pytest.approx(650)}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
+from tests.forecast.conftest import cli
 
+from cscperf.app.forecast import forecast_build, ledger_unit_costs
 from cscperf.app.month import assemble_pack
 from cscperf.reports.excel import write_workbook
 from cscperf.reports.html import collect, render_html
+from cscperf.store import Store
 
 PERIOD = "2025-03"
 
@@ -41,7 +45,7 @@ def test_the_pack_shows_the_forecast_beside_its_backtest(
     # the store's forecast.yaml: its scenario and its unit costs reach the pack
     assert [s.name for s in section.scenarios] == ["Step-down programme"]
     assert section.scenarios[0].cost_difference < 0  # residential is dearer than fostering
-    assert ("Residential", 7000) in section.unit_costs
+    assert ("Residential", 7000, "from the forecast settings") in section.unit_costs
     assert {row.method for row in section.backtest} >= {"cscperf's model", "Last value held flat"}
     assert sum(row.best for row in section.backtest) >= 1
     html = render_html(content)
@@ -62,3 +66,28 @@ def test_public_and_locality_packs_leave_the_forecast_out(scenario_store: Path) 
     assert (
         assemble_pack(scenario_store, PERIOD, benchmarks=False, locality=locality).forecast is None
     )
+
+
+def test_with_a_ledger_the_forecast_costs_placements_at_finance_monitorings_rates(
+    stores: dict[str, Path], tmp_path: Path
+) -> None:
+    council = stores["council"]
+    store = tmp_path / "store"
+    for args in (
+        ("ingest", "--store", store, council / "ssd", council / "council.yaml",
+         "--extract-date", "2025-04-01"),
+        ("finance", "import", "--store", store, "--settings", council / "finance" / "finance.yaml",
+         *sorted((council / "finance").glob("*.csv"))),
+    ):  # fmt: skip
+        code, _, err = cli(*args)
+        assert code == 0, err[-2000:]
+    build = Store(store).get()
+    expected = ledger_unit_costs(build, date(2025, 3, 31))
+    assert set(expected) >= {"fostering", "residential"}
+    result = forecast_build(build, months=3, backtest=False)
+    assert result.cost_sources["fostering"] == "ledger"
+    assert result.settings.weekly_unit_costs["fostering"] == pytest.approx(expected["fostering"])
+    # the month's cost is the projected children at those rates (nights x weekly / 7)
+    fostering = result.categories.index("fostering")
+    children = result.projection.by_category()[0, fostering]
+    assert result.cost[0, fostering] == pytest.approx(children * expected["fostering"] * 30 / 7)

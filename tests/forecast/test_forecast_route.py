@@ -3,6 +3,7 @@ route and the returns route, and the errors a user meets."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -73,3 +74,25 @@ def test_a_bad_settings_file_names_the_key(stores: dict[str, Path], tmp_path: Pa
     settings.write_text("weekly_unit_costs:\n  fostering: lots\n", encoding="utf-8")
     code, _, err = _cli("forecast", "--store", stores["ssd"], "--settings", settings)
     assert code == 1 and "weekly_unit_costs.fostering" in err
+
+
+@pytest.mark.parametrize("route", ["ssd", "returns"])
+def test_the_history_counts_the_children_the_catalogue_counts(
+    stores: dict[str, Path], route: str
+) -> None:
+    """Month by month, the forecast's starting point is the catalogue's lac.count: the same
+    children looked after (short breaks left out) at the same month ends."""
+    code, out, err = _cli(
+        "indicators", "--store", stores[route], "--period", "2025-03", "--months", "12",
+        "--ids", "lac.count", "--by", "all",
+    )  # fmt: skip
+    assert code == 0, err[-2000:]
+    counts = pl.read_csv(io.StringIO(out)).filter(pl.col("breakdown") == "all")
+    expected = dict(zip(counts["period_end"].to_list(), counts["value"].to_list(), strict=True))
+    history = forecast_build(Store(stores[route]).get(), months=1, backtest=False).history
+    seen = {
+        day.isoformat(): int(history.stock[index].sum())
+        for index, day in enumerate(history.month_ends)
+        if day.isoformat() in expected
+    }
+    assert len(seen) == 12 and seen == {k: int(v) for k, v in expected.items()}

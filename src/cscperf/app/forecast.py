@@ -14,8 +14,12 @@ from pathlib import Path
 import polars as pl
 
 from cscperf.errors import CscperfError
+from cscperf.finance.costs import placement_costs, short_break_placements
+from cscperf.finance.costs import placement_spells as finance_spells
+from cscperf.finance.monitor import period_of
+from cscperf.finance.store import load_finance
 from cscperf.forecast.backtest import run_backtest
-from cscperf.forecast.cost import projected_costs
+from cscperf.forecast.cost import projected_costs, weighted_rates
 from cscperf.forecast.history import build_history
 from cscperf.forecast.model import Model, Projection, fit, project
 from cscperf.forecast.result import Forecast, ScenarioRequest, ScenarioResult
@@ -27,10 +31,20 @@ from cscperf.store.store import Build
 SETTINGS_FILE = "forecast.yaml"  # a council's forecast settings, kept in the store's folder
 PLACEMENTS = "ssd_cla_placement"
 PEOPLE = "ssd_person"
+EPISODES = "ssd_cla_episodes"
+LEGAL_STATUS = "ssd_legal_status"
+# finance's kinds of placement (finance/costs.py) by the forecast's default categories
+FINANCE_KIND_CATEGORY = {
+    "fostering": "fostering",
+    "residential": "residential",
+    "secure": "residential",
+    "supported_accommodation": "supported",
+}
 
 
 def placement_spells(build: Build) -> pl.DataFrame:
-    """Every placement with the child's date of birth, in the forecast's column names."""
+    """Every placement but short breaks, with the child's date of birth, in the forecast's
+    column names."""
     tables = set(build.tables())
     missing = [name for name in (PLACEMENTS, PEOPLE) if name not in tables]
     if missing:
@@ -38,7 +52,17 @@ def placement_spells(build: Build) -> pl.DataFrame:
             f"build {build.id} has no {' or '.join(missing)} table, so there are no placements to "
             "forecast from; load the SSD tables or the SSDA903 returns"
         )
-    placements = build.table(PLACEMENTS).select(
+    placements = build.table(PLACEMENTS)
+    breaks = short_break_placements(
+        build.table(EPISODES) if EPISODES in tables else None,
+        build.table(LEGAL_STATUS) if LEGAL_STATUS in tables else None,
+    )
+    if breaks is not None:
+        # short breaks are not "looked after" in the DfE's counts, nor in the forecast's
+        placements = placements.filter(
+            ~pl.col("clap_cla_placement_id").is_in(breaks["placement_id"].implode())
+        )
+    placements = placements.select(
         pl.col("clap_person_id").alias("child"),
         pl.col("clap_cla_placement_start_date").alias("start"),
         pl.col("clap_cla_placement_end_date").alias("end"),
@@ -87,6 +111,7 @@ def forecast_build(
     """Fit, project, cost and backtest the build's children looked after (see the module)."""
     settings = load_settings(settings_path or store_settings(build))
     first, last = reporting_months(build, period_end)
+    settings, cost_sources = with_ledger_costs(build, last, settings)
     history = build_history(placement_spells(build), first, last, settings)
     needed = settings.fit.reference_months + 1
     if len(history.month_ends) < needed:
@@ -97,7 +122,9 @@ def forecast_build(
     model = fit(history, settings)
     projection = project(model, settings, months=months)
     cost, low, high = projected_costs(projection, settings)
-    result = Forecast(settings, history, projection, cost, low, high, None)
+    result = Forecast(
+        settings, history, projection, cost, low, high, None, cost_sources=cost_sources
+    )
     if backtest:
         result.backtest = run_backtest(history, settings)
     for request in [*settings_scenarios(settings), *(scenarios or [])]:
@@ -145,3 +172,45 @@ def forecast_for_pack(build: Build, period_end: date) -> tuple[Forecast | None, 
         return forecast_build(build, period_end=period_end), ""
     except CscperfError as exc:
         return None, str(exc)
+
+
+def ledger_unit_costs(build: Build, period_end: date) -> dict[str, float]:
+    """Weekly cost per forecast category from the finance kept with the build: the rates
+    finance monitoring uses for the month (the settings', or the ledger's actuals ÷ nights),
+    each category's kinds weighted by their nights this year. Empty without a ledger."""
+    data = load_finance(build)
+    if data is None or not data.settings.unit_costs:
+        return {}
+    year, period = period_of(period_end)
+    month = data.ledger.filter(pl.col("financial_year") == year, pl.col("period") == period)
+    if month.is_empty():
+        return {}
+    spells = finance_spells(
+        build.table(PLACEMENTS), build.table(EPISODES), build.table(LEGAL_STATUS)
+    )
+    costs = placement_costs(data.settings, data.ledger, spells, year, period)
+    return weighted_rates(
+        (FINANCE_KIND_CATEGORY.get(line.placement_type, "other"), line.weekly_rate,
+         line.nights_ytd)
+        for line in costs.lines
+        if line.weekly_rate is not None
+    )  # fmt: skip
+
+
+def with_ledger_costs(
+    build: Build, period_end: date, settings: ForecastSettings
+) -> tuple[ForecastSettings, dict[str, str]]:
+    """The settings with the ledger's unit costs where the build has them, and where each
+    category's cost came from ("ledger" or "settings")."""
+    tables = set(build.tables())
+    ledger = (
+        ledger_unit_costs(build, period_end)
+        if {PLACEMENTS, EPISODES, LEGAL_STATUS} <= tables
+        else {}
+    )
+    used = {c: r for c, r in ledger.items() if c in settings.weekly_unit_costs}
+    sources = {c: "ledger" if c in used else "settings" for c in settings.weekly_unit_costs}
+    if not used:
+        return settings, sources
+    costs = {**settings.weekly_unit_costs, **used}
+    return settings.model_copy(update={"weekly_unit_costs": costs}), sources

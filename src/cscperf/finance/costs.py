@@ -91,15 +91,17 @@ def placement_spells(
     ).filter(
         pl.col("start").is_not_null(), pl.col("end").is_null() | (pl.col("end") >= pl.col("start"))
     )
-    short = _short_break_placements(episodes, legal_status)
+    short = short_break_placements(episodes, legal_status)
     if short is not None:
         frame = frame.join(short, on="placement_id", how="anti")
     return frame.drop("placement_id")
 
 
-def _short_break_placements(
+def short_break_placements(
     episodes: pl.DataFrame | None, legal_status: pl.DataFrame | None
 ) -> pl.DataFrame | None:
+    """The placements of short-break episodes (legal status V3 or V4 open at the episode's
+    start), as ``placement_id``: the children in them are not counted as looked after."""
     if episodes is None or legal_status is None or episodes.is_empty():
         return None
     breaks = legal_status.filter(pl.col("lega_legal_status").is_in(SHORT_BREAK_STATUSES)).select(

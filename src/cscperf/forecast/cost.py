@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -47,3 +48,16 @@ def projected_costs(
 def financial_year(day: date) -> int:
     """The financial year a day falls in, named by its starting year (April to March)."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+def weighted_rates(kinds: Iterable[tuple[str, float, float]]) -> dict[str, float]:
+    """Weekly cost per category from (category, weekly rate, nights) of finer kinds of
+    placement (e.g. in-house and agency fostering): each kind weighted by its nights, so the
+    category costs what its nights cost in total."""
+    spent: dict[str, float] = {}
+    nights: dict[str, float] = {}
+    for category, rate, count in kinds:
+        if count > 0:
+            spent[category] = spent.get(category, 0.0) + rate * count
+            nights[category] = nights.get(category, 0.0) + count
+    return {category: spent[category] / nights[category] for category in spent}

@@ -44,6 +44,9 @@ class Forecast:
     cost_high: np.ndarray  # (months,)
     backtest: Backtest | None
     scenarios: list[ScenarioResult] = field(default_factory=list)
+    # where each category's weekly unit cost came from: "ledger" (finance monitoring's rates
+    # for the month) or "settings"
+    cost_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def categories(self) -> tuple[str, ...]:

@@ -37,6 +37,10 @@ METHOD_NAMES = {
     "seasonal naive": "Same month last year",
 }
 FAN = "#85b3d9"
+COST_SOURCES = {
+    "ledger": "from the ledger: finance monitoring's rate this month",
+    "settings": "from the forecast settings",
+}
 
 
 def category_name(category: str) -> str:
@@ -85,7 +89,7 @@ class ForecastSection:
     backtest: list[BacktestRow]
     backtest_note: str
     scenarios: list[ScenarioRow]
-    unit_costs: list[tuple[str, float]]
+    unit_costs: list[tuple[str, float, str]]  # category, weekly cost, where it came from
     summary: str
     interval: float
     design: Any  # the fan chart (Altair)
@@ -257,7 +261,12 @@ def forecast_section(result: Forecast) -> ForecastSection:
         backtest_note=note,
         scenarios=scenario_rows(result),
         unit_costs=[
-            (category_name(c), result.settings.weekly_unit_costs[c]) for c in result.categories
+            (
+                category_name(c),
+                result.settings.weekly_unit_costs[c],
+                COST_SOURCES[result.cost_sources.get(c, "settings")],
+            )
+            for c in result.categories
         ],
         summary=summary,
         interval=result.projection.interval,
