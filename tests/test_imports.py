@@ -34,20 +34,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("sources/ingest.py", "_read_database_input", "cscperf.sources.database"): (
         "SQLAlchemy is as slow to import as Polars and only --db-url needs it"
     ),
-    # Pending: in files other work has open; move them when that work lands.
+    # Pending: in a file other work has open; move it when that work lands.
     ("sources/ssda903.py", "read_file", "cscperf.sources.ssda903_xml"): "pending (903 reading)",
-    ("synth/__init__.py", "generate", "cscperf.synth.run"): "pending (synth)",
-    ("synth/care.py", "_plan_json", "json"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.council"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.imported"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.population"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.simulate"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.ssd"): "pending (synth)",
-    ("synth/run.py", "generate", "cscperf.synth.faults"): "pending (synth)",
-    ("synth/run.py", "_writer", DYNAMIC): "pending (synth)",
-    ("synth/simulate.py", "care", "cscperf.synth.care"): "pending (synth)",
-    ("synth/simulate.py", "workforce", "cscperf.synth.workforce"): "pending (synth)",
-    ("synth/targets.py", "write_targets", "cscperf.evaluate.targets"): "pending (synth)",
 }
 
 

@@ -11,6 +11,7 @@ only on each period's dates, are drawn for all periods at once as arrays.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from calendar import monthrange
 from datetime import date
@@ -643,8 +644,6 @@ def _d(day: int) -> date:
 
 
 def _plan_json(flags: dict[str, str]) -> str:
-    import json
-
     return json.dumps(flags, separators=(",", ":"))
 
 

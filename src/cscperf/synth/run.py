@@ -8,7 +8,6 @@ installed.
 
 from __future__ import annotations
 
-import importlib
 import textwrap
 import time
 from collections.abc import Callable
@@ -17,9 +16,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cscperf.settings import Settings, dump_settings
+from cscperf.synth.council import eastshire_settings
+from cscperf.synth.faults import plant_faults
+from cscperf.synth.imported import write_imported
 from cscperf.synth.ledger import write_ledger
 from cscperf.synth.params import Parameters
+from cscperf.synth.population import write_population
+from cscperf.synth.returns_903 import write_903
+from cscperf.synth.returns_annex_a import write_annex_a
+from cscperf.synth.returns_cin import write_cin_census
 from cscperf.synth.risk_register import write_risk_register
+from cscperf.synth.simulate import simulate
+from cscperf.synth.ssd import conform_all, write_ssd
 from cscperf.synth.targets import write_targets
 
 
@@ -113,12 +121,6 @@ def generate(
 
     Another council (:mod:`cscperf.synth.many`) passes its ``settings``, its ``params`` (the
     packaged parameters with its own rates) and ``about``, the README's words on who it is."""
-    from cscperf.synth.council import eastshire_settings
-    from cscperf.synth.imported import write_imported
-    from cscperf.synth.population import write_population
-    from cscperf.synth.simulate import simulate
-    from cscperf.synth.ssd import conform_all, write_ssd
-
     began = time.perf_counter()
     say = step or (lambda _msg: None)
     default_start, default_end = default_window(date.today())
@@ -139,15 +141,12 @@ def generate(
     files.append(settings_path)
     files.append(write_targets(out_dir, start, end))
     years = collection_years(start, end)
-    for module, function, args in (
-        ("returns_903", "write_903", (years,)),
-        ("returns_cin", "write_cin_census", (years,)),
-        ("returns_annex_a", "write_annex_a", (end,)),
+    for name, writer, args in (
+        ("903", write_903, (years,)),
+        ("cin", write_cin_census, (years,)),
+        ("annex_a", write_annex_a, (end,)),
     ):
-        writer = _writer(module, function)
-        if writer is None:
-            continue
-        say(f"writing {module.removeprefix('returns_')}")
+        say(f"writing {name}")
         made = writer(tables, settings, out_dir, *args)
         files.extend(made if isinstance(made, list) else [Path(str(made))])
     say("writing imported measures")
@@ -162,8 +161,6 @@ def generate(
     files.append(write_risk_register(out_dir, end, seed))
     n_faults = 0
     if faults:
-        from cscperf.synth.faults import plant_faults
-
         say("planting faults")
         planted = plant_faults(out_dir, seed=seed, start=start, end=end)
         n_faults = planted.height
@@ -212,16 +209,3 @@ def generate(
         faults=n_faults,
         seconds=time.perf_counter() - began,
     )
-
-
-def _writer(module: str, function: str) -> Callable[..., object] | None:
-    """A return writer from this package, or None while it is not yet installed."""
-    name = f"cscperf.synth.{module}"
-    try:
-        loaded = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-    writer = getattr(loaded, function, None)
-    return writer if callable(writer) else None

@@ -21,6 +21,7 @@ import polars as pl
 from numpy.random import PCG64, Generator
 
 from cscperf.settings import Settings
+from cscperf.synth.care import build_care
 from cscperf.synth.council import COUNTYWIDE, teams_of_type
 from cscperf.synth.days import (
     NEVER,
@@ -32,6 +33,7 @@ from cscperf.synth.days import (
     day_number,
 )
 from cscperf.synth.params import Parameters, load_parameters
+from cscperf.synth.workforce import build_workforce
 
 YEAR = 365.25
 INT = np.int64
@@ -977,8 +979,6 @@ class _TableBuilder:
 
     # -- care
     def care(self, ep_all: dict[str, np.ndarray]) -> None:
-        from cscperf.synth.care import build_care
-
         build_care(self, self.ep)
 
     # -- contacts and early help
@@ -1075,8 +1075,6 @@ class _TableBuilder:
 
     # -- workers
     def workforce(self) -> None:
-        from cscperf.synth.workforce import build_workforce
-
         build_workforce(self)
 
     def _mothers(self, girls: np.ndarray) -> None:

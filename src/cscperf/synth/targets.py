@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from cscperf.calendar import financial_year_of
+from cscperf.evaluate.targets import example_targets_path
 
 TARGETS_FILE = "targets.yaml"
 
@@ -37,8 +38,6 @@ def rolled_targets(example: dict[str, Any], labels: list[str]) -> dict[str, Any]
 
 
 def write_targets(out_dir: Path, first: date, last: date) -> Path:
-    from cscperf.evaluate.targets import example_targets_path
-
     example = yaml.safe_load(example_targets_path().read_text(encoding="utf-8"))
     content = rolled_targets(example, financial_year_labels(first, last))
     path = out_dir / TARGETS_FILE
