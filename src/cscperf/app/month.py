@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from cscperf.app.commentary import pack_commentary
 from cscperf.app.forecast import forecast_for_pack
 from cscperf.app.jobs import Progress
 from cscperf.app.risk import register_for
@@ -30,7 +31,6 @@ from cscperf.finance.month import month_finance
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.output import parse_period
 from cscperf.indicators.results import results_for
-from cscperf.reports.commentary import load_commentary
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
 from cscperf.reports.writer import write_pack_files
 from cscperf.risk.history import read_versions
@@ -205,7 +205,7 @@ def assemble_pack(
         definitions=load_catalogue().definitions,
         targets=choose_targets(build, targets),
         benchmarks=bench,
-        commentary=load_commentary(commentary) if commentary else None,
+        commentary=pack_commentary(store, commentary),
     )
     pack.risks = risk_register(store, period_end, build)
     pack.finance = month_finance(build, period_end)

@@ -48,8 +48,11 @@ COMMANDS: dict[str, Command] = {
     ),
     "import-measures": Command(
         "cscperf.cli.imported",
-        "Check imported CSV files and publish a new build: the build (the current one by "
-        "default) with these measures added.",
+        "Check imported CSV files and publish them as a new build with the measures added.",
+    ),
+    "commentary": Command(
+        "cscperf.cli.commentary",
+        "The managers' commentary kept in the store: import a commentary file, export it.",
     ),
     "finance": Command(
         "cscperf.cli.finance",

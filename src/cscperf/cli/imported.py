@@ -22,9 +22,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--build", help="A build id; the current one by default.")
         ] = None,
     ) -> None:
-        """Check imported CSV files and publish a new build: the build (the current one by
-        default) with these measures added. The build imported into is left as it was, and
-        later loads carry the imported measures forward."""
+        """Check imported CSV files and publish them as a new build with the measures added.
+
+        The build imported into (the current one by default) is left as it was, and later
+        loads carry the imported measures forward."""
         build = Store(store).get(build_id)
         frames = read_files(files)
         made = store_imported(build, frames)

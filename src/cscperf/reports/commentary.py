@@ -11,7 +11,8 @@ A commentary file is YAML (``kind: cscperf-commentary``) with two lists:
 Any field may be left out. ``period`` may also be ``any``: the entry then serves every month
 unless a month's own entry exists (useful for "why it matters", which rarely changes). An
 optional ``locality`` limits an entry to that locality's pack. The format is described for
-users in ``docs/committee-pack.md``.
+users in ``docs/committee-pack.md``. Commentary written in the dashboard is kept in the store
+(:mod:`cscperf.app.commentary`); this file is its import and export format.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cscperf.errors import ConfigError
@@ -31,7 +33,7 @@ ANY_PERIOD = "any"
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _check_period(value: str) -> str:
+def check_period(value: str) -> str:
     if value != ANY_PERIOD and not _PERIOD.match(value):
         raise ValueError(f"period must be YYYY-MM or 'any', not {value!r}")
     return value
@@ -52,11 +54,15 @@ class IndicatorCommentary(BaseModel):
     action: str | None = Field(default=None, description="Action required.")
     lead_officer: str | None = None
     data_owner: str | None = None
+    status: str | None = Field(
+        default=None,
+        description="Not signed off yet (draft, submitted, returned): the pack marks it so.",
+    )
 
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
-        return _check_period(value)
+        return check_period(value)
 
 
 class AreaCommentary(BaseModel):
@@ -68,11 +74,12 @@ class AreaCommentary(BaseModel):
     period: str
     locality: str | None = None
     analysis: str
+    status: str | None = None
 
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
-        return _check_period(value)
+        return check_period(value)
 
 
 _Entry = TypeVar("_Entry", IndicatorCommentary, AreaCommentary)
@@ -104,8 +111,15 @@ class Commentary(BaseModel):
         )
 
     def for_area(self, area: str, period_end: date, locality: str | None = None) -> str | None:
+        chosen = self.area_entry(area, period_end, locality)
+        return chosen.analysis if chosen else None
+
+    def area_entry(
+        self, area: str, period_end: date, locality: str | None = None
+    ) -> AreaCommentary | None:
+        """The topic's entry that applies to the month (its ``status`` says if a draft)."""
         chosen = _pick([e for e in self.areas if e.area == area], period_end, locality)
-        return chosen[-1].analysis if chosen else None
+        return chosen[-1] if chosen else None
 
 
 def _pick(entries: list[_Entry], period_end: date, locality: str | None) -> list[_Entry]:
@@ -130,6 +144,12 @@ def _merge(
     for entry in chosen:
         merged.update({k: v for k, v in entry.model_dump().items() if v is not None})
     return IndicatorCommentary.model_validate(merged)
+
+
+def dump_commentary(commentary: Commentary, path: Path) -> None:
+    """Write a commentary file (the fields left empty are left out)."""
+    raw = commentary.model_dump(exclude_none=True)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def load_commentary(path: Path) -> Commentary:

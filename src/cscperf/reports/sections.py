@@ -335,6 +335,8 @@ class Topic:
     draft_about: str = ""
     sparks: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (src, alt)
     breakdowns: list[BreakdownTable] = field(default_factory=list)
+    # the written analysis is not signed off yet (draft, submitted, returned): marked so
+    analysis_status: str | None = None
 
     @property
     def has_figures(self) -> bool:
@@ -452,15 +454,17 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
     out = []
     for area in sorted(by_area, key=layout.area_order):
         members = by_area[area]
-        analysis = pack.commentary.for_area(area, pack.period_end, pack.provenance.locality)
+        entry = pack.commentary.area_entry(area, pack.period_end, pack.provenance.locality)
+        analysis, analysis_status = (entry.analysis, entry.status) if entry else (None, None)
         if analysis is None:
-            notes = [
-                c.analysis
+            written = [
+                c
                 for r in members
                 if (c := pack.commentary.for_indicator(r["indicator_id"], pack.period_end))
                 and c.analysis
             ]
-            analysis = "\n\n".join(notes) or None
+            analysis = "\n\n".join(c.analysis or "" for c in written) or None
+            analysis_status = next((c.status for c in written if c.status), None)
         valued = [r for r in members if r["value"] is not None]
         top = headline(valued) if valued else None
         by_locality = (
@@ -512,6 +516,7 @@ def topics(pack: Pack, summary_rows: list[SummaryRow] | None = None) -> list[Top
                     for s in series
                 },
                 breakdowns=breakdown_tables(pack, area),
+                analysis_status=analysis_status,
             )
         )
     return out
@@ -562,6 +567,8 @@ class ReportCard:
     lead_officer: str | None
     data_owner: str | None
     draft: list[str]  # automatic sentences, shown when no background is written
+    # the written fields are not signed off yet (draft, submitted, returned): marked so
+    status: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -594,6 +601,7 @@ def report_cards(pack: Pack) -> list[ReportCard]:
                 lead_officer=note.lead_officer if note else None,
                 data_owner=note.data_owner if note else None,
                 draft=_draft(pack, row),
+                status=note.status if note else None,
             )
         )
     return out

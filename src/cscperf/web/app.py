@@ -33,6 +33,7 @@ from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.web import views
 from cscperf.web.charts import chart_set
+from cscperf.web.commentary import add_commentary_routes
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
@@ -158,6 +159,7 @@ def create_app(
     app.router.on_shutdown.append(lambda: jobs.shutdown(wait=False))
     _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
+    add_commentary_routes(app, pages)
     add_finance_routes(app, pages)
     add_forecast_routes(app, pages)
     _add_health(app, data)
@@ -179,9 +181,9 @@ class _Pages:
         chosen: dict[str, Any],
         make: Callable[[], dict[str, Any]],
     ) -> HTMLResponse:
-        """A page of an immutable build is rendered once per page, build, month, locality and
-        filter (and htmx or not): those decide every figure on it. ``make`` gives the rest of
-        the context and runs only when the page is not yet cached."""
+        """A page of an immutable build is rendered once per page, build, month, locality,
+        filter and commentary version (and htmx or not): those decide everything on it.
+        ``make`` gives the rest of the context and runs only when the page is not yet cached."""
         facts = chosen["facts"]
         key = (
             "html",
@@ -190,6 +192,7 @@ class _Pages:
             facts.id,
             facts.current,
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
+            self.data.commentary_version(),  # pages show the commentary as it is now
         )
         html, policy = self.data.cached(
             key, lambda: with_policy(self.render_html(request, name, **chosen, **make()))

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from cscperf.app.commentary import latest_number, pack_commentary
 from cscperf.app.month import Benchmarks, choose_targets, month_pack, published_benchmarks
 from cscperf.errors import CscperfError
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.output import parse_period
 from cscperf.indicators.results import results_for
-from cscperf.reports.commentary import Commentary, load_commentary
+from cscperf.reports.commentary import Commentary
 from cscperf.reports.pack import Pack
 from cscperf.store.store import Build, Store
 
@@ -149,7 +150,7 @@ class DashboardData:
 
     def pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
         """The evaluated month for the county (or one locality), as the committee pack has it."""
-        key = ("pack", build_id, period_end, locality)
+        key = ("pack", build_id, period_end, locality, self.commentary_version())
         return self._memo.get(key, lambda: self._make_pack(build_id, period_end, locality))
 
     def _make_pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
@@ -171,13 +172,18 @@ class DashboardData:
         return self._memo.get(("bench", build.id), lambda: published_benchmarks(build))
 
     def commentary(self) -> Commentary:
-        """The commentary file given to ``serve``, else ``STORE/commentary.yaml``, else none."""
+        """The commentary file given to ``serve``, else ``STORE/commentary.yaml``, else none,
+        overlaid by the commentary written in the dashboard (:mod:`cscperf.app.commentary`)."""
 
         def load() -> Commentary:
             path = self.commentary_path or self.path / "commentary.yaml"
-            return load_commentary(path) if path.is_file() else Commentary()
+            return pack_commentary(self.path, path if path.is_file() else None)
 
-        return self._memo.get("commentary", load)
+        return self._memo.get(("commentary", self.commentary_version()), load)
+
+    def commentary_version(self) -> int:
+        """Changes whenever commentary is saved, so packs made before are not reused."""
+        return latest_number(self.path)
 
     def cached(self, key: Any, make: Callable[[], T]) -> T:
         """Any other derived value (charts, CSV text) cached under ``key``."""
