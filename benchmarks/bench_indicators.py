@@ -47,6 +47,7 @@ if len(sys.argv) > 3:  # last month's run: the window one month earlier, to warm
     first, last = reporting_range(tables, _extract_date(build))
     earlier = [month_end_of(add_months(d, -1)) for d in (first, last)]
     compute(tables, earlier[0], earlier[1], settings=build.settings)
+    print()
     print(json.dumps({"warmed": True}))
     sys.exit(0)
 con = tables.con
@@ -63,6 +64,7 @@ results = compute_build(build, tables, timings=timings)
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak_kb = usage.ru_maxrss
+print()  # the result on a line of its own, whatever was printed before
 print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "scan": scan,
                   "peak_gb": peak_kb / 1024 / 1024,
                   "rows": results.height, "ids": results["indicator_id"].n_unique(),

@@ -53,6 +53,9 @@ def duckdb_tables(build: Build) -> BuildTables:
     its calendar tables there, never into the build)."""
     build.duckdb().close()  # makes sure the cache file exists
     con = ibis.duckdb.connect()
+    # DuckDB would draw its own progress bar on stdout over any query taking two seconds
+    # (a slow or busy machine), through the command's progress display and its output.
+    con.raw_sql("SET enable_progress_bar = false")
     names = DuckDBBackend.attach_read_only(con, str(build.cache_path))
     return BuildTables(
         con=con,
