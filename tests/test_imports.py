@@ -28,6 +28,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ),
     ("reports/charts.py", "locality_chart", "altair"): "as trend_chart",
     ("reports/finance_section.py", "trend_chart", "altair"): "as reports/charts.py",
+    ("reports/forecast_section.py", "fan_chart", "altair"): "as reports/charts.py",
+    ("risk/importer.py", "_workbook_rows", "openpyxl"): (
+        "openpyxl is as slow to import as Polars and only reading a register file needs it"
+    ),
     ("reports/html.py", "write_pdf", "weasyprint"): (
         "WeasyPrint takes seconds to import and only the PDF needs it"
     ),

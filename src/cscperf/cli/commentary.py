@@ -8,6 +8,13 @@ from typing import Annotated
 
 import typer
 
+from cscperf.app.commentary import export_commentary, import_file
+from cscperf.app.risk import risk_settings, user_name
+from cscperf.console import err_console
+from cscperf.errors import CscperfError
+from cscperf.reports.commentary import dump_commentary
+from cscperf.store.audit import record
+
 StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
 
@@ -27,12 +34,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Record every entry of a commentary file in the store as signed off."""
-        from cscperf.app.commentary import import_file
-        from cscperf.app.risk import risk_settings, user_name
-        from cscperf.console import err_console
-        from cscperf.errors import CscperfError
-        from cscperf.store.audit import record
-
         if not file.is_file():
             raise CscperfError(f"{file}: there is no such file; give the commentary file")
         who = by or user_name(risk_settings(store))
@@ -46,10 +47,6 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="The commentary file to write.")],
     ) -> None:
         """Write the store's signed-off commentary as a commentary file (YAML)."""
-        from cscperf.app.commentary import export_commentary
-        from cscperf.console import err_console
-        from cscperf.reports.commentary import dump_commentary
-
         model = export_commentary(store)
         dump_commentary(model, out)
         count = len(model.indicators) + len(model.areas)

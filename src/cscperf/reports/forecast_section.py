@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import altair as alt
 import numpy as np
 
 from cscperf.forecast.cost import financial_year
@@ -179,6 +178,9 @@ def scenario_rows(result: Forecast) -> list[ScenarioRow]:
 
 def fan_chart(result: Forecast) -> Any:
     """Children looked after: the history as a line, the projection dashed inside its band."""
+    # Altair is as slow to import as Ibis; only drawing needs it (as in reports/charts.py).
+    import altair as alt
+
     history = result.history
     totals = history.stock.sum(axis=1)[-HISTORY_SHOWN:]
     months = history.month_ends[-HISTORY_SHOWN:]

@@ -21,8 +21,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
 from cscperf.limits import check_workbook
@@ -82,6 +80,10 @@ def read_cells(path: Path, sheet: str | None = None) -> list[list[Any]]:
 
 
 def _workbook_rows(path: Path, sheet: str | None) -> list[list[Any]]:
+    # openpyxl is about as slow to import as Polars; only reading a register file needs it,
+    # not the pack and dashboard that reach this module through the application layer.
+    from openpyxl import load_workbook
+
     check_workbook(path)  # bounds first: a crafted workbook must not exhaust the machine
     try:
         book = load_workbook(path, read_only=True, data_only=True)
