@@ -168,6 +168,97 @@ class RiskSettings(BaseModel):
         return self
 
 
+class GroupGrant(BaseModel):
+    """What one of the identity provider's groups (or app roles) gives a person in cscperf."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[str] = Field(
+        description="cscperf roles: viewer, locality_manager, head_of_service, "
+        "performance_officer, administrator."
+    )
+    localities: list[str] | None = Field(
+        default=None, description="The localities it is limited to; all of them when absent."
+    )
+    areas: list[str] | None = Field(
+        default=None, description="The indicator areas it is limited to; all when absent."
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = sorted(set(roles) - set(SIGN_IN_ROLES))
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(SIGN_IN_ROLES)}"
+            )
+        return roles
+
+
+SIGN_IN_ROLES = (
+    "viewer",
+    "locality_manager",
+    "head_of_service",
+    "performance_officer",
+    "administrator",
+)
+
+
+class SignInSettings(BaseModel):
+    """Sign-in through the council's OpenID Connect provider (``cscperf serve --sign-in``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = "cscperf-sign-in"
+    discovery_url: str = Field(
+        description="The provider's OpenID configuration, e.g. https://login.microsoftonline.com"
+        "/TENANT/v2.0/.well-known/openid-configuration."
+    )
+    client_id: str
+    client_secret_env: str = Field(
+        default="CSCPERF_OIDC_CLIENT_SECRET",
+        description="The environment variable holding the client secret (never the file).",
+    )
+    session_secret_env: str = Field(
+        default="CSCPERF_SESSION_SECRET",
+        description="The environment variable holding the key that signs session cookies.",
+    )
+    scopes: str = "openid profile email"
+    roles_claim: str = Field(default="groups", description="The claim listing groups or roles.")
+    name_claim: str = Field(default="name", description="The claim naming the person.")
+    groups: dict[str, GroupGrant] = Field(
+        description="Provider group (or app role) -> the cscperf roles and scope it gives."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The address people use (https://cscperf.council.gov.uk); the provider "
+        "sends them back to PUBLIC_URL/auth/callback.",
+    )
+    secure_cookies: bool = Field(
+        default=True, description="Session cookies only over https (switch off only for tests)."
+    )
+    session_hours: float = Field(default=8, gt=0, le=24)
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="Host names the service answers to."
+    )
+
+
+def load_sign_in(path: Path) -> SignInSettings:
+    """Read and validate a sign-in settings file."""
+    from cscperf.limits import load_yaml
+
+    raw = load_yaml(path, "sign-in settings file")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a sign-in settings file must be a YAML mapping")
+    try:
+        return SignInSettings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: sign-in settings are not valid: {problems}") from exc
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import (
@@ -31,7 +31,15 @@ from cscperf import __version__
 from cscperf.app.jobs import JobQueue, QueueFull
 from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
+from cscperf.settings import SignInSettings
 from cscperf.web import views
+from cscperf.web.audit_pages import add_audit_routes
+from cscperf.web.auth import (
+    acting_user,
+    add_sign_in,
+    add_sign_in_errors,
+    require_sign_in_everywhere,
+)
 from cscperf.web.charts import chart_set
 from cscperf.web.commentary import add_commentary_routes
 from cscperf.web.data import DashboardData, NotFound
@@ -140,12 +148,20 @@ def create_app(
     benchmarks: bool = True,
     commentary: Path | None = None,
     allowed_hosts: tuple[str, ...] = (),
+    sign_in: SignInSettings | None = None,
 ) -> FastAPI:
     """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures; it
-    answers to the loopback names and to ``allowed_hosts``."""
+    answers to the loopback names and to ``allowed_hosts`` (and the sign-in settings' names).
+    Without ``sign_in`` it is single-user; with it every route needs a signed-in person."""
     data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
+    app.state.sign_in = sign_in
+    require_sign_in_everywhere(app)  # before any route is added
+    if sign_in is not None:
+        allowed_hosts = (*allowed_hosts, *sign_in.allowed_hosts)
+        if sign_in.public_url:
+            allowed_hosts = (*allowed_hosts, urlsplit(sign_in.public_url).netloc)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     app.add_middleware(RequestGuard, allowed_hosts=allowed_host_names(allowed_hosts))
@@ -153,6 +169,9 @@ def create_app(
 
     pages = _Pages(data, template_environment())
     _add_error_pages(app, pages)
+    add_sign_in_errors(app, pages)
+    if sign_in is not None:
+        add_sign_in(app, sign_in, pages, data.path)
     _add_pages(app, pages)
     jobs = JobQueue(workers=1, limit=PACK_JOBS_AT_ONCE)
     app.state.jobs = jobs
@@ -162,6 +181,7 @@ def create_app(
     add_commentary_routes(app, pages)
     add_finance_routes(app, pages)
     add_forecast_routes(app, pages)
+    add_audit_routes(app, pages)
     _add_health(app, data)
     return app
 
@@ -193,6 +213,7 @@ class _Pages:
             facts.current,
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
             self.data.commentary_version(),  # pages show the commentary as it is now
+            _user_key(),
         )
         html, policy = self.data.cached(
             key, lambda: with_policy(self.render_html(request, name, **chosen, **make()))
@@ -223,6 +244,7 @@ class _Pages:
             "url": page_url,
             "version": __version__,
             "path": request.url.path,
+            "user": getattr(request.state, "user", None) or acting_user(),
         }
         return self.env.get_template(name).render(**base, **context)
 
@@ -514,6 +536,15 @@ def _add_health(app: FastAPI, data: DashboardData) -> None:
             {"status": status, "version": __version__, "current_build": current, "builds": count},
             status_code=200 if current else 503,
         )
+
+
+def _user_key() -> tuple[Any, ...] | None:
+    """Who a cached page is for: its header names them and its figures follow their scope."""
+    user = acting_user()
+    if user is None:
+        return None
+    localities = None if user.localities is None else tuple(sorted(user.localities))
+    return (user.name, user.subject, tuple(sorted(user.roles)), localities)
 
 
 def _download(text: str, name: str) -> PlainTextResponse:

@@ -5,6 +5,11 @@ evaluated month per (build, period, locality): a committee :class:`~cscperf.repo
 made by :func:`cscperf.reports.pack.make_pack` (which calls ``cscperf.evaluate``), so the web
 pages and the pack show the same judged figures. Each value is computed once per process; a
 lock per key stops twenty requests for a new month from evaluating it twenty times.
+
+Scope is enforced here, where the figures are queried: for a person limited to some
+localities (:func:`cscperf.web.auth.acting_user`) the rows of other localities are dropped,
+other localities are not offered, asking for one is a :class:`NotFound`, the county view falls
+back to their first locality, and every cached value is kept per scope.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from cscperf.indicators.results import results_for
 from cscperf.reports.commentary import Commentary
 from cscperf.reports.pack import Pack
 from cscperf.store.store import Build, Store
+from cscperf.web.auth import acting_user, scope_key
 
 T = TypeVar("T")
 
@@ -108,12 +114,14 @@ class DashboardData:
     def facts(self, build_id: str | None = None) -> BuildFacts:
         build = self.build(build_id)
         current = self.store.current_id() == build.id
-        return BuildFacts(
-            **{
-                **self._memo.get(("facts", build.id), lambda: _facts(self, build)),
-                "current": current,
-            }
-        )
+        facts = {
+            **self._memo.get(("facts", build.id), lambda: _facts(self, build)),
+            "current": current,
+        }
+        scope = scope_key()
+        if scope is not None:
+            facts["localities"] = tuple(n for n in facts["localities"] if n in scope)
+        return BuildFacts(**facts)
 
     def all_facts(self) -> list[BuildFacts]:
         """Every build, newest first."""
@@ -121,7 +129,13 @@ class DashboardData:
 
     def rows(self, build: Build) -> pl.DataFrame:
         """The build's indicator results (computed and stored first if absent)."""
-        return self._memo.get(("rows", build.id), lambda: results_for(build, show_progress=False))
+        everything = self._memo.get(
+            ("rows", build.id), lambda: results_for(build, show_progress=False)
+        )
+        scope = scope_key()
+        if scope is None:
+            return everything
+        return self._memo.get(("rows", build.id, scope), lambda: in_scope(everything, scope))
 
     def definitions(self) -> dict[str, Any]:
         return self._memo.get("catalogue", lambda: dict(load_catalogue().definitions))
@@ -141,6 +155,13 @@ class DashboardData:
                 f"{facts.periods[0]:%B %Y} to {facts.periods[-1]:%B %Y}"
             )
         chosen = locality or None
+        user = acting_user()
+        if chosen is None and user is not None and not user.whole_county:
+            if not facts.localities:
+                raise NotFound(
+                    f"build {facts.id} has none of your localities; ask an administrator"
+                )
+            chosen = facts.localities[0]  # the county as a whole is not theirs to see
         if chosen is not None and chosen not in facts.localities:
             raise NotFound(
                 f"there is no locality called {chosen!r}; choose one of "
@@ -150,7 +171,7 @@ class DashboardData:
 
     def pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
         """The evaluated month for the county (or one locality), as the committee pack has it."""
-        key = ("pack", build_id, period_end, locality, self.commentary_version())
+        key = ("pack", build_id, period_end, locality, self.commentary_version(), scope_key())
         return self._memo.get(key, lambda: self._make_pack(build_id, period_end, locality))
 
     def _make_pack(self, build_id: str, period_end: date, locality: str | None) -> Pack:
@@ -187,7 +208,16 @@ class DashboardData:
 
     def cached(self, key: Any, make: Callable[[], T]) -> T:
         """Any other derived value (charts, CSV text) cached under ``key``."""
-        return self._memo.get(("other", key), make)
+        return self._memo.get(("other", scope_key(), key), make)
+
+
+def in_scope(rows: pl.DataFrame, localities: tuple[str, ...]) -> pl.DataFrame:
+    """The rows a person limited to ``localities`` may see: the county's own figures and
+    breakdowns other than by place, and their localities' rows; never another locality's
+    (nor a team's, which would place it)."""
+    by_place = pl.col("breakdown").is_in(["locality", "team"])
+    mine = (pl.col("breakdown") == "locality") & pl.col("breakdown_value").is_in(list(localities))
+    return rows.filter(~by_place | mine)
 
 
 def _facts(data: DashboardData, build: Build) -> dict[str, Any]:

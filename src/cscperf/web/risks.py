@@ -30,6 +30,7 @@ from cscperf.risk.history import read_versions
 from cscperf.risk.register import AMBER, GREEN, MET, RED, register_as_at
 from cscperf.risk.table import HEADERS, as_text, register_rows
 from cscperf.spreadsheet_safety import csv_rows_text
+from cscperf.store import audit
 from cscperf.web.data import NotFound
 from cscperf.web.forms import (
     CSRF_FIELD,
@@ -220,6 +221,7 @@ def _add_forms(
             return form_page(
                 request, "add", 400, title="Add a risk", values=values, errors=result.errors
             )
+        audit.record(data.path, who.name, audit.RISK_EDIT, f"added risk {result.version.risk_id}")
         return _saved(result.version.risk_id, "added")
 
     for kind, record, title in (
@@ -264,6 +266,9 @@ def _add_change_form(
         if result.version is None:
             shown = {"title": title, "values": values, "risk": latest, "errors": result.errors}
             return form_page(request, kind, 400, **shown)
+        audit.record(
+            request.app.state.data.path, who.name, audit.RISK_EDIT, f"{kind} risk {risk_id}"
+        )
         return _saved(risk_id, "closed" if kind == "close" else "updated")
 
 
