@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from cscperf.finance.month import MonthFinance
 from cscperf.reports.layout import Mark, load_layout
 from cscperf.reports.pack import Pack
 from cscperf.risk.register import (
@@ -32,6 +33,7 @@ from cscperf.risk.register import (
     RegisterRow,
     RiskVersion,
     band_of,
+    finance_label,
 )
 from cscperf.settings import RiskBand
 
@@ -169,7 +171,8 @@ def risk_section(
         links = []
         for ref in row.risk.links:
             rag = (rag_of(ref) if rag_of else None) or "none"
-            links.append(Link(ref, (titles or {}).get(ref, ref), rag, layout.rag_mark(rag)))
+            title = (titles or {}).get(ref) or link_title(ref)
+            links.append(Link(ref, title, rag, layout.rag_mark(rag)))
         lines.append(
             RiskLine(row, DIRECTION_MARKS[row.direction], prospect_mark(row.prospects), links)
         )
@@ -183,11 +186,33 @@ def risk_section(
     )
 
 
-def pack_rag(pack: Pack) -> Callable[[str], str | None]:
-    """An indicator's RAG this month for the pack's focus (county, or its locality)."""
+def link_title(ref: str) -> str:
+    label = finance_label(ref)
+    return ref if label is None else f"Finance: {label}"
+
+
+def finance_rags(finance: MonthFinance | None) -> dict[str, str]:
+    """Each finance monitoring line's RAG this month, by its label in lower case: the council
+    fund's divisions, the DSG blocks' lines and the s251 lines."""
+    monitoring = finance.monitoring if finance is not None else None
+    if monitoring is None:
+        return {}
+    lines = [*monitoring.council_fund.lines, *monitoring.by_s251]
+    for table in monitoring.dsg_blocks:
+        lines.extend(table.lines)
+    return {line.label.lower(): line.rag for line in lines}
+
+
+def pack_rag(pack: Pack, finance: MonthFinance | None = None) -> Callable[[str], str | None]:
+    """An indicator's RAG this month for the pack's focus (county, or its locality); a finance
+    line's from the month's monitoring (``finance``, else the pack's)."""
     breakdown, value = pack.focus
+    finance_lines = finance_rags(finance if finance is not None else pack.finance)
 
     def rag_of(ref: str) -> str | None:
+        label = finance_label(ref)
+        if label is not None:
+            return finance_lines.get(label.lower())
         row = pack.current_by_key.get((ref, breakdown, value))
         return (row or {}).get("rag")
 

@@ -24,7 +24,7 @@ from typing import Any
 from cscperf.encoding import decode_bytes
 from cscperf.errors import InputError
 from cscperf.limits import check_workbook
-from cscperf.risk.register import CLOSED, OPEN, RiskVersion, risk_id_problem
+from cscperf.risk.register import CLOSED, OPEN, RiskVersion, finance_label, risk_id_problem
 from cscperf.settings import RiskSettings
 
 REQUIRED = (
@@ -255,13 +255,18 @@ class _RowReader:
         text = _text(self.cell(cells, "links"))
         links = tuple(p.strip() for p in re.split(r"[,;\s]+", text) if p.strip())
         if self.known_links is not None:
-            unknown = [link for link in links if link not in self.known_links]
+            unknown = [
+                link
+                for link in links
+                if link not in self.known_links and finance_label(link) is None
+            ]
             if unknown:
                 self._problem(
                     row,
                     "links",
                     f"{', '.join(unknown)} is not an indicator id of the catalogue "
-                    "(cscperf indicators list shows them)",
+                    "(cscperf indicators list shows them) nor a finance line "
+                    "(finance:3.1.1, finance:Agency_residential)",
                 )
         return links
 

@@ -46,6 +46,19 @@ DIRECTION_WORDS = {
 }
 
 
+# A risk links to an indicator by its catalogue id, or to a line of the finance monitoring as
+# "finance:" and the line's s251 code or division, spaces written as "_" ("finance:3.1.1",
+# "finance:Agency_residential"), since links are separated by spaces and commas.
+FINANCE_LINK = "finance:"
+
+
+def finance_label(link: str) -> str | None:
+    """The finance line a link names (spaces restored), or None for an indicator link."""
+    if not link.startswith(FINANCE_LINK):
+        return None
+    return link.removeprefix(FINANCE_LINK).replace("_", " ").strip() or None
+
+
 @dataclass(frozen=True)
 class RiskVersion:
     """One risk as the register recorded it at one review, and who recorded it when."""

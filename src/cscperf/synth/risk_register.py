@@ -52,7 +52,11 @@ RISKS = (
         "Head of Children Looked After",
         (4, 4),
         (2, 3),
-        ("placements.three_plus_12m_pct", "placements.outside_la_over_20_miles_pct"),
+        (
+            "placements.three_plus_12m_pct",
+            "placements.outside_la_over_20_miles_pct",
+            "finance:Agency_residential",
+        ),
     ),
     _Risk(
         "CS02",

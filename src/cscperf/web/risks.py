@@ -25,6 +25,7 @@ from cscperf.app.risk import (
     risk_settings,
     user_name,
 )
+from cscperf.finance.month import month_finance
 from cscperf.reports.risk_section import pack_rag, risk_section
 from cscperf.risk.history import read_versions
 from cscperf.risk.register import AMBER, GREEN, MET, RED, register_as_at
@@ -103,7 +104,9 @@ def add_risk_routes(app: FastAPI, pages: Any, today: Callable[[], date] = date.t
         pack = chosen["pack"]
         register = register_for(data.path, day)
         titles = {ref: d.title for ref, d in data.definitions().items()}
-        section = risk_section(register, pack_rag(pack), titles)
+        # read afresh, as the finance page does: finance can be imported into a build later
+        finance = month_finance(data.build(chosen["facts"].id), chosen["period_end"])
+        section = risk_section(register, pack_rag(pack, finance), titles)
         return pages.render(
             request,
             "risks.html",
