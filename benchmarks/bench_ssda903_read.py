@@ -17,7 +17,8 @@ on first use); the warm time is the median of seven runs after it. Each is both 
 the process's CPU time (all its threads). The CPU time is the figure to trust: on a busy
 machine the wall clock mostly measures waiting for a core. Target: cscperf at least five times
 faster (warm CPU time) on both. Measured on the scale-1.0 county (nine years) on a busy
-two-core machine: one year 10 ms against 76 ms (7.4x), all years 0.09 s against 0.70 s (8.1x).
+two-core machine: one year 10-12 ms against 70-80 ms (6-7x), all years about 0.1 s against
+0.7-1.0 s (8-9x); a first run for a year 33 ms against 77 ms.
 """
 
 from __future__ import annotations

@@ -141,9 +141,7 @@ class _Values:
             validity,
             null_count=count - int(np.count_nonzero(present)),
         )
-        series = pl.from_arrow(array)
-        assert isinstance(series, pl.Series)
-        return series
+        return _series(array)
 
 
 @cache
@@ -161,7 +159,37 @@ def _code_lists(lists: tuple[frozenset[str], ...]) -> tuple[pl.Enum, np.ndarray]
 
 def _indices(index: np.ndarray) -> pl.Series:
     """Positions as polars takes them for a gather without conversion."""
-    return pl.Series(index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32))
+    return _series(index.view(np.uint32) if index.dtype == np.int32 else index.astype(np.uint32))
+
+
+class _ArrowArray:
+    """An Arrow array as polars takes it through the Arrow C data interface: polars' own
+    ``from_arrow`` imports pyarrow.compute and its numpy route numpy.ma, a tenth of a second
+    on the first read in a process."""
+
+    def __init__(self, array: pa.Array) -> None:
+        self.array = array
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
+        return self.array.__arrow_c_array__(requested_schema)
+
+
+_ARROW_TYPES = {
+    np.dtype(np.int32): pa.int32(),
+    np.dtype(np.uint32): pa.uint32(),
+    np.dtype(np.int64): pa.int64(),
+}
+
+
+def _series(values: pa.Array | np.ndarray, name: str = "") -> pl.Series:
+    """A polars series of an Arrow array, or of a numpy array of whole numbers (its buffer
+    shared, not converted: pyarrow's own conversion from numpy imports pandas)."""
+    if isinstance(values, np.ndarray):
+        numbers = np.ascontiguousarray(values)
+        values = pa.Array.from_buffers(
+            _ARROW_TYPES[numbers.dtype], len(numbers), [None, pa.py_buffer(numbers)]
+        )
+    return pl.Series(_ArrowArray(values)).alias(name)
 
 
 class _Check:
@@ -327,8 +355,8 @@ def _check_integers(check: _Check, values: pl.Series, start: int) -> Typed:
     frame = pl.DataFrame(
         [
             values.alias("v"),
-            pl.Series("low", np.repeat(np.array(lowest, np.int64), sizes)),
-            pl.Series("high", np.repeat(np.array(highest, np.int64), sizes)),
+            _series(np.repeat(np.array(lowest, np.int64), sizes), "low"),
+            _series(np.repeat(np.array(highest, np.int64), sizes), "high"),
         ]
     )
     n = pl.col("v").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
@@ -394,7 +422,7 @@ def _check_keys(check: _Check, strings: pl.Series, days: np.ndarray) -> None:
         texts.append([k for k in layout_keys if check.by_name[(t, k)].column.kind != "date"])
         dates.append([k for k in layout_keys if check.by_name[(t, k)].column.kind == "date"])
     rows = [check.tables[t].text.rows for t in tables]
-    columns = [pl.Series("_t", np.repeat(np.array(tables, np.int32), rows))]
+    columns = [_series(np.repeat(np.array(tables, np.int32), rows), "_t")]
     for k in range(max(len(keys) for keys in texts)):
         index = [
             check.by_name[(t, keys[k] if k < len(keys) else keys[0])].index
@@ -408,7 +436,7 @@ def _check_keys(check: _Check, strings: pl.Series, days: np.ndarray) -> None:
             parts.append(
                 days[place : place + count] if place is not None else np.zeros(count, np.int32)
             )
-        columns.append(pl.Series(f"date{k}", np.concatenate(parts)))
+        columns.append(_series(np.concatenate(parts), f"date{k}"))
     frame = pl.DataFrame(columns)
     # Rows whose keys hash alike, then those of them whose keys are alike (hashing is
     # cheaper than comparing text; alike hashes are all but always alike keys).
@@ -429,8 +457,8 @@ def _typed_frames(check: _Check, typed: Mapping[str, Typed]) -> list[pl.DataFram
     firsts = np.concatenate([[0], np.cumsum(rows)[:-1]])
     owner = np.repeat(np.arange(len(tables)), rows)
     files = pl.Series("_source_file", [t.file for t in tables], pl.String)[_indices(owner)]
-    lines = pl.Series("_source_row", np.arange(len(owner), dtype=np.int64) - firsts[owner] + 2)
-    years = pl.Series("_collection_year", np.array([t.year for t in tables], np.int64)[owner])
+    lines = _series(np.arange(len(owner), dtype=np.int64) - firsts[owner] + 2, "_source_row")
+    years = _series(np.array([t.year for t in tables], np.int64)[owner], "_collection_year")
     longest = int(rows.max()) if len(rows) else 0
     blank = {  # the values of a column the file does not have
         kind: pl.Series("", [None], _TYPES.get(kind, pl.String())).new_from_index(0, longest)
