@@ -16,7 +16,7 @@ from tests.reports.fixtures import IDS, PERIOD_END, fixture_pack, fixture_rows
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.reports import executive, outline, sections
 from cscperf.reports.html import collect, render_html
-from cscperf.reports.pack import Pack, make_pack, month_back
+from cscperf.reports.pack import Pack, make_pack, month_back, public_pack
 from cscperf.reports.sparkline import sparkline_alt, sparkline_svg
 from cscperf.synth.council import eastshire_settings
 
@@ -270,3 +270,33 @@ def test_a_quarterly_imported_measure_keeps_its_topic_with_the_latest_figure() -
     assert yj.unavailable[0][2] == (
         "the figure is given for a quarter or a year at a time; the latest, for March 2025, is 12"
     )
+
+
+def test_a_public_pack_marks_suppressed_sources_with_c() -> None:
+    rows = []
+    for month in [month_back(PERIOD_END, k) for k in range(13)]:
+        scopes = (("source", "police", 40.0), ("source", "health", 3.0), ("all", "all", 43.0))
+        for breakdown, source, count in scopes:  # health: 3 contacts, a small number
+            rows.append(
+                {
+                    "indicator_id": "contacts.count",
+                    "period_end": month,
+                    "breakdown": breakdown,
+                    "breakdown_value": source,
+                    "numerator": count,
+                    "denominator": None,
+                    "value": count,
+                }
+            )
+    base = fixture_rows(_localities())
+    extra = pl.DataFrame(rows, schema_overrides={"denominator": pl.Float64})
+    pack = public_pack(
+        _pack_with(pl.concat([base, extra.select(base.columns)]), [*IDS, "contacts.count"])
+    )
+    (table,) = sections.breakdown_tables(pack, "contacts")
+    assert ("Health", "Contacts received") in table.suppressed
+    by_group = {group: values for group, values, _, _ in table.rows}
+    assert by_group["Health"] == [None]
+    html = render_html(collect(pack))
+    block = html.split("Contacts by source", 1)[1].split("</table>", 1)[0]
+    assert re.search(r'<th scope="row">Health</th><td class="num">\[c\]</td>', block)

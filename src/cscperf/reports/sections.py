@@ -356,6 +356,8 @@ class BreakdownTable:
     group_label: str
     columns: list[tuple[str, str]]  # indicator title, unit
     rows: list[tuple[str, list[float | None], str, str]]  # group, values, spark src, alt
+    # public packs: (group, indicator title) of this month's suppressed cells, shown as [c]
+    suppressed: set[tuple[str, str]] = field(default_factory=set)
 
 
 def breakdown_tables(pack: Pack, area: str) -> list[BreakdownTable]:
@@ -378,6 +380,17 @@ def breakdown_tables(pack: Pack, area: str) -> list[BreakdownTable]:
             (r["indicator_id"], r["breakdown_value"], r["period_end"]): r["value"]
             for r in rows.iter_rows(named=True)
         }
+        hidden = set()
+        if "suppressed" in rows.columns:
+            for r in rows.filter(
+                pl.col("period_end") == pack.period_end, pl.col("suppressed").is_not_null()
+            ).iter_rows(named=True):
+                hidden.add(
+                    (
+                        spec.label(str(r["breakdown_value"])),
+                        pack.definitions[r["indicator_id"]].title,
+                    )
+                )
         groups = sorted({str(g) for g in rows["breakdown_value"].unique()})
         first = ids[0]
         lines = []
@@ -393,7 +406,7 @@ def breakdown_tables(pack: Pack, area: str) -> list[BreakdownTable]:
                     sparkline_alt(title, pack.months, months, pack.definitions[first].unit),
                 )
             )
-        if all(v is None for _, values, _, _ in lines for v in values):
+        if all(v is None for _, values, _, _ in lines for v in values) and not hidden:
             continue
         out.append(
             BreakdownTable(
@@ -401,6 +414,7 @@ def breakdown_tables(pack: Pack, area: str) -> list[BreakdownTable]:
                 group_label=spec.group_label,
                 columns=[(pack.definitions[i].title, pack.definitions[i].unit) for i in ids],
                 rows=lines,
+                suppressed=hidden,
             )
         )
     return out
