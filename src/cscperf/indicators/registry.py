@@ -16,6 +16,7 @@ This module only keeps the table of what has registered; importing every area mo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,48 @@ if TYPE_CHECKING:
 
 
 _REGISTRY: dict[str, Callable[[Context], ir.Table]] = {}
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """The children behind an indicator's figure: ``items`` gives the figure's own item rows
+    (the indicator function is made from the same function) with ``person_id``, ``team``,
+    ``period_end``, ``passes`` (whether the item counts in the numerator) and the ``columns``
+    shown. A manager acts on the children counted in the numerator (``act_on_passing``, e.g.
+    plans open two years or more) or on those of the denominator that are not (e.g.
+    assessments that took longer than 45 working days)."""
+
+    indicator_id: str
+    items: Callable[[Context], ir.Table]
+    act_on_passing: bool
+    columns: tuple[tuple[str, str], ...]  # (column, heading)
+    describes: str  # what each row is, as a heading: "Assessments that took over 45 days"
+
+
+_CHILD_LISTS: dict[str, ChildList] = {}
+
+
+def child_list(
+    indicator_id: str,
+    *,
+    act_on_passing: bool,
+    columns: tuple[tuple[str, str], ...],
+    describes: str,
+) -> Callable[[Callable[[Context], ir.Table]], Callable[[Context], ir.Table]]:
+    """Register the decorated item function as the list of children behind ``indicator_id``."""
+
+    def register(function: Callable[[Context], ir.Table]) -> Callable[[Context], ir.Table]:
+        _CHILD_LISTS[indicator_id] = ChildList(
+            indicator_id, function, act_on_passing, columns, describes
+        )
+        return function
+
+    return register
+
+
+def child_lists_so_far() -> Mapping[str, ChildList]:
+    """The child lists registered by the area modules imported so far."""
+    return MappingProxyType(_CHILD_LISTS)
 
 
 def indicator(

@@ -41,6 +41,7 @@ from cscperf.web.auth import (
     require_sign_in_everywhere,
 )
 from cscperf.web.charts import chart_set
+from cscperf.web.children import add_children_routes
 from cscperf.web.commentary import add_commentary_routes
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
@@ -179,6 +180,7 @@ def create_app(
     _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
     add_commentary_routes(app, pages)
+    add_children_routes(app, pages)
     add_finance_routes(app, pages)
     add_forecast_routes(app, pages)
     add_audit_routes(app, pages)

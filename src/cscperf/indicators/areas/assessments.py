@@ -15,7 +15,7 @@ from cscperf.indicators.blocks.attribution import attribute
 from cscperf.indicators.blocks.expressions import flag_is_yes, json_flag_is_yes, one_if
 from cscperf.indicators.blocks.windows import in_window, working_days
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 ASSESSMENTS = "ssd_cin_assessments"
 EPISODES = "ssd_cin_episodes"
@@ -34,6 +34,7 @@ def completed(ctx: Context) -> ir.Table:
     )
     return attributed.select(
         assessment_id=attributed.cina_assessment_id,
+        person_id=attributed.cina_person_id,
         referral_id=attributed.cina_referral_id,
         start=attributed.cina_assessment_start_date,
         auth=attributed.cina_assessment_auth_date,
@@ -84,13 +85,25 @@ def completed_count(ctx: Context) -> ir.Table:
     return items.select("period_end", "team", numerator=ibis.literal(1))
 
 
-@indicator("assess.within_45wd_pct")
-def within_45wd(ctx: Context) -> ir.Table:
+@child_list(
+    "assess.within_45wd_pct",
+    act_on_passing=False,
+    columns=(("start", "Assessment started"), ("auth", "Authorised"), ("wd", "Working days")),
+    describes="Assessments authorised in the month more than 45 working days after they started",
+)
+def within_45wd_items(ctx: Context) -> ir.Table:
+    """The assessments of the figure, ``passes`` when authorised within the timescale."""
     base = completed(ctx).filter(lambda t: t.start.notnull())
     timed = working_days(ctx, base, "start", "auth", "wd")
     items = in_window(ctx, timed, "auth")
     limit = int(ctx.param("timescale_wd"))
-    return _share(ctx, items, items.wd <= limit, ibis.literal(1))
+    return items.mutate(passes=items.wd <= limit)
+
+
+@indicator("assess.within_45wd_pct")
+def within_45wd(ctx: Context) -> ir.Table:
+    items = within_45wd_items(ctx)
+    return _share(ctx, items, items.passes, ibis.literal(1))
 
 
 @indicator("assess.within_45wd_of_referral_pct")

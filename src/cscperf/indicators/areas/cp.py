@@ -21,7 +21,7 @@ from cscperf.indicators.blocks.care_periods import (
 from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes
 from cscperf.indicators.blocks.windows import in_window, open_at_period_end, working_days
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 CP_PLANS = "ssd_cp_plans"
 ICPC = "ssd_initial_cp_conference"
@@ -155,11 +155,23 @@ def cp_open_over_18m_count(ctx: Context) -> ir.Table:
     return _counted(open_now.filter(open_now.period_end > add_months(open_now.cpp_start, 18)))
 
 
-@indicator("cp.open_2y_plus_pct")
-def cp_open_2y_plus_pct(ctx: Context) -> ir.Table:
+@child_list(
+    "cp.open_2y_plus_pct",
+    act_on_passing=True,
+    columns=(("cpp_start", "Plan started"),),
+    describes="Children whose child protection plan has been open two years or more",
+)
+def cp_open_2y_plus_items(ctx: Context) -> ir.Table:
+    """Children with a plan open at the month end, ``passes`` when open over two years."""
     open_now = _open_plans_per_child(ctx)
     lasted = days_inclusive(open_now.cpp_start, open_now.period_end) > TWO_YEARS_DAYS
-    return _rated(open_now, lasted)
+    return open_now.mutate(passes=lasted)
+
+
+@indicator("cp.open_2y_plus_pct")
+def cp_open_2y_plus_pct(ctx: Context) -> ir.Table:
+    items = cp_open_2y_plus_items(ctx)
+    return _rated(items, items.passes)
 
 
 @indicator("cp.ended_lasting_2y_plus_pct")
@@ -214,8 +226,14 @@ def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
     return _rated(per_child, all_in_time)
 
 
-@indicator("cp.visits_in_timescale_pct")
-def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+@child_list(
+    "cp.visits_in_timescale_pct",
+    act_on_passing=False,
+    columns=(("cpp_start", "Plan started"), ("last_seen", "Last seen on a visit")),
+    describes="Children on a plan not seen on a visit within the timescale",
+)
+def cp_visits_items(ctx: Context) -> ir.Table:
+    """Children on a plan long enough to need a visit, ``passes`` when seen in time."""
     interval = int(ctx.param("cp_visit_interval_wd"))
     visits = ctx.table(CP_VISITS, ["cppv_person_id", "cppv_cp_visit_date"])
     seen = visits.filter(flag_is_yes(visits.cppv_cp_visit_seen).fill_null(False)).select(
@@ -231,11 +249,17 @@ def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
             seen._v_date <= due.period_end,
         ],
     )
-    latest = with_visits.group_by(["person_id", "period_end", "team"]).aggregate(
+    latest = with_visits.group_by(["person_id", "period_end", "team", "cpp_start"]).aggregate(
         last_seen=with_visits._v_date.max()
     )
     latest = working_days(ctx, latest, "last_seen", "period_end", "_gap")
-    return _rated(latest, latest.last_seen.notnull() & (latest._gap <= interval))
+    return latest.mutate(passes=latest.last_seen.notnull() & (latest._gap <= interval))
+
+
+@indicator("cp.visits_in_timescale_pct")
+def cp_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+    items = cp_visits_items(ctx)
+    return _rated(items, items.passes)
 
 
 # ------------------------------------------------------------------ initial conferences

@@ -1,0 +1,70 @@
+"""The children behind a figure: made from the indicator's own item rows, so for every listed
+indicator, month and locality the list's length is the figure's numerator (for a
+within-timescale measure, its denominator less its numerator)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from cscperf.indicators.children import child_lists, children_behind
+from cscperf.indicators.results import compute_build
+from cscperf.store import Store
+from cscperf.store.store import Build
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, pl.DataFrame]:
+    synth = pytest.importorskip("cscperf.synth")
+    from cscperf.app.load import ingest
+
+    root = tmp_path_factory.mktemp("children")
+    inputs = root / "in"
+    synth.generate(inputs, seed=5, scale=0.02, start=date(2021, 4, 1), end=date(2024, 3, 31))
+    outcome = ingest(
+        root / "store", [inputs / "ssd", inputs / "population", inputs / "council.yaml"]
+    )
+    assert outcome.reason is None, outcome.reason
+    build = Store(root / "store").get()
+    results = compute_build(build, ids=sorted(child_lists()))
+    return build, results
+
+
+def _expected(results: pl.DataFrame, ident: str, month: date, value: str, passing: bool) -> int:
+    row = results.filter(
+        pl.col("indicator_id") == ident,
+        pl.col("period_end") == month,
+        pl.col("breakdown_value") == value,
+    )
+    assert row.height == 1, (ident, month, value)
+    num, den = row["numerator"][0] or 0, row["denominator"][0] or 0
+    return int(num if passing else den - num)
+
+
+@pytest.mark.parametrize(
+    "ident", ["assess.within_45wd_pct", "cp.open_2y_plus_pct", "cp.visits_in_timescale_pct"]
+)
+def test_the_list_is_as_long_as_the_figure_counts(synthetic, ident: str) -> None:
+    build, results = synthetic
+    spec = child_lists()[ident]
+    localities = [loc.name for loc in build.settings.localities]
+    seen_any = False
+    months = sorted(results["period_end"].unique())
+    for month in (months[-1], months[-5]):
+        county = children_behind(build, ident, month)
+        assert county.reason is None
+        want = _expected(results, ident, month, "all", spec.act_on_passing)
+        assert county.rows.height == want, (ident, month)
+        seen_any = seen_any or want > 0
+        for name in localities:
+            mine = children_behind(build, ident, month, frozenset({name}))
+            assert set(mine.rows["locality"]) <= {name}
+            assert mine.rows.height == _expected(results, ident, month, name, spec.act_on_passing)
+    assert seen_any, f"{ident}: the synthetic council should have someone on the list"
+
+
+def test_an_indicator_without_a_list_is_not_offered() -> None:
+    assert "referrals.count" not in child_lists()
+    assert {"assess.within_45wd_pct", "cp.open_2y_plus_pct"} <= set(child_lists())

@@ -1,0 +1,140 @@
+"""The children behind a figure in the dashboard: the list page and its CSV (formula-safe),
+both audited and sent ``no-store``, the permission and locality scope enforced where the list
+is made, and no child's identifier on any aggregate page or download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+from cscperf.indicators.children import child_lists, children_behind
+from cscperf.indicators.results import compute_build, write_results
+from cscperf.store import Store
+from cscperf.store.audit import read_entries
+from cscperf.web.app import create_app
+from cscperf.web.forms import LOCALITY_MANAGER, VIEWER, User, permissions_of
+
+BASE = "http://127.0.0.1:8000"
+IDENT = "cp.open_2y_plus_pct"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    synth = pytest.importorskip("cscperf.synth")
+    from cscperf.app.load import ingest
+
+    root = tmp_path_factory.mktemp("children-web")
+    inputs = root / "in"
+    synth.generate(inputs, seed=5, scale=0.02, start=date(2021, 4, 1), end=date(2024, 3, 31))
+    paths = [inputs / "ssd", inputs / "population", inputs / "council.yaml"]
+    assert ingest(root / "store", paths).reason is None
+    build = Store(root / "store").get()
+    ids = sorted({*child_lists(), "lac.rate_per_10k", "cp.rate_per_10k", "assess.completed_count"})
+    write_results(build, compute_build(build, ids=ids))
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def client(store: Path) -> TestClient:
+    return TestClient(create_app(store, benchmarks=False), base_url=BASE)
+
+
+def _month(client: TestClient) -> str:
+    return client.app.state.data.facts(None).periods[-1].strftime("%Y-%m")  # type: ignore[attr-defined]
+
+
+def _everyone(store: Path, month: str) -> set[str]:
+    build = Store(store).get()
+    end = client_month_end(month)
+    ids: set[str] = set()
+    for ident in child_lists():
+        ids |= set(children_behind(build, ident, end).rows["person_id"].cast(pl.String))
+    return ids
+
+
+def client_month_end(month: str) -> date:
+    year, number = (int(p) for p in month.split("-"))
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def test_the_list_page_and_csv_are_audited_and_not_stored(client: TestClient, store: Path) -> None:
+    month = _month(client)
+    build = Store(store).get()
+    expected = children_behind(build, IDENT, client_month_end(month)).rows
+    assert expected.height > 0
+    page = client.get(f"/children/{IDENT}?period={month}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    for person in expected["person_id"].cast(pl.String).to_list()[:5]:
+        assert f'<th scope="row" class="govuk-table__header">{person}</th>' in page.text
+    download = client.get(f"/children/{IDENT}.csv?period={month}")
+    assert download.status_code == 200 and download.headers["cache-control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0] == ["Child", "Locality", "Team", "Plan started"]
+    assert len(rows) - 1 == expected.height
+    assert sorted(r[0] for r in rows[1:]) == sorted(expected["person_id"].cast(pl.String))
+    actions = [(e.action, e.who) for e in read_entries(store, action="children")]
+    assert ("children.view", "local user") in actions
+    assert ("children.download", "local user") in actions
+    # the log says which list and how many, never who
+    for entry in read_entries(store, action="children"):
+        assert IDENT in entry.detail and rows[1][0] not in entry.detail
+
+
+def test_scope_and_permission_are_enforced(client: TestClient, store: Path, monkeypatch) -> None:
+    import cscperf.web.children as children
+
+    month = _month(client)
+    localities = client.app.state.data.facts(None).localities  # type: ignore[attr-defined]
+    mine, other = localities[0], localities[1]
+    manager = User(
+        "Lee",
+        permissions_of((LOCALITY_MANAGER,)),
+        False,
+        frozenset({LOCALITY_MANAGER}),
+        localities=frozenset({mine}),
+    )
+    monkeypatch.setattr(children, "current_user", lambda request: manager)
+    listed = client.get(f"/children/{IDENT}.csv?period={month}")
+    assert listed.status_code == 200
+    shown = {r[1] for r in list(csv.reader(io.StringIO(listed.text)))[1:]}
+    assert shown <= {mine}
+    assert client.get(f"/children/{IDENT}?period={month}&locality={other}").status_code == 403
+    viewer = User("Val", permissions_of((VIEWER,)), False, frozenset({VIEWER}))
+    monkeypatch.setattr(children, "current_user", lambda request: viewer)
+    assert client.get(f"/children/{IDENT}?period={month}").status_code == 403
+    assert client.get(f"/children/{IDENT}.csv?period={month}").status_code == 403
+
+
+def test_no_child_id_on_any_aggregate_page_or_download(client: TestClient, store: Path) -> None:
+    month = _month(client)
+    people = _everyone(store, month)
+    assert people
+    # identifiers long enough not to occur by chance in figures
+    people = {p for p in people if len(p) >= 5}
+    assert people, "the synthetic council's ids should be long enough to search for"
+    urls = [
+        "/",
+        f"/?period={month}",
+        f"/summary?period={month}",
+        "/builds",
+        "/commentary",
+        "/children",
+        f"/downloads/results.csv?period={month}",
+    ]
+    for ident in (*child_lists(), "lac.rate_per_10k"):
+        urls += [
+            f"/indicators/{ident}?period={month}",
+            f"/indicators/{ident}/rows.csv?period={month}",
+        ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        leaked = [p for p in people if p in response.text]
+        assert not leaked, f"{url} shows child ids {leaked[:3]}"
