@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from calendar import monthrange
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,33 @@ PLAN_FOR_ROUTE = {
     "return_home": "RETURN6M",
     "independent_living": "SUPPLIV",
     "long_term_to_18": "LTFOST18",
+}
+ORDER_TYPES = {
+    "adoption": "Adoption",
+    "special_guardianship": "Special Guardianship",
+    "child_arrangements": "Child Arrangements Order",
+}
+# How children took part in their reviews aged 4 or over (PN7: did not take part, about 4%
+# nationally)
+REVIEW_PARTICIPATION = {
+    "PN1": 0.41,
+    "PN3": 0.2,
+    "PN4": 0.15,
+    "PN5": 0.1,
+    "PN2": 0.05,
+    "PN6": 0.05,
+    "PN7": 0.04,
+}
+# The care tables by the builder's name for them
+CARE_TABLES = {
+    "episodes": "ssd_cla_episodes",
+    "placements": "ssd_cla_placement",
+    "legal": "ssd_legal_status",
+    "reviews": "ssd_cla_reviews",
+    "care_plan": "ssd_cla_care_plan",
+    "permanence": "ssd_permanence",
+    "leavers": "ssd_care_leavers",
+    "immigration": "ssd_immigration_status",
 }
 PLAN_KEYS = (
     "REMAINSUP",
@@ -113,65 +141,114 @@ class _Rows:
         return len(self.rows)
 
 
-def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
-    rng, p, kids = tb.rng, tb.p, tb.kids
-    c = p.care
-    end_of_data = tb.win_end
-    changes = [(x.old, x.new, day_number(x.from_)) for x in p.code_changes]
-    rows: dict[str, _Rows] = {
-        name: _Rows()
-        for name in (
-            "episodes",
-            "placements",
-            "legal",
-            "reviews",
-            "care_plan",
-            "permanence",
-            "leavers",
-            "immigration",
-        )
-    }
-    visit_spans: list[tuple[int, str, str, int, int]] = []
-    inv: list[tuple[int, str, str, int, int, str, str | None]] = []
-    n_period = n_episode = n_place = n_legal = n_other = 0
-    person_ids = tb.ep_person.to_list()
-    ref_ids = tb.ep_ref_id.to_list()
+@dataclass
+class _Period:
+    """One period of care as it is being detailed."""
 
-    def date_or_none(d: int) -> date | None:
-        return None if d >= NEVER or d > end_of_data else _d(d)
+    i: int
+    k: int
+    s: int
+    e: int
+    route: str
+    rec: str
+    dob: int
+    person: str
+    referral: str
+    uasc: bool
+    cla_id: str
+    age0: float
+    legal: list[tuple[int, str]] = field(default_factory=list)
+    order_from: int = 0
+    decision: int = NEVER
+    placement_order: int = NEVER
+    matched: int = NEVER
+    placed: int = NEVER
+    placements: list[tuple[int, str]] = field(default_factory=list)
+    with_carers: bool = False
+    place_ids: list[str] = field(default_factory=list)
 
-    periods = np.flatnonzero(ep["care"] & (ep["care_start"] <= end_of_data))
-    # Short breaks: individual stays for disabled children on child in need plans.
-    sb = np.flatnonzero(ep["plan1"] & ep["disabled"])
-    sb = sb[rng.random(sb.size) < c.short_breaks_probability]
 
-    for i in periods:
+class _CareBuilder:
+    """The care tables, period by period: legal statuses, placements, episodes, reviews, care
+    plans, permanence, immigration status and care-leaver rows, then short breaks."""
+
+    def __init__(self, tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
+        self.tb, self.ep = tb, ep
+        self.rng, self.p, self.kids = tb.rng, tb.p, tb.kids
+        self.c = tb.p.care
+        self.end_of_data = tb.win_end
+        self.changes = [(x.old, x.new, day_number(x.from_)) for x in tb.p.code_changes]
+        self.rows: dict[str, _Rows] = {name: _Rows() for name in CARE_TABLES}
+        self.visit_spans: list[tuple[int, str, str, int, int]] = []
+        self.inv: list[tuple[int, str, str, int, int, str, str | None]] = []
+        self.n_period = self.n_episode = self.n_place = self.n_legal = self.n_other = 0
+        self.person_ids = tb.ep_person.to_list()
+        self.ref_ids = tb.ep_ref_id.to_list()
+
+    def date_or_none(self, d: int) -> date | None:
+        return None if d >= NEVER or d > self.end_of_data else _d(d)
+
+    def period(self, i: int) -> None:
+        ep = self.ep
         k = int(ep["child"][i])
         s, e = int(ep["care_start"][i]), int(ep["care_end"][i])
-        route, rec = str(ep["route"][i]), str(ep["care_reason"][i])
-        dob = int(kids.dob[k])
-        person, referral = person_ids[i], ref_ids[i]
-        uasc = bool(ep["uasc"][i])
-        n_period += 1
-        cla_id = f"CL{n_period:07d}"
-        age0 = (s - dob) / YEAR
+        dob = int(self.kids.dob[k])
+        self.n_period += 1
+        pc = _Period(
+            i=i,
+            k=k,
+            s=s,
+            e=e,
+            route=str(ep["route"][i]),
+            rec=str(ep["care_reason"][i]),
+            dob=dob,
+            person=self.person_ids[i],
+            referral=self.ref_ids[i],
+            uasc=bool(ep["uasc"][i]),
+            cla_id=f"CL{self.n_period:07d}",
+            age0=(s - dob) / YEAR,
+        )
+        self.legal_statuses(pc)
+        self.placements(pc)
+        self.placement_rows(pc)
+        self.legal_rows(pc)
+        review_days = _review_days(self.tb, s, e)
+        self.episode_rows(pc, review_days)
+        self.review_rows(pc, review_days)
+        self.visit_spans.append((k, pc.person, pc.cla_id, s, e))
+        team = self.tb.team_uasc if pc.uasc else self.tb.team_lac[self.kids.locality[k]]
+        self.inv.append((k, pc.referral, team, s, e, "cla", None))
+        self.care_plans(pc)
+        self.permanence(pc)
+        if pc.uasc:
+            self.n_other += 1
+            self.rows["immigration"].add(
+                immi_person_id=pc.person,
+                immi_immigration_status_id=f"IM{self.n_other:07d}",
+                immi_immigration_status="Unaccompanied Asylum Seeking Child",
+                immi_immigration_status_start_date=_d(s),
+                immi_immigration_status_end_date=self.date_or_none(_birthday(dob, 18)),
+            )
+        self.leavers(pc)
+        self.eligible(pc)
 
-        # Legal statuses: (start day, code). Care proceedings start with an interim care
-        # order (C1) and end in a full care order (C2); an emergency protection order (L2)
-        # lasts at most 8 days and is followed by an interim order; only children of 10 or
-        # over can be remanded (J1).
-        first_ls = "V2" if uasc else _pick(rng, c.legal_status_at_start)
-        if first_ls == "J1" and age0 < 10:
+    def legal_statuses(self, pc: _Period) -> None:
+        """Legal statuses: (start day, code). Care proceedings start with an interim care
+        order (C1) and end in a full care order (C2); an emergency protection order (L2) lasts
+        at most 8 days and is followed by an interim order; only children of 10 or over can be
+        remanded (J1). Adoption dates are set here too, as the placement order is a status."""
+        rng, c, s, e = self.rng, self.c, pc.s, pc.e
+        first_ls = "V2" if pc.uasc else _pick(rng, c.legal_status_at_start)
+        if first_ls == "J1" and pc.age0 < 10:
             first_ls = "V2"
-        if route == "adoption" and first_ls != "L2":
+        if pc.route == "adoption" and first_ls != "L2":
             first_ls = "C1"
         legal: list[tuple[int, str]] = [(s, first_ls)]
         order_from = s
         if first_ls == "L2":
             order_from = s + EPO_DAYS[s % len(EPO_DAYS)]
             legal.append((order_from, "C1"))
-        decision = placement_order = matched = placed = NEVER
-        if route == "adoption":
+        if pc.route == "adoption":
             decision = s + int(rng.lognormal(np.log(c.adoption_decision_days), 0.3))
             placement_order = decision + int(rng.integers(20, 120))
             placed = e - int(rng.lognormal(np.log(c.adoption_order_days), 0.3))
@@ -182,90 +259,101 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
             if order_from + c.interim_to_full_order_days < placement_order:
                 legal.append((order_from + c.interim_to_full_order_days, "C2"))
             legal.append((placement_order, "E1"))
+            pc.decision, pc.placement_order = decision, placement_order
+            pc.placed, pc.matched = placed, matched
         elif legal[-1][1] == "C1" and e - order_from > c.interim_to_full_order_days:
             full = order_from + c.interim_to_full_order_days + int(rng.integers(-60, 60))
             legal.append((full, "C2"))
-        legal = [(d, code) for d, code in legal if d < e]
+        pc.legal = [(d, code) for d, code in legal if d < e]
+        pc.order_from = order_from
 
-        # Placements: (start day, code, change reason of the placement that ends there).
-        def placement_code(
-            day: int, dob: int = dob, uasc: bool = uasc, legal: list[tuple[int, str]] = legal
-        ) -> str:
-            age = (day - dob) / YEAR
-            if uasc and age >= 16:
-                code = _pick(rng, c.placement_mix_16_plus)
-            else:
-                code = _pick(
-                    rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16
-                )
-            if (code == "H5" and age < 16) or (code == "S1" and age < 4):
-                code = "U6"  # supported accommodation from 16, residential schools from 4
-            # a child is placed with parents only under a care order, never when accommodated
-            if code == "P1" and _status_on(legal, day) not in CARE_ORDERS:
-                code = "U6"
-            return recode(code, day, changes)
+    def placement_code(self, pc: _Period, day: int) -> str:
+        rng, c = self.rng, self.c
+        age = (day - pc.dob) / YEAR
+        if pc.uasc and age >= 16:
+            code = _pick(rng, c.placement_mix_16_plus)
+        else:
+            code = _pick(rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16)
+        if (code == "H5" and age < 16) or (code == "S1" and age < 4):
+            code = "U6"  # supported accommodation from 16, residential schools from 4
+        # a child is placed with parents only under a care order, never when accommodated
+        if code == "P1" and _status_on(pc.legal, day) not in CARE_ORDERS:
+            code = "U6"
+        return recode(code, day, self.changes)
 
+    def placements(self, pc: _Period) -> None:
+        """Placements: (start day, code), with moves, ending in a placement for adoption."""
+        rng, c, s, e, placed = self.rng, self.c, pc.s, pc.e, pc.placed
         n_moves = rng.poisson(
-            c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if age0 >= 11 else 1)
+            c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if pc.age0 >= 11 else 1)
         )
         move_days = sorted({s + int(x) for x in rng.integers(14, max(15, e - s), n_moves)})
         move_days = [d for d in move_days if d < e and (placed == NEVER or d < placed)]
-        placements: list[tuple[int, str]] = [(s, placement_code(s))]
+        placements: list[tuple[int, str]] = [(s, self.placement_code(pc, s))]
         for d in move_days:
-            placements.append((d, placement_code(d)))
+            placements.append((d, self.placement_code(pc, d)))
         # placed for adoption with the current foster carers (A5) or with new adopters (A6)
-        with_carers = placed < NEVER and rng.random() >= 0.8
+        pc.with_carers = placed < NEVER and rng.random() >= 0.8
         if placed < NEVER:
-            placements.append((placed, "A5" if with_carers else "A6"))
-        # Change points make episodes.
-        ls_days = {d for d, _ in legal}
-        pl_days = {d for d, _ in placements}
-        points = sorted(ls_days | pl_days)
-        place_ids = []
+            placements.append((placed, "A5" if pc.with_carers else "A6"))
+        pc.placements = placements
+
+    def placement_rows(self, pc: _Period) -> None:
+        rng, placements = self.rng, pc.placements
+        pc_ids: list[str] = []
         for j, (d, code) in enumerate(placements):
-            n_place += 1
-            pid = f"PL{n_place:07d}"
-            place_ids.append(pid)
-            p_end = placements[j + 1][0] if j + 1 < len(placements) else e
-            if d > end_of_data:
+            self.n_place += 1
+            pid = f"PL{self.n_place:07d}"
+            pc_ids.append(pid)
+            p_end = placements[j + 1][0] if j + 1 < len(placements) else pc.e
+            if d > self.end_of_data:
                 continue
             distance = round(float(rng.gamma(1.5, 8)), 1)
             # parents (PR0) provide exactly the placements with parents (P1)
             provider = "PR0" if code == "P1" else _pick(rng, PROVIDERS)
-            rows["placements"].add(
+            self.rows["placements"].add(
                 clap_cla_placement_id=pid,
                 clap_cla_placement_start_date=_d(d),
                 clap_cla_placement_type=code,
-                clap_cla_placement_urn=_urn(code, provider, n_place),
+                clap_cla_placement_urn=_urn(code, provider, self.n_place),
                 clap_cla_placement_distance=distance,
-                clap_cla_id=cla_id,
+                clap_cla_id=pc.cla_id,
                 clap_cla_placement_provider=provider,
-                clap_cla_placement_end_date=date_or_none(p_end),
+                clap_cla_placement_end_date=self.date_or_none(p_end),
                 clap_cla_placement_change_reason=(
                     _pick(rng, CHANGE_REASONS)
-                    if j + 1 < len(placements) and p_end <= end_of_data
+                    if j + 1 < len(placements) and p_end <= self.end_of_data
                     else None
                 ),
-                clap_person_id=person,
+                clap_person_id=pc.person,
             )
-        for j, (d, code) in enumerate(legal):
-            if d > end_of_data:
+        pc.place_ids = pc_ids
+
+    def legal_rows(self, pc: _Period) -> None:
+        for j, (d, code) in enumerate(pc.legal):
+            if d > self.end_of_data:
                 continue
-            n_legal += 1
-            l_end = legal[j + 1][0] if j + 1 < len(legal) else e
-            rows["legal"].add(
-                lega_legal_status_id=f"LS{n_legal:07d}",
-                lega_person_id=person,
+            self.n_legal += 1
+            l_end = pc.legal[j + 1][0] if j + 1 < len(pc.legal) else pc.e
+            self.rows["legal"].add(
+                lega_legal_status_id=f"LS{self.n_legal:07d}",
+                lega_person_id=pc.person,
                 lega_legal_status=code,
                 lega_legal_status_start_date=_d(d),
-                lega_legal_status_end_date=date_or_none(l_end),
+                lega_legal_status_end_date=self.date_or_none(l_end),
             )
-        review_days = _review_days(tb, s, e)
+
+    def episode_rows(self, pc: _Period, review_days: list[int]) -> None:
+        """An episode for each change of placement or legal status."""
+        rng, placements, end_of_data = self.rng, pc.placements, self.end_of_data
+        ls_days = {d for d, _ in pc.legal}
+        pl_days = {d for d, _ in placements}
+        points = sorted(ls_days | pl_days)
         for j, d in enumerate(points):
             if d > end_of_data:
                 break
-            n_episode += 1
-            ep_end = points[j + 1] if j + 1 < len(points) else e
+            self.n_episode += 1
+            ep_end = points[j + 1] if j + 1 < len(points) else pc.e
             current_place = max(x for x in range(len(placements)) if placements[x][0] <= d)
             if j == 0:
                 rne = "S"
@@ -279,310 +367,309 @@ def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
                     rne = "U" if both else "T"
             last = j + 1 == len(points)
             iro = [r for r in review_days if r <= min(ep_end, end_of_data)]
-            rows["episodes"].add(
-                clae_cla_episode_id=f"CE{n_episode:07d}",
-                clae_person_id=person,
+            self.rows["episodes"].add(
+                clae_cla_episode_id=f"CE{self.n_episode:07d}",
+                clae_person_id=pc.person,
                 clae_cla_episode_start_date=_d(d),
                 clae_cla_episode_start_reason=rne,
-                clae_cla_primary_need_code=str(ep["need"][i]),
-                clae_cla_episode_ceased_date=date_or_none(ep_end),
+                clae_cla_primary_need_code=str(self.ep["need"][pc.i]),
+                clae_cla_episode_ceased_date=self.date_or_none(ep_end),
                 clae_cla_episode_ceased_reason=(
                     None
                     if ep_end > end_of_data
                     else (
-                        _ceased_reason(recode(rec, ep_end, changes), placements[current_place][1])
+                        _ceased_reason(
+                            recode(pc.rec, ep_end, self.changes), placements[current_place][1]
+                        )
                         if last
                         else "X1"
                     )
                 ),
-                clae_cla_id=cla_id,
-                clae_referral_id=referral,
-                clae_cla_placement_id=place_ids[current_place],
-                clae_entered_care_date=_d(s),
+                clae_cla_id=pc.cla_id,
+                clae_referral_id=pc.referral,
+                clae_cla_placement_id=pc.place_ids[current_place],
+                clae_entered_care_date=_d(pc.s),
                 clae_cla_last_iro_contact_date=_d(iro[-1]) if iro else None,
             )
-        for r_due, r_day in zip(_due_days(s, e), review_days, strict=False):
-            if r_day > end_of_data:
+
+    def review_rows(self, pc: _Period, review_days: list[int]) -> None:
+        for r_due, r_day in zip(_due_days(pc.s, pc.e), review_days, strict=False):
+            if r_day > self.end_of_data:
                 break
-            n_other += 1
-            age = int((r_day - dob) / YEAR)
-            rows["reviews"].add(
-                clar_cla_review_id=f"CR{n_other:07d}",
-                clar_cla_id=cla_id,
+            self.n_other += 1
+            age = int((r_day - pc.dob) / YEAR)
+            self.rows["reviews"].add(
+                clar_cla_review_id=f"CR{self.n_other:07d}",
+                clar_cla_id=pc.cla_id,
                 clar_cla_review_due_date=_d(r_due),
                 clar_cla_review_date=_d(r_day),
                 clar_cla_review_cancelled="N",
                 clar_cla_review_participation="PN0"
                 if age < 4
-                else _pick(
-                    rng,
-                    # PN7: the child did not take part (about 4% nationally)
-                    {
-                        "PN1": 0.41,
-                        "PN3": 0.2,
-                        "PN4": 0.15,
-                        "PN5": 0.1,
-                        "PN2": 0.05,
-                        "PN6": 0.05,
-                        "PN7": 0.04,
-                    },
-                ),
+                else _pick(self.rng, REVIEW_PARTICIPATION),
             )
-        visit_spans.append((k, person, cla_id, s, e))
-        inv.append(
-            (
-                k,
-                referral,
-                tb.team_uasc if uasc else tb.team_lac[kids.locality[k]],
-                s,
-                e,
-                "cla",
-                None,
+
+    def care_plans(self, pc: _Period) -> None:
+        """Care plan: none for the first weeks, then the plan for how the period will end."""
+        plan_start = pc.s + 28
+        if not (plan_start < pc.e and plan_start <= self.end_of_data):
+            return
+        self.n_other += 1
+        plan = PLAN_FOR_ROUTE[pc.route]
+        if plan == "ADOPTION" and pc.decision < pc.e:
+            first = dict.fromkeys(PLAN_KEYS, "")
+            first["RETURNEV"] = "Y"
+            first["ADOPTION"] = "Y"  # parallel planning until the decision
+            self.rows["care_plan"].add(
+                lacp_table_id=f"CP{self.n_other:07d}",
+                lacp_person_id=pc.person,
+                lacp_cla_care_plan_start_date=_d(plan_start),
+                lacp_cla_care_plan_end_date=self.date_or_none(pc.decision),
+                lacp_cla_care_plan_json=_plan_json(first),
             )
+            plan_start = pc.decision
+            self.n_other += 1
+        if plan_start <= self.end_of_data:
+            flags = dict.fromkeys(PLAN_KEYS, "")
+            flags[plan] = "Y"
+            self.rows["care_plan"].add(
+                lacp_table_id=f"CP{self.n_other:07d}",
+                lacp_person_id=pc.person,
+                lacp_cla_care_plan_start_date=_d(plan_start),
+                lacp_cla_care_plan_end_date=self.date_or_none(pc.e),
+                lacp_cla_care_plan_json=_plan_json(flags),
+            )
+
+    def permanence(self, pc: _Period) -> None:
+        route, rng = pc.route, self.rng
+        if route not in ORDER_TYPES or pc.s > self.end_of_data:
+            return
+        self.n_other += 1
+        adoption = route == "adoption"
+        siblings = rng.random() < 0.3
+        adopters = _pick(rng, {"MF": 0.8, "F1": 0.08, "FF": 0.06, "MM": 0.06})
+        matched = adoption and pc.matched <= self.end_of_data
+        self.rows["permanence"].add(
+            perm_table_id=f"PM{self.n_other:07d}",
+            involvement=f"adoption:{pc.cla_id}",
+            perm_person_id=pc.person,
+            perm_cla_id=pc.cla_id,
+            perm_adm_decision_date=self.date_or_none(pc.decision),
+            perm_placement_order_date=self.date_or_none(pc.placement_order),
+            perm_placed_for_adoption_date=self.date_or_none(pc.placed),
+            perm_matched_date=self.date_or_none(pc.matched),
+            perm_adopted_by_carer_flag=("Y" if pc.with_carers else "N") if adoption else None,
+            perm_part_of_sibling_group=("1" if siblings else "0") if adoption else None,
+            perm_siblings_placed_together=(int(rng.integers(2, 4)) if siblings else 1)
+            if adoption
+            else None,
+            perm_siblings_placed_apart=0 if adoption else None,
+            perm_permanence_order_date=self.date_or_none(pc.e),
+            perm_permanence_order_type=ORDER_TYPES[route] if pc.e <= self.end_of_data else None,
+            perm_adopter_sex=adopters if matched else None,
+            perm_adopter_legal_status=(
+                {"MF": "L11", "F1": "L0", "FF": "L12", "MM": "L12"}[adopters] if matched else None
+            ),
+            perm_number_of_adopters=(
+                ("1" if adopters in ("F1", "M1") else "2") if matched else None
+            ),
         )
-        # Care plan: none for the first weeks, then the plan for how the period will end.
-        plan_start = s + 28
-        if plan_start < e and plan_start <= end_of_data:
-            n_other += 1
-            plan = PLAN_FOR_ROUTE[route]
-            if plan == "ADOPTION" and decision < e:
-                first = dict.fromkeys(PLAN_KEYS, "")
-                first["RETURNEV"] = "Y"
-                first["ADOPTION"] = "Y"  # parallel planning until the decision
-                rows["care_plan"].add(
-                    lacp_table_id=f"CP{n_other:07d}",
-                    lacp_person_id=person,
-                    lacp_cla_care_plan_start_date=_d(plan_start),
-                    lacp_cla_care_plan_end_date=date_or_none(decision),
-                    lacp_cla_care_plan_json=_plan_json(first),
+        if adoption and pc.decision <= self.end_of_data:
+            self.inv.append(
+                (
+                    pc.k,
+                    pc.referral,
+                    self.tb.team_adoption,
+                    pc.decision,
+                    pc.e,
+                    "adoption",
+                    f"adoption:{pc.cla_id}",
                 )
-                plan_start = decision
-                n_other += 1
-            if plan_start <= end_of_data:
-                flags = dict.fromkeys(PLAN_KEYS, "")
-                flags[plan] = "Y"
-                rows["care_plan"].add(
-                    lacp_table_id=f"CP{n_other:07d}",
-                    lacp_person_id=person,
-                    lacp_cla_care_plan_start_date=_d(plan_start),
-                    lacp_cla_care_plan_end_date=date_or_none(e),
-                    lacp_cla_care_plan_json=_plan_json(flags),
-                )
-        # Permanence.
-        if route in ("adoption", "special_guardianship", "child_arrangements") and s <= end_of_data:
-            n_other += 1
-            siblings = rng.random() < 0.3
-            order_type = {
-                "adoption": "Adoption",
-                "special_guardianship": "Special Guardianship",
-                "child_arrangements": "Child Arrangements Order",
-            }[route]
-            adopters = _pick(rng, {"MF": 0.8, "F1": 0.08, "FF": 0.06, "MM": 0.06})
-            rows["permanence"].add(
-                perm_table_id=f"PM{n_other:07d}",
-                involvement=f"adoption:{cla_id}",
-                perm_person_id=person,
-                perm_cla_id=cla_id,
-                perm_adm_decision_date=date_or_none(decision),
-                perm_placement_order_date=date_or_none(placement_order),
-                perm_placed_for_adoption_date=date_or_none(placed),
-                perm_matched_date=date_or_none(matched),
-                perm_adopted_by_carer_flag=("Y" if with_carers else "N")
-                if route == "adoption"
-                else None,
-                perm_part_of_sibling_group=("1" if siblings else "0")
-                if route == "adoption"
-                else None,
-                perm_siblings_placed_together=(int(rng.integers(2, 4)) if siblings else 1)
-                if route == "adoption"
-                else None,
-                perm_siblings_placed_apart=0 if route == "adoption" else None,
-                perm_permanence_order_date=date_or_none(e),
-                perm_permanence_order_type=order_type if e <= end_of_data else None,
-                perm_adopter_sex=adopters
-                if route == "adoption" and matched <= end_of_data
-                else None,
-                perm_adopter_legal_status=(
-                    {"MF": "L11", "F1": "L0", "FF": "L12", "MM": "L12"}[adopters]
-                    if route == "adoption" and matched <= end_of_data
-                    else None
-                ),
-                perm_number_of_adopters=(
-                    ("1" if adopters in ("F1", "M1") else "2")
-                    if route == "adoption" and matched <= end_of_data
-                    else None
-                ),
             )
-            if route == "adoption" and decision <= end_of_data:
-                inv.append(
-                    (k, referral, tb.team_adoption, decision, e, "adoption", f"adoption:{cla_id}")
-                )
-        if uasc:
-            n_other += 1
-            rows["immigration"].add(
-                immi_person_id=person,
-                immi_immigration_status_id=f"IM{n_other:07d}",
-                immi_immigration_status="Unaccompanied Asylum Seeking Child",
-                immi_immigration_status_start_date=_d(s),
-                immi_immigration_status_end_date=date_or_none(_birthday(dob, 18)),
-            )
-        # Care leavers: looked after for 13 weeks or more since 14, some of it at 16 or later.
+
+    def leavers(self, pc: _Period) -> None:
+        """Care leavers: looked after for 13 weeks or more since 14, some of it at 16 or
+        later: a status row at each birthday from 17 to 21."""
+        rng, p, dob, e = self.rng, self.p, pc.dob, pc.e
         age_end = (e - dob) / YEAR
-        since_14 = e - max(s, _birthday(dob, 14))
-        if route in ("long_term_to_18", "independent_living") and age_end >= 16 and since_14 >= 91:
-            staying = rec == "E17"
-            b = [_birthday(dob, age) for age in range(17, 22)]
-            for age, bday in zip(range(17, 22), b, strict=True):
-                bday = int(bday)
-                if bday < e or bday > end_of_data:
-                    continue
-                n_other += 1
-                in_touch = rng.random() < p.care_leavers.in_touch
-                acts = p.care_leavers.activity_17_18 if age <= 18 else p.care_leavers.activity_19_21
-                accom = "Z" if staying and age == 18 else _pick(rng, p.care_leavers.accommodation)
-                contact = bday - int(rng.integers(0, 60))
-                rows["leavers"].add(
-                    # one status row per collection year, tagged /YYYY as the 903 route does
-                    clea_table_id=f"LV{n_other:07d}/{_collection_year(bday)}",
-                    clea_person_id=person,
-                    clea_care_leaver_eligibility="Relevant" if age < 18 else "Former Relevant",
-                    clea_care_leaver_in_touch="YES"
-                    if in_touch
-                    else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
-                    clea_care_leaver_latest_contact=_d(contact) if in_touch else None,
-                    clea_care_leaver_accommodation=accom,
-                    # no fixed abode (S) and gone abroad (X) are never counted suitable
-                    clea_care_leaver_accom_suitable=(
-                        "Suitable"
-                        if rng.random() < p.care_leavers.suitable and accom not in ("S", "X")
-                        else "Unsuitable"
-                    ),
-                    clea_care_leaver_activity=recode(_pick(rng, acts), bday, changes),
-                    clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
-                    clea_care_leaver_allocated_team=tb.team_leavers,
-                    involvement=f"leaver:{cla_id}",
-                )
-            b21 = _birthday(dob, 21)
-            inv.append((k, referral, tb.team_leavers, e, b21, "care_leaver", f"leaver:{cla_id}"))
-        # Eligible young people still in care at the end of the data (16 years 3 months or
-        # more, 13 weeks looked after since 14) have a pathway plan: an "Eligible" status row
-        # for this collection year. Drawn from the child's own stream so the rest of the
-        # council is unchanged.
+        since_14 = e - max(pc.s, _birthday(dob, 14))
+        if not (
+            pc.route in ("long_term_to_18", "independent_living")
+            and age_end >= 16
+            and since_14 >= 91
+        ):
+            return
+        staying = pc.rec == "E17"
+        b = [_birthday(dob, age) for age in range(17, 22)]
+        for age, bday in zip(range(17, 22), b, strict=True):
+            bday = int(bday)
+            if bday < e or bday > self.end_of_data:
+                continue
+            self.n_other += 1
+            in_touch = rng.random() < p.care_leavers.in_touch
+            acts = p.care_leavers.activity_17_18 if age <= 18 else p.care_leavers.activity_19_21
+            accom = "Z" if staying and age == 18 else _pick(rng, p.care_leavers.accommodation)
+            contact = bday - int(rng.integers(0, 60))
+            self.rows["leavers"].add(
+                # one status row per collection year, tagged /YYYY as the 903 route does
+                clea_table_id=f"LV{self.n_other:07d}/{_collection_year(bday)}",
+                clea_person_id=pc.person,
+                clea_care_leaver_eligibility="Relevant" if age < 18 else "Former Relevant",
+                clea_care_leaver_in_touch="YES"
+                if in_touch
+                else _pick(rng, {"NO": 0.6, "REFU": 0.4}),
+                clea_care_leaver_latest_contact=_d(contact) if in_touch else None,
+                clea_care_leaver_accommodation=accom,
+                # no fixed abode (S) and gone abroad (X) are never counted suitable
+                clea_care_leaver_accom_suitable=(
+                    "Suitable"
+                    if rng.random() < p.care_leavers.suitable and accom not in ("S", "X")
+                    else "Unsuitable"
+                ),
+                clea_care_leaver_activity=recode(_pick(rng, acts), bday, self.changes),
+                clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
+                clea_care_leaver_allocated_team=self.tb.team_leavers,
+                involvement=f"leaver:{pc.cla_id}",
+            )
+        b21 = _birthday(dob, 21)
+        self.inv.append(
+            (pc.k, pc.referral, self.tb.team_leavers, e, b21, "care_leaver", f"leaver:{pc.cla_id}")
+        )
+
+    def eligible(self, pc: _Period) -> None:
+        """Eligible young people still in care at the end of the data (16 years 3 months or
+        more, 13 weeks looked after since 14) have a pathway plan: an "Eligible" status row
+        for this collection year. Drawn from the child's own stream so the rest of the
+        council is unchanged."""
+        dob, s, end_of_data = pc.dob, pc.s, self.end_of_data
         from_14 = max(s, _birthday(dob, 14))
-        if (
-            s <= end_of_data < e
+        if not (
+            s <= end_of_data < pc.e
             and _add_months(_birthday(dob, 16), 3) <= end_of_data < _birthday(dob, 18)
             and end_of_data - from_14 >= 91
         ):
-            own = np.random.default_rng([1989, k, s])
-            n_other += 1
-            recent = own.random() < p.care_leavers.pathway_plan_up_to_date
-            plan_day = end_of_data - int(own.integers(5, 170) if recent else own.integers(190, 400))
-            rows["leavers"].add(
-                clea_table_id=f"LV{n_other:07d}/{_collection_year(end_of_data)}",
-                clea_person_id=person,
-                clea_care_leaver_eligibility="Eligible",
-                clea_care_leaver_in_touch="YES",
-                clea_care_leaver_latest_contact=_d(end_of_data - int(own.integers(0, 30))),
-                clea_care_leaver_accommodation=None,
-                clea_care_leaver_accom_suitable=None,
-                clea_care_leaver_activity=None,
-                clea_pathway_plan_review_date=_d(max(plan_day, from_14)),
-                clea_care_leaver_allocated_team=tb.team_uasc
-                if uasc
-                else tb.team_lac[kids.locality[k]],
-                involvement=f"leaver:{cla_id}",
+            return
+        own = np.random.default_rng([1989, pc.k, s])
+        self.n_other += 1
+        recent = own.random() < self.p.care_leavers.pathway_plan_up_to_date
+        plan_day = end_of_data - int(own.integers(5, 170) if recent else own.integers(190, 400))
+        self.rows["leavers"].add(
+            clea_table_id=f"LV{self.n_other:07d}/{_collection_year(end_of_data)}",
+            clea_person_id=pc.person,
+            clea_care_leaver_eligibility="Eligible",
+            clea_care_leaver_in_touch="YES",
+            clea_care_leaver_latest_contact=_d(end_of_data - int(own.integers(0, 30))),
+            clea_care_leaver_accommodation=None,
+            clea_care_leaver_accom_suitable=None,
+            clea_care_leaver_activity=None,
+            clea_pathway_plan_review_date=_d(max(plan_day, from_14)),
+            clea_care_leaver_allocated_team=self.tb.team_uasc
+            if pc.uasc
+            else self.tb.team_lac[self.kids.locality[pc.k]],
+            involvement=f"leaver:{pc.cla_id}",
+        )
+
+    def short_breaks(self, sb: np.ndarray) -> None:
+        """Short breaks: each stay its own period of care under V4."""
+        rng, ep, c = self.rng, self.ep, self.c
+        for i in sb:
+            s0, e0 = int(ep["plan1_start"][i]), int(min(ep["plan1_end"][i], self.end_of_data))
+            n = rng.poisson(c.short_breaks_per_year * max(e0 - s0, 0) / YEAR)
+            previous_end = s0
+            for d in sorted({s0 + int(x) for x in rng.integers(1, max(2, e0 - s0), n)}):
+                nights = int(rng.integers(1, 4))
+                # A stay starts only after the last one ended: a child is never in two at once.
+                if d <= previous_end or d + nights > e0:
+                    continue
+                previous_end = d + nights
+                self.short_break(i, d, nights)
+
+    def short_break(self, i: int, d: int, nights: int) -> None:
+        self.n_period += 1
+        self.n_episode += 1
+        self.n_place += 1
+        self.n_legal += 1
+        cla_id, pid = f"CL{self.n_period:07d}", f"PL{self.n_place:07d}"
+        person = self.person_ids[i]
+        self.rows["episodes"].add(
+            clae_cla_episode_id=f"CE{self.n_episode:07d}",
+            clae_person_id=person,
+            clae_cla_episode_start_date=_d(d),
+            clae_cla_episode_start_reason="S",
+            clae_cla_primary_need_code="N2",
+            clae_cla_episode_ceased_date=_d(d + nights),
+            clae_cla_episode_ceased_reason="E4A",
+            clae_cla_id=cla_id,
+            clae_referral_id=self.ref_ids[i],
+            clae_cla_placement_id=pid,
+            clae_entered_care_date=_d(d),
+        )
+        self.rows["placements"].add(
+            clap_cla_placement_id=pid,
+            clap_cla_placement_start_date=_d(d),
+            clap_cla_placement_type="K2",
+            clap_cla_id=cla_id,
+            clap_cla_placement_provider="PR1",
+            clap_cla_placement_end_date=_d(d + nights),
+            clap_person_id=person,
+        )
+        self.rows["legal"].add(
+            lega_legal_status_id=f"LS{self.n_legal:07d}",
+            lega_person_id=person,
+            lega_legal_status="V4",
+            lega_legal_status_start_date=_d(d),
+            lega_legal_status_end_date=_d(d + nights),
+        )
+
+    def finish(self) -> None:
+        """The tables, health, missing episodes, visits and involvements, to the builder."""
+        tb, c = self.tb, self.c
+        for key, table in CARE_TABLES.items():
+            if self.rows[key].rows:
+                tb.add(table, pl.DataFrame(self.rows[key].rows, infer_schema_length=None))
+        spans = self.visit_spans
+        if spans:
+            child = np.array([v[0] for v in spans])
+            span_person = pl.Series([v[1] for v in spans], dtype=pl.Utf8)
+            span_start = np.array([v[3] for v in spans], dtype=np.int64)
+            span_end = np.array([v[4] for v in spans], dtype=np.int64)
+            _health(tb, span_person, self.kids.dob[child], span_start, span_end)
+            _missing(tb, span_person, self.kids.dob[child], span_start, span_end)
+            tb.visits(
+                "ssd_cla_visits",
+                "clav",
+                child,
+                pl.Series([v[1] for v in spans]),
+                None,
+                np.array([v[3] for v in spans]),
+                np.array([v[4] for v in spans]),
+                c.visit_interval_days,
+                cla_id=pl.Series([v[2] for v in spans]),
+            )
+        inv = self.inv
+        if inv:
+            tb.involve(
+                np.array([x[0] for x in inv]),
+                pl.Series([x[1] for x in inv]),
+                np.array([x[2] for x in inv], dtype=object),
+                np.array([x[3] for x in inv]),
+                np.array([x[4] for x in inv]),
+                np.array([x[5] for x in inv], dtype=object),
+                pl.Series([x[6] for x in inv], dtype=pl.Utf8),
             )
 
-    # Short breaks: each stay its own period of care under V4.
-    for i in sb:
-        k = int(ep["child"][i])
-        s0, e0 = int(ep["plan1_start"][i]), int(min(ep["plan1_end"][i], end_of_data))
-        n = rng.poisson(c.short_breaks_per_year * max(e0 - s0, 0) / YEAR)
-        previous_end = s0
-        for d in sorted({s0 + int(x) for x in rng.integers(1, max(2, e0 - s0), n)}):
-            nights = int(rng.integers(1, 4))
-            # A stay starts only after the last one ended: a child is never in two at once.
-            if d <= previous_end or d + nights > e0:
-                continue
-            previous_end = d + nights
-            n_period += 1
-            n_episode += 1
-            n_place += 1
-            n_legal += 1
-            cla_id, pid = f"CL{n_period:07d}", f"PL{n_place:07d}"
-            person = person_ids[i]
-            rows["episodes"].add(
-                clae_cla_episode_id=f"CE{n_episode:07d}",
-                clae_person_id=person,
-                clae_cla_episode_start_date=_d(d),
-                clae_cla_episode_start_reason="S",
-                clae_cla_primary_need_code="N2",
-                clae_cla_episode_ceased_date=_d(d + nights),
-                clae_cla_episode_ceased_reason="E4A",
-                clae_cla_id=cla_id,
-                clae_referral_id=ref_ids[i],
-                clae_cla_placement_id=pid,
-                clae_entered_care_date=_d(d),
-            )
-            rows["placements"].add(
-                clap_cla_placement_id=pid,
-                clap_cla_placement_start_date=_d(d),
-                clap_cla_placement_type="K2",
-                clap_cla_id=cla_id,
-                clap_cla_placement_provider="PR1",
-                clap_cla_placement_end_date=_d(d + nights),
-                clap_person_id=person,
-            )
-            rows["legal"].add(
-                lega_legal_status_id=f"LS{n_legal:07d}",
-                lega_person_id=person,
-                lega_legal_status="V4",
-                lega_legal_status_start_date=_d(d),
-                lega_legal_status_end_date=_d(d + nights),
-            )
 
-    names = {
-        "episodes": "ssd_cla_episodes",
-        "placements": "ssd_cla_placement",
-        "legal": "ssd_legal_status",
-        "reviews": "ssd_cla_reviews",
-        "care_plan": "ssd_cla_care_plan",
-        "permanence": "ssd_permanence",
-        "leavers": "ssd_care_leavers",
-        "immigration": "ssd_immigration_status",
-    }
-    for key, table in names.items():
-        if rows[key].rows:
-            tb.add(table, pl.DataFrame(rows[key].rows, infer_schema_length=None))
-    if visit_spans:
-        child = np.array([v[0] for v in visit_spans])
-        span_person = pl.Series([v[1] for v in visit_spans], dtype=pl.Utf8)
-        span_start = np.array([v[3] for v in visit_spans], dtype=np.int64)
-        span_end = np.array([v[4] for v in visit_spans], dtype=np.int64)
-        _health(tb, span_person, kids.dob[child], span_start, span_end)
-        _missing(tb, span_person, kids.dob[child], span_start, span_end)
-        tb.visits(
-            "ssd_cla_visits",
-            "clav",
-            child,
-            pl.Series([v[1] for v in visit_spans]),
-            None,
-            np.array([v[3] for v in visit_spans]),
-            np.array([v[4] for v in visit_spans]),
-            c.visit_interval_days,
-            cla_id=pl.Series([v[2] for v in visit_spans]),
-        )
-    if inv:
-        tb.involve(
-            np.array([x[0] for x in inv]),
-            pl.Series([x[1] for x in inv]),
-            np.array([x[2] for x in inv], dtype=object),
-            np.array([x[3] for x in inv]),
-            np.array([x[4] for x in inv]),
-            np.array([x[5] for x in inv], dtype=object),
-            pl.Series([x[6] for x in inv], dtype=pl.Utf8),
-        )
+def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
+    """Every period of care in detail, then short breaks for disabled children on child in
+    need plans (individual stays, each its own period of care)."""
+    builder = _CareBuilder(tb, ep)
+    periods = np.flatnonzero(ep["care"] & (ep["care_start"] <= builder.end_of_data))
+    sb = np.flatnonzero(ep["plan1"] & ep["disabled"])
+    sb = sb[builder.rng.random(sb.size) < builder.c.short_breaks_probability]
+    for i in periods:
+        builder.period(int(i))
+    builder.short_breaks(sb)
+    builder.finish()
 
 
 def _ceased_reason(reason: str, place: str) -> str:
