@@ -54,3 +54,18 @@ def council_05(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scale = float(os.environ.get("CSCPERF_VALIDATE_SCALE") or 0.05)
     generate(out, seed=1, scale=scale, start=COUNCIL_05_START, end=COUNCIL_05_END)
     return out
+
+
+# Eastshire at scale 0.25 for ten years to March 2025: the council the plausibility and
+# dynamics tests read (big enough for yearly rates to mean something, about 20 s to write).
+COUNCIL_25_START, COUNCIL_25_END = date(2015, 4, 1), date(2025, 3, 31)
+
+
+@pytest.fixture(scope="session")
+def council_25(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eastshire at scale 0.25 (seed 1), April 2015 to March 2025, written once per session."""
+    from cscperf.synth import generate
+
+    out = tmp_path_factory.mktemp("council_25")
+    generate(out, seed=1, scale=0.25, start=COUNCIL_25_START, end=COUNCIL_25_END)
+    return out

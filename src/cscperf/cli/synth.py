@@ -63,7 +63,11 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Last month, YYYY-MM (default: last complete month).")
         ] = None,
         trend: Annotated[
-            float, typer.Option(help="Annual change in demand, in percent (e.g. 3 or -2).")
+            float,
+            typer.Option(
+                help="Annual change in demand, in percent (e.g. 3 or -2); 0 keeps the "
+                "parameters' trend (demand.trend_per_year)."
+            ),
         ] = 0.0,
         faults: Annotated[
             bool, typer.Option("--faults", help="Plant data-quality faults and list them.")

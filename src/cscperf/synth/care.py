@@ -11,6 +11,7 @@ only on each period's dates, are drawn for all periods at once as arrays.
 
 from __future__ import annotations
 
+import itertools
 import json
 from bisect import bisect_right
 from calendar import monthrange
@@ -184,6 +185,8 @@ class _CareBuilder:
         self.n_period = self.n_episode = self.n_place = self.n_legal = self.n_other = 0
         self.person_ids = tb.ep_person.to_list()
         self.ref_ids = tb.ep_ref_id.to_list()
+        self.drift_from = day_number(self.c.drift_reference_day)
+        self.mixes: dict[tuple[int, int], dict[str, float]] = {}
 
     def date_or_none(self, d: int) -> date | None:
         return None if d >= NEVER or d > self.end_of_data else _d(d)
@@ -218,7 +221,7 @@ class _CareBuilder:
         self.visit_spans.append((k, pc.person, pc.cla_id, s, e))
         team = self.tb.team_uasc if pc.uasc else self.tb.team_lac[self.kids.locality[k]]
         self.inv.append((k, pc.referral, team, s, e, "cla", None))
-        self.care_plans(pc)
+        self.care_plans(pc, [r for _, r in review_days])
         self.permanence(pc)
         if pc.uasc:
             self.n_other += 1
@@ -270,10 +273,8 @@ class _CareBuilder:
     def placement_code(self, pc: _Period, day: int) -> str:
         rng, c = self.rng, self.c
         age = (day - pc.dob) / YEAR
-        if pc.uasc and age >= 16:
-            code = _pick(rng, c.placement_mix_16_plus)
-        else:
-            code = _pick(rng, c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16)
+        mix = c.placement_mix_16_plus if age >= 16 else c.placement_mix_under_16
+        code = _pick(rng, self.drifted(mix, day))
         if (code == "H5" and age < 16) or (code == "S1" and age < 4):
             code = "U6"  # supported accommodation from 16, residential schools from 4
         # a child is placed with parents only under a care order, never when accommodated
@@ -281,13 +282,48 @@ class _CareBuilder:
             code = "U6"
         return recode(code, day, self.changes)
 
+    def drifted(self, mix: dict[str, float], day: int) -> dict[str, float]:
+        """The placement mix of ``day``'s collection year: children's homes (K2) weighted by
+        ``residential_growth_per_year`` compounded from the reference day."""
+        year = _collection_year(day)
+        key = (id(mix), year)
+        found = self.mixes.get(key)
+        if found is None:
+            years = year - _collection_year(self.drift_from)
+            factor = (1 + self.c.residential_growth_per_year) ** years
+            found = self.mixes[key] = {k: w * factor if k == "K2" else w for k, w in mix.items()}
+        return found
+
+    def provider(self, code: str, day: int) -> str:
+        """Who provides a placement: parents (PR0) exactly the placements with parents (P1);
+        for mainstream fostering (U4-U6) an agency (PR4) with the share of ``day``'s year
+        (``agency_fostering_share`` at the reference day, drifting by
+        ``agency_fostering_change_per_year``), else the council (PR1) or another council
+        (PR2); for any other placement the fixed mix of providers."""
+        if code == "P1":
+            return "PR0"
+        if code in ("U4", "U5", "U6"):
+            years = _collection_year(day) - _collection_year(self.drift_from)
+            agency = self.c.agency_fostering_share + self.c.agency_fostering_change_per_year * years
+            draw = self.rng.random()
+            if draw < min(max(agency, 0.0), 0.95):
+                return "PR4"
+            return "PR2" if draw > 0.95 else "PR1"
+        return _pick(self.rng, PROVIDERS)
+
     def placements(self, pc: _Period) -> None:
         """Placements: (start day, code), with moves, ending in a placement for adoption."""
         rng, c, s, e, placed = self.rng, self.c, pc.s, pc.e, pc.placed
-        n_moves = rng.poisson(
-            c.placement_moves_per_year * max(e - s, 1) / YEAR * (1.4 if pc.age0 >= 11 else 1)
+        # Moves come mostly in the first year of care; later ones are rarer.
+        teen = 1.4 if pc.age0 >= 11 else 1
+        first_end = min(e, s + int(YEAR))
+        n_early = rng.poisson(c.placement_moves_first_year * max(first_end - s, 1) / YEAR * teen)
+        n_later = rng.poisson(
+            c.placement_moves_later_per_year * max(e - first_end, 0) / YEAR * teen
         )
-        move_days = sorted({s + int(x) for x in rng.integers(14, max(15, e - s), n_moves)})
+        days = rng.integers(14, max(15, first_end - s), n_early) + s
+        later = rng.integers(first_end, max(first_end + 1, e), n_later)
+        move_days = sorted({int(x) for x in np.r_[days, later]})
         move_days = [d for d in move_days if d < e and (placed == NEVER or d < placed)]
         placements: list[tuple[int, str]] = [(s, self.placement_code(pc, s))]
         for d in move_days:
@@ -309,8 +345,7 @@ class _CareBuilder:
             if d > self.end_of_data:
                 continue
             distance = round(float(rng.gamma(1.5, 8)), 1)
-            # parents (PR0) provide exactly the placements with parents (P1)
-            provider = "PR0" if code == "P1" else _pick(rng, PROVIDERS)
+            provider = self.provider(code, d)
             self.rows["placements"].add(
                 clap_cla_placement_id=pid,
                 clap_cla_placement_start_date=_d(d),
@@ -343,7 +378,7 @@ class _CareBuilder:
                 lega_legal_status_end_date=self.date_or_none(l_end),
             )
 
-    def episode_rows(self, pc: _Period, review_days: list[int]) -> None:
+    def episode_rows(self, pc: _Period, review_days: list[tuple[int, int]]) -> None:
         """An episode for each change of placement or legal status."""
         rng, placements, end_of_data = self.rng, pc.placements, self.end_of_data
         ls_days = {d for d, _ in pc.legal}
@@ -366,7 +401,7 @@ class _CareBuilder:
                 if placements[current_place][1] in ("A3", "A5") and d in pl_days:
                     rne = "U" if both else "T"
             last = j + 1 == len(points)
-            iro = [r for r in review_days if r <= min(ep_end, end_of_data)]
+            iro = [r for _, r in review_days if r <= min(ep_end, end_of_data)]
             self.rows["episodes"].add(
                 clae_cla_episode_id=f"CE{self.n_episode:07d}",
                 clae_person_id=pc.person,
@@ -392,8 +427,8 @@ class _CareBuilder:
                 clae_cla_last_iro_contact_date=_d(iro[-1]) if iro else None,
             )
 
-    def review_rows(self, pc: _Period, review_days: list[int]) -> None:
-        for r_due, r_day in zip(_due_days(pc.s, pc.e), review_days, strict=False):
+    def review_rows(self, pc: _Period, review_days: list[tuple[int, int]]) -> None:
+        for r_due, r_day in review_days:
             if r_day > self.end_of_data:
                 break
             self.n_other += 1
@@ -409,35 +444,35 @@ class _CareBuilder:
                 else _pick(self.rng, REVIEW_PARTICIPATION),
             )
 
-    def care_plans(self, pc: _Period) -> None:
-        """Care plan: none for the first weeks, then the plan for how the period will end."""
+    def care_plans(self, pc: _Period, reviews: list[int]) -> None:
+        """Care plan: none for the first weeks, then the plan for how the period will end,
+        re-approved (a new row) at each review; a child to be adopted is planned for both
+        adoption and return until the decision."""
         plan_start = pc.s + 28
         if not (plan_start < pc.e and plan_start <= self.end_of_data):
             return
-        self.n_other += 1
         plan = PLAN_FOR_ROUTE[pc.route]
+        flags = dict.fromkeys(PLAN_KEYS, "")
+        flags[plan] = "Y"
+        parallel = dict.fromkeys(PLAN_KEYS, "")
+        parallel["RETURNEV"] = "Y"
+        parallel["ADOPTION"] = "Y"  # parallel planning until the decision
+        cuts = {d for d in reviews if plan_start < d < pc.e}
         if plan == "ADOPTION" and pc.decision < pc.e:
-            first = dict.fromkeys(PLAN_KEYS, "")
-            first["RETURNEV"] = "Y"
-            first["ADOPTION"] = "Y"  # parallel planning until the decision
-            self.rows["care_plan"].add(
-                lacp_table_id=f"CP{self.n_other:07d}",
-                lacp_person_id=pc.person,
-                lacp_cla_care_plan_start_date=_d(plan_start),
-                lacp_cla_care_plan_end_date=self.date_or_none(pc.decision),
-                lacp_cla_care_plan_json=_plan_json(first),
-            )
-            plan_start = pc.decision
+            cuts.add(max(pc.decision, plan_start + 1))
+        bounds = [plan_start, *sorted(cuts), pc.e]
+        for start, end in itertools.pairwise(bounds):
+            if start > self.end_of_data:
+                break
             self.n_other += 1
-        if plan_start <= self.end_of_data:
-            flags = dict.fromkeys(PLAN_KEYS, "")
-            flags[plan] = "Y"
             self.rows["care_plan"].add(
                 lacp_table_id=f"CP{self.n_other:07d}",
                 lacp_person_id=pc.person,
-                lacp_cla_care_plan_start_date=_d(plan_start),
-                lacp_cla_care_plan_end_date=self.date_or_none(pc.e),
-                lacp_cla_care_plan_json=_plan_json(flags),
+                lacp_cla_care_plan_start_date=_d(start),
+                lacp_cla_care_plan_end_date=self.date_or_none(end),
+                lacp_cla_care_plan_json=_plan_json(
+                    parallel if plan == "ADOPTION" and start < pc.decision else flags
+                ),
             )
 
     def permanence(self, pc: _Period) -> None:
@@ -527,7 +562,7 @@ class _CareBuilder:
                     else "Unsuitable"
                 ),
                 clea_care_leaver_activity=recode(_pick(rng, acts), bday, self.changes),
-                clea_pathway_plan_review_date=_d(bday - int(rng.integers(10, 150))),
+                clea_pathway_plan_review_date=_d(self.pathway_review(e, bday)),
                 clea_care_leaver_allocated_team=self.tb.team_leavers,
                 involvement=f"leaver:{pc.cla_id}",
             )
@@ -535,6 +570,15 @@ class _CareBuilder:
         self.inv.append(
             (pc.k, pc.referral, self.tb.team_leavers, e, b21, "care_leaver", f"leaver:{pc.cla_id}")
         )
+
+    def pathway_review(self, left: int, bday: int) -> int:
+        """The latest pathway plan review of the collection year of ``bday`` (or before the
+        end of the data): reviewed every 6 months from leaving care, a few days early."""
+        last = min(day_number(date(_collection_year(bday), 3, 31)), self.end_of_data)
+        review = left
+        while _add_months(review, 6) <= last:
+            review = _add_months(review, 6)
+        return max(left, review - int(self.rng.integers(0, 20)))
 
     def eligible(self, pc: _Period) -> None:
         """Eligible young people still in care at the end of the data (16 years 3 months or
@@ -734,24 +778,20 @@ def _plan_json(flags: dict[str, str]) -> str:
     return json.dumps(flags, separators=(",", ":"))
 
 
-def _due_days(s: int, e: int) -> list[int]:
-    """Review due dates: 20 working days (about 28 days) in, 3 months later, then 6-monthly."""
-    due = [s + 28]
-    while True:
-        nxt = _add_months(due[-1], 3 if len(due) == 1 else 6)
-        if nxt >= e:
-            return [d for d in due if d < e]
-        due.append(nxt)
-
-
-def _review_days(tb: _TableBuilder, s: int, e: int) -> list[int]:
-    rng = tb.rng
-    out = []
-    for d in _due_days(s, e):
-        late = rng.random() < 0.08
-        out.append(
-            min(d + int(rng.integers(1, 30)) if late else d - int(rng.integers(0, 10)), e - 1)
+def _review_days(tb: _TableBuilder, s: int, e: int) -> list[tuple[int, int]]:
+    """Reviews as (due, held) days: the first due 28 days (about 20 working days) in, the
+    second 3 months after the first was held, then 6 months after the one before. Most are
+    held a few days early; ``review_late_probability`` of them up to a month late."""
+    rng, late_share = tb.rng, tb.p.care.review_late_probability
+    out: list[tuple[int, int]] = []
+    due = s + 28
+    while due < e:
+        late = rng.random() < late_share
+        held = min(
+            due + int(rng.integers(1, 30)) if late else due - int(rng.integers(0, 10)), e - 1
         )
+        out.append((due, held))
+        due = _add_months(held, 3 if len(out) == 1 else 6)
     return out
 
 
@@ -868,6 +908,14 @@ def _within_cumsum(values: np.ndarray, row: np.ndarray) -> np.ndarray:
     return total - np.maximum.accumulate(before)
 
 
+def _year_end(days: np.ndarray) -> np.ndarray:
+    """31 March ending the collection year of each day (days since 1970-01-01)."""
+    month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    # months since January 1970 of the April starting each day's collection year, plus 12
+    april = month - (month % 12 - 3) % 12 + 12
+    return april.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+
+
 def _missing(
     tb: _TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> None:
@@ -897,6 +945,9 @@ def _missing(
     # need ceased reason E8)
     end = day + rng.choice(np.array([0, 0, 1, 1, 2, 3, 5]), size=m)
     end = np.maximum(np.minimum(end, e[row] - 1), day)
+    # and by 31 March: each year's return then holds the whole episode (a child found the next
+    # year would be an episode with no end date in the return of the year it started)
+    end = np.minimum(end, _year_end(day))
     # a child goes missing again only after coming back: drop periods that start on or before
     # the end of an earlier one in the same period of care
     before = (

@@ -47,6 +47,16 @@ class Demand(_Section):
     age_multiplier: dict[str, float]
     contact_ratio: float
     uasc_rate: float
+    trend_per_year: float
+    referral_seasonality: list[float] = Field(min_length=12, max_length=12)
+    locality_demand: dict[str, float]
+
+    @field_validator("referral_seasonality")
+    @classmethod
+    def _mean_one(cls, value: list[float]) -> list[float]:
+        if abs(sum(value) / 12 - 1.0) > 0.005:
+            raise ValueError(f"monthly multipliers must average 1, not {sum(value) / 12:.3f}")
+        return value
 
 
 class Referral(_Section):
@@ -77,6 +87,7 @@ class Protection(_Section):
     plan_sigma: float
     long_plan_probability: Share
     visit_interval_days: int
+    review_late_probability: Share
     care_after_plan: Share
     cin_step_down: Share
 
@@ -103,9 +114,15 @@ class Care(_Section):
     adoption_placed_days: float
     adoption_order_days: float
     adoption_reversal: Share
-    placement_moves_per_year: float
+    placement_moves_first_year: float
+    placement_moves_later_per_year: float
+    review_late_probability: Share
     placement_mix_under_16: dict[str, float]
     placement_mix_16_plus: dict[str, float]
+    drift_reference_day: date
+    residential_growth_per_year: float
+    agency_fostering_share: Share
+    agency_fostering_change_per_year: float
     short_breaks_probability: Share
     short_breaks_per_year: float
     missing_rate_teen: float

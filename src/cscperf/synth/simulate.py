@@ -20,9 +20,10 @@ import numpy as np
 import polars as pl
 from numpy.random import PCG64, Generator
 
+from cscperf.errors import ConfigError
 from cscperf.settings import Settings
 from cscperf.synth.care import build_care
-from cscperf.synth.council import COUNTYWIDE, teams_of_type
+from cscperf.synth.council import COUNTYWIDE, LOCALITY_NAMES, teams_of_type
 from cscperf.synth.days import (
     NEVER,
     WorkingDays,
@@ -145,6 +146,25 @@ def _trend_factor(trend: float, days: np.ndarray, anchor: int) -> np.ndarray:
     return np.power(1.0 + trend, (days - anchor) / YEAR)
 
 
+def _month_index(days: np.ndarray) -> np.ndarray:
+    """Calendar month of each day (days since 1970-01-01), 0 for January to 11."""
+    return np.asarray(days).astype("datetime64[D]").astype("datetime64[M]").astype(INT) % 12
+
+
+def _locality_multipliers(p: Parameters) -> np.ndarray:
+    """Each locality's referral rate relative to the county's, in locality order, scaled so
+    that the county's rate is the parameter's (``demand.locality_demand`` by name)."""
+    wanted = p.demand.locality_demand
+    unknown = set(wanted) - set(LOCALITY_NAMES)
+    if unknown:
+        raise ConfigError(
+            f"cscperf/synth/parameters.yaml names unknown localities {sorted(unknown)} under "
+            f"demand.locality_demand; use {', '.join(LOCALITY_NAMES)}"
+        )
+    raw = np.array([wanted.get(name, 1.0) for name in LOCALITY_NAMES])
+    return raw / float(np.dot(raw, LOCALITY_SHARES))
+
+
 @dataclass
 class _Children:
     dob: np.ndarray
@@ -206,13 +226,21 @@ def _referral_candidates(
     m_max = max(p.demand.age_multiplier.values())
     t_max = max(1.0, float(_trend_factor(trend, np.array([end]), anchor)[0]),
                 float(_trend_factor(trend, np.array([s0]), anchor)[0]))  # fmt: skip
-    lam = p.demand.referral_rate * kids.frailty * m_max * t_max * exposure / YEAR
+    season = np.array(p.demand.referral_seasonality)
+    place = _locality_multipliers(p)
+    top = m_max * t_max * season.max() * place.max()
+    lam = p.demand.referral_rate * kids.frailty * top * exposure / YEAR
     counts = rng.poisson(lam)
     child = np.repeat(np.arange(kids.n), counts)
     day = a[child] + (rng.random(len(child)) * exposure[child]).astype(INT)
     age = (day - kids.dob[child]) / YEAR
+    month = _month_index(day)
     keep = rng.random(len(child)) < (
-        _age_multiplier(p, age) * _trend_factor(trend, day, anchor) / (m_max * t_max)
+        _age_multiplier(p, age)
+        * _trend_factor(trend, day, anchor)
+        * season[month]
+        * place[kids.locality[child]]
+        / top
     )
     child, day = child[keep], day[keep]
     # UASC arrive through a referral on the day they arrive.
@@ -246,7 +274,7 @@ def simulate(
     say("population")
     kids = _population(rng, p, scale, s0, win_end)
     cand_child, cand_day, expo_a, expo_b = _referral_candidates(
-        rng, p, kids, s0, win_end, win_start, trend
+        rng, p, kids, s0, win_end, win_start, trend or p.demand.trend_per_year
     )
     b18 = birthday(kids.dob, 18)
 
@@ -312,7 +340,9 @@ def _run_rounds(
         gap = _lognormal_days(
             rng, p.demand.follow_on_median_days, p.demand.follow_on_sigma, who.size
         )
-        again = rng.random(who.size) < p.demand.follow_on_probability
+        # as seasonal as first referrals: the chance follows the month the referral would fall in
+        season = np.array(p.demand.referral_seasonality)[_month_index(ep["close"] + gap)]
+        again = rng.random(who.size) < p.demand.follow_on_probability * season
         follow[who] = np.where(again, ep["close"] + gap, NEVER)
         active = who[(ep["close"] < expo_b[who]) & ~ep["care"]]
         # Children leaving care may be referred again (a later, separate episode), except the
@@ -890,18 +920,9 @@ class _TableBuilder:
             "ssd_cp_visits", "cppv", ep["child"][cp], child_id.filter(pl.Series(cp)), cp_id,
             ep["icpc_day"][cp], ep["cp_end"][cp], self.p.protection.visit_interval_days,
         )  # fmt: skip
-        # Reviews: within 3 months of the conference, then every 6 months.
-        starts, ends = ep["icpc_day"][cp], ep["cp_end"][cp]
-        n_rev = np.zeros(ncp, dtype=INT)
-        for number in range(1, 12):
-            due = add_months(starts, 3 + 6 * (number - 1))
-            n_rev += (due < ends).astype(INT)
-        row = np.repeat(np.arange(ncp), n_rev)
-        k = np.arange(row.size) - np.repeat(np.cumsum(n_rev) - n_rev, n_rev)
-        due = add_months(starts[row], 3 + 6 * k)
-        held = np.minimum(
-            due - rng.integers(0, 10, row.size) + (rng.random(row.size) < 0.07) * 14, ends[row]
-        )
+        # Reviews: within 3 months of the conference, then within 6 months of the last one.
+        row, due, held = self._cp_review_days(ep["icpc_day"][cp], ep["cp_end"][cp])
+        ends = ep["cp_end"][cp]
         ok = held <= self.win_end
         row, due, held = row[ok], due[ok], held[ok]
         is_last = np.r_[row[1:] != row[:-1], True]
@@ -923,6 +944,33 @@ class _TableBuilder:
                 }
             ),
         )
+
+    def _cp_review_days(
+        self, starts: np.ndarray, ends: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Plan row, due day and held day of each review, in order: the first due 3 months
+        after the conference, each later one 6 months after the one before was held; most
+        are held a few days early, ``review_late_probability`` of them two weeks late."""
+        rng, late_share = self.rng, self.p.protection.review_late_probability
+        rows, dues, helds = [], [], []
+        prev, alive = starts, starts < ends
+        for number in range(40):
+            due = add_months(prev, 3 if number == 0 else 6)
+            alive = alive & (due < ends)
+            if not alive.any():
+                break
+            late = rng.random(starts.size) < late_share
+            held = np.minimum(due - rng.integers(0, 10, starts.size) + late * 14, ends)
+            rows.append(np.flatnonzero(alive))
+            dues.append(due[alive])
+            helds.append(held[alive])
+            prev = held
+        if not rows:
+            empty = np.zeros(0, dtype=INT)
+            return empty, empty, empty
+        row, due, held = np.concatenate(rows), np.concatenate(dues), np.concatenate(helds)
+        order = np.lexsort((held, row))
+        return row[order], due[order], held[order]
 
     def participation(self, age: np.ndarray) -> np.ndarray:
         codes = _choice(
