@@ -4,7 +4,8 @@ Each rate in ``parameters.yaml`` that gives the history a shape a forecast shoul
 measured back from the written SSD tables, population file and council.yaml of Eastshire at
 scale 0.25 (seed 1, April 2015 to March 2025), with polars only (no cscperf engine code), and
 must come back within the stated tolerance (about two standard errors of its estimate at this
-size, from ten years of data):
+size: ten years of referrals; for placements, the sixteen collection years from 2009-10 that
+the extract holds whole, since it keeps six years of history before the window):
 
 * demand trend: referrals per child in each financial year, a log-linear fit: the annual
   growth is ``demand.trend_per_year`` within 0.8 percentage points;
@@ -15,7 +16,7 @@ size, from ten years of data):
   is 1, within 0.06;
 * residential drift: of the placements started each year (short breaks and placements for
   adoption aside), the odds of a children's home (K2) grow by
-  ``care.residential_growth_per_year`` a year within 3 points;
+  ``care.residential_growth_per_year`` a year within 2.5 points;
 * fostering drift: of the mainstream foster placements (U4-U6) started each year, the share
   with an agency (PR4) has a linear slope of ``care.agency_fostering_change_per_year`` within
   0.007 a year and is ``care.agency_fostering_share`` within 0.04 in the collection year of
@@ -35,6 +36,10 @@ import yaml
 from cscperf.synth.params import load_parameters
 
 YEARS = list(range(2016, 2026))  # collection years inside the council_25 window
+# Placements are few (about 300 started a year at this size), so the drifts are measured over
+# every collection year the extract holds whole: it keeps records open at the window start or
+# closed in the six years before it (history_years), so every placement from April 2009 on.
+DRIFT_YEARS = list(range(2010, 2026))
 P = load_parameters()
 
 
@@ -66,8 +71,8 @@ def referrals(council_25: Path) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def placements(council_25: Path) -> pl.DataFrame:
-    """Placements started in the window's collection years, short breaks (V4) and placements
-    for adoption left out."""
+    """Placements started in the collection years 2010 to 2025, short breaks (V4) and
+    placements for adoption left out."""
     started = _table(council_25, "ssd_cla_placement").with_columns(
         _collection_year("clap_cla_placement_start_date")
     )
@@ -81,7 +86,7 @@ def placements(council_25: Path) -> pl.DataFrame:
     )
     # placements for adoption (A3-A6) come from the adoption route, not the placement mix
     chosen = ~pl.col("clap_cla_placement_type").str.starts_with("A")
-    return started.filter(pl.col("year").is_in(YEARS) & chosen)
+    return started.filter(pl.col("year").is_in(DRIFT_YEARS) & chosen)
 
 
 def test_demand_trend(council_25: Path, referrals: pl.DataFrame) -> None:
@@ -141,23 +146,23 @@ def test_locality_demand(council_25: Path, referrals: pl.DataFrame) -> None:
 
 def test_residential_drift(placements: pl.DataFrame) -> None:
     odds = []
-    for year in YEARS:
+    for year in DRIFT_YEARS:
         started = placements.filter(pl.col("year") == year)
         homes = started.filter(pl.col("clap_cla_placement_type") == "K2").height
         odds.append(homes / (started.height - homes))
-    growth = float(np.exp(np.polyfit(YEARS, np.log(odds), 1)[0]) - 1)
-    assert abs(growth - P.care.residential_growth_per_year) <= 0.03, (growth, odds)
+    growth = float(np.exp(np.polyfit(DRIFT_YEARS, np.log(odds), 1)[0]) - 1)
+    assert abs(growth - P.care.residential_growth_per_year) <= 0.025, (growth, odds)
 
 
 def test_agency_fostering_drift(placements: pl.DataFrame) -> None:
     shares = []
-    for year in YEARS:
+    for year in DRIFT_YEARS:
         fostered = placements.filter(
             (pl.col("year") == year) & pl.col("clap_cla_placement_type").is_in(["U4", "U5", "U6"])
         )
         agency = fostered.filter(pl.col("clap_cla_placement_provider") == "PR4").height
         shares.append(agency / fostered.height)
-    slope, level = np.polyfit(YEARS, shares, 1)
+    slope, level = np.polyfit(DRIFT_YEARS, shares, 1)
     reference = P.care.drift_reference_day
     ref_year = reference.year + (1 if reference.month >= 4 else 0)
     at_reference = slope * ref_year + level

@@ -17,15 +17,13 @@ from bisect import bisect_right
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from cscperf.synth.builder import TableBuilder
 from cscperf.synth.days import NEVER, day_number
-
-if TYPE_CHECKING:
-    from cscperf.synth.simulate import _TableBuilder
 
 YEAR = 365.25
 # How long an emergency protection order lasts before an interim care order (8 days at most),
@@ -173,7 +171,7 @@ class _CareBuilder:
     """The care tables, period by period: legal statuses, placements, episodes, reviews, care
     plans, permanence, immigration status and care-leaver rows, then short breaks."""
 
-    def __init__(self, tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
+    def __init__(self, tb: TableBuilder, ep: dict[str, np.ndarray]) -> None:
         self.tb, self.ep = tb, ep
         self.rng, self.p, self.kids = tb.rng, tb.p, tb.kids
         self.c = tb.p.care
@@ -703,7 +701,7 @@ class _CareBuilder:
             )
 
 
-def build_care(tb: _TableBuilder, ep: dict[str, np.ndarray]) -> None:
+def build_care(tb: TableBuilder, ep: dict[str, np.ndarray]) -> None:
     """Every period of care in detail, then short breaks for disabled children on child in
     need plans (individual stays, each its own period of care)."""
     builder = _CareBuilder(tb, ep)
@@ -778,7 +776,7 @@ def _plan_json(flags: dict[str, str]) -> str:
     return json.dumps(flags, separators=(",", ":"))
 
 
-def _review_days(tb: _TableBuilder, s: int, e: int) -> list[tuple[int, int]]:
+def _review_days(tb: TableBuilder, s: int, e: int) -> list[tuple[int, int]]:
     """Reviews as (due, held) days: the first due 28 days (about 20 working days) in, the
     second 3 months after the first was held, then 6 months after the one before. Most are
     held a few days early; ``review_late_probability`` of them up to a month late."""
@@ -817,12 +815,12 @@ def _only(keep: np.ndarray, values: np.ndarray) -> pl.Series:
     return pl.select(pl.when(pl.Series(keep)).then(pl.Series(values, dtype=pl.Utf8))).to_series()
 
 
-def _dates(tb: _TableBuilder, days: np.ndarray) -> pl.Series:
+def _dates(tb: TableBuilder, days: np.ndarray) -> pl.Series:
     return tb.date(np.asarray(days, dtype=np.int64))
 
 
 def _health(
-    tb: _TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
+    tb: TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> None:
     """Yearly health assessments and dental checks while in care; immunisations and (aged
     4-16) SDQ scores at each 31 March after a year in care. All periods at once."""
@@ -917,7 +915,7 @@ def _year_end(days: np.ndarray) -> np.ndarray:
 
 
 def _missing(
-    tb: _TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
+    tb: TableBuilder, person: pl.Series, dob: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> None:
     """Missing and away episodes: a low rate for every child, a higher one from age 12 for
     the share of children prone to go missing. All periods at once."""

@@ -11,13 +11,10 @@ get the worker (and team) of the allocation that holds them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import polars as pl
 
-if TYPE_CHECKING:
-    from cscperf.synth.simulate import _TableBuilder
+from cscperf.synth.builder import TableBuilder
 
 ROLE = {
     "front_door": "Duty Social Worker",
@@ -89,7 +86,7 @@ def merge_allocations(inv: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return merged, records
 
 
-def build_workforce(tb: _TableBuilder) -> None:
+def build_workforce(tb: TableBuilder) -> None:
     rng, p = tb.rng, tb.p.workforce
     everything, records = merge_allocations(pl.concat(tb.involvements))
     everything = everything.with_columns(pl.col("end").clip(upper_bound=10**6))
@@ -215,7 +212,7 @@ def build_workforce(tb: _TableBuilder) -> None:
     )
 
 
-def _fill_workers(tb: _TableBuilder, held: pl.DataFrame) -> None:
+def _fill_workers(tb: TableBuilder, held: pl.DataFrame) -> None:
     """Each record's worker and team from the allocation holding it (blank when none is kept)."""
     for table, (key, worker_field, team_field) in WORKER_FIELDS.items():
         parts = tb.frames.get(table)
