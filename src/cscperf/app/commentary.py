@@ -201,10 +201,13 @@ def all_versions(store: Path) -> list[Version]:
 
 
 def latest_number(store: Path) -> int:
-    """The number of the newest version (0 when none): changes whenever commentary does."""
+    """The number of the newest version (0 when none): changes whenever commentary does.
+    Asked on every page view, so it only reads (no table is created)."""
     with council_database(store) as con:
-        _ensure(con)
-        row = con.execute(f"SELECT max(number) FROM {TABLE}").fetchone()
+        try:
+            row = con.execute(f"SELECT max(number) FROM {TABLE}").fetchone()
+        except sqlite3.OperationalError:  # no commentary table yet
+            return 0
     return int(row[0] or 0)
 
 
