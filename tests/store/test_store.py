@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cscperf.errors import StoreError
-from cscperf.store import Store
+from cscperf.store import Store, audit
 from cscperf.store.store import new_build_id
 
 
@@ -115,3 +115,17 @@ def test_manifest_is_json_with_program_version(tmp_path):
     assert manifest["program_version"] == __version__
     assert manifest["build_id"] == info.id
     assert manifest["created"].endswith("Z")
+
+
+def test_each_publish_and_derived_build_is_in_the_audit_log(tmp_path, monkeypatch):
+    monkeypatch.setattr("cscperf.store.store.getpass.getuser", lambda: "perf.officer")
+    store = Store(tmp_path / "s")
+    first = store.publish(_person(["a"]), {}, None, None)
+    derived = store.derive(store.get(first.id), lambda stage: None, {"imported": ["pep"]})
+    entries = audit.read_entries(tmp_path / "s")
+    assert [(e.who, e.action) for e in entries] == [
+        ("perf.officer", audit.IMPORT),
+        ("perf.officer", audit.PUBLISH),
+    ]
+    assert f'"build":"{derived.id}"' in entries[0].detail
+    assert f'"from":"{first.id}"' in entries[0].detail

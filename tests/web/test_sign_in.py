@@ -25,6 +25,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from cscperf.cli import main
 from cscperf.errors import ConfigError
 from cscperf.settings import GroupGrant, SignInSettings
 from cscperf.store import audit
@@ -397,3 +398,24 @@ def test_sign_in_needs_its_secrets(store: Path, issuer: str, monkeypatch: Any) -
     monkeypatch.delenv("CSCPERF_SESSION_SECRET", raising=False)
     with pytest.raises(ConfigError, match="CSCPERF_SESSION_SECRET"):
         create_app(store, benchmarks=False, sign_in=sign_in_settings(issuer))
+
+
+def test_serve_without_sign_in_refuses_to_listen_beyond_this_computer(
+    web_store: Path, capsys: Any
+) -> None:
+    assert main(["serve", "--store", str(web_store), "--host", "0.0.0.0"]) == 2
+    assert "Without sign-in the dashboard is single-user" in capsys.readouterr().err
+
+
+def test_serve_with_a_sign_in_file_that_is_wrong_says_where(
+    tmp_path: Path, web_store: Path, capsys: Any
+) -> None:
+    wrong = tmp_path / "sign-in.yaml"
+    wrong.write_text(
+        "discovery_url: https://x/.well-known/openid-configuration\nclient_id: c\n"
+        "groups: {g: {roles: [boss]}}\n",
+        encoding="utf-8",
+    )
+    assert main(["serve", "--store", str(web_store), "--sign-in", str(wrong)]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert "sign-in.yaml" in said and "groups.g.roles" in said and "unknown role(s) boss" in said

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ from cscperf import __version__
 from cscperf.errors import StoreError
 from cscperf.settings import Settings, dump_settings, load_settings
 from cscperf.sources.canonical import canonical_tables, empty_table
+from cscperf.store import audit
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -445,6 +447,13 @@ class Store:
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
+        # in the audit log before it is current: a build nobody can account for never is
+        what = audit.IMPORT if "derived_from" in fields else audit.PUBLISH
+        detail = {
+            "build": build_id,
+            "from": fields.get("derived_from") or fields.get("carried_from"),
+        }
+        audit.record(self.path, operator(), what, detail)
         _write_text_atomic(self.path / CURRENT, build_id + "\n")
         return next(info for info in self.list_builds() if info.id == build_id)
 
@@ -471,3 +480,11 @@ class Store:
                 if item.is_file():
                     shutil.copy2(item, quality / item.name)
         return row_counts
+
+
+def operator() -> str:
+    """Who is running this command, for the audit log (the computer account's name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown account"
