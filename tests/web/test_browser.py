@@ -155,6 +155,9 @@ PAGES = {
     "builds": "/builds",
     "risks": "/risks",
     "risk-form": "/risks/new",
+    "commentary": "/commentary?period=2025-04",
+    "commentary-form": "/commentary/indicator/lac.rate_per_10k?period=2025-04",
+    "children": "/children?period=2025-04",
     "not-found": "/indicators/lac.nothing",
 }
 
