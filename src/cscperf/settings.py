@@ -245,8 +245,6 @@ class SignInSettings(BaseModel):
 
 def load_sign_in(path: Path) -> SignInSettings:
     """Read and validate a sign-in settings file."""
-    from cscperf.limits import load_yaml
-
     raw = load_yaml(path, "sign-in settings file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a sign-in settings file must be a YAML mapping")

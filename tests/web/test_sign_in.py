@@ -48,7 +48,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated:DeprecationWarning"
 GROUPS = {
     "cscperf-viewers": GroupGrant(roles=["viewer"]),
     "cscperf-saltfleet": GroupGrant(roles=["locality_manager"], localities=["Saltfleet"]),
-    "cscperf-heads": GroupGrant(roles=["head_of_service"], areas=["children_in_care"]),
+    "cscperf-heads": GroupGrant(roles=["head_of_service"], areas=["lac"]),
     "cscperf-performance": GroupGrant(roles=["performance_officer"]),
     "cscperf-admins": GroupGrant(roles=["administrator"]),
 }
