@@ -39,14 +39,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(web_store: Path) -> Iterator[str]:
-    import uvicorn
-
     from cscperf.web.app import create_app
 
+    yield from serve_in_thread(create_app(web_store, benchmarks=False))
+
+
+def serve_in_thread(app: object) -> Iterator[str]:
+    """``app`` on a real uvicorn server on a free loopback port, until the generator closes."""
+    import uvicorn
+
     port = free_port()
-    config = uvicorn.Config(
-        create_app(web_store, benchmarks=False), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()

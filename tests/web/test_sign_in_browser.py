@@ -8,18 +8,17 @@ offered, and what they are refused.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.web.test_browser import ARGS, CHROMIUM, free_port
+from tests.web.test_browser import browser, serve_in_thread
 from tests.web.test_sign_in import HARROWMERE_FIGURE, PEOPLE, provider, sign_in_settings
 
 from cscperf.web.app import create_app
+
+__all__ = ["browser"]  # the Chromium of the dashboard's browser tests
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,31 +34,7 @@ def server(web_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         patch.setenv("CSCPERF_OIDC_CLIENT_SECRET", "test-client-secret")
         patch.setenv("CSCPERF_SESSION_SECRET", "b" * 48)
         app = create_app(store, benchmarks=False, sign_in=sign_in_settings(issuer, secure=False))
-        port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        running = uvicorn.Server(config)
-        thread = threading.Thread(target=running.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not running.started:
-            if time.monotonic() > deadline:
-                pytest.fail("the dashboard server did not start within 20 seconds")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        running.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.fail("Debian Chromium is not installed at /usr/bin/chromium (make test does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        launched = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+        yield from serve_in_thread(app)
 
 
 @pytest.mark.parametrize("role", list(PEOPLE))
