@@ -23,7 +23,7 @@ from cscperf.indicators.blocks.care_periods import add_months, care_codes
 from cscperf.indicators.blocks.expressions import counted, first_per_key, rated
 from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 LEAVERS = "ssd_care_leavers"
 PLACEMENTS = "ssd_cla_placement"
@@ -352,21 +352,38 @@ def eet_19_21(ctx: Context) -> ir.Table:
     return _eet_cohort(ctx, (19, 20, 21))
 
 
-def _in_touch_cohort(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
+def _in_touch_items(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
+    """The birthday cohort, ``passes`` when the council is in touch."""
     ctx.table(LEAVERS, ["clea_care_leaver_in_touch"])
     cohort = birthday_cohort(ctx, ages)
     yes = [str(v).upper() for v in ctx.param("in_touch_yes")]
-    return rated(cohort, cohort.in_touch.isin(yes).fill_null(False))
+    return cohort.mutate(passes=cohort.in_touch.isin(yes).fill_null(False))
+
+
+IN_TOUCH_COLUMNS = (("birthday", "Birthday in the year"), ("in_touch", "In touch (as recorded)"))
 
 
 @indicator("care_leavers.in_touch_17_18_pct")
 def in_touch_17_18(ctx: Context) -> ir.Table:
-    return _in_touch_cohort(ctx, (17, 18))
+    items = _in_touch_items(ctx, (17, 18))
+    return rated(items, items.passes)
+
+
+@child_list(
+    "care_leavers.in_touch_19_21_pct",
+    act_on_passing=False,
+    columns=IN_TOUCH_COLUMNS,
+    describes="Care leavers with a 19th to 21st birthday in the year the council is not in "
+    "touch with",
+)
+def in_touch_19_21_items(ctx: Context) -> ir.Table:
+    return _in_touch_items(ctx, (19, 20, 21))
 
 
 @indicator("care_leavers.in_touch_19_21_pct")
 def in_touch_19_21(ctx: Context) -> ir.Table:
-    return _in_touch_cohort(ctx, (19, 20, 21))
+    items = in_touch_19_21_items(ctx)
+    return rated(items, items.passes)
 
 
 @indicator("care_leavers.staying_put_18_pct")

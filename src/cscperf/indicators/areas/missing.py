@@ -22,7 +22,7 @@ from cscperf.indicators.blocks.expressions import (
 )
 from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 MISSING = "ssd_missing"
 
@@ -137,12 +137,29 @@ def incidents_count(ctx: Context) -> ir.Table:
     return counted(attribute(ctx, started, "person", "start"))
 
 
-@indicator("missing.rhi_offered_pct")
-def rhi_offered(ctx: Context) -> ir.Table:
+@child_list(
+    "missing.rhi_offered_pct",
+    act_on_passing=False,
+    columns=(
+        ("start", "Went missing"),
+        ("end", "Returned"),
+        ("rhi", "Return interview offered (as recorded)"),
+    ),
+    describes="Missing episodes of children in care that ended in the month without a return "
+    "interview offered",
+)
+def rhi_offered_items(ctx: Context) -> ir.Table:
+    """Ended missing episodes, ``passes`` when a return interview was offered."""
     ended = incidents_of_looked_after(ctx, "missing_types")
     ended = ended.filter(
         ended.end.notnull() & (ended.rhi.isnull() | (ended.rhi != ctx.param("not_applicable")))
     )
     ended = in_window(ctx, ended, "end")
     ended = attribute(ctx, ended, "person", "end")
-    return rated(ended, ended.rhi.isin(["Y", "YES"]))
+    return ended.mutate(person_id=ended.person, passes=ended.rhi.isin(["Y", "YES"]))
+
+
+@indicator("missing.rhi_offered_pct")
+def rhi_offered(ctx: Context) -> ir.Table:
+    items = rhi_offered_items(ctx)
+    return rated(items, items.passes)
