@@ -46,6 +46,7 @@ from cscperf.web.commentary import add_commentary_routes
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
+from cscperf.web.forms import Forbidden
 from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
@@ -461,6 +462,7 @@ def _add_downloads(app: FastAPI, pages: _Pages, jobs: JobQueue) -> None:
         follows its progress: the request never waits for the pack itself."""
         if fmt not in PACK_FORMATS:
             raise NotFound(f"the pack comes as pdf or xlsx, not {fmt!r}")
+        whole_county_only()
         facts, period_end, chosen = data.resolve(build, period, locality)
         folder = pack_folder(data.path, facts.id, period_end, chosen)
         found = existing_pack(folder, fmt)
@@ -478,6 +480,7 @@ def _add_downloads(app: FastAPI, pages: _Pages, jobs: JobQueue) -> None:
     ) -> Response:
         if fmt not in PACK_FORMATS:
             raise NotFound(f"the pack comes as pdf or xlsx, not {fmt!r}")
+        whole_county_only()
         return _pack_progress(request, fmt, build, period, locality, start=False)
 
     def _pack_progress(
@@ -547,6 +550,17 @@ def _user_key() -> tuple[Any, ...] | None:
         return None
     localities = None if user.localities is None else tuple(sorted(user.localities))
     return (user.name, user.subject, tuple(sorted(user.roles)), localities)
+
+
+def whole_county_only() -> None:
+    """The committee pack compares every locality (even a locality's pack), so it is not for
+    a person limited to some localities."""
+    user = acting_user()
+    if user is not None and not user.whole_county:
+        raise Forbidden(
+            "The committee pack compares every locality, so it is for people who see the whole "
+            "county. Your localities' figures are on the dashboard's pages and downloads."
+        )
 
 
 def _download(text: str, name: str) -> PlainTextResponse:
