@@ -426,6 +426,7 @@ def test_without_sign_in_the_dashboard_says_it_is_single_user(web_store: Path) -
     page = client.get("/")
     assert page.status_code == 200
     assert "Single-user mode: no sign-in; this dashboard answers only on this computer" in page.text
+    assert "everything is done as local user" in page.text  # the settings' risk.single_user
     assert single_user().whole_county
 
 

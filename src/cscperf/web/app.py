@@ -29,6 +29,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from cscperf import __version__
 from cscperf.app.jobs import JobQueue, QueueFull
+from cscperf.app.risk import risk_settings, user_name
 from cscperf.errors import CscperfError
 from cscperf.reports.layout import format_term
 from cscperf.settings import SignInSettings
@@ -159,6 +160,7 @@ def create_app(
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
     app.state.sign_in = sign_in
+    app.state.single_user_name = _single_user_name(store)
     require_sign_in_everywhere(app)  # before any route is added
     if sign_in is not None:
         allowed_hosts = (*allowed_hosts, *sign_in.allowed_hosts)
@@ -550,6 +552,14 @@ def _user_key() -> tuple[Any, ...] | None:
         return None
     localities = None if user.localities is None else tuple(sorted(user.localities))
     return (user.name, user.subject, tuple(sorted(user.roles)), localities)
+
+
+def _single_user_name(store: Path) -> str:
+    """Who everything is done as without sign-in: the settings' ``risk.single_user``."""
+    try:
+        return user_name(risk_settings(store))
+    except (CscperfError, OSError):
+        return user_name(None)
 
 
 def whole_county_only() -> None:
