@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+import cscperf.app.forecast as forecast_app
 from cscperf.forecast.backtest import errors, last_value, origins_for, seasonal_naive
 from cscperf.forecast.cost import financial_year, monthly_cost, weighted_rates
 from cscperf.forecast.history import History, StateSpace, month_ends_between
@@ -70,3 +71,13 @@ def test_a_category_costs_what_its_kinds_nights_cost() -> None:
         [("fostering", 500, 300), ("fostering", 1100, 100), ("residential", 5000, 0)]
     )
     assert rates == {"fostering": pytest.approx(650)}
+
+
+def test_a_short_history_gets_no_backtest_and_says_why() -> None:
+    # 36 month ends (three collection years of returns): a 24-month window and 12 months of
+    # actuals after it need 37.
+    backtest, why = forecast_app._backtest(_history([100] * 36), load_settings())
+    assert backtest is None
+    assert "needs 37 months" in why and "holds 36" in why
+    backtest, why = forecast_app._backtest(_history(list(range(100, 137))), load_settings())
+    assert backtest is not None and why == ""

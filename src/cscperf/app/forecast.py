@@ -18,9 +18,9 @@ from cscperf.finance.costs import placement_costs, short_break_placements
 from cscperf.finance.costs import placement_spells as finance_spells
 from cscperf.finance.monitor import period_of
 from cscperf.finance.store import load_finance
-from cscperf.forecast.backtest import run_backtest
+from cscperf.forecast.backtest import Backtest, run_backtest
 from cscperf.forecast.cost import projected_costs, weighted_rates
-from cscperf.forecast.history import build_history
+from cscperf.forecast.history import History, build_history
 from cscperf.forecast.model import Model, Projection, fit, project
 from cscperf.forecast.result import Forecast, ScenarioRequest, ScenarioResult
 from cscperf.forecast.scenarios import Scenario
@@ -126,7 +126,7 @@ def forecast_build(
         settings, history, projection, cost, low, high, None, cost_sources=cost_sources
     )
     if backtest:
-        result.backtest = run_backtest(history, settings)
+        result.backtest, result.backtest_missing = _backtest(history, settings)
     for request in [*settings_scenarios(settings), *(scenarios or [])]:
         result.scenarios.append(_scenario(model, settings, projection, request))
     return result
@@ -144,6 +144,19 @@ def _scenario(
     )
     cost, _, _ = projected_costs(changed, settings)
     return ScenarioResult(request.name, changed.by_category(), cost)
+
+
+def _backtest(history: History, settings: ForecastSettings) -> tuple[Backtest | None, str]:
+    """The backtest, or None and why when the history is too short for one."""
+    needed = settings.fit.reference_months + settings.backtest.horizon_months + 1
+    if len(history.month_ends) < needed:
+        return None, (
+            f"There is too little history for a backtest: it needs {needed} months (a "
+            f"{settings.fit.reference_months}-month window and {settings.backtest.horizon_months}"
+            f" months of actuals after it), and the build holds {len(history.month_ends)}. "
+            "Treat the projection with care."
+        )
+    return run_backtest(history, settings), ""
 
 
 def store_settings(build: Build) -> Path | None:

@@ -134,6 +134,8 @@ def _print_summary(result: Forecast) -> None:
     err_console.print(table)
     if result.backtest is not None:
         _print_backtest(result)
+    elif result.backtest_missing:
+        err_console.print(result.backtest_missing)
 
 
 def _print_backtest(result: Forecast) -> None:

@@ -47,6 +47,7 @@ class Forecast:
     # where each category's weekly unit cost came from: "ledger" (finance monitoring's rates
     # for the month) or "settings"
     cost_sources: dict[str, str] = field(default_factory=dict)
+    backtest_missing: str = ""  # why there is no backtest, when it was asked for
 
     @property
     def categories(self) -> tuple[str, ...]:

@@ -135,7 +135,7 @@ def cost_rows(result: Forecast) -> tuple[list[str], list[str], list[CostRow]]:
 
 def backtest_rows(result: Forecast) -> tuple[list[BacktestRow], str]:
     if result.backtest is None:
-        return [], "The backtest was not run."
+        return [], result.backtest_missing or "The backtest was not run."
     totals = [row for row in result.backtest.rows if row.category == "total"]
     best = min(row.mape for row in totals)
     rows = [
