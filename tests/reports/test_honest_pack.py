@@ -192,3 +192,13 @@ def test_public_pack_suppresses_small_numbers_and_the_next_smallest_locality() -
     topic = html.split('id="topic-assessments"', 1)[1].split("</table>", 1)[0]
     row = re.search(r"Assessments completed within 45 working days of the.*?</tr>", topic, re.S)
     assert row and row.group(0).endswith('<td class="num">65.0%</td><td class="num">[c]</td></tr>')
+
+
+def test_the_summary_sets_no_other_councils_count_beside_ours() -> None:
+    # England's referral total (70 in the fixture) beside Eastshire's says only that England
+    # is bigger: the summary leaves comparators out for counts, keeps them for rates.
+    localities = [loc.name for loc in eastshire_settings().localities]
+    rows = {r.ref: r for r in sections.summary(_pack(fixture_rows(localities)))}
+    referrals, lac = rows["referrals.count"], rows["lac.rate_per_10k"]
+    assert (referrals.england, referrals.region, referrals.sn_average) == (None, None, None)
+    assert (lac.england, lac.region, lac.sn_average) == (70.0, 60.0, 61.0)

@@ -212,11 +212,13 @@ def summary(pack: Pack) -> list[SummaryRow]:
                 rag=rag,
                 tolerances=row["thresholds"] or "",
                 prev_ytd=row["prev_ytd_value"],
-                sn_average=county["bm_sn"],
-                sn_best=county["bm_sn_best"],
-                england=county["bm_england"],
-                top_quartile=county["bm_top_quartile"],
-                region=county["bm_region"],
+                # a count beside England's or a neighbour's count says only how big each
+                # council is: the summary compares rates, percentages and days, not counts
+                sn_average=county["bm_sn"] if d.unit != "count" else None,
+                sn_best=county["bm_sn_best"] if d.unit != "count" else None,
+                england=county["bm_england"] if d.unit != "count" else None,
+                top_quartile=county["bm_top_quartile"] if d.unit != "count" else None,
+                region=county["bm_region"] if d.unit != "count" else None,
                 bm_year=county["bm_year"],
                 reason=reasons.get(ident) if row["value"] is None else None,
                 bm_basis=county.get("bm_basis") or "",
