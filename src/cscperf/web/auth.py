@@ -72,14 +72,6 @@ def scope_key() -> tuple[str, ...] | None:
     return tuple(sorted(user.localities))
 
 
-def no_store(response: Response) -> Response:
-    """Mark a response never to be kept by a browser or proxy (pages with children on them).
-    The request guard does so for every page already; this says so where it matters most."""
-    response.headers["cache-control"] = "no-store"
-    response.headers["pragma"] = "no-cache"
-    return response
-
-
 async def signed_in(request: Request) -> None:
     """The first check of every route: who is asking (a :class:`SignInNeeded` when nobody
     is signed in), that they may see figures at all, and their scope for the data queries."""
