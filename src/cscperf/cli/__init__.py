@@ -78,7 +78,8 @@ COMMANDS: dict[str, Command] = {
     ),
     "serve": Command(
         "cscperf.cli.serve",
-        "Serve the performance dashboard (aggregates only; keep it on this computer).",
+        "Serve the performance dashboard: single-user on this computer, or a shared service "
+        "behind the council's identity provider with --sign-in.",
     ),
     "builds": Command(
         "cscperf.cli.builds", "See the builds in a store and choose which one is current."
