@@ -64,11 +64,24 @@ def client_month_end(month: str) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
+def _counted_month(store: Path) -> str:
+    """The latest month whose figure for IDENT counts a child."""
+    from cscperf.indicators.results import results_for
+
+    rows = results_for(Store(store).get(), show_progress=False).filter(
+        pl.col("indicator_id") == IDENT, pl.col("breakdown") == "all", pl.col("numerator") > 0
+    )
+    return f"{rows['period_end'].max():%Y-%m}"
+
+
 def test_the_list_page_and_csv_are_audited_and_not_stored(client: TestClient, store: Path) -> None:
-    month = _month(client)
+    month = _counted_month(store)
     build = Store(store).get()
     expected = children_behind(build, IDENT, client_month_end(month)).rows
     assert expected.height > 0
+    figure = client.get(f"/indicators/{IDENT}?period={month}")
+    assert f'href="/children/{IDENT}?period={month}"' in figure.text
+    assert "/children/" not in client.get(f"/indicators/lac.rate_per_10k?period={month}").text
     page = client.get(f"/children/{IDENT}?period={month}")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     for person in expected["person_id"].cast(pl.String).to_list()[:5]:

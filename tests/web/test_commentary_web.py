@@ -88,6 +88,7 @@ def test_write_submit_return_and_sign_off(client: TestClient, store: Path) -> No
     # the indicator page shows the new words at once (not a cached page from before)
     shown = client.get("/indicators/lac.rate_per_10k?period=2025-04")
     assert "Two large sibling groups came into care." in shown.text
+    assert f'href="{PAGE}"' in shown.text.replace("&amp;", "&")
     assert "Signed off" in client.get("/commentary?period=2025-04").text
 
 

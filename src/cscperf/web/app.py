@@ -28,9 +28,11 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from cscperf import __version__
+from cscperf.app.commentary import INDICATOR, Key
 from cscperf.app.jobs import JobQueue, QueueFull
 from cscperf.app.risk import risk_settings, user_name
 from cscperf.errors import CscperfError
+from cscperf.indicators.children import child_lists
 from cscperf.reports.layout import format_term
 from cscperf.settings import SignInSettings
 from cscperf.web import views
@@ -42,8 +44,8 @@ from cscperf.web.auth import (
     require_sign_in_everywhere,
 )
 from cscperf.web.charts import chart_set
-from cscperf.web.children import add_children_routes
-from cscperf.web.commentary import add_commentary_routes
+from cscperf.web.children import add_children_routes, children_url
+from cscperf.web.commentary import add_commentary_routes, commentary_url
 from cscperf.web.data import DashboardData, NotFound
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
@@ -402,10 +404,16 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
 
         def make() -> dict[str, Any]:
             assert page is not None
+            month = f"{chosen['period_end']:%Y-%m}"
+            key = Key(INDICATOR, indicator_id, month, chosen["locality"] or "")
             return {
                 "page": page,
                 "charts": _charts(page),
                 "area_title": views.area_titles().get(page.definition.area, page.definition.area),
+                "commentary_url": commentary_url(key),
+                "children_url": children_url(indicator_id, month, chosen["locality"])
+                if indicator_id in child_lists()
+                else None,
             }
 
         return pages.render_cached(request, "indicator.html", chosen, make)
