@@ -9,6 +9,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi "liberation" || need+=(fonts-liberation)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)  # Spark (pools)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -24,9 +24,10 @@ import polars as pl
 from cscperf.calendar.months import month_end_of
 from cscperf.calendar.periods import last_complete_month, reporting_months, window_start
 from cscperf.console import progress
-from cscperf.errors import StoreError
+from cscperf.errors import ConfigError, StoreError
 from cscperf.indicators.backends.duckdb import DuckDBBackend
 from cscperf.indicators.backends.postgres import PostgresBackend, redacted
+from cscperf.indicators.backends.spark import LOCAL_URL, SparkBackend
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.engine import compute
@@ -96,6 +97,27 @@ def postgres_tables(build: Build, url: str, prefix: str | None = None) -> BuildT
 def copy_into_postgres(con: Any, name: str, frame: pl.DataFrame) -> None:
     """Create table ``name`` from the frame on PostgreSQL, filled by COPY."""
     PostgresBackend.copy_into(con, name, frame)
+
+
+def spark_tables(build: Build, session: Any = None) -> BuildTables:
+    """The build's canonical tables as temporary views on Spark: each stored table's Parquet
+    file read in place, canonical tables the build lacks as empty views, imported measures
+    beside them. ``session`` is a SparkSession to use (a local one is started otherwise; stop
+    it with ``SparkBackend.stop``)."""
+    con = SparkBackend.connect(session if session is not None else SparkBackend.local_session())
+    prefix = f"b{build.id.lower()}_"
+    stored = set(build.tables())
+    names: dict[str, str] = {}
+    for name in sorted(stored | set(canonical_tables())):
+        names[name] = f"{prefix}{name}"
+        if name in stored:
+            SparkBackend.register_parquet(con, names[name], build.tables_dir / f"{name}.parquet")
+        else:
+            SparkBackend.register_frame(con, names[name], empty_table(name).to_arrow())
+    for name, frame in stored_frames(build).items():  # imported measures travel with the build
+        names[name] = f"{prefix}{name}"
+        SparkBackend.register_frame(con, names[name], frame.to_arrow())
+    return BuildTables(con=con, names=names, not_supplied=not_supplied_of(build))
 
 
 def not_supplied_of(build: Build) -> dict[str, str]:
@@ -244,14 +266,22 @@ def results_for(
     """The stored results of a build, computing and storing them first when absent or when
     ``earliest`` asks for months before those stored (the default window otherwise). With
     ``database`` (a PostgreSQL address) they are always computed there: the build's tables
-    are copied to the server for the run and removed after it."""
+    are copied to the server for the run and removed after it; ``spark://local`` computes
+    them on a local Spark session, reading the build's Parquet files in place."""
     target = build.results_dir / RESULTS_FILE
     if database is None and target.is_file() and stored_covers(target, earliest):
         return pl.read_parquet(target)
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
     tables = None
-    if database is not None:
+    if database is not None and database.startswith("spark://"):
+        if database != LOCAL_URL:
+            raise ConfigError(
+                f"--database {database}: give {LOCAL_URL} for Spark on this machine; a Spark "
+                "cluster runs cscperf through spark-submit or Spark Connect (docs/pools.md)"
+            )
+        tables = spark_tables(build)
+    elif database is not None:
         # A prefix of its own per run: several people may compute on one server at once.
         tables = postgres_tables(build, database, prefix=f"r{uuid.uuid4().hex[:10]}_")
     where = f" on {redacted(database)}" if database else ""
@@ -265,7 +295,9 @@ def results_for(
                 on_indicator=lambda _id: bar.advance(task) if show_progress else None,
             )
     finally:
-        if tables is not None:
+        if tables is not None and tables.backend.name == SparkBackend.name:
+            SparkBackend.stop(tables.con._session)  # views only: nothing to drop
+        elif tables is not None:
             drop_uploaded(tables)
     last = results.get_column("period_end").max() if results.height else None
     asked = requested_first(last, earliest) if isinstance(last, date) else None

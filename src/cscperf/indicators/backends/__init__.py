@@ -13,13 +13,15 @@ from typing import Any
 from cscperf.indicators.backends.base import Backend
 from cscperf.indicators.backends.duckdb import DuckDBBackend
 from cscperf.indicators.backends.postgres import PostgresBackend
+from cscperf.indicators.backends.spark import SparkBackend
 
 BACKENDS: dict[str, type[Backend]] = {
     DuckDBBackend.name: DuckDBBackend,
     PostgresBackend.name: PostgresBackend,
+    SparkBackend.name: SparkBackend,
 }
 
-__all__ = ["BACKENDS", "Backend", "DuckDBBackend", "PostgresBackend", "backend_for"]
+__all__ = ["BACKENDS", "Backend", "DuckDBBackend", "PostgresBackend", "SparkBackend", "backend_for"]
 
 
 def backend_for(con: Any) -> Backend:
