@@ -176,55 +176,62 @@ def scenario_rows(result: Forecast) -> list[ScenarioRow]:
     return rows
 
 
+def fan_points(result: Forecast) -> list[dict[str, Any]]:
+    """The fan chart's data: for each placement type and the total, the last three years'
+    month-end counts ("Actual"), then the projection ("Projected", joined to the last actual)
+    with its interval (``low``, ``high``)."""
+    history = result.history
+    actual = result.history.space.by_category(history.stock[-HISTORY_SHOWN:].astype(float))
+    actual = np.column_stack([actual, actual.sum(axis=1)])
+    middle = result.projection.by_category()
+    middle = np.column_stack([middle, middle.sum(axis=1)])
+    low, high = result.projection.bounds()
+    months = history.month_ends[-HISTORY_SHOWN:]
+    points: list[dict[str, Any]] = []
+    for c, category in enumerate([*result.categories, "total"]):
+        name = category_name(category)
+        for m, value in zip(months, actual[:, c], strict=True):
+            points.append({"month": f"{m:%Y-%m-15}", "placement": name, "series": "Actual",
+                           "value": float(value)})  # fmt: skip
+        last = float(actual[-1, c])
+        start = f"{months[-1]:%Y-%m-15}"
+        points.append({"month": start, "placement": name, "series": "Projected",
+                       "value": last, "low": last, "high": last})  # fmt: skip
+        for h, m in enumerate(result.projection.month_ends):
+            points.append({"month": f"{m:%Y-%m-15}", "placement": name, "series": "Projected",
+                           "value": float(middle[h, c]), "low": float(low[h, c]),
+                           "high": float(high[h, c])})  # fmt: skip
+    return points
+
+
 def fan_chart(result: Forecast) -> Any:
-    """Children looked after: the history as a line, the projection dashed inside its band."""
+    """Children looked after by placement type and in total, one small panel each: the
+    history as a line, the projection dashed inside its shaded interval."""
     # Altair is as slow to import as Ibis; only drawing needs it (as in reports/charts.py).
     import altair as alt
 
-    history = result.history
-    totals = history.stock.sum(axis=1)[-HISTORY_SHOWN:]
-    months = history.month_ends[-HISTORY_SHOWN:]
-    low, high = result.projection.bounds()
-    expected = result.projection.by_category().sum(axis=1)
-    points = [{"month": f"{m:%Y-%m-15}", "series": "Actual", "value": float(v)}
-              for m, v in zip(months, totals, strict=True)]  # fmt: skip
-    points.append(
-        {"month": f"{months[-1]:%Y-%m-15}", "series": "Projected", "value": float(totals[-1])}
-    )
-    band = []
-    for m, value, lo, hi in zip(
-        result.projection.month_ends, expected, low[:, -1], high[:, -1], strict=True
-    ):
-        points.append({"month": f"{m:%Y-%m-15}", "series": "Projected", "value": float(value)})
-        band.append({"month": f"{m:%Y-%m-15}", "low": float(lo), "high": float(hi)})
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=8))
-    area = (
-        alt.Chart(alt.Data(values=band))
-        .mark_area(color=FAN, opacity=0.5)
-        .encode(
-            x=x,
-            y=alt.Y("low:Q", title="children looked after", scale=alt.Scale(zero=False)),
-            y2="high:Q",
-        )
-    )
+    order = [category_name(c) for c in [*result.categories, "total"]]
     series = ["Actual", "Projected"]
-    lines = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=x,
-            y="value:Q",
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=series, range=[COUNTY, LINE]),
-                legend=alt.Legend(title=None, orient="top"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 3]]), legend=None
-            ),
-        )
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4))
+    base = alt.Chart().encode(x=x)
+    area = (
+        base.transform_filter(alt.datum.series == "Projected")
+        .mark_area(color=FAN, opacity=0.5)
+        .encode(y=alt.Y("low:Q", title="children", scale=alt.Scale(zero=False)), y2="high:Q")
     )
-    return (area + lines).properties(width=520, height=200)
+    lines = base.mark_line(strokeWidth=2).encode(
+        y="value:Q",
+        color=alt.Color("series:N", scale=alt.Scale(domain=series, range=[COUNTY, LINE]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=series,
+                                  range=[[1, 0], [6, 3]]), legend=None),
+    )  # fmt: skip
+    return (
+        alt.layer(area, lines, data=alt.Data(values=fan_points(result)))
+        .properties(width=210, height=110)
+        .facet(facet=alt.Facet("placement:N", sort=order, title=None), columns=3)
+        .resolve_scale(y="independent")
+    )
 
 
 def fan_alt_text(result: Forecast) -> str:
@@ -232,11 +239,19 @@ def fan_alt_text(result: Forecast) -> str:
     now = int(history.stock[-1].sum())
     low, high = result.projection.bounds()
     end = result.projection.month_ends[-1]
-    expected = result.projection.by_category()[-1].sum()
+    expected = result.projection.by_category()[-1]
+    current = history.space.by_category(history.stock[-1].astype(float))
+    parts = [
+        f"{category_name(c).lower()} {current[i]:.0f} now, {expected[i]:.0f} "
+        f"({low[-1, i]:.0f} to {high[-1, i]:.0f})"
+        for i, c in enumerate(result.categories)
+    ]
     return (
         f"Children looked after: {now} at the end of {history.month_ends[-1]:%B %Y}; projected "
-        f"{expected:.0f} by {end:%B %Y}, within {low[-1, -1]:.0f} to {high[-1, -1]:.0f} "
-        f"({result.projection.interval:.0%} interval)."
+        f"{expected.sum():.0f} by {end:%B %Y}, within {low[-1, -1]:.0f} to {high[-1, -1]:.0f} "
+        f"({result.projection.interval:.0%} interval). By placement type at {end:%B %Y}: "
+        + "; ".join(parts)
+        + "."
     )
 
 

@@ -155,7 +155,10 @@ def collect(
     forecast = forecast_section(pack.forecast) if pack.forecast is not None else None
     if forecast is not None and draw:
         planned["forecast"] = _Planned(
-            "Children looked after: projection", "children", forecast.design, forecast.alt
+            "Children looked after by placement type: projection",
+            "children",
+            forecast.design,
+            forecast.alt,
         )
     drawn = draw_charts(planned, raster=raster, on_chart=on_chart) if planned else {}
     return PackContent(
