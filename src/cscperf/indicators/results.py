@@ -278,7 +278,8 @@ def results_for(
         if database != LOCAL_URL:
             raise ConfigError(
                 f"--database {database}: give {LOCAL_URL} for Spark on this machine; a Spark "
-                "cluster runs cscperf through spark-submit or Spark Connect (docs/pools.md)"
+                "cluster runs cscperf through spark-submit or Spark Connect (docs/indicators.md, "
+                "Running on Spark)"
             )
         tables = spark_tables(build)
     elif database is not None:

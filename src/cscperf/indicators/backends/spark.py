@@ -10,7 +10,7 @@ seconds per indicator where DuckDB takes a fraction of one: its gain is many cou
 The session runs in local mode for one machine (``local[2]``), bound to the loopback address,
 with no web UI and nothing downloaded at run time (pyspark carries its own jars). Against a
 cluster the same catalogue runs through a session made by ``spark-submit`` or Spark Connect
-(see docs/pools.md).
+(see docs/indicators.md, "Running on Spark").
 """
 
 from __future__ import annotations
