@@ -151,3 +151,13 @@ def test_no_child_id_on_any_aggregate_page_or_download(client: TestClient, store
         assert response.status_code == 200, url
         leaked = [p for p in people if p in response.text]
         assert not leaked, f"{url} shows child ids {leaked[:3]}"
+
+
+def test_child_pages_say_they_list_children_and_aggregate_pages_do_not(
+    client: TestClient,
+) -> None:
+    month = _month(client)
+    listing = client.get(f"/children/{IDENT}?period={month}").text
+    assert "This page lists children" in listing and "Aggregate figures only" not in listing
+    dashboard = client.get(f"/?period={month}").text
+    assert "Aggregate figures only" in dashboard and "This page lists children" not in dashboard
