@@ -8,11 +8,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from tests.indicators.helpers import SETTINGS
-
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
+from tests.indicators import helpers
 
 CARE_AREAS = ["cp", "lac", "placements", "adoption"]
 
@@ -25,6 +21,4 @@ def run(
     *,
     con: Any = None,
 ) -> pl.DataFrame:
-    build = build_from_rows(tables, con=con)
-    catalogue = load_catalogue(areas=CARE_AREAS)
-    return compute(build, first, last, settings=SETTINGS, ids=list(ids), catalogue=catalogue)
+    return helpers.run(tables, ids, first, last, con=con, areas=CARE_AREAS)

@@ -1,5 +1,6 @@
-"""Shared helpers for the indicator tests: compute a few ids over hand-built rows and read
-single values back."""
+"""Shared helpers for the indicator tests: compute a few ids over hand-built rows (reading only
+the catalogue files of the areas named, so other areas' work in progress cannot break them),
+read single values back, and the rows most tests build the same way."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.testing import build_from_rows
 from cscperf.settings import Settings
+
+FRONT_DOOR_AREAS = ("early_help", "contacts", "referrals", "assessments", "s47", "cin")
 
 SETTINGS = Settings.model_validate(
     {
@@ -46,11 +49,22 @@ def run(
     settings: Settings | None = SETTINGS,
     not_supplied: Mapping[str, str] | None = None,
     con: Any = None,
+    areas: Sequence[str] = FRONT_DOOR_AREAS,
 ) -> pl.DataFrame:
     build = build_from_rows(tables, not_supplied=not_supplied, con=con)
-    areas = ["early_help", "contacts", "referrals", "assessments", "s47", "cin"]
-    catalogue = load_catalogue(areas=areas)
+    catalogue = load_catalogue(areas=list(areas))
     return compute(build, first, last, settings=settings, ids=list(ids), catalogue=catalogue)
+
+
+def care_episode(person: str, start: str, end: str | None = None) -> dict[str, Any]:
+    """One looked-after episode of ``person``, its episode and care ids the person's id."""
+    return {
+        "clae_cla_episode_id": person,
+        "clae_person_id": person,
+        "clae_cla_id": person,
+        "clae_cla_episode_start_date": start,
+        "clae_cla_episode_ceased_date": end,
+    }
 
 
 def row(

@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
-import polars as pl
-from tests.indicators.helpers import SETTINGS, row
+from tests.indicators.helpers import care_episode, row
+from tests.indicators.helpers import run as run_areas
 
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
-
-
-def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["care_leavers", "participation", "youth_justice", "lac"])
-    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
+run = partial(run_areas, areas=["care_leavers", "participation", "youth_justice", "lac"])
 
 
 def leaver(
@@ -39,16 +32,6 @@ def leaver(
     }
 
 
-def ep(p: str, start: str, end: str | None) -> dict[str, Any]:
-    return {
-        "clae_cla_episode_id": p,
-        "clae_person_id": p,
-        "clae_cla_id": p,
-        "clae_cla_episode_start_date": start,
-        "clae_cla_episode_ceased_date": end,
-    }
-
-
 # E = 31 Mar 2021 (R12 1 Apr 2020 - 31 Mar 2021, before the 2021-22 code change) and
 # E = 31 Mar 2022 (after it).
 LEAVERS = {
@@ -67,11 +50,11 @@ LEAVERS = {
         leaver("L5", None, in_touch="NO", suitable=None),
     ],
     "ssd_cla_episodes": [
-        ep("L1", "2015-01-01", "2019-02-28"),
-        ep("L2", "2015-01-01", "2018-03-01"),
-        ep("L3", "2015-01-01", "2019-06-01"),
-        ep("L4", "2015-01-01", "2015-01-03"),
-        ep("L5", "2015-01-01", "2019-06-01"),
+        care_episode("L1", "2015-01-01", "2019-02-28"),
+        care_episode("L2", "2015-01-01", "2018-03-01"),
+        care_episode("L3", "2015-01-01", "2019-06-01"),
+        care_episode("L4", "2015-01-01", "2015-01-03"),
+        care_episode("L5", "2015-01-01", "2019-06-01"),
     ],
     "ssd_legal_status": [
         {
@@ -161,12 +144,12 @@ CURRENT = {
         status("C7", "Relevant", plan="2024-04-05", activity="F2", suitable="1"),
     ],
     "ssd_cla_episodes": [
-        ep("C1", "2015-01-01", "2023-01-15"),
-        ep("C2", "2015-01-01", "2021-06-01"),
-        ep("C3", "2016-01-01", "2024-02-10"),
-        ep("C4", "2015-01-01", "2022-05-01"),
-        ep("C5", "2015-01-01", "2023-03-01"),
-        ep("C7", "2016-01-01", "2024-01-01"),
+        care_episode("C1", "2015-01-01", "2023-01-15"),
+        care_episode("C2", "2015-01-01", "2021-06-01"),
+        care_episode("C3", "2016-01-01", "2024-02-10"),
+        care_episode("C4", "2015-01-01", "2022-05-01"),
+        care_episode("C5", "2015-01-01", "2023-03-01"),
+        care_episode("C7", "2016-01-01", "2024-01-01"),
     ],
 }
 
@@ -212,13 +195,13 @@ ELIGIBLE = {
         status("C12", "Eligible", plan="2024-01-01"),
     ],
     "ssd_cla_episodes": [
-        ep("C6", "2016-01-01", None),
+        care_episode("C6", "2016-01-01", None),
         # Looked after 1 Jan - 31 Mar 2024 inclusive = 91 days since the 14th birthday: eligible.
-        ep("C8", "2024-01-01", None),
-        ep("C9", "2024-01-02", None),  # 90 days: not eligible
-        ep("C10", "2016-01-01", None),
-        ep("C11", "2016-01-01", None),
-        ep("C12", "2016-01-01", None),
+        care_episode("C8", "2024-01-01", None),
+        care_episode("C9", "2024-01-02", None),  # 90 days: not eligible
+        care_episode("C10", "2016-01-01", None),
+        care_episode("C11", "2016-01-01", None),
+        care_episode("C12", "2016-01-01", None),
     ],
 }
 
@@ -247,11 +230,11 @@ COHORT = {
         status("K14", "Former Relevant", activity="F1"),
     ],
     "ssd_cla_episodes": [
-        ep("K3", "2016-01-01", "2024-02-10"),
-        ep("K11", "2016-01-01", "2023-07-01"),
-        ep("K12", "2016-01-01", "2022-01-01"),
-        ep("K13", "2016-01-01", "2023-06-01"),
-        ep("K14", "2016-01-01", "2022-01-01"),
+        care_episode("K3", "2016-01-01", "2024-02-10"),
+        care_episode("K11", "2016-01-01", "2023-07-01"),
+        care_episode("K12", "2016-01-01", "2022-01-01"),
+        care_episode("K13", "2016-01-01", "2023-06-01"),
+        care_episode("K14", "2016-01-01", "2022-01-01"),
     ],
 }
 
@@ -295,10 +278,10 @@ STAYING_PUT = {
         status("S4", "Former Relevant", accom="Z1"),
     ],
     "ssd_cla_episodes": [
-        ep("S1", "2016-01-01", "2023-06-01"),  # care ended on the 18th birthday
-        ep("S2", "2016-01-01", "2023-08-01"),
-        ep("S3", "2016-01-01", "2023-09-01"),
-        ep("S4", "2016-01-01", "2023-05-01"),  # left care before the 18th birthday
+        care_episode("S1", "2016-01-01", "2023-06-01"),  # care ended on the 18th birthday
+        care_episode("S2", "2016-01-01", "2023-08-01"),
+        care_episode("S3", "2016-01-01", "2023-09-01"),
+        care_episode("S4", "2016-01-01", "2023-05-01"),  # left care before the 18th birthday
     ],
     "ssd_cla_placement": [
         placement_row("S1", "2020-01-01", "U4"),
@@ -341,8 +324,8 @@ TAGGED = {
         },
     ],
     "ssd_cla_episodes": [
-        ep("T1", "2015-01-01", "2021-05-01"),
-        ep("T2", "2015-01-01", "2021-05-01"),
+        care_episode("T1", "2015-01-01", "2021-05-01"),
+        care_episode("T2", "2015-01-01", "2021-05-01"),
     ],
 }
 

@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from functools import partial
 
 import polars as pl
-from tests.indicators.helpers import SETTINGS, row
+from tests.indicators.helpers import row
+from tests.indicators.helpers import run as run_areas
 
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
-
-
-def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["fostering"])
-    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
+run = partial(run_areas, areas=["fostering"])
 
 
 def register_frame(rows: list[tuple[str, str, str, str | None, str | None, str | None]]):

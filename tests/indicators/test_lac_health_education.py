@@ -6,23 +6,18 @@ Expected values are worked out from the catalogue definitions in the comments be
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import polars as pl
 import pytest
-from tests.indicators.helpers import SETTINGS, row
-
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
+from tests.indicators.helpers import row
+from tests.indicators.helpers import run as run_areas
 
 AREAS = ["lac_health_education", "lac"]
 
 
-def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=AREAS)
-    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
+run = partial(run_areas, areas=AREAS)
 
 
 def episode(person: str, n: int, start: str, end: str | None = None) -> dict[str, Any]:

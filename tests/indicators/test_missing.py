@@ -4,30 +4,13 @@ out from the catalogue definitions beside them)."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
-import polars as pl
-from tests.indicators.helpers import SETTINGS, row
+from tests.indicators.helpers import care_episode, row
+from tests.indicators.helpers import run as run_areas
 
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
-
-
-def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["missing", "lac"])
-    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
-
-
-def episode(p: str, start: str, end: str | None = None) -> dict[str, Any]:
-    return {
-        "clae_cla_episode_id": p,
-        "clae_person_id": p,
-        "clae_cla_id": p,
-        "clae_cla_episode_start_date": start,
-        "clae_cla_episode_ceased_date": end,
-    }
+run = partial(run_areas, areas=["missing", "lac"])
 
 
 def incident(
@@ -45,10 +28,10 @@ def incident(
 
 TABLES = {
     "ssd_cla_episodes": [
-        episode("A", "2023-01-01"),
-        episode("B", "2023-01-01"),
-        episode("C", "2024-01-15"),  # incident before care began: ignored
-        episode("D", "2022-01-01", "2023-05-01"),  # left care during R12: in the denominator
+        care_episode("A", "2023-01-01"),
+        care_episode("B", "2023-01-01"),
+        care_episode("C", "2024-01-15"),  # incident before care began: ignored
+        care_episode("D", "2022-01-01", "2023-05-01"),  # left care during R12: in the denominator
     ],
     "ssd_missing": [
         # A: runs over the January month end; counted in January, its RHI in February.

@@ -4,30 +4,13 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
-import polars as pl
-from tests.indicators.helpers import SETTINGS, row
+from tests.indicators.helpers import care_episode, row
+from tests.indicators.helpers import run as run_areas
 
-from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.engine import compute
-from cscperf.indicators.testing import build_from_rows
-
-
-def run(tables: dict[str, Any], ids: list[str], first: date, last: date) -> pl.DataFrame:
-    build = build_from_rows(tables)
-    catalogue = load_catalogue(areas=["youth_justice", "lac"])
-    return compute(build, first, last, settings=SETTINGS, ids=ids, catalogue=catalogue)
-
-
-def ep(p: str, start: str, end: str | None) -> dict[str, Any]:
-    return {
-        "clae_cla_episode_id": p,
-        "clae_person_id": p,
-        "clae_cla_id": p,
-        "clae_cla_episode_start_date": start,
-        "clae_cla_episode_ceased_date": end,
-    }
+run = partial(run_areas, areas=["youth_justice", "lac"])
 
 
 def conviction(i: str, child: str, when: str) -> dict[str, Any]:
@@ -46,10 +29,10 @@ TABLES = {
         {"pers_person_id": "D", "pers_dob": "2010-01-01"},  # in care < 12 months
     ],
     "ssd_cla_episodes": [
-        ep("A", "2020-01-01", None),
-        ep("B", "2023-03-31", None),
-        ep("C", "2020-01-01", None),
-        ep("D", "2023-04-01", None),
+        care_episode("A", "2020-01-01", None),
+        care_episode("B", "2023-03-31", None),
+        care_episode("C", "2020-01-01", None),
+        care_episode("D", "2023-04-01", None),
     ],
     "ssd_cla_convictions": [
         conviction("C1", "A", "2023-04-01"),  # first day of R12
