@@ -14,13 +14,13 @@ situation to arise (episodes cut short at 18 or by a move, enquiries and assessm
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from tests.synth import returns_fixture as fx
 
 from cscperf.synth.returns_cin import write_cin_census
 
@@ -84,12 +84,6 @@ def test_runner_reports_failing_rules_with_children_counted(
 ) -> None:
     # The runner must see a failure when there is one: the hand-made fixture's two UPNs
     # (C1 and C4, both in the 2022-23 census) have characters 2-4 "234", not an LA code.
-    spec = importlib.util.spec_from_file_location(
-        "returns_fixture", Path(__file__).with_name("returns_fixture.py")
-    )
-    assert spec and spec.loader
-    fx = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fx)
     (path,) = write_cin_census(fx.ssd_tables(), fx.settings(), tmp_path, [2023])
     done = subprocess.run(
         [str(validators_python), str(RUNNER), str(path)],

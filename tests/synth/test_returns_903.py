@@ -4,7 +4,6 @@ DfE specification says, the episodes open in each year, the same facts in CSV an
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,12 @@ import pytest
 import yaml
 from lxml import etree
 from pydantic import ValidationError
+from tests.synth import returns_fixture as fx
 
 from cscperf.sources.codesets import ssda903_year
 from cscperf.synth.returns_903 import write_903
 from cscperf.synth.returns_ssd import Ssda903Codes
 
-
-def _fixture() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "returns_fixture", Path(__file__).with_name("returns_fixture.py")
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _fixture()
 YEARS = list(range(2017, 2028))
 SPEC_TABLE_FILES = {
     "placed_adoption": "placed_for_adoption",

@@ -3,29 +3,16 @@ Annex A schema has them, dates as real Excel dates, the expected rows, determini
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 import yaml
+from tests.synth import returns_fixture as fx
 
 from cscperf.synth.returns_annex_a import window_start, write_annex_a
 
-
-def _fixture() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "returns_fixture", Path(__file__).with_name("returns_fixture.py")
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _fixture()
 PERIOD_END = date(2022, 3, 31)
 
 

@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
 
 import pytest
 import xmlschema
 from lxml import etree
+from tests.synth import returns_fixture as fx
 
 from cscperf.errors import InputError
 from cscperf.synth.returns_cin import write_cin_census
 
-
-def _fixture() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "returns_fixture", Path(__file__).with_name("returns_fixture.py")
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _fixture()
 YEARS = list(range(2017, 2027))
 
 
