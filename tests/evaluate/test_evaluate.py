@@ -11,6 +11,7 @@ import pytest
 
 from cscperf.evaluate.evaluate import IndicatorMeta, evaluate, ytd_months
 from cscperf.evaluate.targets import parse_targets
+from cscperf.indicators.contract import CONTRACT_COLUMNS
 
 META = {
     "assess.within_45wd_pct": IndicatorMeta("percent", "high", "in_month", "Assessments"),
@@ -84,15 +85,7 @@ def _rows() -> pl.DataFrame:
         rows.append(("referrals.count", end, "all", "all", 100 + i, None, 100.0 + i))
     frame = pl.DataFrame(
         rows,
-        schema=[
-            "indicator_id",
-            "period_end",
-            "breakdown",
-            "breakdown_value",
-            "numerator",
-            "denominator",
-            "value",
-        ],
+        schema=list(CONTRACT_COLUMNS),
         orient="row",
     )
     # LAC value is computed from num/den as the engine would: rate * 17 / 170000 * 10000.

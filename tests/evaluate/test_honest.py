@@ -11,6 +11,7 @@ import pytest
 from cscperf.evaluate.evaluate import IndicatorMeta, evaluate
 from cscperf.evaluate.rules import is_small_number, small_number_label
 from cscperf.evaluate.targets import parse_targets
+from cscperf.indicators.contract import CONTRACT_COLUMNS
 
 META = {
     "assess.within_45wd_pct": IndicatorMeta("percent", "high", "in_month", "Assessments"),
@@ -47,15 +48,7 @@ def _rows(north: tuple[float, float]) -> pl.DataFrame:
         rows.append(("lac.rate_per_10k", end, "all", "all", 1000.0, 170_000.0, 1000 / 17))
     return pl.DataFrame(
         rows,
-        schema=[
-            "indicator_id",
-            "period_end",
-            "breakdown",
-            "breakdown_value",
-            "numerator",
-            "denominator",
-            "value",
-        ],
+        schema=list(CONTRACT_COLUMNS),
         orient="row",
     )
 
