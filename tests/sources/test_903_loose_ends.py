@@ -6,23 +6,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from files_903 import EPISODES, HEADER, MISSING, write
+
 from cscperf.sources.base import Severity
 from cscperf.sources.ingest import recognise, registered_readers
 from cscperf.sources.ssda903 import SSDA903Reader
 from cscperf.sources.ssda903_stitch import missing_closed_by
-
-HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
-EPISODES = (
-    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
-)
-MISSING = "CHILD,DOB,MISSING,MIS_START,MIS_END"
-
-
-def write(folder: Path, name: str, *lines: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def year_files(root: Path, year: str, missing: list[str] | None) -> list[Path]:

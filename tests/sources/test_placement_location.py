@@ -7,20 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from files_903 import EPISODES, write
+
 from cscperf.sources.canonical import table_spec
 from cscperf.sources.ssd import check_columns
 from cscperf.sources.ssda903 import SSDA903Reader
-
-EPISODES = (
-    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
-)
-
-
-def _write(folder: Path, *lines: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "episodes.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def test_the_extension_field_is_documented_in_the_canonical_model() -> None:
@@ -44,8 +35,9 @@ def test_an_ssd_extract_without_the_extension_column_is_not_warned_about() -> No
 
 
 def test_903_pl_location_fills_the_placement_location(tmp_path: Path) -> None:
-    path = _write(
+    path = write(
         tmp_path / "2025",
+        "episodes.csv",
         EPISODES + ",PL_LOCATION",
         "C1,01/06/2024,S,C2,N1,U4,PR4,10/10/2024,X1,CARPL,,,,OUT",
         # RNE L: legal status change only, same placement; its PL_LOCATION is not read.
@@ -69,7 +61,7 @@ def test_903_pl_location_fills_the_placement_location(tmp_path: Path) -> None:
 
 
 def test_a_903_export_without_pl_location_is_not_warned_about(tmp_path: Path) -> None:
-    path = _write(tmp_path / "2025", EPISODES, "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,")
+    path = write(tmp_path / "2025", "episodes.csv", EPISODES, "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,")
     result = SSDA903Reader().read([path])
     assert not [p for p in result.problems if p.rule == "903.columns.missing"]
     placements = result.tables["ssd_cla_placement"]
@@ -77,8 +69,11 @@ def test_a_903_export_without_pl_location_is_not_warned_about(tmp_path: Path) ->
 
 
 def test_a_903_pl_location_outside_the_code_list_is_reported(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "2025", EPISODES + ",PL_LOCATION", "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,,FAR"
+    path = write(
+        tmp_path / "2025",
+        "episodes.csv",
+        EPISODES + ",PL_LOCATION",
+        "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,,FAR",
     )
     result = SSDA903Reader().read([path])
     assert [p for p in result.problems if p.field == "PL_LOCATION" or "PL_LOCATION" in p.message]

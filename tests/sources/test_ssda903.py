@@ -7,23 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from files_903 import EPISODES, HEADER, write
 
 from cscperf.errors import InputError
 from cscperf.sources.base import Severity
 from cscperf.sources.returns_common import collection_year_from_path, parse_date, year_in_name
 from cscperf.sources.ssda903 import SSDA903Reader, match_table
-
-HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
-EPISODES = (
-    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
-)
-
-
-def write(folder: Path, name: str, *lines: str, encoding: str = "utf-8") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
 
 
 def episode(

@@ -9,23 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+from files_903 import EPISODES, HEADER, MISSING, write
 
 from cscperf.sources.base import Severity
 from cscperf.sources.codesets import ssda903_spec, ssda903_year
 from cscperf.sources.ssda903 import SSDA903Reader, match_table
-
-HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
-EPISODES = (
-    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
-)
-MISSING = "CHILD,DOB,MISSING,MIS_START,MIS_END"
-
-
-def write(folder: Path, name: str, *lines: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def rules(result, severity: Severity | None = None) -> list[str]:
