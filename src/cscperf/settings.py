@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from cscperf.config_files import must_be, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -251,29 +253,20 @@ def load_sign_in(path: Path) -> SignInSettings:
     try:
         return SignInSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise ConfigError(f"{path}: sign-in settings are not valid: {problems}") from exc
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = SETTINGS_KIND
+    kind: Annotated[str, AfterValidator(must_be(SETTINGS_KIND))] = SETTINGS_KIND
     council: Council
     source_system: str = "unknown"
     protective_marking: str = "OFFICIAL-SENSITIVE"
     localities: list[Locality]
     parameters: list[ParameterOverride] = Field(default_factory=list)
     risk: RiskSettings = Field(default_factory=RiskSettings)
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value != SETTINGS_KIND:
-            raise ValueError(f"must be {SETTINGS_KIND!r}")
-        return value
 
     @field_validator("localities")
     @classmethod
@@ -308,9 +301,7 @@ def load_settings(path: Path) -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise ConfigError(f"{path}: settings are not valid: {problems}") from exc
 
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from cscperf.config_files import must_be
 from cscperf.errors import ConfigError
 from cscperf.evaluate.rules import BAND, HIGH, LOW, Band
 from cscperf.limits import load_yaml
@@ -213,7 +222,7 @@ class TargetsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    kind: str = TARGETS_KIND
+    kind: Annotated[str, AfterValidator(must_be(TARGETS_KIND))] = TARGETS_KIND
     council: str
     exception_margin_pct: float = Field(default=5.0, ge=0)
     worsening_periods: int = Field(default=3, ge=2)
@@ -228,13 +237,6 @@ class TargetsFile(BaseModel):
         description="Budget lines ('budget:NAME') and risks ('risk:ID') flagged this period.",
     )
     targets: list[TargetEntry] = Field(default_factory=list)
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value != TARGETS_KIND:
-            raise ValueError(f"must be {TARGETS_KIND!r}")
-        return value
 
     def entry_for(
         self, indicator_id: str, period_end: date, breakdown_value: str = "all"

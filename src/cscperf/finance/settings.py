@@ -9,11 +9,20 @@ with the ledger lines that pay for them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from cscperf.config_files import must_be, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -166,20 +175,13 @@ class MixChange(BaseModel):
 class FinanceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = FINANCE_KIND
+    kind: Annotated[str, AfterValidator(must_be(FINANCE_KIND))] = FINANCE_KIND
     ledger: LedgerMapping
     thresholds: Thresholds = Field(default_factory=Thresholds)
     unit_costs: list[UnitCost] = Field(default_factory=list)
     what_if: list[MixChange] = Field(
         default_factory=list, description="a change in placement mix to cost in the pack"
     )
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value != FINANCE_KIND:
-            raise ValueError(f"must be {FINANCE_KIND!r}")
-        return value
 
     @field_validator("unit_costs")
     @classmethod
@@ -204,9 +206,7 @@ def load_finance_settings(path: Path) -> FinanceSettings:
     try:
         return FinanceSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise ConfigError(f"{path}: finance settings are not valid: {problems}") from exc
 
 

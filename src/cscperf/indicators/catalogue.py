@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from cscperf.config_files import validation_problems
 from cscperf.errors import ConfigError
 from cscperf.indicators.framework import framework_settings
 from cscperf.paths import package_data
@@ -261,9 +262,7 @@ def catalogue_dir() -> Path:
 
 
 def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()
-    )
+    return validation_problems(exc, top="entry")
 
 
 # libyaml's loader when PyYAML was built with it: the same safe constructors, several times

@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cscperf.config_files import must_be, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -88,17 +89,10 @@ _Entry = TypeVar("_Entry", IndicatorCommentary, AreaCommentary)
 class Commentary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = COMMENTARY_KIND
+    kind: Annotated[str, AfterValidator(must_be(COMMENTARY_KIND))] = COMMENTARY_KIND
     council: str | None = None
     indicators: list[IndicatorCommentary] = Field(default_factory=list)
     areas: list[AreaCommentary] = Field(default_factory=list)
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value != COMMENTARY_KIND:
-            raise ValueError(f"must be {COMMENTARY_KIND!r}")
-        return value
 
     def for_indicator(
         self, indicator_id: str, period_end: date, locality: str | None = None
@@ -160,9 +154,7 @@ def load_commentary(path: Path) -> Commentary:
     try:
         return Commentary.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise ConfigError(
             f"{path}: the commentary file is not valid ({problems}); see docs/committee-pack.md"
         ) from exc

@@ -1,0 +1,32 @@
+"""What the YAML files a council writes (settings, finance settings, targets, commentary) share:
+the ``kind`` line that says what a file is, and a validation failure said for people, one
+problem after another, each with where in the file it is. Reading a file within bounds is
+:func:`cscperf.limits.load_yaml`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+
+def must_be(expected: str) -> Callable[[str], str]:
+    """A check of a file's ``kind`` (``Annotated[str, AfterValidator(must_be(KIND))]``):
+    any other value fails with "must be 'KIND'"."""
+
+    def check(value: str) -> str:
+        if value != expected:
+            raise ValueError(f"must be {expected!r}")
+        return value
+
+    return check
+
+
+def validation_problems(exc: ValidationError, *, top: str = "") -> str:
+    """Every problem of ``exc`` as ``where: what``, joined by "; " (``where`` is the dotted
+    path of keys and list positions, ``top`` when the problem is with the whole)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or top}: {err['msg']}" for err in exc.errors()
+    )
