@@ -5,15 +5,11 @@ problem after another, each with where in the file it is. Reading a file within 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 
 
-def must_be(expected: str) -> Callable[[str], str]:
-    """A check of a file's ``kind`` (``Annotated[str, AfterValidator(must_be(KIND))]``):
+def kind_is(expected: str) -> AfterValidator:
+    """The check of a file's ``kind`` field, ``kind: Annotated[str, kind_is(KIND)] = KIND``:
     any other value fails with "must be 'KIND'"."""
 
     def check(value: str) -> str:
@@ -21,7 +17,7 @@ def must_be(expected: str) -> Callable[[str], str]:
             raise ValueError(f"must be {expected!r}")
         return value
 
-    return check
+    return AfterValidator(check)
 
 
 def validation_problems(exc: ValidationError, *, top: str = "") -> str:

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from cscperf.config_files import must_be, validation_problems
+from cscperf.config_files import kind_is, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -260,7 +259,7 @@ def load_sign_in(path: Path) -> SignInSettings:
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Annotated[str, AfterValidator(must_be(SETTINGS_KIND))] = SETTINGS_KIND
+    kind: Annotated[str, kind_is(SETTINGS_KIND)] = SETTINGS_KIND
     council: Council
     source_system: str = "unknown"
     protective_marking: str = "OFFICIAL-SENSITIVE"

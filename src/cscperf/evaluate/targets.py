@@ -14,17 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cscperf.config_files import must_be
+from cscperf.config_files import kind_is
 from cscperf.errors import ConfigError
 from cscperf.evaluate.rules import BAND, HIGH, LOW, Band
 from cscperf.limits import load_yaml
@@ -222,7 +214,7 @@ class TargetsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    kind: Annotated[str, AfterValidator(must_be(TARGETS_KIND))] = TARGETS_KIND
+    kind: Annotated[str, kind_is(TARGETS_KIND)] = TARGETS_KIND
     council: str
     exception_margin_pct: float = Field(default=5.0, ge=0)
     worsening_periods: int = Field(default=3, ge=2)

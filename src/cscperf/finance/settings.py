@@ -12,17 +12,9 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cscperf.config_files import must_be, validation_problems
+from cscperf.config_files import kind_is, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -175,7 +167,7 @@ class MixChange(BaseModel):
 class FinanceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Annotated[str, AfterValidator(must_be(FINANCE_KIND))] = FINANCE_KIND
+    kind: Annotated[str, kind_is(FINANCE_KIND)] = FINANCE_KIND
     ledger: LedgerMapping
     thresholds: Thresholds = Field(default_factory=Thresholds)
     unit_costs: list[UnitCost] = Field(default_factory=list)

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cscperf.config_files import must_be, validation_problems
+from cscperf.config_files import kind_is, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
 
@@ -89,7 +89,7 @@ _Entry = TypeVar("_Entry", IndicatorCommentary, AreaCommentary)
 class Commentary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Annotated[str, AfterValidator(must_be(COMMENTARY_KIND))] = COMMENTARY_KIND
+    kind: Annotated[str, kind_is(COMMENTARY_KIND)] = COMMENTARY_KIND
     council: str | None = None
     indicators: list[IndicatorCommentary] = Field(default_factory=list)
     areas: list[AreaCommentary] = Field(default_factory=list)
