@@ -88,6 +88,11 @@ COMMANDS: dict[str, Command] = {
         "cscperf.cli.indicators",
         "Compute the indicator catalogue for a build and write it (CSV by default).",
     ),
+    "pool": Command(
+        "cscperf.cli.pool",
+        "Pools of councils: combine several councils' published builds, children's "
+        "identifiers hashed, and benchmark the members month by month.",
+    ),
     "targets": Command(
         "cscperf.cli.targets", "Targets files: import the managers' workbook, check a file."
     ),

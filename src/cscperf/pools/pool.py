@@ -1,0 +1,299 @@
+"""A pool's folder: creating it, members joining and leaving, and building it month by month.
+
+``POOL/pool.yaml`` holds the settings, ``POOL/membership.jsonl`` the joins and leaves, and
+``POOL/store/`` the pooled builds, each an immutable build of a cscperf store: every canonical
+table with all members' rows (``la_code`` first, identifiers hashed, degraded; see
+:mod:`cscperf.pools.degrade`) and the table :data:`RESULTS_TABLE`, every member's indicator
+values computed from the member's own published build before anything was degraded, so they
+are exactly the values of the member's single-council run. The build's manifest records the
+pooled month, each member's store, build and months, the settings in force and the key's check
+value (never the key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cscperf.calendar.months import add_months, month_start_of
+from cscperf.errors import StoreError
+from cscperf.indicators.results import results_for
+from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
+from cscperf.pools.keys import PoolUsageError, key_check
+from cscperf.pools.membership import Member, append_event, members_at, read_events
+from cscperf.pools.settings import (
+    PoolSettings,
+    dump_pool_settings,
+    load_pool_settings,
+)
+from cscperf.store import Build, BuildInfo, Store
+from cscperf.store.store import operator
+
+POOL_FILE = "pool.yaml"
+STORE_DIR = "store"
+RESULTS_TABLE = "pool_indicators"
+
+
+@dataclass(frozen=True)
+class MemberBuild:
+    """A member and the build of it that goes into a pooled build, with its results."""
+
+    member: Member
+    build: Build
+    results: pl.DataFrame
+
+    @property
+    def last_month(self) -> date | None:
+        value = self.results.get_column("period_end").max() if self.results.height else None
+        return value if isinstance(value, date) else None
+
+
+class Pool:
+    """A pool folder (see the module's description)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Pool({str(self.path)!r})"
+
+    @property
+    def store(self) -> Store:
+        return Store(self.path / STORE_DIR)
+
+    @property
+    def settings(self) -> PoolSettings:
+        if not (self.path / POOL_FILE).is_file():
+            raise StoreError(
+                f"{self.path} is not a pool (it has no {POOL_FILE}); make one with cscperf "
+                f"pool create {self.path} --name NAME"
+            )
+        return load_pool_settings(self.path / POOL_FILE)
+
+    @classmethod
+    def create(cls, path: Path, name: str) -> Pool:
+        """A new pool folder with the default settings under ``name``."""
+        path = Path(path)
+        if (path / POOL_FILE).exists():
+            raise StoreError(f"{path} is already a pool; see it with cscperf pool show {path}")
+        if path.exists() and any(path.iterdir()):
+            raise StoreError(f"{path} is not empty; give a new folder for the pool")
+        path.mkdir(parents=True, exist_ok=True)
+        dump_pool_settings(PoolSettings(name=name), path / POOL_FILE)
+        return cls(path)
+
+    def members(self, month: date = date.max) -> list[Member]:
+        """The members for a month (the latest membership by default)."""
+        self.settings  # noqa: B018 (a folder that is not a pool says so)
+        return members_at(read_events(self.path), month)
+
+    def join(self, store_path: Path, *, since: date | None, build_id: str | None) -> Member:
+        """Add the council whose builds ``store_path`` holds, from the month ending ``since``
+        (None: every month); ``build_id`` pins one build instead of the store's current one."""
+        build = Store(store_path).get(build_id)
+        council = build.settings.council
+        for member in self.members():
+            if member.la_code == council.la_code:
+                raise PoolUsageError(
+                    f"LA code {council.la_code} ({council.name}) is already a member of pool "
+                    f"{self.settings.name!r}, from the store {member.store}; each council joins "
+                    "once: leave first (cscperf pool leave) to join from another store"
+                )
+        member = Member(
+            la_code=council.la_code,
+            name=council.name,
+            store=Path(store_path).resolve(),
+            since=since,
+            build=build_id,
+        )
+        event = {
+            "action": "join",
+            "la_code": member.la_code,
+            "name": member.name,
+            "store": str(member.store),
+            "build": build_id,
+            "from": since,
+        }
+        append_event(self.path, event, operator())
+        return member
+
+    def leave(self, la_code: str, *, since: date | None) -> None:
+        """Take council ``la_code`` out from the month ending ``since`` (None: every month)."""
+        codes = [m.la_code for m in self.members()]
+        if la_code not in codes:
+            listed = ", ".join(codes) or "none yet"
+            raise PoolUsageError(
+                f"council {la_code!r} is not a member of pool {self.settings.name!r} (its "
+                f"members: {listed}); give a member's 3-digit LA code"
+            )
+        append_event(self.path, {"action": "leave", "la_code": la_code, "from": since}, operator())
+
+    def latest(self) -> Build:
+        """The current pooled build."""
+        if not self.store.build_ids():
+            raise StoreError(
+                f"pool {self.settings.name!r} has not been built yet; build it with cscperf "
+                f"pool build {self.path} --key-file FILE"
+            )
+        return self.store.get()
+
+    def build(
+        self,
+        key: bytes,
+        *,
+        month: date | None = None,
+        database: str | None = None,
+        new_key: bool = False,
+        on_member: Callable[[Member], None] | None = None,
+    ) -> BuildInfo:
+        """Pool every member for the month ending ``month`` (by default the latest month every
+        member's build reports) and publish it as the pool's new current build."""
+        settings = self.settings
+        self._check_key(key, new_key)
+        wanted = self.members(month or date.max)
+        if not wanted:
+            raise StoreError(
+                f"pool {settings.name!r} has no members"
+                + (f" for {month:%B %Y}" if month else "")
+                + "; add councils with cscperf pool join POOL --store STORE"
+            )
+        loaded = [self._member_build(m, database, on_member) for m in wanted]
+        month = month or _common_month(loaded)
+        loaded = [m for m in loaded if m.member.la_code in {x.la_code for x in self.members(month)}]
+        for item in loaded:
+            last = item.last_month
+            if last is None or last < month:
+                raise StoreError(
+                    f"council {item.member.la_code} ({item.member.name}): its build "
+                    f"{item.build.id} reports up to {last or 'no month'}, before the pooled "
+                    f"month {month:%B %Y}; load its newer data or pool an earlier --period"
+                )
+        keep_from = month_start_of(add_months(month, -(settings.retention_months - 1)))
+        results = pl.concat([_member_results(m, keep_from, month) for m in loaded])
+        tables = _PooledTables(loaded, key, settings, keep_from)
+        tables[RESULTS_TABLE] = results
+        fields = {
+            "pool": {
+                "name": settings.name,
+                "month": month.isoformat(),
+                "kept_from": keep_from.isoformat(),
+                "settings": settings.model_dump(mode="json"),
+                "key_check": key_check(key),
+                "database": _engine(database),
+                "members": [_member_record(m, keep_from, month) for m in loaded],
+            }
+        }
+        return self.store.publish(tables, fields, None, None)
+
+    def _check_key(self, key: bytes, new_key: bool) -> None:
+        if new_key or not self.store.build_ids():
+            return
+        previous = self.store.get().manifest.get("pool", {}).get("key_check")
+        if previous and previous != key_check(key):
+            raise PoolUsageError(
+                "the key given is not the key this pool was built with: every child's hash "
+                "would change and no month would link to the last; give the pool's key, or "
+                "--new-key when the members have agreed to change it (docs/pools.md)"
+            )
+
+    @staticmethod
+    def _member_build(
+        member: Member, database: str | None, on_member: Callable[[Member], None] | None
+    ) -> MemberBuild:
+        """A member's build and its own single-council results (computed on ``database``,
+        or read from the build when stored there already)."""
+        if on_member is not None:
+            on_member(member)
+        build = Store(member.store).get(member.build)
+        la_code = build.settings.council.la_code
+        if la_code != member.la_code:
+            raise StoreError(
+                f"the store {member.store} that council {member.la_code} ({member.name}) "
+                f"joined with now holds council {la_code}'s build {build.id}; the member "
+                "must load its own data there, or leave and join with the right store"
+            )
+        results = results_for(build, database=database, show_progress=False)
+        return MemberBuild(member, build, results)
+
+
+def _common_month(loaded: Sequence[MemberBuild]) -> date:
+    """The latest month every member's build reports."""
+    lasts = [m.last_month for m in loaded]
+    if any(last is None for last in lasts):
+        empty = next(m for m in loaded if m.last_month is None)
+        raise StoreError(
+            f"council {empty.member.la_code}'s build {empty.build.id} reports no month; "
+            "it cannot be pooled until it holds case data"
+        )
+    return min(last for last in lasts if last is not None)
+
+
+def _member_results(item: MemberBuild, keep_from: date, month: date) -> pl.DataFrame:
+    kept = item.results.filter(pl.col("period_end").is_between(keep_from, month))
+    return kept.select(pl.lit(item.member.la_code, pl.String).alias(LA_CODE), pl.all())
+
+
+def _member_record(item: MemberBuild, keep_from: date, month: date) -> dict[str, Any]:
+    return {
+        "la_code": item.member.la_code,
+        "name": item.member.name,
+        "store": str(item.member.store),
+        "build": item.build.id,
+        "build_created": item.build.manifest.get("created"),
+        "since": item.member.since.isoformat() if item.member.since else None,
+        "months": [_first_month(item.results, keep_from).isoformat(), month.isoformat()],
+    }
+
+
+def _first_month(results: pl.DataFrame, keep_from: date) -> date:
+    first = results.get_column("period_end").min()
+    return max(keep_from, first) if isinstance(first, date) else keep_from
+
+
+def _engine(database: str | None) -> str:
+    if database is None:
+        return "duckdb"
+    return "spark" if database.startswith("spark://") else "postgresql"
+
+
+class _PooledTables(dict[str, pl.DataFrame]):
+    """The pooled canonical tables for :meth:`Store.publish`, each made only when the store
+    writes it and dropped after, so one table of every member is in memory at a time rather
+    than every table of every member."""
+
+    def __init__(
+        self, loaded: Sequence[MemberBuild], key: bytes, settings: PoolSettings, keep_from: date
+    ) -> None:
+        super().__init__({name: pl.DataFrame() for name in pooled_table_names()})
+        self._loaded = loaded
+        self._key = key
+        self._settings = settings
+        self._keep_from = keep_from
+        self._made: set[str] = set()
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name in self._made or name not in pooled_table_names():
+            return super().__getitem__(name)
+        frames = [
+            degrade_table(
+                m.build.table(name),
+                la_code=m.member.la_code,
+                key=self._key,
+                rules=self._settings.degrade,
+                keep_from=self._keep_from,
+            )
+            for m in self._loaded
+        ]
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def __setitem__(self, name: str, frame: pl.DataFrame) -> None:
+        self._made.add(name)
+        super().__setitem__(name, frame)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))

@@ -1,0 +1,126 @@
+"""A pool of three synthetic councils gives, for each indicator, each member's values equal to
+its own single-council run (issue 20, "Done when").
+
+Camden (202), Liverpool (341) and Norfolk (926) are made at scale 0.03 for January 2024 to
+March 2025 and each loaded into its own store. Each council's single-council run is
+``results_for`` on its own build (what ``cscperf indicators`` writes). Norfolk's stored results
+are then removed, so the pool computes Norfolk's itself, while Camden's and Liverpool's are
+read from their builds as published; either way every value, month and breakdown of every
+computed indicator must come back from the pool exactly, under the member's LA code. The pooled
+tables must hold no identifier of the members' own, and dates of birth only to the month.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cscperf.app.load import ingest
+from cscperf.cli import main
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.functions import registered
+from cscperf.indicators.results import RESULTS_FILE, results_for
+from cscperf.pools.keys import KEY_ENV
+from cscperf.pools.pool import RESULTS_TABLE, Pool
+from cscperf.store import Store
+
+CODES = ("202", "341", "926")
+KEY = "0123456789abcdef0123456789abcdef"
+KEYS = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("pool-members")
+    args = ["synth", "--out", str(root / "in"), "--councils", ",".join(CODES), "--scale", "0.03",
+            "--seed", "4", "--start", "2024-01", "--end", "2025-03"]  # fmt: skip
+    assert main(args) == 0
+    made: dict[str, Path] = {}
+    for code in CODES:
+        folder = root / "in" / code
+        inputs = [folder / "ssd", folder / "population", folder / "council.yaml"]
+        outcome = ingest(root / "stores" / code, inputs)
+        assert outcome.reason is None, outcome.reason
+        made[code] = root / "stores" / code
+    return made
+
+
+@pytest.fixture(scope="module")
+def single_runs(stores: dict[str, Path]) -> dict[str, pl.DataFrame]:
+    runs = {code: results_for(Store(p).get(), show_progress=False) for code, p in stores.items()}
+    (Store(stores["926"]).get().results_dir / RESULTS_FILE).unlink()  # the pool computes it
+    return runs
+
+
+@pytest.fixture(scope="module")
+def pooled(
+    stores: dict[str, Path], single_runs: dict[str, pl.DataFrame], tmp_path_factory: Any
+) -> Pool:
+    folder = tmp_path_factory.mktemp("pool") / "east"
+    assert main(["pool", "create", str(folder), "--name", "Three councils"]) == 0
+    for code in CODES:
+        assert main(["pool", "join", str(folder), "--store", str(stores[code])]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, KEY)
+        assert main(["pool", "build", str(folder)]) == 0
+    return Pool(folder)
+
+
+def test_every_members_values_equal_its_own_run(
+    pooled: Pool, single_runs: dict[str, pl.DataFrame]
+) -> None:
+    build = pooled.latest()
+    results = build.table(RESULTS_TABLE)
+    month = date.fromisoformat(build.manifest["pool"]["month"])
+    assert month == date(2025, 3, 31)
+    computed = {d.id for d in load_catalogue() if d.id in registered()}
+    for code in CODES:
+        own = single_runs[code].filter(pl.col("period_end") <= month).sort(KEYS)
+        got = results.filter(pl.col("la_code") == code).drop("la_code").sort(KEYS)
+        assert computed <= set(own["indicator_id"])
+        assert got.height == own.height > 0
+        assert_frame_equal(got, own)
+
+
+def test_pool_records_which_build_of_each_member(pooled: Pool, stores: dict[str, Path]) -> None:
+    members = pooled.latest().manifest["pool"]["members"]
+    assert [m["la_code"] for m in members] == list(CODES)
+    for record in members:
+        assert record["build"] == Store(stores[record["la_code"]]).current_id()
+    assert "key" not in pooled.latest().manifest["pool"]  # only its check value
+    assert KEY not in (pooled.latest().path / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_pooled_tables_hashed_and_degraded(pooled: Pool, stores: dict[str, Path]) -> None:
+    people = pooled.latest().table("ssd_person")
+    for code in CODES:
+        own = Store(stores[code]).get().table("ssd_person")
+        mine = people.filter(pl.col("la_code") == code)
+        assert mine.height == own.height
+        assert not set(mine["pers_person_id"]) & set(own["pers_person_id"])
+        assert mine["pers_person_id"].str.len_chars().unique().to_list() == [32]
+    assert "pers_forename" not in people.columns
+    births = people["pers_dob"].drop_nulls()
+    assert births.len() > 0 and births.dt.day().unique().to_list() == [1]
+
+
+def test_a_second_store_with_the_same_la_code_is_refused(
+    pooled: Pool, stores: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "camden-again"
+    shutil.copytree(stores["202"], copy)
+    assert main(["pool", "join", str(pooled.path), "--store", str(copy)]) == 2
+    assert "LA code 202" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_different_key_is_refused(pooled: Pool, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, KEY[::-1])
+        assert main(["pool", "build", str(pooled.path)]) == 2
+    assert "not the key this pool was built with" in " ".join(capsys.readouterr().err.split())
