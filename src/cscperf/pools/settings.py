@@ -8,13 +8,16 @@ writes the defaults and the group edits them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cscperf.config_files import kind_is, validation_problems
 from cscperf.errors import ConfigError
 from cscperf.limits import load_yaml
+
+POOL_KIND = "cscperf-pool-settings"
 
 
 class Degrade(BaseModel):
@@ -52,7 +55,7 @@ class PoolSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["cscperf-pool-settings"] = "cscperf-pool-settings"
+    kind: Annotated[str, kind_is(POOL_KIND)] = POOL_KIND
     name: str = Field(min_length=1, description="The pool's name, shown beside its benchmarks.")
     retention_months: int = Field(
         default=120, ge=1, description="Months of history kept, ending with the pooled month."
@@ -69,10 +72,9 @@ def load_pool_settings(path: Path) -> PoolSettings:
     try:
         return PoolSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: pool settings are not valid: {problems}") from exc
+        raise ConfigError(
+            f"{path}: pool settings are not valid: {validation_problems(exc)}"
+        ) from exc
 
 
 def dump_pool_settings(settings: PoolSettings, path: Path) -> None:
