@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cscperf.benchmarks.compare import council_benchmarks, shown_aggregate
 from cscperf.benchmarks.published import default_data_dir
+from cscperf.cli.options import NeighbourFigureOption, NeighbourModelOption
 from cscperf.console import err_console, out_console
 from cscperf.errors import CscperfError
 from cscperf.spreadsheet_safety import defuse_frame
@@ -38,12 +39,8 @@ def register(app: typer.Typer) -> None:
                 "--year", help="Year ending 31 March (CSWW: 30 September); latest if omitted."
             ),
         ] = None,
-        model: Annotated[
-            str, typer.Option("--model", help="Statistical neighbour model: 2021 or 2025.")
-        ] = "2025",
-        aggregate: Annotated[
-            str, typer.Option("--aggregate", help="Neighbour figure shown: mean or median.")
-        ] = "mean",
+        model: NeighbourModelOption = "2025",
+        aggregate: NeighbourFigureOption = "mean",
         all_years: Annotated[
             bool, typer.Option("--all-years", help="Every published year, not only the latest.")
         ] = False,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from cscperf.cli.options import StoreOption
 from cscperf.console import err_console, out_console
 from cscperf.store import Store
-
-StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
 
 def register(app: typer.Typer) -> None:

@@ -10,12 +10,11 @@ import typer
 
 from cscperf.app.commentary import export_commentary, import_file
 from cscperf.app.risk import risk_settings, user_name
+from cscperf.cli.options import StoreOption
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 from cscperf.reports.commentary import dump_commentary
 from cscperf.store.audit import record
-
-StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from cscperf.app.month import choose_targets, evaluate_month, published_benchmarks
-from cscperf.cli.options import Audience, AudienceOption
+from cscperf.cli.options import (
+    Audience,
+    AudienceOption,
+    BuildOption,
+    NeighbourFigureOption,
+    NeighbourModelOption,
+    StoreOption,
+    TargetsOption,
+)
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 from cscperf.evaluate.suppress import public_csv, public_json, suppress
@@ -21,22 +29,16 @@ from cscperf.store.store import Store
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_command(
-        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        store: StoreOption,
         period: Annotated[str, typer.Option("--period", help="Reporting month, YYYY-MM.")],
-        targets: Annotated[
-            Path | None, typer.Option("--targets", help="The council's targets file.")
-        ] = None,
-        build_id: Annotated[
-            str | None, typer.Option("--build", help="A build id (default: current).")
-        ] = None,
+        targets: TargetsOption = None,
+        build_id: BuildOption = None,
         data: Annotated[
             Path | None,
             typer.Option("--data", help="Folder of downloaded DfE files for benchmarks."),
         ] = None,
-        model: Annotated[str, typer.Option("--model", help="Neighbour model 2021|2025.")] = "2025",
-        aggregate: Annotated[
-            str, typer.Option("--aggregate", help="Neighbour figure: mean or median.")
-        ] = "mean",
+        model: NeighbourModelOption = "2025",
+        aggregate: NeighbourFigureOption = "mean",
         no_benchmarks: Annotated[
             bool, typer.Option("--no-benchmarks", help="Leave the benchmark fields empty.")
         ] = False,

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from cscperf.cli.options import BuildOption, StoreOption
 from cscperf.console import err_console
 from cscperf.errors import InputError
 from cscperf.finance.monitor import fy_label, monitor, period_of
@@ -31,13 +32,11 @@ def import_command(
         list[Path],
         typer.Argument(help="Ledger extracts (CSV or xlsx) and register CSVs (docs/finance.md)."),
     ],
-    store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+    store: StoreOption,
     settings: Annotated[
         Path, typer.Option("--settings", help="The finance settings (finance.yaml).")
     ],
-    build_id: Annotated[
-        str | None, typer.Option("--build", help="A build id; the current one by default.")
-    ] = None,
+    build_id: BuildOption = None,
 ) -> None:
     """Check the finance files and keep them with the build; nothing is kept if one is wrong."""
     build = Store(store).get(build_id)
@@ -54,13 +53,11 @@ def import_command(
 
 
 def show_command(
-    store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+    store: StoreOption,
     period: Annotated[
         str | None, typer.Option("--period", help="Month, YYYY-MM (default: the ledger's latest).")
     ] = None,
-    build_id: Annotated[
-        str | None, typer.Option("--build", help="A build id; the current one by default.")
-    ] = None,
+    build_id: BuildOption = None,
 ) -> None:
     """Print the month's monitoring: each division's budget, forecast, variance and movement."""
     build = Store(store).get(build_id)

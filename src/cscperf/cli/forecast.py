@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from cscperf.app.forecast import forecast_build
+from cscperf.cli.options import BuildOption, StoreOption
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 from cscperf.forecast.result import (
@@ -62,7 +63,7 @@ def parse_scenario(text: str) -> ScenarioRequest:
 def register(app: typer.Typer) -> None:
     @app.command("forecast")
     def forecast_command(
-        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        store: StoreOption,
         period: Annotated[
             str | None,
             typer.Option(
@@ -86,9 +87,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--out", help="Folder for forecast.csv, backtest.csv, scenarios.csv."),
         ] = None,
-        build_id: Annotated[
-            str | None, typer.Option("--build", help="A build id (default: current).")
-        ] = None,
+        build_id: BuildOption = None,
     ) -> None:
         """Project children looked after by placement type with an interval, cost it, run
         scenarios, and show how accurate the method has been (the backtest)."""

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cscperf.cli.options import BuildOption, StoreOption
 from cscperf.console import err_console
 from cscperf.indicators.imported import read_files, store_imported
 from cscperf.store.store import Store
@@ -17,10 +18,8 @@ def register(app: typer.Typer) -> None:
     @app.command("import-measures")
     def import_measures(
         files: Annotated[list[Path], typer.Argument(help="CSV files in the documented layouts.")],
-        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
-        build_id: Annotated[
-            str | None, typer.Option("--build", help="A build id; the current one by default.")
-        ] = None,
+        store: StoreOption,
+        build_id: BuildOption = None,
     ) -> None:
         """Check imported CSV files and publish them as a new build with the measures added.
 

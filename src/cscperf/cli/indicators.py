@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cscperf.cli.options import Audience, AudienceOption
+from cscperf.cli.options import Audience, AudienceOption, BuildOption
 from cscperf.console import out_console
 from cscperf.evaluate.suppress import public_csv, public_json, suppress
 from cscperf.indicators.catalogue import load_catalogue, parameters_in_force
@@ -73,9 +73,7 @@ def _register_write(indicators: typer.Typer) -> None:
                 "(the last ten financial years).",
             ),
         ] = None,
-        build_id: Annotated[
-            str | None, typer.Option("--build", help="A build id; the current one by default.")
-        ] = None,
+        build_id: BuildOption = None,
         database: Annotated[
             str | None,
             typer.Option(

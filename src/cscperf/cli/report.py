@@ -8,28 +8,24 @@ from typing import Annotated
 import typer
 
 from cscperf.app.month import write_pack
-from cscperf.cli.options import Audience, AudienceOption
+from cscperf.cli.options import Audience, AudienceOption, BuildOption, StoreOption, TargetsOption
 from cscperf.console import err_console
 
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_command(
-        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        store: StoreOption,
         period: Annotated[str, typer.Option("--period", help="Reporting month, YYYY-MM.")],
         out: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")],
         locality: Annotated[
             str | None, typer.Option("--locality", help="Make one locality's pack.")
         ] = None,
-        targets: Annotated[
-            Path | None, typer.Option("--targets", help="The council's targets file.")
-        ] = None,
+        targets: TargetsOption = None,
         commentary: Annotated[
             Path | None, typer.Option("--commentary", help="The commentary file (YAML).")
         ] = None,
-        build_id: Annotated[
-            str | None, typer.Option("--build", help="A build id (default: current).")
-        ] = None,
+        build_id: BuildOption = None,
         no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip the PDF.")] = False,
         audience: AudienceOption = Audience.COUNCIL,
     ) -> None:

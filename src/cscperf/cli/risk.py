@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 
 from cscperf.app.risk import import_register_file, register_for, risk_settings, user_name
+from cscperf.cli.options import StoreOption
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 from cscperf.indicators.output import parse_period
 from cscperf.risk.table import HEADERS, as_text, register_rows
 from cscperf.spreadsheet_safety import csv_rows_text
-
-StoreOption = Annotated[Path, typer.Option("--store", help="The store folder.")]
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from cscperf.cli.options import StoreOption
 from cscperf.console import err_console
 from cscperf.errors import CscperfError
 from cscperf.settings import load_sign_in
@@ -23,7 +24,7 @@ LOOPBACK = "127.0.0.1"
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve_command(
-        store: Annotated[Path, typer.Option("--store", help="The store folder.")],
+        store: StoreOption,
         host: Annotated[
             str,
             typer.Option(
