@@ -213,3 +213,36 @@ def test_the_samples_load_without_a_traceback(shared: Path) -> None:
     fake = reader.read([shared / "data" / "samples" / "cin" / "fake_CIN_data.xml"])
     assert (fake.collection_year, fake.la_code) == (2022, "975")
     assert fake.tables["ssd_person"].height == 332
+
+
+def test_an_end_date_before_its_start_is_an_error_naming_both_dates(tmp_path: Path) -> None:
+    # The referral closes on 1 April 2024, before it was made (1 May 2024); the plan ends on
+    # 1 June 2024, before it started (10 June 2024). Both rows are still read.
+    details = FULL_DETAILS.replace(
+        "<CINclosureDate>2025-02-01</CINclosureDate>", "<CINclosureDate>2024-04-01</CINclosureDate>"
+    ).replace("<CPPendDate>2024-12-01</CPPendDate>", "<CPPendDate>2024-06-01</CPPendDate>")
+    path = write(tmp_path, "cin.xml", census(2025, child("<Sex>F</Sex>", details)))
+    result = CINCensusReader().read([path])
+    found = [
+        (p.rule, p.severity, p.field, p.value, p.message)
+        for p in result.problems
+        if p.rule == "cin.dates.order"
+    ]
+    assert found == [
+        (
+            "cin.dates.order",
+            Severity.ERROR,
+            "CINclosureDate",
+            "2024-04-01",
+            "CINclosureDate is before CINreferralDate; correct one of the dates",
+        ),
+        (
+            "cin.dates.order",
+            Severity.ERROR,
+            "CPPendDate",
+            "2024-06-01",
+            "CPPendDate is before CPPstartDate; correct one of the dates",
+        ),
+    ]
+    assert all(p.row for p in result.problems if p.rule == "cin.dates.order")
+    assert result.tables["ssd_cp_plans"]["cppl_cp_plan_end_date"].to_list() == [date(2024, 6, 1)]

@@ -269,6 +269,26 @@ def check_schema(root: etree._Element, year: int, file: str, log: ProblemLog) ->
         )
 
 
+def _check_order(
+    element: etree._Element,
+    start: tuple[str, date],
+    end: tuple[str, date | None],
+    ret: CINReturn,
+    log: ProblemLog,
+) -> None:
+    """An error when ``element``'s end date (name, value) is before its start date."""
+    (start_name, start_day), (end_name, end_day) = start, end
+    if end_day is not None and end_day < start_day:
+        log.error(
+            ret.file,
+            "cin.dates.order",
+            f"{end_name} is before {start_name}; correct one of the dates",
+            row=element.sourceline,
+            column=end_name,
+            value=end_day.isoformat(),
+        )
+
+
 def _date(
     element: etree._Element, name: str, ret: CINReturn, log: ProblemLog, *, key: bool = False
 ) -> date | None:
@@ -367,15 +387,7 @@ def read_referral(details: etree._Element, person: str, ret: CINReturn, log: Pro
             "_referral": referral,
         }
 
-    if close is not None and close < referral_date:
-        log.error(
-            ret.file,
-            "cin.dates.order",
-            "CINclosureDate is before CINreferralDate; correct one of the dates",
-            row=details.sourceline,
-            column="CINclosureDate",
-            value=close.isoformat(),
-        )
+    _check_order(details, ("CINreferralDate", referral_date), ("CINclosureDate", close), ret, log)
     ret.add(
         "ssd_cin_episodes",
         {
@@ -459,15 +471,7 @@ def read_cp_plans(
         plan_id = f"{person}/CPP/{start.isoformat()}"
         plans[start] = plan_id
         end = _date(plan, "CPPendDate", ret, log)
-        if end is not None and end < start:
-            log.error(
-                ret.file,
-                "cin.dates.order",
-                "CPPendDate is before CPPstartDate; correct one of the dates",
-                row=plan.sourceline,
-                column="CPPendDate",
-                value=end.isoformat(),
-            )
+        _check_order(plan, ("CPPstartDate", start), ("CPPendDate", end), ret, log)
         ret.add(
             "ssd_cp_plans",
             {
