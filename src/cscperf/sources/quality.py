@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from functools import cache
-from typing import Literal
+from typing import Literal, Protocol
 
 import polars as pl
 import yaml
@@ -171,6 +171,35 @@ def _iso(value: object) -> str:
     return "" if value is None else str(value)
 
 
+class _TableRule(Protocol):
+    @property
+    def table(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+
+
+def _found(
+    rule: _TableRule,
+    rule_id: str,
+    where: tuple[str, int | None],
+    field: str,
+    message: str,
+    value: str | None = None,
+) -> Problem:
+    """A finding of ``rule`` (its table and severity) at ``where`` (file, row)."""
+    file, row = where
+    return Problem(
+        file=file,
+        rule=rule_id,
+        severity=rule.severity,
+        row=row,
+        field=field,
+        value=value,
+        table=rule.table,
+        message=message,
+    )
+
+
 def check_required(name: str, df: pl.DataFrame) -> list[Problem]:
     """Blank required fields (the SSD's required validators and primary keys)."""
     spec = canonical_tables()[name]
@@ -209,18 +238,16 @@ def check_codes(rule: CodeRule, df: pl.DataFrame) -> list[Problem]:
     bad = df.filter(pl.col(rule.field).is_not_null() & ~value.is_in(allowed))
     values = bad.get_column(rule.field).to_list()
     return [
-        Problem(
-            file=file,
-            rule="code-not-valid",
-            severity=rule.severity,
-            row=row,
-            field=rule.field,
-            value=str(code)[:20],
-            table=rule.table,
-            message=f"{str(code)[:20]} is not a valid code for {rule.field} (valid: "
+        _found(
+            rule,
+            "code-not-valid",
+            where,
+            rule.field,
+            f"{str(code)[:20]} is not a valid code for {rule.field} (valid: "
             f"{', '.join(rule.codes)}); map it to one of them",
+            value=str(code)[:20],
         )
-        for (file, row), code in zip(_rows(bad), values, strict=True)
+        for where, code in zip(_rows(bad), values, strict=True)
     ]
 
 
@@ -254,7 +281,7 @@ def check_codes_for_year(rule: CodeForYearRule, df: pl.DataFrame) -> list[Proble
         return []
     problems = []
     days = data.get_column(rule.date).to_list()
-    for (file, row), value, day in zip(_rows(data), data.get_column("_code"), days, strict=True):
+    for where, value, day in zip(_rows(data), data.get_column("_code"), days, strict=True):
         year = collection_year_of(day)
         valid = codes_in_year(rule.return_column, year)
         if value in valid:
@@ -262,18 +289,16 @@ def check_codes_for_year(rule: CodeForYearRule, df: pl.DataFrame) -> list[Proble
         years = [y for y in range(spec.first_year, spec.last_year + 1)
                  if value in codes_in_year(rule.return_column, y)]  # fmt: skip
         problems.append(
-            Problem(
-                file=file,
-                rule="code-not-valid-for-year",
-                severity=rule.severity,
-                row=row,
-                field=rule.field,
-                value=value,
-                table=rule.table,
-                message=f"{value} is not a {rule.what} in the {year} collection year "
+            _found(
+                rule,
+                "code-not-valid-for-year",
+                where,
+                rule.field,
+                f"{value} is not a {rule.what} in the {year} collection year "
                 f"(1 April {year - 1} to 31 March {year}), when this record's {rule.date} "
                 f"{_iso(day)} falls; it is valid in {_years_text(years)}; record the code "
                 "in use on that date",
+                value=value,
             )
         )
     return problems
@@ -287,17 +312,15 @@ def _years_text(years: list[int]) -> str:
 def check_needed_date(rule: NeededDate, df: pl.DataFrame) -> list[Problem]:
     bad = df.filter(pl.col(rule.field).is_null())
     return [
-        Problem(
-            file=file,
-            rule="missing-date",
-            severity=rule.severity,
-            row=row,
-            field=rule.field,
-            table=rule.table,
-            message=f"{rule.field} is blank, so this record cannot be placed in time and "
+        _found(
+            rule,
+            "missing-date",
+            where,
+            rule.field,
+            f"{rule.field} is blank, so this record cannot be placed in time and "
             "is not counted; fill in the date",
         )
-        for file, row in _rows(bad)
+        for where in _rows(bad)
     ]
 
 
@@ -305,18 +328,15 @@ def check_date_order(rule: DateOrderRule, df: pl.DataFrame) -> list[Problem]:
     bad = df.filter(pl.col(rule.end) < pl.col(rule.start))
     starts, ends = bad.get_column(rule.start).to_list(), bad.get_column(rule.end).to_list()
     return [
-        Problem(
-            file=file,
-            rule="end-before-start",
-            severity=rule.severity,
-            row=row,
-            field=rule.end,
+        _found(
+            rule,
+            "end-before-start",
+            where,
+            rule.end,
+            f"{rule.end} {_iso(end)} is before {rule.start} {_iso(start)}; correct the dates",
             value=_iso(end),
-            table=rule.table,
-            message=f"{rule.end} {_iso(end)} is before {rule.start} {_iso(start)}; "
-            "correct the dates",
         )
-        for (file, row), start, end in zip(_rows(bad), starts, ends, strict=True)
+        for where, start, end in zip(_rows(bad), starts, ends, strict=True)
     ]
 
 
@@ -330,18 +350,16 @@ def check_after_birth(
     bad = joined.filter(pl.col(rule.date) < pl.col("_dob"))
     dates, dobs = bad.get_column(rule.date).to_list(), bad.get_column("_dob").to_list()
     return [
-        Problem(
-            file=file,
-            rule="date-before-birth",
-            severity=rule.severity,
-            row=row,
-            field=rule.date,
-            value=_iso(when),
-            table=rule.table,
-            message=f"{rule.date} {_iso(when)} is before the child's date of birth "
+        _found(
+            rule,
+            "date-before-birth",
+            where,
+            rule.date,
+            f"{rule.date} {_iso(when)} is before the child's date of birth "
             f"{_iso(dob)}; check both dates",
+            value=_iso(when),
         )
-        for (file, row), when, dob in zip(_rows(bad), dates, dobs, strict=True)
+        for where, when, dob in zip(_rows(bad), dates, dobs, strict=True)
     ]
 
 
@@ -416,22 +434,18 @@ def check_overlaps(rule: OverlapRule, df: pl.DataFrame) -> list[Problem]:
     ends = bad.get_column("_prev_end").to_list()
     prev_rows = bad.get_column("_prev_row").to_list()
     problems = []
-    for (file, row), start, prev_end, prev_row in zip(
-        _rows(bad), starts, ends, prev_rows, strict=True
-    ):
+    for where, start, prev_end, prev_row in zip(_rows(bad), starts, ends, prev_rows, strict=True):
         runs = "is still open" if prev_end == OPEN_END else f"runs to {_iso(prev_end)}"
         earlier = f"on row {prev_row}" if prev_row is not None else "earlier"
         problems.append(
-            Problem(
-                file=file,
-                rule="overlapping-episodes",
-                severity=rule.severity,
-                row=row,
-                field=rule.start,
-                value=_iso(start),
-                table=rule.table,
-                message=f"this record starting {_iso(start)} overlaps the same child's "
+            _found(
+                rule,
+                "overlapping-episodes",
+                where,
+                rule.start,
+                f"this record starting {_iso(start)} overlaps the same child's "
                 f"{rule.what} {earlier}, which {runs}; close the earlier one first",
+                value=_iso(start),
             )
         )
     return problems
@@ -461,18 +475,16 @@ def check_expected_within(
     bad = data.join(inside, on="_i", how="anti").sort("_i")
     dates = bad.get_column(rule.date).to_list()
     return [
-        Problem(
-            file=file,
-            rule="not-where-expected",
-            severity=rule.severity,
-            row=row,
-            field=rule.date,
-            value=_iso(when),
-            table=rule.table,
-            message=f"{rule.what} starting {_iso(when)} falls in no {w.what} of the same "
+        _found(
+            rule,
+            "not-where-expected",
+            where,
+            rule.date,
+            f"{rule.what} starting {_iso(when)} falls in no {w.what} of the same "
             f"child in {w.table}; check the {w.what} dates or the missing record",
+            value=_iso(when),
         )
-        for (file, row), when in zip(_rows(bad), dates, strict=True)
+        for where, when in zip(_rows(bad), dates, strict=True)
     ]
 
 
