@@ -9,6 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.children import child_lists, children_behind
 from cscperf.indicators.results import compute_build
 from cscperf.store import Store
@@ -43,6 +44,10 @@ def _expected(results: pl.DataFrame, ident: str, month: date, value: str, passin
     return int(num if passing else den - num)
 
 
+# lists the synthetic council leaves empty in every month (the hand-built tests fill them)
+NOBODY_IN_SYNTHETIC = {"care_leavers.in_touch_17_18_pct"}
+
+
 @pytest.mark.parametrize("ident", sorted(child_lists()))
 def test_the_list_is_as_long_as_the_figure_counts(synthetic, ident: str) -> None:
     build, results = synthetic
@@ -52,8 +57,10 @@ def test_the_list_is_as_long_as_the_figure_counts(synthetic, ident: str) -> None
     # the last month, and the latest month whose figure counts someone (so the test cannot
     # pass on empty lists alone)
     counted = [m for m in months if _expected(results, ident, m, "all", spec.act_on_passing)]
-    assert counted, f"{ident}: the synthetic council should have someone on the list"
-    for month in sorted({months[-1], counted[-1]}):
+    if ident not in NOBODY_IN_SYNTHETIC:
+        assert counted, f"{ident}: the synthetic council should have someone on the list"
+    by_locality = "locality" in load_catalogue().definitions[ident].breakdowns
+    for month in sorted({months[-1], *counted[-1:]}):
         county = children_behind(build, ident, month)
         assert county.reason is None
         want = _expected(results, ident, month, "all", spec.act_on_passing)
@@ -61,7 +68,10 @@ def test_the_list_is_as_long_as_the_figure_counts(synthetic, ident: str) -> None
         for name in localities:
             mine = children_behind(build, ident, month, frozenset({name}))
             assert set(mine.rows["locality"]) <= {name}
-            assert mine.rows.height == _expected(results, ident, month, name, spec.act_on_passing)
+            if by_locality:  # a figure without a locality breakdown has no place's count
+                assert mine.rows.height == _expected(
+                    results, ident, month, name, spec.act_on_passing
+                )
 
 
 def test_an_indicator_without_a_list_is_not_offered() -> None:

@@ -89,7 +89,7 @@ def test_the_list_page_and_csv_are_audited_and_not_stored(client: TestClient, st
     download = client.get(f"/children/{IDENT}.csv?period={month}")
     assert download.status_code == 200 and download.headers["cache-control"] == "no-store"
     rows = list(csv.reader(io.StringIO(download.text)))
-    assert rows[0] == ["Child", "Locality", "Team", "Plan started"]
+    assert rows[0] == ["Child", "Locality", "Team", "Plan started", "Days over two years"]
     assert len(rows) - 1 == expected.height
     assert sorted(r[0] for r in rows[1:]) == sorted(expected["person_id"].cast(pl.String))
     actions = [(e.action, e.who) for e in read_entries(store, action="children")]

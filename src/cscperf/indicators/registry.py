@@ -33,16 +33,19 @@ _REGISTRY: dict[str, Callable[[Context], ir.Table]] = {}
 class ChildList:
     """The children behind an indicator's figure: ``items`` gives the figure's own item rows
     (the indicator function is made from the same function) with ``person_id``, ``team``,
-    ``period_end``, ``passes`` (whether the item counts in the numerator) and the ``columns``
-    shown. A manager acts on the children counted in the numerator (``act_on_passing``, e.g.
-    plans open two years or more) or on those of the denominator that are not (e.g.
-    assessments that took longer than 45 working days)."""
+    ``period_end``, ``passes`` (whether the item counts in the numerator), the ``columns``
+    shown (the dates behind the figure) and ``days_overdue`` (how late, as of the month end or
+    the date the item was done; null when there is no deadline to be late against), by which
+    the list is sorted, most overdue first. A manager acts on the children counted in the
+    numerator (``act_on_passing``, e.g. plans open two years or more) or on those of the
+    denominator that are not (e.g. assessments that took longer than 45 working days)."""
 
     indicator_id: str
     items: Callable[[Context], ir.Table]
     act_on_passing: bool
     columns: tuple[tuple[str, str], ...]  # (column, heading)
     describes: str  # what each row is, as a heading: "Assessments that took over 45 days"
+    overdue: str = "Days overdue"  # the heading of ``days_overdue``, saying what it counts
 
 
 _CHILD_LISTS: dict[str, ChildList] = {}
@@ -54,12 +57,17 @@ def child_list(
     act_on_passing: bool,
     columns: tuple[tuple[str, str], ...],
     describes: str,
+    overdue: str = "Days overdue",
 ) -> Callable[[Callable[[Context], ir.Table]], Callable[[Context], ir.Table]]:
-    """Register the decorated item function as the list of children behind ``indicator_id``."""
+    """Register the decorated item function as the list of children behind ``indicator_id``
+    (declared next to the indicator, which is computed from the same function)."""
 
     def register(function: Callable[[Context], ir.Table]) -> Callable[[Context], ir.Table]:
+        held = _CHILD_LISTS.get(indicator_id)
+        if held is not None and held.items is not function:
+            raise ValueError(f"{indicator_id} already has a list of children")
         _CHILD_LISTS[indicator_id] = ChildList(
-            indicator_id, function, act_on_passing, columns, describes
+            indicator_id, function, act_on_passing, columns, describes, overdue
         )
         return function
 

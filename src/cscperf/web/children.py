@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from cscperf.indicators.children import (
     LOCALITY,
+    OVERDUE,
     PERSON,
     TEAM,
     Children,
@@ -47,6 +48,15 @@ def cell(value: Any) -> str:
     if isinstance(value, date):
         return f"{value:%-d %b %Y}"
     return str(value)
+
+
+def headings_of(found: Children) -> list[str]:
+    """The headings of a list's own columns: the dates behind the figure, then how overdue."""
+    return [*(h for _, h in found.spec.columns), found.spec.overdue]
+
+
+def cells_of(found: Children, row: dict[str, Any]) -> list[str]:
+    return [*(cell(row[c]) for c, _ in found.spec.columns), cell(row[OVERDUE])]
 
 
 def add_children_routes(app: FastAPI, pages: Any) -> None:
@@ -100,10 +110,9 @@ def add_children_routes(app: FastAPI, pages: Any) -> None:
     ) -> Response:
         who, (_facts, period_end, chosen) = scoped(request, period, locality)
         found = listed(who, indicator_id, period_end, chosen)
-        columns = [c for c, _ in found.spec.columns]
-        header = ["Child", "Locality", "Team", *(h for _, h in found.spec.columns)]
+        header = ["Child", "Locality", "Team", *headings_of(found)]
         rows = (
-            [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM]), *(cell(r[c]) for c in columns)]
+            [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM]), *cells_of(found, r)]
             for r in found.rows.iter_rows(named=True)
         )
         _audit(data.path, who, DOWNLOADED, indicator_id, period_end, chosen, found.rows.height)
@@ -132,10 +141,9 @@ def add_children_routes(app: FastAPI, pages: Any) -> None:
             title=f"Children behind: {definition.title}",
             definition=definition,
             found=found,
-            headings=[h for _, h in found.spec.columns],
+            headings=headings_of(found),
             rows=[
-                [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM])]
-                + [cell(r[c]) for c, _ in found.spec.columns]
+                [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM]), *cells_of(found, r)]
                 for r in found.rows.iter_rows(named=True)
             ],
             period_end=period_end,

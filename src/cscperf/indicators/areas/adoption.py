@@ -34,7 +34,7 @@ from cscperf.indicators.blocks.expressions import (
 )
 from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.context import Context, NotAvailable
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 PERMANENCE = "ssd_permanence"
 LEGAL_STATUS = "ssd_legal_status"
@@ -299,8 +299,17 @@ def adoption_placed_within_12m_of_shobpa_pct(ctx: Context) -> ir.Table:
     return rated(items, items.placed_date <= add_months(items.shobpa, 12))
 
 
-@indicator("adoption.awaiting_placement_count")
-def adoption_awaiting_placement_count(ctx: Context) -> ir.Table:
+@child_list(
+    "adoption.awaiting_placement_count",
+    act_on_passing=True,
+    columns=(("poc_start", "In care since"), ("decision", "Should be placed for adoption")),
+    describes="Children with a decision that they should be placed for adoption who are not yet "
+    "placed",
+    overdue="Days since the decision",
+)
+def adoption_awaiting_items(ctx: Context) -> ir.Table:
+    """Children looked after at the month end with a standing decision to place for adoption,
+    ``passes`` when not placed since the decision (in this period of care)."""
     perm = _permanence(ctx, ["perm_adm_decision_date"])
     children = looked_after_at_month_end(ctx)
     decisions = perm.filter(perm.perm_adm_decision_date.notnull()).select(
@@ -336,7 +345,16 @@ def adoption_awaiting_placement_count(ctx: Context) -> ir.Table:
             placed._p_date <= standing.period_end,
         ],
     )
-    waiting = joined.group_by(["person_id", "period_end", "team"]).aggregate(
-        placements=joined._p_date.count()
+    waiting = joined.group_by(
+        ["person_id", "period_end", "team", "poc_start", "decision"]
+    ).aggregate(placements=joined._p_date.count())
+    return waiting.mutate(
+        passes=waiting.placements == 0,
+        days_overdue=days_between(waiting.decision, waiting.period_end),
     )
-    return counted(waiting.filter(waiting.placements == 0))
+
+
+@indicator("adoption.awaiting_placement_count")
+def adoption_awaiting_placement_count(ctx: Context) -> ir.Table:
+    items = adoption_awaiting_items(ctx)
+    return counted(items.filter(items.passes))

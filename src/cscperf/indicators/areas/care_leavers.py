@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 from cscperf.indicators.blocks.ages import age_at, birthday, with_dob
 from cscperf.indicators.blocks.attribution import attribute
 from cscperf.indicators.blocks.care import episodes, looked_after_at_month_end, periods
-from cscperf.indicators.blocks.care_periods import add_months, care_codes
+from cscperf.indicators.blocks.care_periods import add_months, care_codes, days_between
 from cscperf.indicators.blocks.expressions import counted, first_per_key, rated
 from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.context import Context
@@ -151,6 +151,19 @@ def plan_up_to_date(items: ir.Table) -> ir.BooleanValue:
     return p.notnull() & (p >= add_months(items.period_end, -6)) & (p <= items.period_end)
 
 
+def _with_plan_state(items: ir.Table) -> ir.Table:
+    """``passes`` as :func:`plan_up_to_date`; ``days_overdue`` the days the latest plan is
+    older than ADD_MONTHS(E, -6), the oldest that still counts (null without a plan)."""
+    oldest = add_months(items.period_end, -6)
+    return items.mutate(
+        passes=plan_up_to_date(items), days_overdue=days_between(items.plan_date, oldest)
+    )
+
+
+PLAN_COLUMNS = (("plan_date", "Latest pathway plan"),)
+PLAN_OVERDUE = "Days older than six months"
+
+
 @indicator("care_leavers.count")
 def care_leavers_count(ctx: Context) -> ir.Table:
     rows = without_exclusions(ctx, statuses_at_month_end(ctx))
@@ -161,8 +174,15 @@ def care_leavers_count(ctx: Context) -> ir.Table:
     return counted(attribute(ctx, rows, "person_id", "period_end", "own_team"))
 
 
-@indicator("care_leavers.eligible_pathway_plan_pct")
-def eligible_pathway_plan(ctx: Context) -> ir.Table:
+@child_list(
+    "care_leavers.eligible_pathway_plan_pct",
+    act_on_passing=False,
+    columns=PLAN_COLUMNS,
+    describes="Eligible young people in care without a pathway plan in the last six months",
+    overdue=PLAN_OVERDUE,
+)
+def eligible_pathway_plan_items(ctx: Context) -> ir.Table:
+    """The eligible young people of the figure, ``passes`` with an up-to-date plan."""
     ctx.table(LEAVERS, ["clea_pathway_plan_review_date"])
     children = with_dob(ctx, looked_after_at_month_end(ctx))
     children = children.filter(
@@ -202,8 +222,13 @@ def eligible_pathway_plan(ctx: Context) -> ir.Table:
         children._s_elig == eligible_status,
         children.days.fill_null(0) >= int(ctx.param("eligible_days_since_14")),
     )
-    children = children.filter(eligible)
-    return rated(children, plan_up_to_date(children))
+    return _with_plan_state(children.filter(eligible))
+
+
+@indicator("care_leavers.eligible_pathway_plan_pct")
+def eligible_pathway_plan(ctx: Context) -> ir.Table:
+    items = eligible_pathway_plan_items(ctx)
+    return rated(items, items.passes)
 
 
 def _rcl_frcl(ctx: Context, min_age: int, max_age: int) -> ir.Table:
@@ -211,12 +236,28 @@ def _rcl_frcl(ctx: Context, min_age: int, max_age: int) -> ir.Table:
     return rows.filter(has_eligibility(ctx, rows, "leaver_eligibility"))
 
 
-def _pathway(ctx: Context, min_age: int, max_age: int) -> ir.Table:
+def _pathway_items(ctx: Context, min_age: int, max_age: int) -> ir.Table:
     ctx.table(LEAVERS, ["clea_pathway_plan_review_date"])
     rows = _rcl_frcl(ctx, min_age, max_age)
     nreq = str(ctx.param("no_longer_requires")).upper()
-    rows = rows.filter(rows.in_touch.isnull() | (rows.in_touch != nreq))
-    return rated(rows, plan_up_to_date(rows))
+    return _with_plan_state(rows.filter(rows.in_touch.isnull() | (rows.in_touch != nreq)))
+
+
+def _pathway(ctx: Context, min_age: int, max_age: int) -> ir.Table:
+    items = _pathway_items(ctx, min_age, max_age)
+    return rated(items, items.passes)
+
+
+@child_list(
+    "care_leavers.rcl_frcl_pathway_plan_pct",
+    act_on_passing=False,
+    columns=PLAN_COLUMNS,
+    describes="Relevant and former relevant care leavers without a pathway plan in the last "
+    "six months",
+    overdue=PLAN_OVERDUE,
+)
+def rcl_frcl_pathway_plan_items(ctx: Context) -> ir.Table:
+    return _pathway_items(ctx, 16, 21)
 
 
 @indicator("care_leavers.rcl_frcl_pathway_plan_pct")
@@ -224,9 +265,31 @@ def rcl_frcl_pathway_plan(ctx: Context) -> ir.Table:
     return _pathway(ctx, 16, 21)
 
 
+@child_list(
+    "care_leavers.pathway_plan_17_18_pct",
+    act_on_passing=False,
+    columns=PLAN_COLUMNS,
+    describes="Care leavers aged 17 or 18 without a pathway plan in the last six months",
+    overdue=PLAN_OVERDUE,
+)
+def pathway_plan_17_18_items(ctx: Context) -> ir.Table:
+    return _pathway_items(ctx, 17, 18)
+
+
 @indicator("care_leavers.pathway_plan_17_18_pct")
 def pathway_plan_17_18(ctx: Context) -> ir.Table:
     return _pathway(ctx, 17, 18)
+
+
+@child_list(
+    "care_leavers.pathway_plan_19_21_pct",
+    act_on_passing=False,
+    columns=PLAN_COLUMNS,
+    describes="Care leavers aged 19 to 21 without a pathway plan in the last six months",
+    overdue=PLAN_OVERDUE,
+)
+def pathway_plan_19_21_items(ctx: Context) -> ir.Table:
+    return _pathway_items(ctx, 19, 21)
 
 
 @indicator("care_leavers.pathway_plan_19_21_pct")
@@ -357,15 +420,30 @@ def _in_touch_items(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     ctx.table(LEAVERS, ["clea_care_leaver_in_touch"])
     cohort = birthday_cohort(ctx, ages)
     yes = [str(v).upper() for v in ctx.param("in_touch_yes")]
-    return cohort.mutate(passes=cohort.in_touch.isin(yes).fill_null(False))
+    return cohort.mutate(
+        passes=cohort.in_touch.isin(yes).fill_null(False),
+        days_overdue=days_between(cohort.birthday.cast("date"), cohort.period_end),
+    )
 
 
 IN_TOUCH_COLUMNS = (("birthday", "Birthday in the year"), ("in_touch", "In touch (as recorded)"))
 
 
+@child_list(
+    "care_leavers.in_touch_17_18_pct",
+    act_on_passing=False,
+    columns=IN_TOUCH_COLUMNS,
+    describes="Care leavers with a 17th or 18th birthday in the year the council is not in "
+    "touch with",
+    overdue="Days since the birthday",
+)
+def in_touch_17_18_items(ctx: Context) -> ir.Table:
+    return _in_touch_items(ctx, (17, 18))
+
+
 @indicator("care_leavers.in_touch_17_18_pct")
 def in_touch_17_18(ctx: Context) -> ir.Table:
-    items = _in_touch_items(ctx, (17, 18))
+    items = in_touch_17_18_items(ctx)
     return rated(items, items.passes)
 
 
@@ -375,6 +453,7 @@ def in_touch_17_18(ctx: Context) -> ir.Table:
     columns=IN_TOUCH_COLUMNS,
     describes="Care leavers with a 19th to 21st birthday in the year the council is not in "
     "touch with",
+    overdue="Days since the birthday",
 )
 def in_touch_19_21_items(ctx: Context) -> ir.Table:
     return _in_touch_items(ctx, (19, 20, 21))

@@ -16,7 +16,7 @@ from cscperf.indicators.blocks.care_periods import care_episodes, cp_plan_parts
 from cscperf.indicators.blocks.expressions import flag_is_yes, one_if
 from cscperf.indicators.blocks.windows import open_at_period_end, working_days
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 EPISODES = "ssd_cin_episodes"
 CP_PLANS = "ssd_cp_plans"
@@ -101,8 +101,15 @@ def s17_count(ctx: Context) -> ir.Table:
     return section_17(ctx).select("period_end", "team", numerator=ibis.literal(1))
 
 
-@indicator("cin.plan_up_to_date_pct")
-def plan_up_to_date(ctx: Context) -> ir.Table:
+@child_list(
+    "cin.plan_up_to_date_pct",
+    act_on_passing=False,
+    columns=(("first_referral", "Referred"), ("wd_open", "Working days open")),
+    describes="Children in need (section 17) due a plan who have no current child in need plan",
+    overdue="Working days since the plan was due",
+)
+def plan_items(ctx: Context) -> ir.Table:
+    """Section 17 children open long enough to need a plan, ``passes`` with an open plan."""
     plans = ctx.table(CIN_PLANS, ["cinp_person_id", "cinp_cin_plan_start_date"])
     due_after = int(ctx.param("cin_plan_due_wd"))
     s17 = working_days(ctx, section_17(ctx), "first_referral", "period_end", "wd_open")
@@ -113,9 +120,16 @@ def plan_up_to_date(ctx: Context) -> ir.Table:
     joined = due.left_join(
         with_plan, [due.person == with_plan._o_person, due.period_end == with_plan._o_end]
     )
-    return joined.select(
-        "period_end",
-        "team",
-        numerator=one_if(joined._o_person.notnull()),
-        denominator=ibis.literal(1),
+    return joined.mutate(
+        person_id=joined.person,
+        passes=joined._o_person.notnull(),
+        days_overdue=joined.wd_open - due_after,
+    )
+
+
+@indicator("cin.plan_up_to_date_pct")
+def plan_up_to_date(ctx: Context) -> ir.Table:
+    items = plan_items(ctx)
+    return items.select(
+        "period_end", "team", numerator=one_if(items.passes), denominator=ibis.literal(1)
     )

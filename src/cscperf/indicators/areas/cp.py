@@ -16,6 +16,7 @@ from cscperf.indicators.blocks.care_periods import (
     continuous_cp_plans,
     cp_plan_parts,
     cp_review_timeliness,
+    days_between,
     days_inclusive,
 )
 from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes
@@ -149,10 +150,29 @@ def cp_second_or_subsequent_2y(ctx: Context) -> ir.Table:
     return _rated(starts, starts.repeat)
 
 
+@child_list(
+    "cp.open_over_18m_count",
+    act_on_passing=True,
+    columns=(("cpp_start", "Plan started"), ("months_18", "18 months on")),
+    describes="Children whose child protection plan has been open more than 18 months",
+    overdue="Days past 18 months",
+)
+def cp_open_over_18m_items(ctx: Context) -> ir.Table:
+    """Children with a plan open at the month end, ``passes`` when it started more than 18
+    months before (the month end after ADD_MONTHS(start, 18))."""
+    open_now = _open_plans_per_child(ctx)
+    months_18 = add_months(open_now.cpp_start, 18)
+    return open_now.mutate(
+        months_18=months_18,
+        passes=open_now.period_end > months_18,
+        days_overdue=days_between(months_18, open_now.period_end),
+    )
+
+
 @indicator("cp.open_over_18m_count")
 def cp_open_over_18m_count(ctx: Context) -> ir.Table:
-    open_now = _open_plans_per_child(ctx)
-    return _counted(open_now.filter(open_now.period_end > add_months(open_now.cpp_start, 18)))
+    items = cp_open_over_18m_items(ctx)
+    return _counted(items.filter(items.passes))
 
 
 @child_list(
@@ -160,12 +180,13 @@ def cp_open_over_18m_count(ctx: Context) -> ir.Table:
     act_on_passing=True,
     columns=(("cpp_start", "Plan started"),),
     describes="Children whose child protection plan has been open two years or more",
+    overdue="Days over two years",
 )
 def cp_open_2y_plus_items(ctx: Context) -> ir.Table:
     """Children with a plan open at the month end, ``passes`` when open over two years."""
     open_now = _open_plans_per_child(ctx)
-    lasted = days_inclusive(open_now.cpp_start, open_now.period_end) > TWO_YEARS_DAYS
-    return open_now.mutate(passes=lasted)
+    lasted = days_inclusive(open_now.cpp_start, open_now.period_end)
+    return open_now.mutate(passes=lasted > TWO_YEARS_DAYS, days_overdue=lasted - TWO_YEARS_DAYS)
 
 
 @indicator("cp.open_2y_plus_pct")
@@ -188,15 +209,46 @@ def _review_rows(ctx: Context) -> ir.Table:
     return cp_review_timeliness(plan_parts(ctx), reviews)
 
 
-@indicator("cp.reviews_in_timescale_pct")
-def cp_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+@child_list(
+    "cp.reviews_in_timescale_pct",
+    act_on_passing=False,
+    columns=(
+        ("cpp_start", "Plan started"),
+        ("due_date", "Review was due"),
+        ("review_date", "Review held"),
+    ),
+    describes="Child protection review conferences held in the month after they were due",
+)
+def cp_reviews_items(ctx: Context) -> ir.Table:
+    """Review conferences held in the month, ``passes`` when held by the due date."""
     held = in_window(ctx, _review_rows(ctx), "review_date")
     held = attribute(ctx, held, "person_id", "review_date")
-    return _rated(held, held.in_timescale)
+    return held.mutate(
+        passes=held.in_timescale, days_overdue=days_between(held.due_date, held.review_date)
+    )
 
 
-@indicator("cp.plans_reviewed_in_timescale_pct")
-def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
+@indicator("cp.reviews_in_timescale_pct")
+def cp_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+    items = cp_reviews_items(ctx)
+    return _rated(items, items.passes)
+
+
+@child_list(
+    "cp.plans_reviewed_in_timescale_pct",
+    act_on_passing=False,
+    columns=(
+        ("cpp_start", "Plan started"),
+        ("last_review", "Last review"),
+        ("next_due", "Next review due"),
+        ("late_reviews", "Reviews held late"),
+    ),
+    describes="Children on a plan for three months or more with a review held late or overdue",
+    overdue="Days the next review is overdue",
+)
+def cp_plans_reviewed_items(ctx: Context) -> ir.Table:
+    """Children on a plan for three months or more, ``passes`` when every review was in
+    timescale and the next is not yet overdue."""
     reviews = _review_rows(ctx).select(
         _r_person="person_id",
         _r_seq="cpp_seq",
@@ -222,8 +274,18 @@ def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
         add_months(per_child.cpp_start, 3),
         add_months(per_child.last_review, 6),
     )
-    all_in_time = (per_child.late_reviews == 0) & (next_due > per_child.period_end)
-    return _rated(per_child, all_in_time)
+    per_child = per_child.mutate(next_due=next_due)
+    overdue = days_between(per_child.next_due, per_child.period_end)
+    return per_child.mutate(
+        passes=(per_child.late_reviews == 0) & (per_child.next_due > per_child.period_end),
+        days_overdue=ibis.ifelse(overdue >= 0, overdue, ibis.null("int64")),
+    )
+
+
+@indicator("cp.plans_reviewed_in_timescale_pct")
+def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
+    items = cp_plans_reviewed_items(ctx)
+    return _rated(items, items.passes)
 
 
 @child_list(
@@ -231,6 +293,7 @@ def cp_plans_reviewed_in_timescale_pct(ctx: Context) -> ir.Table:
     act_on_passing=False,
     columns=(("cpp_start", "Plan started"), ("last_seen", "Last seen on a visit")),
     describes="Children on a plan not seen on a visit within the timescale",
+    overdue="Working days over the visit timescale",
 )
 def cp_visits_items(ctx: Context) -> ir.Table:
     """Children on a plan long enough to need a visit, ``passes`` when seen in time."""
@@ -253,7 +316,12 @@ def cp_visits_items(ctx: Context) -> ir.Table:
         last_seen=with_visits._v_date.max()
     )
     latest = working_days(ctx, latest, "last_seen", "period_end", "_gap")
-    return latest.mutate(passes=latest.last_seen.notnull() & (latest._gap <= interval))
+    latest = working_days(ctx, latest, "cpp_start", "period_end", "_since")
+    unseen_for = ibis.ifelse(latest.last_seen.notnull(), latest._gap, latest._since)
+    return latest.mutate(
+        passes=latest.last_seen.notnull() & (latest._gap <= interval),
+        days_overdue=unseen_for - interval,
+    )
 
 
 @indicator("cp.visits_in_timescale_pct")
@@ -316,8 +384,24 @@ def conferences_with_enquiry(conferences: ir.Table, enquiries: ir.Table) -> ir.T
     return linked.union(guessed.select(*linked.columns))
 
 
-@indicator("cp.icpc_within_15wd_pct")
-def cp_icpc_within_15wd_pct(ctx: Context) -> ir.Table:
+ICPC_TIMESCALE_WD = 15
+
+
+@child_list(
+    "cp.icpc_within_15wd_pct",
+    act_on_passing=False,
+    columns=(
+        ("s47_start", "Section 47 enquiry started"),
+        ("icpc_icpc_date", "Initial conference held"),
+        ("_wd", "Working days"),
+    ),
+    describes="Initial child protection conferences held in the month more than 15 working "
+    "days after the section 47 enquiry started",
+    overdue="Working days over the timescale",
+)
+def cp_icpc_items(ctx: Context) -> ir.Table:
+    """Initial conferences held in the month (not transfers in), ``passes`` when within 15
+    working days of the enquiry's start."""
     conferences = _conferences(ctx)
     transfer_in = flag_is_yes(conferences.icpc_icpc_transfer_in.cast("string")).fill_null(False)
     conferences = conferences.filter(~transfer_in)
@@ -326,4 +410,14 @@ def cp_icpc_within_15wd_pct(ctx: Context) -> ir.Table:
     followed = working_days(ctx, followed, "s47_start", "icpc_icpc_date", "_wd")
     held = in_window(ctx, followed, "icpc_icpc_date")
     held = attribute(ctx, held, "icpc_person_id", "icpc_icpc_date", "icpc_icpc_team")
-    return _rated(held, held._wd <= 15)
+    return held.mutate(
+        person_id=held.icpc_person_id,
+        passes=held._wd <= ICPC_TIMESCALE_WD,
+        days_overdue=held._wd - ICPC_TIMESCALE_WD,
+    )
+
+
+@indicator("cp.icpc_within_15wd_pct")
+def cp_icpc_within_15wd_pct(ctx: Context) -> ir.Table:
+    items = cp_icpc_items(ctx)
+    return _rated(items, items.passes)

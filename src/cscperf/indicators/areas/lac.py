@@ -7,6 +7,7 @@ periods of care, children looked after at each month end, reviews) are in
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
 from cscperf.indicators.blocks.attribution import attribute
@@ -33,7 +34,7 @@ from cscperf.indicators.blocks.expressions import (
 )
 from cscperf.indicators.blocks.windows import in_window
 from cscperf.indicators.context import Context
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 IMMIGRATION = "ssd_immigration_status"
 CARE_PLANS = "ssd_cla_care_plan"
@@ -166,15 +167,42 @@ def lac_second_or_subsequent_start_pct(ctx: Context) -> ir.Table:
 # ------------------------------------------------------------------ reviews, plans, visits
 
 
-@indicator("lac.reviews_in_timescale_pct")
-def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+@child_list(
+    "lac.reviews_in_timescale_pct",
+    act_on_passing=False,
+    columns=(
+        ("poc_start", "In care since"),
+        ("due_date", "Review was due"),
+        ("review_date", "Review held"),
+    ),
+    describes="Looked-after reviews held in the month after they were due",
+)
+def lac_reviews_items(ctx: Context) -> ir.Table:
+    """Reviews held in the month, ``passes`` when held by the due date."""
     held = in_window(ctx, reviews_with_due_dates(ctx), "review_date")
     held = attribute(ctx, held, "person_id", "review_date")
-    return rated(held, held.in_timescale)
+    due = held.due_date.cast("date")
+    return held.mutate(
+        due_date=due, passes=held.in_timescale, days_overdue=days_between(due, held.review_date)
+    )
 
 
-@indicator("lac.care_plan_up_to_date_pct")
-def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
+@indicator("lac.reviews_in_timescale_pct")
+def lac_reviews_in_timescale_pct(ctx: Context) -> ir.Table:
+    items = lac_reviews_items(ctx)
+    return rated(items, items.passes)
+
+
+@child_list(
+    "lac.care_plan_up_to_date_pct",
+    act_on_passing=False,
+    columns=(("poc_start", "In care since"), ("plan_start", "Latest care plan started")),
+    describes="Looked-after children without a care plan started in the last six months",
+    overdue="Days older than six months",
+)
+def lac_care_plan_items(ctx: Context) -> ir.Table:
+    """Children looked after at the month end, ``passes`` when their open care plan started
+    on or after ADD_MONTHS(E, -6)."""
     plans = ctx.table(CARE_PLANS, ["lacp_person_id", "lacp_cla_care_plan_start_date"])
     plans = plans.select(
         _c_person=plans.lacp_person_id,
@@ -190,14 +218,34 @@ def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
             ends_after(plans._c_end, children.period_end),
         ],
     )
-    latest = joined.group_by(["person_id", "period_end", "team"]).aggregate(
+    latest = joined.group_by(["person_id", "period_end", "team", "poc_start"]).aggregate(
         plan_start=joined._c_start.max()
     )
-    return rated(latest, latest.plan_start >= add_months(latest.period_end, -6))
+    oldest = add_months(latest.period_end, -6)
+    return latest.mutate(
+        passes=latest.plan_start >= oldest,
+        days_overdue=days_between(latest.plan_start, oldest),
+    )
 
 
-@indicator("lac.visits_in_timescale_pct")
-def lac_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+@indicator("lac.care_plan_up_to_date_pct")
+def lac_care_plan_up_to_date_pct(ctx: Context) -> ir.Table:
+    items = lac_care_plan_items(ctx)
+    return rated(items, items.passes.fill_null(False))
+
+
+@child_list(
+    "lac.visits_in_timescale_pct",
+    act_on_passing=False,
+    columns=(
+        ("chain_start", "Placement started"),
+        ("last_seen", "Last seen on a visit"),
+    ),
+    describes="Looked-after children not seen on a visit within the timescale",
+)
+def lac_visits_items(ctx: Context) -> ir.Table:
+    """Children in a placement long enough to need a visit, ``passes`` when seen within the
+    interval (or, in a long-term foster placement of a year or more, within its months)."""
 
     interval_days = int(ctx.param("interval_days"))
     long_term_months = int(ctx.param("long_term_interval_months"))
@@ -229,4 +277,26 @@ def lac_visits_in_timescale_pct(ctx: Context) -> ir.Table:
     long_term_in_time = long_term & (
         latest.last_seen >= add_months(latest.period_end, -long_term_months)
     )
-    return rated(latest, latest.last_seen.notnull() & (in_time | long_term_in_time))
+    # The earliest a visit could have been for the child to count as seen in time; how many
+    # days before it the last visit (or, never seen, the placement's start) was is how late.
+    seen_since = (latest.period_end - ibis.interval(days=interval_days)).cast("date")
+    seen_since = ibis.ifelse(
+        long_term,
+        ibis.least(seen_since, add_months(latest.period_end, -long_term_months)),
+        seen_since,
+    )
+    late = ibis.ifelse(
+        latest.last_seen.notnull(),
+        days_between(latest.last_seen, seen_since),
+        days_between(latest.chain_start, latest.period_end) - first_visit_days,
+    )
+    return latest.mutate(
+        passes=latest.last_seen.notnull() & (in_time | long_term_in_time),
+        days_overdue=late,
+    )
+
+
+@indicator("lac.visits_in_timescale_pct")
+def lac_visits_in_timescale_pct(ctx: Context) -> ir.Table:
+    items = lac_visits_items(ctx)
+    return rated(items, items.passes)

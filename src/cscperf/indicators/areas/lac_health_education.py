@@ -18,11 +18,11 @@ import ibis.expr.types as ir
 from cscperf.indicators.blocks.ages import age_at, with_dob
 from cscperf.indicators.blocks.attribution import attribute
 from cscperf.indicators.blocks.care import looked_after_at_month_end, periods, twelve_month_cohort
-from cscperf.indicators.blocks.care_periods import add_working_days
+from cscperf.indicators.blocks.care_periods import add_months, add_working_days, days_between
 from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes, one_if, rated
 from cscperf.indicators.blocks.windows import in_window, working_days
 from cscperf.indicators.context import Context, NotAvailable
-from cscperf.indicators.registry import indicator
+from cscperf.indicators.registry import child_list, indicator
 
 HEALTH = "ssd_cla_health"
 IMMUNISATIONS = "ssd_cla_immunisations"
@@ -76,8 +76,17 @@ def checks_in_r12(ctx: Context, cohort: ir.Table, checks: ir.Table) -> ir.Table:
 # ------------------------------------------------------------------ indicators
 
 
-@indicator("lac_health.iha_within_20wd_pct")
-def iha_within_20wd(ctx: Context) -> ir.Table:
+@child_list(
+    "lac_health.iha_within_20wd_pct",
+    act_on_passing=False,
+    columns=(("poc_start", "Came into care"), ("day20", "Due by (20th working day)")),
+    describes="Children who came into care whose initial health assessment, due in the month, "
+    "was not done within 20 working days",
+    overdue="Days since it was due",
+)
+def iha_items(ctx: Context) -> ir.Table:
+    """Periods of care whose 20th working day falls in the month, ``passes`` when a health
+    assessment was done within 20 working days of the start."""
     pocs = periods(ctx)
     # A fresh view: ibis refuses to join a table that already ends in a join select.
     pocs = add_working_days(pocs.view(), "poc_start", 20, ctx.calendar, "day20")
@@ -100,8 +109,15 @@ def iha_within_20wd(ctx: Context) -> ir.Table:
     items = due.left_join(
         in_time, [due.person_id == in_time._m_person, due.poc_seq == in_time._m_seq]
     )
-    items = items.mutate(passes=items._m_person.notnull()).drop("_m_person", "_m_seq")
-    items = attribute(ctx, items, "person_id", "day20")
+    items = items.mutate(
+        passes=items._m_person.notnull(), days_overdue=days_between(items.day20, items.period_end)
+    ).drop("_m_person", "_m_seq")
+    return attribute(ctx, items, "person_id", "day20")
+
+
+@indicator("lac_health.iha_within_20wd_pct")
+def iha_within_20wd(ctx: Context) -> ir.Table:
+    items = iha_items(ctx)
     return rated(items, items.passes)
 
 
@@ -110,17 +126,76 @@ def _assessments_due(age: ir.IntegerValue) -> ir.IntegerValue:
     return ibis.ifelse(age.notnull() & (age < 5), 2, 1)
 
 
+def _last_check(ctx: Context, cohort: ir.Table, checks: ir.Table) -> ir.Table:
+    """Adds ``last_check``: the child's latest check on or before E (null if none)."""
+    keys = cohort.select(_k_person=cohort.person_id, _k_end=cohort.period_end).distinct()
+    dated = keys.join(
+        checks, [keys._k_person == checks._h_person, checks.check_date <= keys._k_end]
+    )
+    latest = dated.group_by(["_k_person", "_k_end"]).aggregate(last_check=dated.check_date.max())
+    joined = cohort.left_join(
+        latest, [cohort.person_id == latest._k_person, cohort.period_end == latest._k_end]
+    )
+    return joined.drop("_k_person", "_k_end")
+
+
+def _check_items(ctx: Context, kind: str, *, by_age: bool) -> ir.Table:
+    """The twelve-month cohort with ``checks`` in the last twelve months, ``last_check`` and
+    ``checks_due`` (by age when ``by_age``, see :func:`_assessments_due`, else one),
+    ``passes`` with as many as are due; ``days_overdue`` the days since the twelve months
+    after the last check ended (null when there was none, or they have not ended)."""
+    records = health_records(ctx, kind)
+    cohort = _last_check(ctx, checks_in_r12(ctx, twelve_month_cohort(ctx), records), records)
+    due = _assessments_due(age_at(cohort.dob, cohort.period_end)) if by_age else ibis.literal(1)
+    overdue = days_between(add_months(cohort.last_check, 12), cohort.period_end)
+    return cohort.mutate(
+        checks_due=due,
+        passes=cohort.checks >= due,
+        days_overdue=ibis.ifelse(overdue >= 0, overdue, ibis.null("int64")),
+    )
+
+
+@child_list(
+    "lac_health.health_assessment_up_to_date_pct",
+    act_on_passing=False,
+    columns=(
+        ("poc_start", "In care since"),
+        ("last_check", "Last health assessment"),
+        ("checks", "Assessments in the last 12 months"),
+        ("checks_due", "Assessments due in 12 months"),
+    ),
+    describes="Children looked after for 12 months or more without the health assessments due "
+    "in the last 12 months",
+    overdue="Days past 12 months since the last",
+)
+def health_assessment_items(ctx: Context) -> ir.Table:
+    """The twelve-month cohort, ``passes`` with the assessments due for the child's age."""
+    return _check_items(ctx, "health_assessment", by_age=True)
+
+
 @indicator("lac_health.health_assessment_up_to_date_pct")
 def health_assessment_up_to_date(ctx: Context) -> ir.Table:
-    cohort = checks_in_r12(ctx, twelve_month_cohort(ctx), health_records(ctx, "health_assessment"))
-    age = age_at(cohort.dob, cohort.period_end)
-    return rated(cohort, cohort.checks >= _assessments_due(age))
+    items = health_assessment_items(ctx)
+    return rated(items, items.passes)
+
+
+@child_list(
+    "lac_health.dental_check_up_to_date_pct",
+    act_on_passing=False,
+    columns=(("poc_start", "In care since"), ("last_check", "Last dental check")),
+    describes="Children looked after for 12 months or more without a dental check in the last "
+    "12 months",
+    overdue="Days past 12 months since the last",
+)
+def dental_check_items(ctx: Context) -> ir.Table:
+    """The twelve-month cohort, ``passes`` with a dental check in the last 12 months."""
+    return _check_items(ctx, "dental_check", by_age=False)
 
 
 @indicator("lac_health.dental_check_up_to_date_pct")
 def dental_check_up_to_date(ctx: Context) -> ir.Table:
-    cohort = checks_in_r12(ctx, twelve_month_cohort(ctx), health_records(ctx, "dental_check"))
-    return rated(cohort, cohort.checks >= 1)
+    items = dental_check_items(ctx)
+    return rated(items, items.passes)
 
 
 @indicator("lac_health.immunisations_up_to_date_pct")
@@ -240,8 +315,17 @@ def _with_term(
     )
 
 
-@indicator("lac_health.pep_up_to_date_pct")
-def pep_up_to_date(ctx: Context) -> ir.Table:
+@child_list(
+    "lac_health.pep_up_to_date_pct",
+    act_on_passing=False,
+    columns=(("poc_start", "In care since"), ("term_start", "Term started")),
+    describes="Looked-after children of statutory school age without a personal education plan "
+    "this term",
+    overdue="Days into the term",
+)
+def pep_items(ctx: Context) -> ir.Table:
+    """Children looked after of statutory school age at the month end, ``passes`` with a
+    completed PEP dated in the term so far."""
     peps = ctx.table(PEP, ["person_id", "pep_date"])
     peps = peps.filter(
         peps.pep_date.notnull() & (_normal(peps.pep_status.cast("string")) == "completed")
@@ -265,4 +349,14 @@ def pep_up_to_date(ctx: Context) -> ir.Table:
     items = children.left_join(
         found, [children.person_id == found._f_person, children.period_end == found._f_end]
     )
-    return rated(items, items._f_person.notnull())
+    return items.mutate(
+        term_start=items._t_start,
+        passes=items._f_person.notnull(),
+        days_overdue=days_between(items._t_start, items.period_end),
+    )
+
+
+@indicator("lac_health.pep_up_to_date_pct")
+def pep_up_to_date(ctx: Context) -> ir.Table:
+    items = pep_items(ctx)
+    return rated(items, items.passes)

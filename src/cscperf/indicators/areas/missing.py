@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 
 from cscperf.indicators.blocks.attribution import attribute
 from cscperf.indicators.blocks.care import episodes
+from cscperf.indicators.blocks.care_periods import days_between
 from cscperf.indicators.blocks.expressions import (
     counted,
     ends_after,
@@ -147,6 +148,7 @@ def incidents_count(ctx: Context) -> ir.Table:
     ),
     describes="Missing episodes of children in care that ended in the month without a return "
     "interview offered",
+    overdue="Days since the child returned",
 )
 def rhi_offered_items(ctx: Context) -> ir.Table:
     """Ended missing episodes, ``passes`` when a return interview was offered."""
@@ -156,7 +158,11 @@ def rhi_offered_items(ctx: Context) -> ir.Table:
     )
     ended = in_window(ctx, ended, "end")
     ended = attribute(ctx, ended, "person", "end")
-    return ended.mutate(person_id=ended.person, passes=ended.rhi.isin(["Y", "YES"]))
+    return ended.mutate(
+        person_id=ended.person,
+        passes=ended.rhi.isin(["Y", "YES"]),
+        days_overdue=days_between(ended.end, ended.period_end),
+    )
 
 
 @indicator("missing.rhi_offered_pct")
