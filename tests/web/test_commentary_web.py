@@ -47,7 +47,7 @@ def send(client: TestClient, action: str, **fields: str) -> object:
 
 
 def test_write_submit_return_and_sign_off(client: TestClient, store: Path) -> None:
-    listing = client.get("/commentary?period=2025-04")
+    listing = client.get("/commentary?period=2025-04&area=lac")
     assert listing.status_code == 200 and "Not written" in listing.text
     assert 'href="/commentary/indicator/lac.rate_per_10k?period=2025-04"' in listing.text
 
@@ -89,7 +89,7 @@ def test_write_submit_return_and_sign_off(client: TestClient, store: Path) -> No
     shown = client.get("/indicators/lac.rate_per_10k?period=2025-04")
     assert "Two large sibling groups came into care." in shown.text
     assert f'href="{PAGE}"' in shown.text.replace("&amp;", "&")
-    assert "Signed off" in client.get("/commentary?period=2025-04").text
+    assert "Signed off" in client.get("/commentary?period=2025-04&status=signed_off").text
 
 
 def test_a_form_without_the_token_changes_nothing(client: TestClient, store: Path) -> None:
@@ -103,3 +103,30 @@ def test_unknown_subject_and_month_are_not_found(client: TestClient) -> None:
     assert client.get("/commentary/indicator/nope?period=2025-04").status_code == 404
     assert client.get("/commentary/area/nope?period=2025-04").status_code == 404
     assert client.get("/commentary/indicator/lac.rate_per_10k?period=2019-01").status_code == 404
+
+
+def test_the_list_filters_by_topic_month_and_status_and_pages(
+    client: TestClient, store: Path
+) -> None:
+    assert send(client, "submit", **WORDS).status_code == 303
+    everything = client.get("/commentary?period=2025-04")
+    total = int(re.search(r"(\d+) pieces? of commentary", everything.text).group(1))  # type: ignore[union-attr]
+    assert total > 20  # more than a page: the pages are linked, GOV.UK style
+    assert 'class="govuk-pagination"' in everything.text
+    assert 'href="/commentary?period=2025-04&amp;page=2"' in everything.text
+    second = client.get("/commentary?period=2025-04&page=2")
+    assert second.status_code == 200 and "showing 21 to" in second.text
+    assert client.get("/commentary?period=2025-04&page=99").status_code == 404
+    # by status: only the submitted piece
+    submitted = client.get("/commentary?period=2025-04&status=submitted")
+    assert "1 piece of commentary" in submitted.text
+    assert 'href="/commentary/indicator/lac.rate_per_10k?period=2025-04"' in submitted.text
+    # by topic: the topic's own analysis and its indicators only
+    topic = client.get("/commentary?period=2025-04&area=lac")
+    assert 'href="/commentary/indicator/lac.rate_per_10k?period=2025-04"' in topic.text
+    assert "/commentary/indicator/cp." not in topic.text
+    # the filters are labelled selects
+    for name in ("area", "period", "locality", "status"):
+        assert f'<label class="govuk-label" for="{name}">' in everything.text
+    assert client.get("/commentary?period=2025-04&status=lost").status_code == 404
+    assert client.get("/commentary?period=2025-04&area=nowhere").status_code == 404

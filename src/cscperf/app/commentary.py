@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,9 +211,11 @@ def latest_number(store: Path) -> int:
     return int(row[0] or 0)
 
 
-def latest_versions(store: Path) -> dict[Key, Version]:
-    """Each key's newest version."""
-    return {v.key: v for v in all_versions(store)}
+def latest_versions(store: Path, keep: Callable[[Key], bool] | None = None) -> dict[Key, Version]:
+    """Each key's newest version; only of the keys ``keep`` accepts when given (the reader's
+    scope, applied here so that nothing outside it reaches a page)."""
+    latest = {v.key: v for v in all_versions(store)}
+    return latest if keep is None else {k: v for k, v in latest.items() if keep(k)}
 
 
 def for_pack(versions: list[Version]) -> list[Version]:

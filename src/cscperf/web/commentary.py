@@ -78,6 +78,10 @@ ACTIONS = {
     "sign_off": (SIGNED_OFF, SIGN_OFF_COMMENTARY, "The commentary was signed off."),
 }
 SAVED = {action: message for action, (_s, _p, message) in ACTIONS.items()}
+NOT_WRITTEN = "not_written"
+# the list's status filter: value -> label
+STATUS_FILTERS = {NOT_WRITTEN: "Not written", **STATE_NAMES}
+PAGE_SIZE = 20
 
 
 def commentary_url(key: Key, **extra: str) -> str:
@@ -95,30 +99,62 @@ def add_commentary_routes(app: FastAPI, pages: Any) -> None:
 
     @app.get("/commentary", response_class=HTMLResponse)
     def commentary_list(
-        request: Request, period: str | None = None, locality: str | None = None
+        request: Request,
+        period: str | None = None,
+        locality: str | None = None,
+        area: str | None = None,
+        status: str | None = None,
+        page: str | None = None,
     ) -> HTMLResponse:
+        who = user(request)
         chosen = pages.selection(None, period, locality)
         key_period = f"{chosen['period_end']:%Y-%m}"
-        latest = latest_versions(data.path)
-        place = chosen["locality"] or ""
-        topics = []
         layout = load_layout()
         by_area: dict[str, list[Any]] = {}
         for definition in data.definitions().values():
             by_area.setdefault(definition.area, []).append(definition)
-        for area in sorted(by_area, key=layout.area_order):
-            topic_key = Key(AREA, area, key_period, place)
-            rows = [("The topic's performance analysis", topic_key, latest.get(topic_key))]
-            for d in sorted(by_area[area], key=lambda d: d.title):
-                key = Key(INDICATOR, d.id, key_period, place)
-                rows.append((d.title, key, latest.get(key)))
-            topics.append({"title": layout.area_title(area), "rows": rows})
+        # a person scoped to some areas reads only those areas' commentary (drafts included)
+        mine = [a for a in sorted(by_area, key=layout.area_order) if who.may_see_area(a)]
+        area = area or None
+        if area is not None and area not in by_area:
+            raise NotFound(f"there is no topic {area!r}; choose one from the list")
+        if area is not None and area not in mine:
+            raise Forbidden(f"{who.name} may not read the commentary on {area}.")
+        status = status or None
+        if status is not None and status not in STATUS_FILTERS:
+            raise NotFound(f"there is no status {status!r}; choose one from the list")
+        rows = _commentary_rows(
+            latest_versions(data.path, keep=_readable(who, _area_of(data))),
+            by_area,
+            [area] if area else mine,
+            Key(AREA, "", key_period, chosen["locality"] or ""),
+            layout,
+        )
+        if status is not None:
+            rows = [
+                r for r in rows if (r["version"].state if r["version"] else NOT_WRITTEN) == status
+            ]
+        number, pages_count = _page_number(page, len(rows))
+        query = {
+            "period": key_period,
+            **({"locality": chosen["locality"]} if chosen["locality"] else {}),
+            **({"area": area} if area else {}),
+            **({"status": status} if status else {}),
+        }
         return pages.render(
             request,
             "commentary.html",
             **chosen,
             title="Commentary",
-            topics=topics,
+            rows=rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+            total=len(rows),
+            first_shown=(number - 1) * PAGE_SIZE + 1,
+            page_number=number,
+            pagination=_pagination(query, number, pages_count),
+            topics=[(a, layout.area_title(a)) for a in mine],
+            topic=area,
+            statuses=STATUS_FILTERS,
+            chosen_status=status,
             url_of=commentary_url,
             state_names=STATE_NAMES,
             state_tags=STATE_TAGS,
@@ -233,6 +269,75 @@ def _add_form(app: FastAPI, pages: Any, user: Callable[[Request], User]) -> None
         except CommentaryRefused as exc:
             return page(request, key, 409, values=values, errors={"action": str(exc)})
         return RedirectResponse(commentary_url(saved.key, saved=action), status_code=303)
+
+
+def _area_of(data: Any) -> Callable[[Key], str]:
+    def area_of(key: Key) -> str:
+        if key.kind == AREA:
+            return key.subject
+        definition = data.definitions().get(key.subject)
+        return definition.area if definition is not None else ""
+
+    return area_of
+
+
+def _readable(who: User, area_of: Callable[[Key], str]) -> Callable[[Key], bool]:
+    """Whether ``who`` may read a piece of commentary: in their areas and localities."""
+    return lambda key: who.may_see_area(area_of(key)) and who.may_see_locality(key.locality or None)
+
+
+def _commentary_rows(
+    latest: dict[Key, Version],
+    by_area: dict[str, list[Any]],
+    areas: list[str],
+    month: Key,
+    layout: Any,
+) -> list[dict[str, Any]]:
+    """One row per piece of commentary of the month and place: each topic's analysis, then
+    its indicators by title."""
+    rows: list[dict[str, Any]] = []
+    for area in areas:
+        title = layout.area_title(area)
+        keys = [("The topic's performance analysis", Key(AREA, area, month.period, month.locality))]
+        keys += [
+            (d.title, Key(INDICATOR, d.id, month.period, month.locality))
+            for d in sorted(by_area[area], key=lambda d: d.title)
+        ]
+        rows += [
+            {"topic": title, "label": label, "key": key, "version": latest.get(key)}
+            for label, key in keys
+        ]
+    return rows
+
+
+def _page_number(page: str | None, count: int) -> tuple[int, int]:
+    """The page asked for (1 when none) and how many pages there are; a page that is not a
+    number, or past the last, is a :class:`NotFound`."""
+    pages_count = max(1, -(-count // PAGE_SIZE))
+    if page in (None, ""):
+        return 1, pages_count
+    if not page.isdigit() or not 1 <= int(page) <= pages_count:
+        raise NotFound(f"there is no page {page!r}; there are {pages_count}")
+    return int(page), pages_count
+
+
+def _pagination(query: dict[str, str], number: int, pages_count: int) -> dict[str, Any] | None:
+    """The GOV.UK pagination component's parameters (None when everything fits one page)."""
+    if pages_count == 1:
+        return None
+
+    def href(n: int) -> str:
+        return "/commentary?" + urlencode({**query, "page": str(n)})
+
+    return {
+        "items": [
+            {"number": n, "href": href(n), "current": n == number}
+            for n in range(1, pages_count + 1)
+        ],
+        **({"previous": {"href": href(number - 1)}} if number > 1 else {}),
+        **({"next": {"href": href(number + 1)}} if number < pages_count else {}),
+        "landmarkLabel": "Commentary pages",
+    }
 
 
 def _record(
