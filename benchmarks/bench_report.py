@@ -6,15 +6,20 @@ indicator benchmarks, generated when missing) ingested once, with its indicator 
 computed and stored once. Those steps are not timed; delete the folder to rebuild it.
 
 Timed: ``cscperf report`` for the latest month, in a fresh process as a user runs it (start-up
-and imports included), for the county and for the first locality. Each line gives wall time,
-the process's CPU time (on a busy machine the fairer figure), peak memory and pages of the PDF.
-Target: under 10 seconds for the county pack (issue 14); printed with its verdict.
+and imports included): the county pack with every chart drawn (the store's chart cache emptied
+first, as for a new month), the same pack again (its charts from the cache, as when a pack is
+rebuilt after commentary is signed off), and the first locality's pack. Each line gives wall
+time, CPU time (the process's and any child's: on a busy machine the fairer figure), peak
+memory and pages of the PDF. Target: the county pack under 10 seconds (issue 14), judged on
+CPU time and on wall time, each printed with its verdict; the benchmark fails while the CPU
+time of the first county pack misses it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,8 +41,10 @@ locality = sys.argv[4] or None
 write_pack(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), locality=locality)
 seconds = time.perf_counter() - start
 me = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": seconds, "cpu": me.ru_utime + me.ru_stime,
-                  "peak_mb": me.ru_maxrss / 1024}))
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds,
+                  "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+                  "peak_mb": max(me.ru_maxrss, kids.ru_maxrss) / 1024}))
 """
 
 
@@ -99,19 +106,36 @@ def pdf_pages(path: Path) -> str:
     return next((ln.split()[-1] for ln in info.splitlines() if ln.startswith("Pages:")), "?")
 
 
+def verdict(seconds: float) -> str:
+    return "met" if seconds < TARGET_SECONDS else "MISSED"
+
+
 def main() -> int:
+    from cscperf.app.month import CHART_CACHE
+    from cscperf.store.store import CACHE
+
     store = ensure_store()
     period, localities = latest_period(store)
-    failed = 0
-    for locality in [None, *localities[:1]]:
+    runs: list[tuple[str, str | None, bool]] = [
+        ("county pack, charts drawn", None, True),
+        ("county pack again, charts cached", None, False),
+    ]
+    runs += [(f"{name} pack", name, False) for name in localities[:1]]
+    failed = False
+    for label, locality, fresh in runs:
+        if fresh:
+            shutil.rmtree(store / CACHE / CHART_CACHE, ignore_errors=True)
         r = time_pack(store, period, locality)
-        ok = r["seconds"] < TARGET_SECONDS
-        failed += locality is None and not ok
+        judged = ""
+        if locality is None:
+            judged = (
+                f"; target < {TARGET_SECONDS:.0f} s: CPU {verdict(r['cpu'])}, "
+                f"wall {verdict(r['seconds'])}"
+            )
+            failed = failed or (fresh and r["cpu"] >= TARGET_SECONDS)
         print(
-            f"report: {locality or 'county'} pack for {period} in {r['seconds']:.1f} s "
-            f"(CPU {r['cpu']:.1f} s; target < {TARGET_SECONDS:.0f} s), peak memory "
-            f"{r['peak_mb']:.0f} MB, {r['pages']} PDF pages: "
-            f"{'ok' if ok else 'MISSED'}",
+            f"report: {label} for {period}: CPU {r['cpu']:.1f} s, wall {r['seconds']:.1f} s"
+            f"{judged}; peak memory {r['peak_mb']:.0f} MB, {r['pages']} PDF pages",
             flush=True,
         )
     return 1 if failed else 0

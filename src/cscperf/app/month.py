@@ -34,7 +34,7 @@ from cscperf.indicators.results import results_for
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
 from cscperf.reports.writer import write_pack_files
 from cscperf.risk.history import read_versions
-from cscperf.store.store import Store
+from cscperf.store.store import CACHE, Store
 
 if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 TARGETS_FILE = "targets.yaml"
 SYNTHETIC_LA = "999"
 DEFAULT_MODEL = "2025"
+#: the pack's drawn charts, kept by what they show beside the builds' caches (a chart is not
+#: data: it is drawn again whenever it is missing)
+CHART_CACHE = "charts"
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ def write_pack(
         commentary=commentary,
         audience=audience,
     )
-    return write_pack_files(pack, out, pdf=pdf)
+    return write_pack_files(pack, out, pdf=pdf, chart_cache=Path(store) / CACHE / CHART_CACHE)
 
 
 def pack_files_work(

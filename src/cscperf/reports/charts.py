@@ -7,11 +7,17 @@ people who cannot see it. Every chart is shown beside a table of the same figure
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import textwrap
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import vl_convert as vlc
@@ -124,8 +130,11 @@ def _vega_lite(chart: Any) -> dict[str, Any]:
     return spec
 
 
+VL_VERSION = "v5_20"
+
+
 def _svg_of(spec: dict[str, Any]) -> str:
-    svg: str = vlc.vegalite_to_svg(spec, vl_version="v5_20")
+    svg: str = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
 
 
@@ -138,31 +147,117 @@ def to_svg(chart: Any) -> str:
 RENDER_THREADS = 4
 
 
-def to_svgs(charts: Mapping[str, Any], on_done: Any = None) -> dict[str, str]:
-    """Many charts as SVG, keyed as given: identical designs are drawn once, the rest in
-    parallel. ``on_done`` is called once per key drawn (for a progress bar)."""
-    specs = {key: _vega_lite(chart) for key, chart in charts.items()}
-    by_text: dict[str, list[str]] = {}
-    for key, spec in specs.items():
-        by_text.setdefault(json.dumps(spec, sort_keys=True), []).append(key)
-    out: dict[str, str] = {}
+@dataclass(frozen=True)
+class ChartCache:
+    """Drawn charts kept in a folder, each under a hash of what it was drawn from: an SVG
+    under its Vega-Lite specification (with the Vega-Lite and renderer versions), a PNG under
+    its SVG and scale. A pack rebuilt from the same figures (after commentary is signed off,
+    say) draws no chart again; a changed figure, title or design is a new specification and so
+    a new picture. Nothing is ever looked up by anything but its content, so an entry cannot
+    go stale; entries not used for :data:`KEEP_DAYS` days are removed."""
+
+    folder: Path
+
+    KEEP_DAYS = 90
+
+    def get(self, key: str) -> bytes | None:
+        path = self.folder / key
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # used: kept for another KEEP_DAYS days
+        except OSError:
+            return None
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        """Keep ``data``; a folder that cannot be written (a read-only store) only means the
+        chart is drawn again next time."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.part"
+            part.write_bytes(data)
+            os.replace(part, self.folder / key)
+        except OSError:
+            return
+
+    def prune(self, now: float | None = None) -> None:
+        """Remove the entries not used for :data:`KEEP_DAYS` days."""
+        cutoff = (now or time.time()) - self.KEEP_DAYS * 86400
+        try:
+            for path in self.folder.iterdir():
+                if path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            return
+
+
+def _hashed(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+#: the renderer's version: a new one may draw the same specification differently
+RENDERER = str(getattr(vlc, "__version__", "unknown"))
+
+
+def svg_key(spec: dict[str, Any]) -> str:
+    """The cache key of a specification's SVG: what it shows, and what draws it."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    return _hashed("svg", VL_VERSION, RENDERER, text) + ".svg"
+
+
+def png_key(svg: str, scale: float) -> str:
+    return _hashed("png", RENDERER, f"{scale:g}", svg) + ".png"
+
+
+def _cached(
+    keys: Sequence[str], draw: Callable[[str], bytes], cache: ChartCache | None
+) -> dict[str, bytes]:
+    """Each key's picture: from the cache when kept there, else drawn (in parallel) and kept."""
+    found = {k: cache.get(k) for k in keys} if cache else {}
+    missing = [k for k in dict.fromkeys(keys) if found.get(k) is None]
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
-        drawn = pool.map(lambda keys: _svg_of(specs[keys[0]]), by_text.values())
-        for keys, svg in zip(by_text.values(), drawn, strict=True):
-            for key in keys:
-                out[key] = svg
-                if on_done:
-                    on_done()
+        for key, data in zip(missing, pool.map(draw, missing), strict=True):
+            found[key] = data
+            if cache:
+                cache.put(key, data)
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def to_svgs(
+    charts: Mapping[str, Any], on_done: Any = None, cache: ChartCache | None = None
+) -> dict[str, str]:
+    """Many charts as SVG, keyed as given: identical designs are drawn once, the rest in
+    parallel; with ``cache``, a design drawn before is not drawn again. ``on_done`` is
+    called once per key drawn (for a progress bar)."""
+    specs = {key: _vega_lite(chart) for key, chart in charts.items()}
+    keys = {key: svg_key(spec) for key, spec in specs.items()}
+    by_key = {k: specs[key] for key, k in keys.items()}
+    drawn = _cached(list(by_key), lambda k: _svg_of(by_key[k]).encode(), cache)
+    out: dict[str, str] = {}
+    for key, k in keys.items():
+        out[key] = drawn[k].decode()
+        if on_done:
+            on_done()
     return out
 
 
-def to_pngs(svgs: Mapping[str, str], scale: float = 2.0) -> dict[str, bytes]:
+PNG_SCALE = 2.0
+
+
+def to_pngs(
+    svgs: Mapping[str, str], scale: float = PNG_SCALE, cache: ChartCache | None = None
+) -> dict[str, bytes]:
     """SVG charts rasterised for the PDF: WeasyPrint lays out a picture far faster than it
-    draws the SVG's text, and at twice the size the charts print sharply."""
-    keys = list(svgs)
-    with ThreadPoolExecutor(RENDER_THREADS) as pool:
-        pngs = pool.map(lambda k: bytes(vlc.svg_to_png(svgs[k], scale=scale)), keys)
-        return dict(zip(keys, pngs, strict=True))
+    draws the SVG's text, and at twice the size the charts print sharply. With ``cache``, a
+    picture rasterised before is not rasterised again."""
+    keys = {key: png_key(svg, scale) for key, svg in svgs.items()}
+    by_key = {k: svgs[key] for key, k in keys.items()}
+    drawn = _cached(list(by_key), lambda k: bytes(vlc.svg_to_png(by_key[k], scale=scale)), cache)
+    return {key: drawn[k] for key, k in keys.items()}
 
 
 def trend_alt_text(

@@ -8,6 +8,8 @@ the template ``templates/pack.html.j2`` with the print stylesheet ``templates/pa
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import jinja2
 
 from cscperf import __version__
+from cscperf.errors import CscperfError
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
 from cscperf.indicators.framework import framework_settings
@@ -47,10 +50,22 @@ class Chart:
 
     @property
     def print_src(self) -> str:
-        """The picture the PDF shows: the PNG when there is one, else the SVG."""
+        """The picture the PDF shows: the PNG when there is one (by a name that
+        :func:`write_pdf` is given the picture under, see :func:`print_images`), else the
+        SVG."""
         if self.png is None:
             return self.src
-        return "data:image/png;base64," + base64.b64encode(self.png).decode()
+        return f"{PRINT_SCHEME}{hashlib.sha256(self.png).hexdigest()}.png"
+
+
+#: how the printed HTML names a chart's PNG: handed to WeasyPrint as bytes, not base64 text
+#: inside the HTML (its parser reads a data URL a character at a time)
+PRINT_SCHEME = "cscperf-chart:"
+
+
+def print_images(content: PackContent) -> dict[str, bytes]:
+    """The PNG of every chart by the name the printed HTML gives it."""
+    return {c.print_src: c.png for c in content.charts.values() if c.png is not None}
 
 
 def _fraction(cell: sections.Cell) -> str:
@@ -130,12 +145,16 @@ def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) 
 
 
 def draw_charts(
-    planned: dict[str, Any], *, raster: bool = True, on_chart: Any = None
+    planned: dict[str, Any],
+    *,
+    raster: bool = True,
+    on_chart: Any = None,
+    cache: charts.ChartCache | None = None,
 ) -> dict[str, Chart]:
-    """Draw the planned charts in one batch (identical designs once); with ``raster`` each
-    also gets a PNG for the PDF."""
-    svgs = charts.to_svgs({k: p.design for k, p in planned.items()}, on_chart)
-    pngs = charts.to_pngs(svgs) if raster else {}
+    """Draw the planned charts in one batch (identical designs once, those in ``cache``
+    not at all); with ``raster`` each also gets a PNG for the PDF."""
+    svgs = charts.to_svgs({k: p.design for k, p in planned.items()}, on_chart, cache)
+    pngs = charts.to_pngs(svgs, cache=cache) if raster else {}
     return {
         k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k), p.with_county)
         for k, p in planned.items()
@@ -143,10 +162,15 @@ def draw_charts(
 
 
 def collect(
-    pack: Pack, *, draw: bool = True, on_chart: Any = None, raster: bool = False
+    pack: Pack,
+    *,
+    draw: bool = True,
+    on_chart: Any = None,
+    raster: bool = False,
+    chart_cache: charts.ChartCache | None = None,
 ) -> PackContent:
     """The section rows and (when ``draw``) the charts of a pack; ``raster`` adds a PNG of
-    each chart for the PDF."""
+    each chart for the PDF; charts drawn before are taken from ``chart_cache``."""
     summary = sections.summary(pack)
     topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
@@ -160,7 +184,9 @@ def collect(
             forecast.design,
             forecast.alt,
         )
-    drawn = draw_charts(planned, raster=raster, on_chart=on_chart) if planned else {}
+    drawn = (
+        draw_charts(planned, raster=raster, on_chart=on_chart, cache=chart_cache) if planned else {}
+    )
     return PackContent(
         pack=pack,
         summary=summary,
@@ -235,10 +261,25 @@ def render_html(
     )
 
 
-def write_pdf(html: str, path: Path, title: str) -> None:
-    """The PDF from the same HTML: tagged PDF/UA-1, language and title set."""
+def write_pdf(html: str, path: Path, title: str, images: Mapping[str, bytes] | None = None) -> None:
+    """The PDF from the same HTML: tagged PDF/UA-1, language and title set. ``images`` are
+    the pictures the HTML names by :data:`PRINT_SCHEME` (:func:`print_images`)."""
     # WeasyPrint is the slowest import of all (seconds); only the PDF needs it (--no-pdf skips).
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES))
+    given = dict(images or {})
+
+    class Fetcher(weasyprint.urls.URLFetcher):
+        """The charts' PNGs from memory; anything else as WeasyPrint fetches it."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url in given:
+                return weasyprint.urls.URLFetcherResponse(
+                    url, given[url], {"Content-Type": "image/png"}
+                )
+            if url.startswith(PRINT_SCHEME):
+                raise CscperfError(f"the PDF names a chart it was not given ({url})")
+            return super().fetch(url, headers)
+
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=Fetcher())
     document.write_pdf(str(path), pdf_variant="pdf/ua-1", uncompressed_pdf=False)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from cscperf.console import progress as bars
 from cscperf.errors import CscperfError
+from cscperf.reports.charts import ChartCache
 from cscperf.reports.excel import write_workbook
-from cscperf.reports.html import collect, pack_title, render_html, write_pdf
+from cscperf.reports.html import collect, pack_title, print_images, render_html, write_pdf
 from cscperf.reports.pack import Pack
 
 HTML_FILE = "pack.html"
@@ -25,18 +26,25 @@ Step = Callable[[str, float], None]
 
 
 def write_pack_files(
-    pack: Pack, out: Path, *, pdf: bool = True, progress: Step | None = None
+    pack: Pack,
+    out: Path,
+    *,
+    pdf: bool = True,
+    progress: Step | None = None,
+    chart_cache: Path | None = None,
 ) -> list[Path]:
     """Write ``pack.html``, ``pack.pdf`` and ``pack.xlsx`` of an assembled pack into ``out``;
-    with ``progress``, each step is reported to it (else shown as progress bars)."""
+    with ``progress``, each step is reported to it (else shown as progress bars). Charts
+    drawn before are taken from the folder ``chart_cache`` (see :class:`ChartCache`)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CscperfError(
             f"cannot create the output folder {out} ({exc}); choose another --out"
         ) from exc
+    cache = ChartCache(chart_cache) if chart_cache is not None else None
     if progress is not None:
-        return _write(pack, out, pdf, progress, lambda: None)
+        return _write(pack, out, pdf, progress, lambda: None, cache)
 
     n_charts = sum(1 for _ in pack.definitions)  # an upper bound, for the progress bar
     with bars() as bar:
@@ -51,16 +59,23 @@ def write_pack_files(
                 bar.update(task, completed=n_charts)
             bar.update(steps, completed=after_charts.get(step, 1 if done < 0.9 else 2))
 
-        return _write(pack, out, pdf, shown, lambda: bar.advance(task))
+        return _write(pack, out, pdf, shown, lambda: bar.advance(task), cache)
 
 
 def _write(
-    pack: Pack, out: Path, pdf: bool, step: Step, on_chart: Callable[[], None]
+    pack: Pack,
+    out: Path,
+    pdf: bool,
+    step: Step,
+    on_chart: Callable[[], None],
+    cache: ChartCache | None,
 ) -> list[Path]:
     """The work of :func:`write_pack_files`, reporting each step: the charts take about a
     third of the time, the PDF most of the rest."""
     step("Drawing charts", 0.05)
-    content = collect(pack, on_chart=on_chart, raster=pdf)
+    content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache)
+    if cache is not None:
+        cache.prune()
     step("Writing the HTML", 0.3)
     html_path = out / HTML_FILE
     html_path.write_text(render_html(content), encoding="utf-8")
@@ -69,7 +84,7 @@ def _write(
         step("Writing the PDF (the longest step)", 0.35)
         # the same HTML with the charts as pictures: WeasyPrint draws them much faster
         printed = render_html(content, for_print=True)
-        write_pdf(printed, out / PDF_FILE, pack_title(pack))
+        write_pdf(printed, out / PDF_FILE, pack_title(pack), print_images(content))
         written.append(out / PDF_FILE)
     step("Writing the Excel workbook", 0.9)
     write_workbook(content, out / XLSX_FILE)
