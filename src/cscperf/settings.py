@@ -8,6 +8,7 @@ the protective marking, and per-council parameter overrides for the indicator ca
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -254,6 +255,60 @@ def load_sign_in(path: Path) -> SignInSettings:
     except ValidationError as exc:
         problems = validation_problems(exc)
         raise ConfigError(f"{path}: sign-in settings are not valid: {problems}") from exc
+
+
+STORE_SETTINGS_KIND = "cscperf-store-settings"
+STORE_SETTINGS_FILE = "store.yaml"
+
+
+def redacted(url: str) -> str:
+    """A database address fit to print: any password replaced by ***."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+class StoreSettings(BaseModel):
+    """The store's own settings (``STORE/store.yaml``), for every command and server using it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Annotated[str, kind_is(STORE_SETTINGS_KIND)] = STORE_SETTINGS_KIND
+    council_database: str | None = Field(
+        default=None,
+        description="A PostgreSQL database (postgresql://user@host:port/database) keeping the "
+        "council's records (commentary, sign-off, risk register, audit log) for every server "
+        "and command; without it they are kept in the store's own file, council.sqlite3.",
+    )
+
+    @field_validator("council_database")
+    @classmethod
+    def _postgresql_without_password(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                f"{redacted(url)} is not a PostgreSQL address; give one such as "
+                "postgresql://cscperf@db.example.local:5432/cscperf_council, or leave it out to "
+                "keep the records in the store's own file"
+            )
+        if redacted(url) != url:
+            raise ValueError(
+                f"{redacted(url)} holds a password; take it out and give it to the service in "
+                "PGPASSWORD or ~/.pgpass, which never end up in a copy of the store"
+            )
+        return url
+
+
+def load_store_settings(path: Path) -> StoreSettings:
+    """Read and validate a store settings file (``STORE/store.yaml``)."""
+    raw = load_yaml(path, "store settings file")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a store settings file must be a YAML mapping")
+    try:
+        return StoreSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"{path}: store settings are not valid: {validation_problems(exc)}"
+        ) from exc
 
 
 class Settings(BaseModel):

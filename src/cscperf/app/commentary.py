@@ -3,8 +3,9 @@
 Each piece of commentary is keyed by what it is about: an indicator and month (the report
 card's fields and the topic page's analysis paragraph) or a topic (area) and month (the topic
 page's performance analysis), for the county or one locality. Every save is a new version in
-the store's council database (:mod:`cscperf.store.council_data`, table
-``commentary_versions``, append-only), with its state, who saved it, when and an optional note:
+the store's council database (:mod:`cscperf.store.council_data`: the store's SQLite file or
+the shared PostgreSQL database; table ``commentary_versions``, append-only), with its state,
+who saved it, when and an optional note:
 
 * ``draft``: saved by the writer, not yet offered for sign-off;
 * ``submitted``: offered for sign-off (only a submitted version can be signed off or returned);
@@ -20,7 +21,6 @@ importing records its entries as signed off, exporting writes the signed-off tex
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +34,7 @@ from cscperf.reports.commentary import (
     check_period,
     load_commentary,
 )
-from cscperf.store.council_data import append_only, council_database
+from cscperf.store.council_data import Migration, Schema, Session, council_database
 
 TABLE = "commentary_versions"
 INDICATOR = "indicator"
@@ -102,14 +102,29 @@ class CheckedFields:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _ensure(con: sqlite3.Connection) -> None:
-    con.execute(
+def _create(session: Session) -> None:
+    session.execute(
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-        "number INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, subject TEXT NOT NULL, "
+        f"number {session.serial_key()}, kind TEXT NOT NULL, subject TEXT NOT NULL, "
         "period TEXT NOT NULL, locality TEXT NOT NULL, state TEXT NOT NULL, "
         "fields TEXT NOT NULL, note TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL)"
     )
-    append_only(con, TABLE)
+    session.append_only(TABLE)
+
+
+def _index(session: Session) -> None:
+    session.execute(
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE} (kind, subject, period, locality)"
+    )
+
+
+SCHEMA = Schema(
+    "commentary",
+    (
+        Migration(1, "commentary versions, append-only", _create),
+        Migration(2, "commentary versions found by what they are about", _index),
+    ),
+)
 
 
 def check_fields(kind: str, values: Mapping[str, str]) -> CheckedFields:
@@ -143,9 +158,8 @@ def record(
         raise ValueError(f"unknown commentary state {state!r}")
     when = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     text = json.dumps(dict(fields), sort_keys=True)
-    with council_database(store, create=True) as con:
-        _ensure(con)
-        latest = _latest(con, key)
+    with council_database(store, SCHEMA, write=True) as session:
+        latest = _latest(session, key)
         if state in (RETURNED, SIGNED_OFF) and (latest is None or latest.state != SUBMITTED):
             raise CommentaryRefused(
                 "Only commentary submitted for sign-off can be signed off or returned; this "
@@ -153,12 +167,21 @@ def record(
                 + ("not written yet" if latest is None else latest.state_name)
                 + "."
             )
-        cursor = con.execute(
-            f"INSERT INTO {TABLE} (kind, subject, period, locality, state, fields, note, who, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key.kind, key.subject, key.period, key.locality, state, text, note, who, when),
+        number = session.insert(
+            TABLE,
+            {
+                "kind": key.kind,
+                "subject": key.subject,
+                "period": key.period,
+                "locality": key.locality,
+                "state": state,
+                "fields": text,
+                "note": note,
+                "who": who,
+                "at": when,
+            },
+            "number",
         )
-        number = int(cursor.lastrowid or 0)
     return Version(number, key, state, dict(fields), note, who, when)
 
 
@@ -171,44 +194,39 @@ def _version(row: tuple[Any, ...]) -> Version:
 _COLUMNS = "number, kind, subject, period, locality, state, fields, note, who, at"
 
 
-def _latest(con: sqlite3.Connection, key: Key) -> Version | None:
-    row = con.execute(
+def _latest(session: Session, key: Key) -> Version | None:
+    row = session.one(
         f"SELECT {_COLUMNS} FROM {TABLE} WHERE kind = ? AND subject = ? AND period = ? "
         "AND locality = ? ORDER BY number DESC LIMIT 1",
-        (key.kind, key.subject, key.period, key.locality),
-    ).fetchone()
+        [key.kind, key.subject, key.period, key.locality],
+    )
     return _version(row) if row else None
 
 
 def history(store: Path, key: Key) -> list[Version]:
     """Every version of ``key``, newest first."""
-    with council_database(store) as con:
-        _ensure(con)
-        rows = con.execute(
+    with council_database(store, SCHEMA) as session:
+        rows = session.execute(
             f"SELECT {_COLUMNS} FROM {TABLE} WHERE kind = ? AND subject = ? AND period = ? "
             "AND locality = ? ORDER BY number DESC",
-            (key.kind, key.subject, key.period, key.locality),
-        ).fetchall()
+            [key.kind, key.subject, key.period, key.locality],
+        )
     return [_version(r) for r in rows]
 
 
 def all_versions(store: Path) -> list[Version]:
     """Every version of every key, oldest first."""
-    with council_database(store) as con:
-        _ensure(con)
-        rows = con.execute(f"SELECT {_COLUMNS} FROM {TABLE} ORDER BY number").fetchall()
+    with council_database(store, SCHEMA) as session:
+        rows = session.execute(f"SELECT {_COLUMNS} FROM {TABLE} ORDER BY number")
     return [_version(r) for r in rows]
 
 
 def latest_number(store: Path) -> int:
     """The number of the newest version (0 when none): changes whenever commentary does.
-    Asked on every page view, so it only reads (no table is created)."""
-    with council_database(store) as con:
-        try:
-            row = con.execute(f"SELECT max(number) FROM {TABLE}").fetchone()
-        except sqlite3.OperationalError:  # no commentary table yet
-            return 0
-    return int(row[0] or 0)
+    Asked on every page view: after the process's first, one small read."""
+    with council_database(store, SCHEMA) as session:
+        row = session.one(f"SELECT max(number) FROM {TABLE}")
+    return int(row[0] or 0) if row else 0
 
 
 def latest_versions(store: Path, keep: Callable[[Key], bool] | None = None) -> dict[Key, Version]:

@@ -100,6 +100,10 @@ COMMANDS: dict[str, Command] = {
         "cscperf.cli.risk",
         "The risk register: import the council's file, show a month's register.",
     ),
+    "audit": Command(
+        "cscperf.cli.audit",
+        "The audit log: export it (CSV or JSON lines), verify that no entry was changed.",
+    ),
 }
 
 

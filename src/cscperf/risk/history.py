@@ -10,14 +10,14 @@ month is re-created from the rows reviewed by that month's end
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from cscperf.errors import CscperfError
 from cscperf.risk.register import CONTENT_FIELDS, RiskVersion
-from cscperf.store.council_data import append_only, council_database
+from cscperf.store.council_data import Migration, Schema, Session, council_database
 
 TABLE = "risk_versions"
 _DATE_FIELDS = {"entered", "target_date", "reviewed_on"}
@@ -28,18 +28,21 @@ _COLUMNS = {
     else ("TEXT" if name == "entered" else "TEXT NOT NULL")
     for name in CONTENT_FIELDS
 }
-_SCHEMA = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    "version INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL, change TEXT NOT NULL, "
-    "source TEXT NOT NULL, " + ", ".join(f"{n} {t}" for n, t in _COLUMNS.items()) + ")"
-)
+_STORED = ("version", "recorded_at", "recorded_by", "change", "source", *CONTENT_FIELDS)
 
 
-def _ensure(con: sqlite3.Connection) -> None:
-    con.execute(_SCHEMA)
-    con.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_risk ON {TABLE} (risk_id, reviewed_on)")
-    append_only(con, TABLE)
+def _create(session: Session) -> None:
+    session.execute(
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        f"version {session.serial_key()}, "
+        "recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL, change TEXT NOT NULL, "
+        "source TEXT NOT NULL, " + ", ".join(f"{n} {t}" for n, t in _COLUMNS.items()) + ")"
+    )
+    session.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_risk ON {TABLE} (risk_id, reviewed_on)")
+    session.append_only(TABLE)
+
+
+SCHEMA = Schema("risk", (Migration(1, "the risk register's versions, append-only", _create),))
 
 
 def _to_row(v: RiskVersion) -> list[object]:
@@ -54,8 +57,8 @@ def _to_row(v: RiskVersion) -> list[object]:
     return out
 
 
-def _from_row(row: sqlite3.Row) -> RiskVersion:
-    values = dict(row)
+def _from_row(row: Sequence[object]) -> RiskVersion:
+    values: dict[str, Any] = dict(zip(_STORED, row, strict=True))
     for name in _DATE_FIELDS:
         values[name] = date.fromisoformat(values[name]) if values[name] else None
     values["links"] = tuple(p for p in (values["links"] or "").split(",") if p)
@@ -64,11 +67,11 @@ def _from_row(row: sqlite3.Row) -> RiskVersion:
 
 def read_versions(store: Path, risk_id: str | None = None) -> list[RiskVersion]:
     """Every stored version (of one risk, or all), in the order recorded."""
-    with council_database(store) as con:
-        _ensure(con)
-        con.row_factory = sqlite3.Row
+    with council_database(store, SCHEMA) as session:
         where, args = ("WHERE risk_id = ?", [risk_id]) if risk_id else ("", [])
-        rows = con.execute(f"SELECT * FROM {TABLE} {where} ORDER BY version", args).fetchall()
+        rows = session.execute(
+            f"SELECT {', '.join(_STORED)} FROM {TABLE} {where} ORDER BY version", args
+        )
     return [_from_row(r) for r in rows]
 
 
@@ -88,25 +91,25 @@ def append_versions(
     same risk and review date says is left out, so importing the same file twice adds
     nothing."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    names = ["recorded_at", "recorded_by", "change", "source", *CONTENT_FIELDS]
-    sql = f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    names = _STORED[1:]
     stored: list[RiskVersion] = []
-    with council_database(store, create=True) as con:
-        _ensure(con)
-        con.row_factory = sqlite3.Row
+    with council_database(store, SCHEMA, write=True) as session:
         held: dict[tuple[str, str], tuple[object, ...]] = {}
         if skip_unchanged:
-            for row in con.execute(f"SELECT * FROM {TABLE} ORDER BY version"):
+            for row in session.execute(
+                f"SELECT {', '.join(_STORED)} FROM {TABLE} ORDER BY version"
+            ):
                 v = _from_row(row)
                 held[(v.risk_id, v.reviewed_on.isoformat())] = v.content()
         for v in versions:
             if skip_unchanged and held.get((v.risk_id, v.reviewed_on.isoformat())) == v.content():
                 continue
-            cursor = con.execute(sql, [stamp, by, change, source, *_to_row(v)])
+            values = [stamp, by, change, source, *_to_row(v)]
+            number = session.insert(TABLE, dict(zip(names, values, strict=True)), "version")
             stored.append(
                 RiskVersion(
                     **{n: getattr(v, n) for n in CONTENT_FIELDS},
-                    version=cursor.lastrowid,
+                    version=number,
                     recorded_at=stamp,
                     recorded_by=by,
                     change=change,

@@ -1,68 +1,388 @@
 """The store's database of council-managed data: records people keep, not data loaded.
 
 Builds hold what was loaded from the case system and never change. Some records are kept by
-the council itself and change between loads (the risk register): they live in one SQLite file
-beside the builds, ``STORE/council.sqlite3``, in tables that are only ever appended to, so
-that what the records said on any day can be re-created. SQLite (in Python's standard
-library) lets the dashboard and a command write to the same file safely, one transaction at a
-time, which DuckDB's single-writer file lock would not.
+the council itself and change between loads (the risk register, the commentary and its
+sign-off, the audit log): they live in one database beside the builds, never inside one, in
+tables that are only ever appended to, so that what the records said on any day can be
+re-created. Two databases can hold them, with the same tables and the same behaviour:
+
+* **embedded** (the default): one SQLite file, ``STORE/council.sqlite3``, in WAL mode. Several
+  processes (the dashboard's workers, a command run by the scheduler) read it at once and write
+  it one transaction at a time; DuckDB's lock would let only one process open the file at all
+  (docs/decisions/0007-council-records-database.md has the measurement);
+* **shared**: a PostgreSQL database named in the store's settings file (``STORE/store.yaml``,
+  ``council_database: postgresql://...``), for a service with several servers or a council that
+  keeps its data on its database server.
+
+Each part of cscperf that keeps records declares its tables as a :class:`Schema`, a list of
+numbered migrations; the first use in a process applies the ones the database lacks, under the
+write lock, and notes them in the table ``schema_version``. Writing transactions are taken one
+at a time on both databases (SQLite's ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock), so a
+check followed by a write (is the commentary submitted? what was the last audit entry?) sees
+no other writer in between.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 from cscperf.errors import StoreError
+from cscperf.settings import STORE_SETTINGS_FILE, load_store_settings, redacted
 
 COUNCIL_DATABASE = "council.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+# The PostgreSQL advisory lock every writing transaction holds (any fixed number: "cscperf").
+WRITE_LOCK_KEY = 0x637363706572
+POOL_SIZE = 4  # idle PostgreSQL connections kept by each process
 
 
 def council_database_path(store: Path) -> Path:
     return Path(store) / COUNCIL_DATABASE
 
 
-@contextlib.contextmanager
-def council_database(store: Path, *, create: bool = False) -> Iterator[sqlite3.Connection]:
-    """A connection to the store's council database, committed when the block ends without
-    an error and rolled back when it raises (so nothing is ever half written).
+class Session:
+    """One transaction on the council database. SQL is written once for both databases, with
+    ``?`` for parameters."""
 
-    Without ``create`` a store that has no database yet gives an empty in-memory database,
-    so that readers see "no records" rather than an error."""
-    path = council_database_path(store)
-    if not path.is_file() and not create:
-        target = ":memory:"
+    def __init__(self, cursor: Any, dialect: str) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; its rows (none for a statement that returns none)."""
+        if self.dialect == POSTGRESQL:
+            sql = sql.replace("%", "%%").replace("?", "%s") if params else sql
+        self._cursor.execute(sql, tuple(params))
+        if self._cursor.description is None:
+            return []
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    def insert(self, table: str, values: dict[str, object], key: str) -> int:
+        """Insert one row; the value of its ``key`` column (given or numbered by the table)."""
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        row = self.one(
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING {key}", list(values.values())
+        )
+        assert row is not None  # RETURNING gives the row inserted
+        return int(row[0])
+
+    def serial_key(self) -> str:
+        """The column type of a key the database numbers itself."""
+        if self.dialect == SQLITE:
+            return "INTEGER PRIMARY KEY AUTOINCREMENT"
+        return "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def append_only(self, table: str) -> None:
+        """Make the database refuse any UPDATE or DELETE of ``table`` (and, on PostgreSQL,
+        TRUNCATE): history is never rewritten."""
+        message = f"{table} is append-only: add a new version instead"
+        if self.dialect == SQLITE:
+            for action in ("UPDATE", "DELETE"):
+                self.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+                    f"ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                )
+            return
+        self.execute(
+            f"CREATE OR REPLACE FUNCTION {table}_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+        )
+        self.execute(
+            f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse()"
+        )
+        self.execute(
+            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse()"
+        )
+
+    @contextlib.contextmanager
+    def append_only_lifted(self, table: str) -> Iterator[None]:
+        """Within a migration only: ``table``'s refusal lifted (to fill a new column of rows
+        written before it existed) and put back."""
+        if self.dialect == SQLITE:
+            for action in ("update", "delete"):
+                self.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+        else:
+            self.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change")
+        yield
+        if self.dialect == SQLITE:
+            self.append_only(table)
+        else:
+            self.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_change")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    what: str
+    apply: Callable[[Session], None]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The tables of one part of cscperf (``audit``, ``commentary``, ``risk``): its migrations,
+    in order, numbered from 1."""
+
+    name: str
+    migrations: tuple[Migration, ...]
+
+
+def _ensure_version_table(session: Session) -> None:
+    session.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (part TEXT NOT NULL, version INTEGER NOT "
+        "NULL, what TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (part, version))"
+    )
+
+
+def _migrate(session: Session, schema: Schema) -> None:
+    _ensure_version_table(session)
+    row = session.one("SELECT max(version) FROM schema_version WHERE part = ?", [schema.name])
+    have = int(row[0] or 0) if row else 0
+    known = max((m.version for m in schema.migrations), default=0)
+    if have > known:
+        raise StoreError(
+            f"the council database's {schema.name} tables are at version {have}, newer than "
+            f"this cscperf knows ({known}); upgrade cscperf on this machine"
+        )
+    for migration in schema.migrations:
+        if migration.version > have:
+            migration.apply(session)
+            session.execute(
+                "INSERT INTO schema_version (part, version, what, applied_at) VALUES (?, ?, ?, ?)",
+                [schema.name, migration.version, migration.what, _now()],
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CouncilDatabase:
+    """Where a store's council records are kept; opened by :func:`open_council_database`."""
+
+    dialect: str
+    name: str  # for messages: the file, or the server and database (never a password)
+
+    def __init__(self) -> None:
+        self._ready: set[str] = set()
+        self._ready_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def transaction(
+        self, schema: Schema | None = None, *, write: bool = False
+    ) -> Iterator[Session]:
+        """A transaction, committed when the block ends and rolled back when it raises (so
+        nothing is ever half written). ``write`` takes the write lock first. ``schema``'s
+        tables are created or migrated first when this process has not yet done so."""
+        if schema is not None and schema.name not in self._ready:
+            with self._ready_lock:
+                if schema.name not in self._ready:
+                    with self._transaction(write=True) as session:
+                        _migrate(session, schema)
+                    self._ready.add(schema.name)
+        with self._transaction(write=write) as session:
+            yield session
+
+    def _transaction(self, *, write: bool) -> contextlib.AbstractContextManager[Session]:
+        raise NotImplementedError
+
+
+class SqliteDatabase(CouncilDatabase):
+    """The embedded database: one SQLite file (or, for a store with none yet, an empty one in
+    memory, so that readers see "no records" without a file being made)."""
+
+    dialect = SQLITE
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__()
+        self.path = path
+        self.name = str(path) if path is not None else "(none yet)"
+        self._memory = (
+            sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            if path is None
+            else None
+        )
+
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Session]:
+        try:
+            con = self._memory or sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the council database {self.name} ({exc})") from exc
+        try:
+            # a new file becomes WAL (kept in the file): readers never wait for the writer
+            if self.path is not None and write:
+                con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            session = Session(con.cursor(), SQLITE)
+            try:
+                yield session
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the council database {self.name} could not be read or written ({exc}); "
+                "restore it from the backup, or move it aside to start an empty one"
+            ) from exc
+        finally:
+            if con is not self._memory:
+                con.close()
+
+
+class PostgresDatabase(CouncilDatabase):
+    """The shared database: a PostgreSQL server. Each process keeps a few idle connections."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, where: str) -> None:
+        super().__init__()
+        self.url = url
+        self.name = f"{redacted(url)} (named in {where})"
+        self._idle: list[Any] = []
+        self._idle_lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _take(self) -> Any:
+        with self._idle_lock:
+            if self._pid != os.getpid():  # a forked child must not share its parent's sockets
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise StoreError(
+                f"cannot connect to the council database {self.name} ({reason}); check the "
+                "address, that the server is running and that the user may log in (its "
+                "password in PGPASSWORD or ~/.pgpass)"
+            ) from exc
+
+    def _give_back(self, con: Any) -> None:
+        healthy = (
+            not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        )
+        with self._idle_lock:
+            if healthy and len(self._idle) < POOL_SIZE and self._pid == os.getpid():
+                self._idle.append(con)
+                return
+        con.close()
+
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Session]:
+        con = self._take()
+        try:
+            with con.transaction(), con.cursor() as cursor:
+                session = Session(cursor, POSTGRESQL)
+                if write:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                yield session
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise StoreError(
+                f"the council database {self.name} could not be read or written ({reason}); "
+                "check the server's log, and that the user may create tables and write them"
+            ) from exc
+        finally:
+            self._give_back(con)
+
+
+_OPENED: dict[tuple[str, str], CouncilDatabase] = {}
+_OPENED_LOCK = threading.Lock()
+
+
+_URLS: dict[str, tuple[int, str | None]] = {}
+
+
+def _council_database_url(settings_file: Path) -> str | None:
+    """The PostgreSQL address ``STORE/store.yaml`` names (read again only when it changes)."""
+    try:
+        stamp = settings_file.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    held = _URLS.get(str(settings_file))
+    if held is None or held[0] != stamp:
+        held = (stamp, load_store_settings(settings_file).council_database)
+        _URLS[str(settings_file)] = held
+    return held[1]
+
+
+def open_council_database(store: Path, *, create: bool = False) -> CouncilDatabase:
+    """The council database of ``store``: the PostgreSQL database its settings file names, or
+    else its SQLite file. Without ``create`` a store with no SQLite file yet gives an empty
+    database in memory (nothing is written to the store)."""
+    store = Path(store)
+    settings_file = store / STORE_SETTINGS_FILE
+    url = _council_database_url(settings_file)
+    if url is not None:
+        key = (POSTGRESQL, url)
     else:
-        if not Path(store).is_dir():
+        path = council_database_path(store)
+        if not path.is_file() and not create:
+            return SqliteDatabase(None)
+        if not store.is_dir():
             raise StoreError(
                 f"{store} is not a folder; load data into a store first (cscperf ingest --store "
                 f"{store}) or give the store's folder"
             )
-        target = str(path)
-    try:
-        con = sqlite3.connect(target, timeout=BUSY_TIMEOUT_SECONDS, isolation_level="DEFERRED")
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the council database {path} ({exc})") from exc
-    try:
-        con.execute("PRAGMA foreign_keys = ON")
-        with con:
-            yield con
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"the council database {path} could not be read or written ({exc}); restore it "
-            "from the backup, or move it aside to start an empty one"
-        ) from exc
-    finally:
-        con.close()
+        key = (SQLITE, str(path.resolve()))
+    with _OPENED_LOCK:
+        database = _OPENED.get(key)
+        if database is None:
+            database = (
+                PostgresDatabase(key[1], str(settings_file))
+                if key[0] == POSTGRESQL
+                else SqliteDatabase(Path(key[1]))
+            )
+            _OPENED[key] = database
+    if isinstance(database, SqliteDatabase) and not council_database_path(store).is_file():
+        database._ready.clear()  # the file was moved aside since: start again
+    return database
 
 
-def append_only(con: sqlite3.Connection, table: str) -> None:
-    """Triggers that refuse any UPDATE or DELETE of ``table``: history is never rewritten."""
-    for action in ("UPDATE", "DELETE"):
-        con.execute(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: add a new version instead'); END"
-        )
+@contextlib.contextmanager
+def council_database(
+    store: Path, schema: Schema | None = None, *, create: bool = False, write: bool = False
+) -> Iterator[Session]:
+    """One transaction on ``store``'s council database (see :func:`open_council_database` and
+    :meth:`CouncilDatabase.transaction`); writing implies ``create``."""
+    database = open_council_database(store, create=create or write)
+    with database.transaction(schema, write=write) as session:
+        yield session
+
+
+def close_council_databases() -> None:
+    """Close the idle connections every opened database keeps, and forget them (for a
+    process that is ending, and for tests that drop what they used)."""
+    with _OPENED_LOCK:
+        opened = list(_OPENED.values())
+        _OPENED.clear()
+    for database in opened:
+        if isinstance(database, PostgresDatabase):
+            with database._idle_lock:
+                idle, database._idle = database._idle, []
+            for con in idle:
+                con.close()

@@ -1,6 +1,7 @@
 """The audit log's pages, for administrators: the latest entries (optionally one action or one
-person's) and the whole log as a CSV file whose cells a spreadsheet will not run as formulas.
-Exporting the log is itself written to the log."""
+person's) and the whole log as a CSV file whose cells a spreadsheet will not run as formulas, or
+as JSON lines (exact, for ``cscperf audit verify --file``), written by the same function as
+``cscperf audit export``. Exporting the log is itself written to the log."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cscperf.spreadsheet_safety import csv_rows_text
 from cscperf.store import audit
 from cscperf.web.forms import ADMINISTER, current_user, require
 
@@ -36,15 +36,19 @@ def add_audit_routes(app: FastAPI, pages: Any) -> None:
             shown=SHOWN,
         )
 
-    @app.get("/admin/audit.csv")
-    def audit_csv(request: Request) -> Response:
+    def _export(request: Request, fmt: str, media_type: str) -> Response:
         user = current_user(request)
         require(user, ADMINISTER)
-        audit.record(data.path, user.name, audit.AUDIT_EXPORT, "the whole log as CSV")
-        entries = audit.read_entries(data.path)
-        text = csv_rows_text(audit.AUDIT_HEADERS, (audit.entry_row(e) for e in entries))
         return Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="cscperf-audit-log.csv"'},
+            audit.export(data.path, fmt, user.name),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="cscperf-audit-log.{fmt}"'},
         )
+
+    @app.get("/admin/audit.csv")
+    def audit_csv(request: Request) -> Response:
+        return _export(request, audit.CSV, "text/csv; charset=utf-8")
+
+    @app.get("/admin/audit.jsonl")
+    def audit_jsonl(request: Request) -> Response:
+        return _export(request, audit.JSONL, "application/jsonl; charset=utf-8")

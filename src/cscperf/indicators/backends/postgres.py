@@ -8,7 +8,6 @@ tables arrive by COPY and are analysed at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,6 +15,7 @@ import ibis
 
 from cscperf.errors import ConfigError
 from cscperf.indicators.backends.base import Backend
+from cscperf.settings import redacted
 
 if TYPE_CHECKING:
     import polars as pl
@@ -29,11 +29,6 @@ COPY_ROWS = 200_000  # rows per COPY chunk: bounded memory for the CSV text
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def redacted(url: str) -> str:
-    """A database address fit to print: any password replaced by ***."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 class PostgresBackend(Backend):
