@@ -158,20 +158,27 @@ def _no_child_ids(outcome: IngestOutcome) -> None:
         assert child not in text
 
 
-def test_ssd_and_903_for_the_same_children_reconcile_and_publish(tmp_path: Path) -> None:
+def _episodes_in_ssd_and_903(tmp_path: Path, ssd_episodes: str, episodes_903: str) -> Path:
+    """An extract folder: the SSD's people and looked-after episodes, and a 2024 SSDA903
+    return (header and episodes) in ``ssda903/2024``."""
     folder = write_council(
         tmp_path / "extract",
         **{
             "ssd_person.csv": PERSON,
             "ssd_cin_episodes.csv": None,
             "ssd_cp_plans.csv": None,
-            "ssd_cla_episodes.csv": SSD_EPISODES,
+            "ssd_cla_episodes.csv": ssd_episodes,
         },
     )
     ret = folder / "ssda903" / "2024"
     ret.mkdir(parents=True)
     (ret / "header.csv").write_text(HEADER_903, encoding="utf-8")
-    (ret / "episodes.csv").write_text(EPISODES_903, encoding="utf-8")
+    (ret / "episodes.csv").write_text(episodes_903, encoding="utf-8")
+    return folder
+
+
+def test_ssd_and_903_for_the_same_children_reconcile_and_publish(tmp_path: Path) -> None:
+    folder = _episodes_in_ssd_and_903(tmp_path, SSD_EPISODES, EPISODES_903)
 
     outcome = ingest(tmp_path / "store", [folder])
 
@@ -306,19 +313,7 @@ def test_returns_without_an_ssd_are_the_record(tmp_path: Path) -> None:
 def test_overlapping_episodes_within_the_ssd_are_still_an_error(tmp_path: Path) -> None:
     """E2 is changed to start inside E1 of the same child: the SSD's own overlap blocks."""
     overlapping = SSD_EPISODES.replace("E2,K2,2023-05-01", "E2,K1,2023-07-01")
-    folder = write_council(
-        tmp_path / "extract",
-        **{
-            "ssd_person.csv": PERSON,
-            "ssd_cin_episodes.csv": None,
-            "ssd_cp_plans.csv": None,
-            "ssd_cla_episodes.csv": overlapping,
-        },
-    )
-    ret = folder / "ssda903" / "2024"
-    ret.mkdir(parents=True)
-    (ret / "header.csv").write_text(HEADER_903, encoding="utf-8")
-    (ret / "episodes.csv").write_text(EPISODES_903, encoding="utf-8")
+    folder = _episodes_in_ssd_and_903(tmp_path, overlapping, EPISODES_903)
 
     outcome = ingest(tmp_path / "store", [folder])
 
@@ -334,21 +329,8 @@ def test_a_return_overlapping_itself_is_a_warning_when_the_ssd_is_the_record(
 ) -> None:
     """K2's second episode in the return (row 5) starts inside its first (row 4, to 31
     December): the return is wrong, but its rows are not in the build."""
-    folder = write_council(
-        tmp_path / "extract",
-        **{
-            "ssd_person.csv": PERSON,
-            "ssd_cin_episodes.csv": None,
-            "ssd_cp_plans.csv": None,
-            "ssd_cla_episodes.csv": SSD_EPISODES,
-        },
-    )
-    ret = folder / "ssda903" / "2024"
-    ret.mkdir(parents=True)
-    (ret / "header.csv").write_text(HEADER_903, encoding="utf-8")
-    (ret / "episodes.csv").write_text(
-        EPISODES_903 + "K2,01/06/2023,P,C2,N1,U4,PR1,,,,,,\n", encoding="utf-8"
-    )
+    overlapping = EPISODES_903 + "K2,01/06/2023,P,C2,N1,U4,PR1,,,,,,\n"
+    folder = _episodes_in_ssd_and_903(tmp_path, SSD_EPISODES, overlapping)
 
     outcome = ingest(tmp_path / "store", [folder])
 
