@@ -5,7 +5,15 @@ problem after another, each with where in the file it is. Reading a file within 
 
 from __future__ import annotations
 
-from pydantic import AfterValidator, ValidationError
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import AfterValidator, BaseModel, ValidationError
+
+from cscperf.errors import ConfigError
+from cscperf.limits import load_yaml
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def kind_is(expected: str) -> AfterValidator:
@@ -26,3 +34,16 @@ def validation_problems(exc: ValidationError, *, top: str = "") -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or top}: {err['msg']}" for err in exc.errors()
     )
+
+
+def load_mapping(path: Path, model: type[Model], what: str) -> Model:
+    """The YAML mapping in ``path`` as ``model``; ``what`` names the file's content in the
+    messages ("settings": "a settings file must be a YAML mapping", "settings are not
+    valid: ...")."""
+    raw = load_yaml(path, f"{what} file")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a {what} file must be a YAML mapping")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {what} are not valid: {validation_problems(exc)}") from exc

@@ -14,18 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cscperf.config_files import kind_is, validation_problems
-from cscperf.errors import ConfigError
-from cscperf.limits import load_yaml
+from cscperf.config_files import kind_is, load_mapping
 
 SETTINGS_KIND = "cscperf-council-settings"
 
@@ -247,14 +238,7 @@ class SignInSettings(BaseModel):
 
 def load_sign_in(path: Path) -> SignInSettings:
     """Read and validate a sign-in settings file."""
-    raw = load_yaml(path, "sign-in settings file")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a sign-in settings file must be a YAML mapping")
-    try:
-        return SignInSettings.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        raise ConfigError(f"{path}: sign-in settings are not valid: {problems}") from exc
+    return load_mapping(path, SignInSettings, "sign-in settings")
 
 
 STORE_SETTINGS_KIND = "cscperf-store-settings"
@@ -349,14 +333,7 @@ class Settings(BaseModel):
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; every problem is reported with where it is."""
-    raw = load_yaml(path, "settings file")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a settings file must be a YAML mapping")
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        raise ConfigError(f"{path}: settings are not valid: {problems}") from exc
+    return load_mapping(path, Settings, "settings")
 
 
 def is_settings_file(raw: object) -> bool:
