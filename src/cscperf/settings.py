@@ -284,15 +284,7 @@ class StoreSettings(BaseModel):
 
 def load_store_settings(path: Path) -> StoreSettings:
     """Read and validate a store settings file (``STORE/store.yaml``)."""
-    raw = load_yaml(path, "store settings file")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a store settings file must be a YAML mapping")
-    try:
-        return StoreSettings.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(
-            f"{path}: store settings are not valid: {validation_problems(exc)}"
-        ) from exc
+    return load_mapping(path, StoreSettings, "store settings")
 
 
 class Settings(BaseModel):
