@@ -18,6 +18,7 @@ import cscperf.indicators.areas
 from cscperf.errors import ConfigError
 from cscperf.indicators.catalogue import catalogue_dir, load_catalogue
 from cscperf.indicators.functions import registered
+from cscperf.reports.layout import load_layout
 
 TESTS = Path(__file__).parent
 AREAS_PACKAGE = cscperf.indicators.areas.__name__
@@ -74,3 +75,11 @@ def test_loading_an_area_with_no_catalogue_file_is_an_error() -> None:
     with pytest.raises(ConfigError, match="child_protection"):
         load_catalogue(areas=["cp", "child_protection"])
     assert {d.area for d in load_catalogue(areas=["cp"])} == {"cp"}
+
+
+def test_the_pack_names_every_area_by_its_key_once() -> None:
+    # The pack's topic pages (reports/layout.yaml) are ordered and titled by area id; an id
+    # that is not an area (an old name such as child_protection) would never match a page.
+    ids = [area.id for area in load_layout().areas]
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted({d.area for d in load_catalogue()})
