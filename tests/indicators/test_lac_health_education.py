@@ -11,8 +11,13 @@ from typing import Any
 
 import polars as pl
 import pytest
-from tests.indicators.helpers import row
+from tests.indicators.helpers import SETTINGS, row
 from tests.indicators.helpers import run as run_areas
+
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.engine import compute
+from cscperf.indicators.testing import build_from_rows
+from cscperf.settings import ParameterOverride
 
 AREAS = ["lac_health_education", "lac"]
 
@@ -312,3 +317,30 @@ def test_term_start_and_academic_age_date():
     assert term_start({"winter": "1 Nov - 28 Feb"}, date(2024, 1, 31)) == date(2023, 11, 1)
     assert academic_age_date(date(2024, 9, 30)) == date(2024, 8, 31)
     assert academic_age_date(date(2024, 8, 31)) == date(2023, 8, 31)
+
+
+# Terms leaving August out: 31 July lies in the summer term, 31 August in none.
+TERMS_WITHOUT_AUGUST = ParameterOverride(
+    indicator_id="lac_health.pep_up_to_date_pct",
+    parameter="terms",
+    value={"autumn": "1 Sep - 31 Dec", "spring": "1 Jan - 31 Mar", "summer": "1 Apr - 31 Jul"},
+    effective_from=date(2015, 1, 1),
+)
+
+
+def test_pep_outside_every_term_is_not_available_even_from_cached_sql():
+    # July's run compiles and caches the SQL under the run key that August's run of the same
+    # build reuses ("months #0"): the term check must still refuse August.
+    build = build_from_rows(PEP_TABLES)
+    catalogue = load_catalogue(areas=AREAS)
+    settings = SETTINGS.model_copy(update={"parameters": [TERMS_WITHOUT_AUGUST]})
+    ids = ["lac_health.pep_up_to_date_pct"]
+    july = compute(
+        build, date(2024, 7, 31), date(2024, 7, 31), settings=settings, ids=ids, catalogue=catalogue
+    )
+    assert row(july, ids[0], date(2024, 7, 31))["value"] is not None
+    august = compute(
+        build, date(2024, 8, 31), date(2024, 8, 31), settings=settings, ids=ids, catalogue=catalogue
+    )
+    r = row(august, ids[0], date(2024, 8, 31))
+    assert r["value"] is None and "no school term" in r["reason"]

@@ -38,6 +38,7 @@ from cscperf.indicators.catalogue import (
 from cscperf.indicators.context import BuildTables, Context, NotAvailable
 from cscperf.indicators.framework import framework_settings
 from cscperf.indicators.functions import registered
+from cscperf.indicators.registry import months_check_of
 from cscperf.indicators.rollup import (
     EXTRA_BREAKDOWNS,
     RATE_SCALE,
@@ -125,6 +126,7 @@ def plan_indicator(
     by_key = build.backend.run_keys
     if by_key:
         build.install_runs({run.key: run.period_ends for run in runs})
+    check = months_check_of(definition.id)
     for run in runs:
         ctx = Context(
             build,
@@ -134,6 +136,8 @@ def plan_indicator(
             run_key=run.key if by_key else None,
         )
         try:
+            if check is not None:  # before any cached SQL, which names its months by run key
+                check(run.parameters.values, run.period_ends)
             if execute is None:
                 frame = run_aggregates(ctx, function, extras, run.parameters.key(), timings)
                 planned.append(PlannedRun(run, ctx, aggregates=frame))

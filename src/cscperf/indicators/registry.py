@@ -15,10 +15,11 @@ This module only keeps the table of what has registered; importing every area mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 
 
 _REGISTRY: dict[str, Callable[[Context], ir.Table]] = {}
+
+# A check of an indicator's months alone (its parameters in force and the run's period ends),
+# raising NotAvailable for months it cannot be produced for whatever the data hold.
+MonthsCheck = Callable[[Mapping[str, Any], Sequence[date]], None]
+_MONTHS_CHECKS: dict[str, MonthsCheck] = {}
 
 
 @dataclass(frozen=True)
@@ -106,3 +112,23 @@ def registered_so_far() -> Mapping[str, Callable[[Context], ir.Table]]:
     """The functions registered by the area modules imported so far (a read-only view); use
     :func:`cscperf.indicators.functions.registered` for every indicator."""
     return MappingProxyType(_REGISTRY)
+
+
+def months_check(*indicator_ids: str) -> Callable[[MonthsCheck], MonthsCheck]:
+    """Register the decorated function as the check of each of ``indicator_ids``' months: the
+    engine calls it with the parameters in force and the months of every run before it
+    builds or looks up the run's SQL, so compiled SQL cached for other months (named by run
+    key) never skips it. It raises NotAvailable for months the indicator cannot be produced
+    for (e.g. a month end outside every school term)."""
+
+    def register(check: MonthsCheck) -> MonthsCheck:
+        for indicator_id in indicator_ids:
+            _MONTHS_CHECKS[indicator_id] = check
+        return check
+
+    return register
+
+
+def months_check_of(indicator_id: str) -> MonthsCheck | None:
+    """The months check registered for ``indicator_id``, if any."""
+    return _MONTHS_CHECKS.get(indicator_id)

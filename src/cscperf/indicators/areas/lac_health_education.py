@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -22,7 +23,7 @@ from cscperf.indicators.blocks.care_periods import add_months, add_working_days,
 from cscperf.indicators.blocks.expressions import first_per_key, flag_is_yes, one_if, rated
 from cscperf.indicators.blocks.windows import in_window, working_days
 from cscperf.indicators.context import Context, NotAvailable
-from cscperf.indicators.registry import child_list, indicator
+from cscperf.indicators.registry import child_list, indicator, months_check
 
 HEALTH = "ssd_cla_health"
 IMMUNISATIONS = "ssd_cla_immunisations"
@@ -282,6 +283,13 @@ def academic_age_date(period_end: date) -> date:
     """31 August before the academic year (from 1 September) containing ``period_end``."""
     year = period_end.year if period_end.month >= 9 else period_end.year - 1
     return date(year, 8, 31)
+
+
+@months_check("lac_health.pep_up_to_date_pct")
+def every_month_in_a_term(parameters: Mapping[str, Any], period_ends: Sequence[date]) -> None:
+    """NotAvailable when a month end lies outside every school term of the parameters."""
+    for period_end in period_ends:
+        term_start(parameters["terms"], period_end)
 
 
 def _with_term(
