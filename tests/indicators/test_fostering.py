@@ -10,6 +10,8 @@ import polars as pl
 from tests.indicators.helpers import row
 from tests.indicators.helpers import run as run_areas
 
+from cscperf.indicators.imported import FOSTER_REGISTER_SCHEMA
+
 run = partial(run_areas, areas=["fostering"])
 
 
@@ -23,14 +25,7 @@ def register_frame(rows: list[tuple[str, str, str, str | None, str | None, str |
             "carer_type_at_end": [r[4] for r in rows],
             "full_approval_date": [date.fromisoformat(r[5]) if r[5] else None for r in rows],
         },
-        schema={
-            "household_id": pl.String,
-            "carer_type": pl.String,
-            "approval_date": pl.Date,
-            "deregistration_date": pl.Date,
-            "carer_type_at_end": pl.String,
-            "full_approval_date": pl.Date,
-        },
+        schema=FOSTER_REGISTER_SCHEMA,
     )
 
 

@@ -73,6 +73,15 @@ def _layout(name: str) -> Layout:
 
 
 APPROVAL_KINDS = ("temporary_reg24", "full")
+# The foster register's table in the build: one row per approval spell of a household.
+FOSTER_REGISTER_SCHEMA: dict[str, type[pl.DataType]] = {
+    "household_id": pl.String,
+    "carer_type": pl.String,
+    "approval_date": pl.Date,
+    "deregistration_date": pl.Date,
+    "carer_type_at_end": pl.String,
+    "full_approval_date": pl.Date,
+}
 YJ_MEASURES = {
     "yj.fte_rate_per_100k": "rate_per_100k",
     "yj.fte_count": "count",
@@ -282,14 +291,7 @@ def parse_foster_register(rows: Iterable[Mapping[str, str]], file: str) -> pl.Da
             "carer_type_at_end": [s.carer_type_at_end for s in spells],
             "full_approval_date": [s.full_approval_date for s in spells],
         },
-        schema={
-            "household_id": pl.String,
-            "carer_type": pl.String,
-            "approval_date": pl.Date,
-            "deregistration_date": pl.Date,
-            "carer_type_at_end": pl.String,
-            "full_approval_date": pl.Date,
-        },
+        schema=FOSTER_REGISTER_SCHEMA,
     )
 
 
