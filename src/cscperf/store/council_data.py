@@ -32,9 +32,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import psycopg
 
 from cscperf.errors import StoreError
 from cscperf.settings import STORE_SETTINGS_FILE, load_store_settings, redacted
@@ -252,6 +251,14 @@ class SqliteDatabase(CouncilDatabase):
                 con.close()
 
 
+def _psycopg() -> ModuleType:
+    # psycopg takes over a second to import on a busy machine and only a store whose settings
+    # name a PostgreSQL database needs it, so it is loaded then (docs/decisions/0006).
+    import psycopg
+
+    return psycopg
+
+
 class PostgresDatabase(CouncilDatabase):
     """The shared database: a PostgreSQL server. Each process keeps a few idle connections."""
 
@@ -272,8 +279,8 @@ class PostgresDatabase(CouncilDatabase):
             if self._idle:
                 return self._idle.pop()
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
+            return _psycopg().connect(self.url, autocommit=True, connect_timeout=10)
+        except _psycopg().Error as exc:
             reason = " ".join(str(exc).split())
             raise StoreError(
                 f"cannot connect to the council database {self.name} ({reason}); check the "
@@ -283,7 +290,7 @@ class PostgresDatabase(CouncilDatabase):
 
     def _give_back(self, con: Any) -> None:
         healthy = (
-            not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            not con.closed and con.info.transaction_status == _psycopg().pq.TransactionStatus.IDLE
         )
         with self._idle_lock:
             if healthy and len(self._idle) < POOL_SIZE and self._pid == os.getpid():
@@ -300,7 +307,7 @@ class PostgresDatabase(CouncilDatabase):
                 if write:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
                 yield session
-        except psycopg.Error as exc:
+        except _psycopg().Error as exc:
             reason = " ".join(str(exc).split())
             raise StoreError(
                 f"the council database {self.name} could not be read or written ({reason}); "
