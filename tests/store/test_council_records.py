@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -59,6 +60,8 @@ class Target:
     store: Path
     dialect: str
     raw: Callable[[str], None]
+    url: str = ""
+    schema: str = ""
 
 
 def _sqlite_target(store: Path) -> Target:
@@ -95,7 +98,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute(sql)
 
-    yield Target(store, POSTGRESQL, raw)
+    yield Target(store, POSTGRESQL, raw, url, schema)
     close_council_databases()
     with psycopg.connect(base, autocommit=True) as con:
         con.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -411,3 +414,44 @@ def test_the_store_settings_refuse_a_password_or_another_database(
     with pytest.raises(ConfigError, match=message) as raised:
         audit.read_entries(tmp_path)
     assert "secret" not in str(raised.value) and "store.yaml" in str(raised.value)
+
+
+def test_a_login_that_may_only_read_and_add_rows_works_and_cannot_remove_any(
+    target: Target, tmp_path: Path
+) -> None:
+    """The deployment guide's grants: the tables owned by another role, the service's login
+    given SELECT and INSERT only."""
+    if target.dialect != POSTGRESQL:
+        pytest.skip("about PostgreSQL logins")
+    audit.record(target.store, "the owner", audit.IMPORT)
+    latest_number(target.store)
+    read_versions(target.store)
+    role = f"service_{uuid.uuid4().hex[:8]}"
+    tables = "audit_log, commentary_versions, risk_versions, schema_version"
+    target.raw(
+        f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {target.schema} TO {role}; "
+        f"GRANT SELECT, INSERT ON {tables} TO {role}; "
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {target.schema} TO {role}"
+    )
+    service = tmp_path / "service"
+    service.mkdir()
+    url = re.sub(r"://[^@/]*@", f"://{role}@", target.url)
+    (service / "store.yaml").write_text(
+        f"kind: cscperf-store-settings\ncouncil_database: {url}\n", encoding="utf-8"
+    )
+    try:
+        audit.record(service, "the service", audit.SIGN_IN)
+        record(service, KEY, DRAFT, {"analysis": "words"}, "Hana Head")
+        assert audit.verify_store(service).entries == 2 and latest_number(service) == 1
+        for statement in (
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+            "DELETE FROM audit_log",
+        ):
+            with (
+                pytest.raises(StoreError, match=r"must be owner|permission denied"),
+                council_database(service, write=True) as session,
+            ):
+                session.execute(statement)
+    finally:
+        close_council_databases()
+        target.raw(f"DROP OWNED BY {role}; DROP ROLE {role}")

@@ -145,6 +145,14 @@ class Schema:
 
 
 def _ensure_version_table(session: Session) -> None:
+    # looked for first: a login allowed only to read and add rows may not even ask to create
+    if session.dialect == SQLITE:
+        found = session.one("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'")
+    else:
+        found = session.one("SELECT to_regclass('schema_version')")
+        found = found if found and found[0] is not None else None
+    if found:
+        return
     session.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (part TEXT NOT NULL, version INTEGER NOT "
         "NULL, what TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (part, version))"
