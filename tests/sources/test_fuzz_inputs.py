@@ -36,6 +36,15 @@ from cscperf.cli import main
 from cscperf.console import err_console
 
 EXAMPLES = int(os.environ.get("CSCPERF_FUZZ_EXAMPLES", "8"))
+# The settings of every fuzzed route: the same examples each run (derandomised, no example
+# database) and no deadline.
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 EPISODES_903 = (
     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
@@ -356,13 +365,7 @@ WORKBOOK_ROUTES = [name for name, (file, _, _) in ROUTES.items() if file.endswit
 
 
 @pytest.mark.parametrize("name", TEXT_ROUTES)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(steps=st.lists(mutation, min_size=1, max_size=3))
 def test_mutated_text_inputs_fail_cleanly(
     routes: dict[str, Route],
@@ -375,13 +378,7 @@ def test_mutated_text_inputs_fail_cleanly(
 
 
 @pytest.mark.parametrize("name", WORKBOOK_ROUTES)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(part=st.sampled_from(PARTS), steps=st.lists(mutation, min_size=1, max_size=3))
 def test_mutated_workbooks_fail_cleanly(
     routes: dict[str, Route],
