@@ -23,8 +23,9 @@ from datetime import date
 
 import polars as pl
 
-from cscperf.sources.base import Problem, Severity
+from cscperf.sources.base import Problem
 from cscperf.sources.canonical import SOURCE_FILE, SOURCE_ROW, canonical_tables, conform
+from cscperf.sources.returns_common import ProblemLog
 
 AS_AT = "_as_at"
 ORDER = "_order"
@@ -88,27 +89,24 @@ def merge_table(name: str, frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, li
     df = pl.concat(frames, how="vertical_relaxed").sort(
         [AS_AT, ORDER, SOURCE_FILE, SOURCE_ROW], nulls_last=False, maintain_order=True
     )
-    problems: list[Problem] = []
+    log = ProblemLog()
 
     # 1. exact repeats inside one file
     first_in_file = pl.struct([*fields, SOURCE_FILE]).is_first_distinct()
     repeats = df.filter(~first_in_file)
-    problems.extend(
-        Problem(
-            file=f,
-            rule="duplicate-row",
-            severity=Severity.WARNING,
+    for f, r in repeats.select(SOURCE_FILE, SOURCE_ROW).iter_rows():
+        log.warning(
+            f,
+            "duplicate-row",
+            "this row repeats an earlier row of the same file exactly; it is counted once",
             row=r,
             table=name,
-            message="this row repeats an earlier row of the same file exactly; it is counted once",
         )
-        for f, r in repeats.select(SOURCE_FILE, SOURCE_ROW).iter_rows()
-    )
     df = df.filter(first_in_file)
     # 2. the same fact from several inputs: one fact, provenance of the latest
     df = df.filter(pl.struct(fields).is_last_distinct())
     if not spec.key:
-        return df, problems
+        return df, log.problems
 
     # 3. same record key, different values
     keyed = pl.all_horizontal([pl.col(k).is_not_null() for k in key])
@@ -126,50 +124,41 @@ def merge_table(name: str, frames: list[pl.DataFrame]) -> tuple[pl.DataFrame, li
         .select(SOURCE_FILE, SOURCE_ROW, "_kept_row")
         .iter_rows()
     ):
-        problems.append(
-            Problem(
-                file=f,
-                rule="duplicate-key",
-                severity=Severity.ERROR,
-                row=r,
-                table=name,
-                field=",".join(key),
-                message=f"row {kept_row} of this file has the same {', '.join(key)} but "
-                "different values; give each record its own id or remove the wrong row",
-            )
+        log.error(
+            f,
+            "duplicate-key",
+            f"row {kept_row} of this file has the same {', '.join(key)} but "
+            "different values; give each record its own id or remove the wrong row",
+            row=r,
+            table=name,
+            column=",".join(key),
         )
     superseded = with_key.filter(pl.col("_last_in_file") & ~pl.col("_last"))
     for f, r, kept_file, kept_as_at, own_as_at in superseded.select(
         SOURCE_FILE, SOURCE_ROW, "_kept_file", "_kept_as_at", AS_AT
     ).iter_rows():
         if own_as_at < kept_as_at:
-            problems.append(
-                Problem(
-                    file=f,
-                    rule="corrected-by-later-return",
-                    severity=Severity.INFO,
-                    row=r,
-                    table=name,
-                    message=f"a later input ({kept_file}) holds a different version of "
-                    "this record; the later version is used",
-                )
+            log.info(
+                f,
+                "corrected-by-later-return",
+                f"a later input ({kept_file}) holds a different version of this record; the "
+                "later version is used",
+                row=r,
+                table=name,
             )
         else:
-            problems.append(
-                Problem(
-                    file=f,
-                    rule="cross-return-contradiction",
-                    severity=Severity.WARNING,
-                    row=r,
-                    table=name,
-                    message=f"{kept_file} gives different values for this record and is "
-                    "as recent; its version is used: check which is right",
-                )
+            log.warning(
+                f,
+                "cross-return-contradiction",
+                f"{kept_file} gives different values for this record and is as recent; its "
+                "version is used: check which is right",
+                row=r,
+                table=name,
             )
     merged = pl.concat(
         [with_key.filter(pl.col("_last")).select(df.columns), without_key], how="vertical"
     )
-    return merged, problems
+    return merged, log.problems
 
 
 def strip_working_columns(df: pl.DataFrame) -> pl.DataFrame:
