@@ -455,3 +455,41 @@ def test_a_login_that_may_only_read_and_add_rows_works_and_cannot_remove_any(
     finally:
         close_council_databases()
         target.raw(f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def test_records_in_the_stores_file_are_copied_to_postgresql_exactly_once(
+    target: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if target.dialect != POSTGRESQL:
+        assert main(["council-records", "copy", "--store", str(target.store)]) == 1
+        assert "no council.sqlite3" in " ".join(capsys.readouterr().err.split())
+        audit.record(target.store, "someone", audit.IMPORT)
+        assert main(["council-records", "copy", "--store", str(target.store)]) == 1
+        assert "names no council_database" in " ".join(capsys.readouterr().err.split())
+        return
+    settings = target.store / "store.yaml"
+    aside = target.store / "store.yaml.aside"
+    settings.rename(aside)  # the store as it was before the shared database was named
+    audit.record(target.store, "Ada Admin", audit.SIGN_IN, at=AT)
+    record(target.store, KEY, SUBMITTED, {"analysis": "words"}, "Hana Head", at=AT)
+    record(target.store, KEY, SIGNED_OFF, {"analysis": "words"}, "Pat Officer", at=AT)
+    append_versions(target.store, [_risk()], by="Pat", change="import", source="f")
+    before = (audit.all_entries(target.store), history(target.store, KEY))
+    risks = read_versions(target.store)
+    aside.rename(settings)
+    assert audit.all_entries(target.store) == []  # the shared database holds nothing yet
+    assert main(["council-records", "copy", "--store", str(target.store)]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        "Copied 1 rows of audit_log, 2 rows of commentary_versions, 1 rows of risk_versions" in said
+    )
+    entries = audit.all_entries(target.store)
+    assert entries[:1] == before[0] and entries[1].action == "council_records.copy"
+    assert history(target.store, KEY) == before[1] and read_versions(target.store) == risks
+    # numbering goes on after the copied rows, and the chain holds
+    assert record(target.store, KEY, DRAFT, {"analysis": "more"}, "Hana Head").number == 3
+    assert audit.verify_store(target.store).entries == 2
+    # a second copy would mix two histories: refused, nothing added
+    assert main(["council-records", "copy", "--store", str(target.store)]) == 1
+    assert "already holds" in " ".join(capsys.readouterr().err.split())
+    assert len(history(target.store, KEY)) == 3

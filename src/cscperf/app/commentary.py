@@ -124,6 +124,7 @@ SCHEMA = Schema(
         Migration(1, "commentary versions, append-only", _create),
         Migration(2, "commentary versions found by what they are about", _index),
     ),
+    ((TABLE, "number"),),
 )
 
 

@@ -104,6 +104,11 @@ COMMANDS: dict[str, Command] = {
         "cscperf.cli.audit",
         "The audit log: export it (CSV or JSON lines), verify that no entry was changed.",
     ),
+    "council-records": Command(
+        "cscperf.cli.records",
+        "The council's records (commentary, risk register, audit log): copy them from the "
+        "store's own file to the shared PostgreSQL database.",
+    ),
 }
 
 

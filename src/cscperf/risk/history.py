@@ -42,7 +42,11 @@ def _create(session: Session) -> None:
     session.append_only(TABLE)
 
 
-SCHEMA = Schema("risk", (Migration(1, "the risk register's versions, append-only", _create),))
+SCHEMA = Schema(
+    "risk",
+    (Migration(1, "the risk register's versions, append-only", _create),),
+    ((TABLE, "version"),),
+)
 
 
 def _to_row(v: RiskVersion) -> list[object]:

@@ -96,6 +96,7 @@ SCHEMA = Schema(
         Migration(1, "the audit log, append-only", _create),
         Migration(2, "each audit entry carries the hash of the one before", _chain),
     ),
+    ((TABLE, "number"),),
 )
 
 

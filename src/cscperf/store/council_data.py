@@ -58,6 +58,7 @@ class Session:
     def __init__(self, cursor: Any, dialect: str) -> None:
         self._cursor = cursor
         self.dialect = dialect
+        self.columns: list[str] = []  # the names of the last statement's columns
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one statement; its rows (none for a statement that returns none)."""
@@ -65,8 +66,16 @@ class Session:
             sql = sql.replace("%", "%%").replace("?", "%s") if params else sql
         self._cursor.execute(sql, tuple(params))
         if self._cursor.description is None:
+            self.columns = []
             return []
+        self.columns = [column[0] for column in self._cursor.description]
         return [tuple(row) for row in self._cursor.fetchall()]
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement once for each row of parameters."""
+        if self.dialect == POSTGRESQL:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        self._cursor.executemany(sql, [tuple(row) for row in rows])
 
     def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params)
@@ -142,6 +151,7 @@ class Schema:
 
     name: str
     migrations: tuple[Migration, ...]
+    tables: tuple[tuple[str, str], ...] = ()  # (table, the column numbering its rows)
 
 
 def _ensure_version_table(session: Session) -> None:
@@ -401,3 +411,39 @@ def close_council_databases() -> None:
                 idle, database._idle = database._idle, []
             for con in idle:
                 con.close()
+
+
+def copy_records(
+    source: CouncilDatabase, target: CouncilDatabase, schemas: Sequence[Schema]
+) -> dict[str, int]:
+    """Every row of ``schemas``' tables from ``source`` into ``target``, keeping each row's
+    number (so the audit log's chain holds), in one transaction: all or nothing. Refused when
+    the target already holds any of them, so records are never mixed. Rows copied by table."""
+    held: dict[str, tuple[str, list[str], list[tuple[Any, ...]]]] = {}
+    for schema in schemas:
+        with source.transaction(schema) as session:
+            for table, key in schema.tables:
+                rows = session.execute(f"SELECT * FROM {table} ORDER BY {key}")
+                held[table] = (key, session.columns, rows)
+        with target.transaction(schema):
+            pass  # its tables made, or brought up to date
+    with target.transaction(write=True) as session:
+        for table, (key, columns, rows) in held.items():
+            row = session.one(f"SELECT count(*) FROM {table}")
+            if row and int(row[0]):
+                raise StoreError(
+                    f"the council database {target.name} already holds {int(row[0])} rows of "
+                    f"{table}; records are copied only into a database that holds none, so "
+                    "that two histories are never mixed"
+                )
+            if not rows:
+                continue
+            names = ", ".join(columns)
+            marks = ", ".join("?" for _ in columns)
+            session.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            if session.dialect == POSTGRESQL:  # numbering goes on after the rows copied
+                session.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'), "
+                    f"(SELECT max({key}) FROM {table}))"
+                )
+    return {table: len(rows) for table, (_, _, rows) in held.items()}
