@@ -26,6 +26,7 @@ from cscperf.sources.canonical import (
     conform,
 )
 from cscperf.sources.csvtext import header_fields, looks_like_text, read_text_table, tidy_header
+from cscperf.sources.returns_common import ProblemLog
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -76,7 +77,7 @@ def _parquet_columns(path: Path) -> list[str]:
 def check_columns(spec: TableSpec, columns: Sequence[str], file: str) -> list[Problem]:
     """Missing required fields (error), other missing fields (warning), unknown columns."""
     present = set(columns)
-    problems: list[Problem] = []
+    log = ProblemLog()
     missing_required = [f for f in spec.required_fields if f not in present]
     # cscperf's extension fields are optional additions: an SSD extract normally lacks them.
     missing_other = [
@@ -85,46 +86,35 @@ def check_columns(spec: TableSpec, columns: Sequence[str], file: str) -> list[Pr
         if f.name not in present and f.name not in missing_required and not f.extension
     ]
     extra = [c for c in columns if c not in spec.field_names and c not in PROVENANCE]
+    header = {"row": 1, "table": spec.name}
     if missing_required:
-        problems.append(
-            Problem(
-                file=file,
-                rule="missing-columns",
-                severity=Severity.ERROR,
-                message=f"{spec.name} needs the column(s) {', '.join(missing_required)}, which "
-                "the header does not have; the table was not read: add them to the extract",
-                row=1,
-                field=",".join(missing_required),
-                table=spec.name,
-            )
+        log.error(
+            file,
+            "missing-columns",
+            f"{spec.name} needs the column(s) {', '.join(missing_required)}, which the header "
+            "does not have; the table was not read: add them to the extract",
+            column=",".join(missing_required),
+            **header,
         )
     if missing_other:
-        problems.append(
-            Problem(
-                file=file,
-                rule="missing-columns",
-                severity=Severity.WARNING,
-                message=f"{spec.name} has no column(s) {', '.join(missing_other)}; they are "
-                "read as blank, so indicators that use them will have no data",
-                row=1,
-                field=",".join(missing_other),
-                table=spec.name,
-            )
+        log.warning(
+            file,
+            "missing-columns",
+            f"{spec.name} has no column(s) {', '.join(missing_other)}; they are read as blank, "
+            "so indicators that use them will have no data",
+            column=",".join(missing_other),
+            **header,
         )
     if extra:
-        problems.append(
-            Problem(
-                file=file,
-                rule="extra-columns",
-                severity=Severity.WARNING,
-                message=f"column(s) {', '.join(extra)} are not fields of {spec.name} and were "
-                "ignored; check the header spelling if they should be",
-                row=1,
-                field=",".join(extra),
-                table=spec.name,
-            )
+        log.warning(
+            file,
+            "extra-columns",
+            f"column(s) {', '.join(extra)} are not fields of {spec.name} and were ignored; "
+            "check the header spelling if they should be",
+            column=",".join(extra),
+            **header,
         )
-    return problems
+    return log.problems
 
 
 class SSDReader:
