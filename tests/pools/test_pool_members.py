@@ -13,22 +13,29 @@ tables must hold no identifier of the members' own, and dates of birth only to t
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from fastapi.testclient import TestClient
 from polars.testing import assert_frame_equal
 
 from cscperf.app.load import ingest
+from cscperf.app.month import assemble_pack
 from cscperf.cli import main
+from cscperf.errors import StoreError
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.functions import registered
 from cscperf.indicators.results import RESULTS_FILE, results_for
 from cscperf.pools.keys import KEY_ENV
 from cscperf.pools.pool import RESULTS_TABLE, Pool
+from cscperf.reports.html import collect, render_html
+from cscperf.reports.pack import public_pack
 from cscperf.store import Store
+from cscperf.web.app import create_app
 
 CODES = ("202", "341", "926")
 KEY = "0123456789abcdef0123456789abcdef"
@@ -124,3 +131,59 @@ def test_a_different_key_is_refused(pooled: Pool, capsys: pytest.CaptureFixture[
         patch.setenv(KEY_ENV, KEY[::-1])
         assert main(["pool", "build", str(pooled.path)]) == 2
     assert "not the key this pool was built with" in " ".join(capsys.readouterr().err.split())
+
+
+def test_pool_benchmarks_command(pooled: Pool, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pool", "benchmarks", str(pooled.path), "--la", "341", "--months", "2"]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    assert lines[0].startswith("la_code,indicator_id,period_end,value,members,mean")
+    assert len(lines) > 2 and all(line.startswith("341,") for line in lines[1:])
+    assert {line.split(",")[2] for line in lines[1:]} == {"2025-02-28", "2025-03-31"}
+    assert "Pool: Three councils, 3 councils (202 " in " ".join(out.err.split())
+    assert main(["pool", "benchmarks", str(pooled.path), "--la", "999"]) == 2
+    assert "--la 999: not a member" in " ".join(capsys.readouterr().err.split())
+
+
+def test_pack_shows_the_pool_beside_the_published_figures(
+    pooled: Pool, stores: dict[str, Path]
+) -> None:
+    pack = assemble_pack(stores["341"], "2025-03", benchmarks=False, pool=pooled.path)
+    content = collect(pack, draw=False)
+    assert content.pool is not None
+    assert content.pool.month == date(2025, 3, 31)
+    assert content.pool.label.startswith("Pool: Three councils, 3 councils (202 ")
+    _, frame = pooled.benchmarks()
+    expected = frame.filter(
+        (pl.col("la_code") == "341") & (pl.col("period_end") == date(2025, 3, 31))
+    )
+    shown = {r.ref: r for r in content.pool.rows}
+    assert set(shown) == set(expected["indicator_id"])
+    for row in expected.iter_rows(named=True):
+        assert shown[row["indicator_id"]].median == row["median"]
+        assert shown[row["indicator_id"]].value == row["value"]
+    # topic pages and report cards need their charts drawn, which this test does not need
+    html = render_html(replace(content, topics=[], cards=[]))
+    assert '<h2 id="pool">' in html and content.pool.label in html
+    assert public_pack(pack).pool is None  # the pool's figures stay within the group
+
+
+def test_pool_for_a_council_not_in_it(pooled: Pool) -> None:
+    with pytest.raises(StoreError, match="council 999 is not a member"):
+        pooled.for_council("999")
+
+
+def test_dashboard_pool_page(pooled: Pool, stores: dict[str, Path]) -> None:
+    base = "http://127.0.0.1:8000"
+    with_pool = TestClient(
+        create_app(stores["341"], benchmarks=False, pool=pooled.path), base_url=base
+    )
+    page = with_pool.get("/pool?period=2025-03")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "Pool: Three councils, 3 councils (202 Camden (synthetic)," in text
+    assert "Rank in pool (1 = best)" in text
+    assert 'href="/pool' in with_pool.get("/builds").text
+    without = TestClient(create_app(stores["341"], benchmarks=False), base_url=base)
+    assert without.get("/pool").status_code == 404
+    assert 'href="/pool' not in without.get("/builds").text

@@ -31,6 +31,7 @@ from cscperf.finance.month import month_finance
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.output import parse_period
 from cscperf.indicators.results import results_for
+from cscperf.pools.pool import Pool
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
 from cscperf.reports.writer import write_pack_files
 from cscperf.risk.history import read_versions
@@ -192,9 +193,11 @@ def assemble_pack(
     commentary: Path | None = None,
     benchmarks: bool = True,
     audience: str = "council",
+    pool: Path | None = None,
 ) -> Pack:
     """The pack for a month of a stored build, judged as ``cscperf evaluate`` judges it; for
-    ``audience="public"`` with small numbers suppressed."""
+    ``audience="public"`` with small numbers suppressed. ``pool`` adds that pool's
+    benchmarks beside the published ones (never in a public pack)."""
     period_end = parse_period(period)
     build = Store(store).get(build_id)
 
@@ -214,6 +217,8 @@ def assemble_pack(
     pack.finance = month_finance(build, period_end)
     if locality is None:
         pack.forecast, pack.forecast_note = forecast_for_pack(build, period_end)
+    if pool is not None and build.has_settings:
+        pack.pool = Pool(pool).for_council(build.settings.council.la_code)
     return public_pack(pack) if audience == "public" else pack
 
 
@@ -228,6 +233,7 @@ def write_pack(
     build_id: str | None = None,
     pdf: bool = True,
     audience: str = "council",
+    pool: Path | None = None,
 ) -> list[Path]:
     """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx."""
     pack = assemble_pack(
@@ -238,6 +244,7 @@ def write_pack(
         targets=targets,
         commentary=commentary,
         audience=audience,
+        pool=pool,
     )
     return write_pack_files(pack, out, pdf=pdf, chart_cache=Path(store) / CACHE / CHART_CACHE)
 

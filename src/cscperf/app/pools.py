@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from cscperf.app.load import ingest
 from cscperf.errors import InputError
 from cscperf.pools.membership import Member
 from cscperf.pools.pool import POOL_FILE, Pool
-from cscperf.store import BuildInfo, Store
+from cscperf.store import Build, BuildInfo, Store
 
 EXTRACTS = ("ssd", "population", "council.yaml")
 
@@ -63,6 +65,7 @@ def pool_councils(
     month: date | None = None,
     database: str | None = None,
     on_member: Callable[[Member], None] | None = None,
+    compute: Callable[[Build], pl.DataFrame] | None = None,
 ) -> Pooled:
     """Make (or reuse) the pool at ``pool_dir``, add every council of ``folders`` not yet a
     member, and build it (see the module's description)."""
@@ -75,5 +78,5 @@ def pool_councils(
         if store not in present:
             added.append(pool.join(store, since=None, build_id=None))
             present.add(store)
-    build = pool.build(key, month=month, database=database, on_member=on_member)
+    build = pool.build(key, month=month, database=database, on_member=on_member, compute=compute)
     return Pooled(pool, added, build)

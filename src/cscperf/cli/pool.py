@@ -4,15 +4,19 @@ month, show it."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
+from cscperf.calendar.months import add_months, month_end_of
 from cscperf.console import err_console, out_console
 from cscperf.indicators.output import parse_period
-from cscperf.pools.keys import KEY_ENV, read_key
+from cscperf.pools.keys import KEY_ENV, PoolUsageError, read_key
 from cscperf.pools.pool import Pool
+from cscperf.pools.stats import benchmark_csv
 
 PoolArgument = Annotated[Path, typer.Argument(help="The pool folder.")]
 FromOption = Annotated[
@@ -112,6 +116,34 @@ def _register_build(pool: typer.Typer) -> None:
         )
         err_console.print(f"Pooled build {info.id} published in {target.store.path}.")
         out_console.print(info.id)
+
+    @pool.command("benchmarks")
+    def benchmarks_command(
+        folder: PoolArgument,
+        la_code: Annotated[
+            str | None, typer.Option("--la", help="One member's 3-digit LA code (default: all).")
+        ] = None,
+        period: Annotated[
+            str | None, typer.Option("--period", help="Last month, YYYY-MM (default: pooled).")
+        ] = None,
+        months: Annotated[int, typer.Option("--months", help="How many months.", min=1)] = 1,
+    ) -> None:
+        """Each member's rates and percentages beside the pool's mean, median, quartiles and
+        its rank, as CSV (suppressed values as [c])."""
+        target = Pool(folder)
+        label, frame = target.benchmarks()
+        last = parse_period(period) if period else label.month
+        if la_code is not None and la_code not in {m.split(" ")[0] for m in label.members}:
+            raise PoolUsageError(
+                f"--la {la_code}: not a member of the pool's latest build ({label.text()})"
+            )
+        shown = frame.filter(
+            pl.col("period_end").is_between(month_end_of(add_months(last, 1 - months)), last)
+        )
+        if la_code is not None:
+            shown = shown.filter(pl.col("la_code") == la_code)
+        err_console.print(label.text())
+        sys.stdout.write(benchmark_csv(shown))
 
     @pool.command("show")
     def show_command(folder: PoolArgument) -> None:

@@ -28,6 +28,10 @@ def register(app: typer.Typer) -> None:
         build_id: BuildOption = None,
         no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Skip the PDF.")] = False,
         audience: AudienceOption = Audience.COUNCIL,
+        pool: Annotated[
+            Path | None,
+            typer.Option("--pool", help="Show this pool's benchmarks beside the published ones."),
+        ] = None,
     ) -> None:
         """Write pack.html, pack.pdf and pack.xlsx for a month (county, or one locality)."""
         written = write_pack(
@@ -40,6 +44,7 @@ def register(app: typer.Typer) -> None:
             build_id=build_id,
             pdf=not no_pdf,
             audience=audience.value,
+            pool=pool,
         )
         for path in written:
             err_console.print(f"Wrote {path}")

@@ -56,6 +56,10 @@ def register(app: typer.Typer) -> None:
                 "on this computer only.",
             ),
         ] = None,
+        pool: Annotated[
+            Path | None,
+            typer.Option("--pool", help="Add a page of this pool's benchmarks (a pool folder)."),
+        ] = None,
     ) -> None:
         """Serve the performance dashboard: single-user on this computer, or a shared service
         behind the council's identity provider with --sign-in."""
@@ -85,6 +89,7 @@ def register(app: typer.Typer) -> None:
                 commentary=commentary,
                 allowed_hosts=(host, *(allowed_host or [])),
                 sign_in=sign_in_settings,
+                pool=pool,
             ),
             host=host,
             port=port,

@@ -22,6 +22,7 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
+from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.results import results_for
 from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
 from cscperf.pools.keys import PoolUsageError, key_check
@@ -31,6 +32,7 @@ from cscperf.pools.settings import (
     dump_pool_settings,
     load_pool_settings,
 )
+from cscperf.pools.stats import CouncilPool, PoolLabel, pool_benchmarks
 from cscperf.store import Build, BuildInfo, Store
 from cscperf.store.store import operator
 
@@ -142,6 +144,39 @@ class Pool:
             )
         return self.store.get()
 
+    def benchmarks(self, build_id: str | None = None) -> tuple[PoolLabel, pl.DataFrame]:
+        """The pooled benchmarks of the latest pooled build (or ``build_id``), under the rules
+        in force when it was built, and the label that names them."""
+        build = self.store.get(build_id) if build_id else self.latest()
+        meta = build.manifest["pool"]
+        rule = PoolSettings.model_validate(meta["settings"]).suppression
+        catalogue = list(load_catalogue())
+        frame = pool_benchmarks(
+            build.table(RESULTS_TABLE),
+            {d.id: d.unit for d in catalogue},
+            {d.id: d.polarity for d in catalogue},
+            rule,
+        )
+        label = PoolLabel(
+            name=str(meta["name"]),
+            month=date.fromisoformat(meta["month"]),
+            members=tuple(f"{m['la_code']} {m['name']}" for m in meta["members"]),
+        )
+        return label, frame
+
+    def for_council(self, la_code: str) -> CouncilPool:
+        """The latest pooled build's benchmarks for one member (a pack's or dashboard's
+        benchmark source beside the DfE publications)."""
+        label, frame = self.benchmarks()
+        codes = [m.split(" ")[0] for m in label.members]
+        if la_code not in codes:
+            raise StoreError(
+                f"council {la_code} is not a member of the latest build of pool "
+                f"{label.name!r} (members: {', '.join(codes)}); give a pool this council "
+                "belongs to, or leave --pool out"
+            )
+        return CouncilPool(label, la_code, frame.filter(pl.col(LA_CODE) == la_code))
+
     def build(
         self,
         key: bytes,
@@ -150,9 +185,15 @@ class Pool:
         database: str | None = None,
         new_key: bool = False,
         on_member: Callable[[Member], None] | None = None,
+        compute: Callable[[Build], pl.DataFrame] | None = None,
     ) -> BuildInfo:
         """Pool every member for the month ending ``month`` (by default the latest month every
-        member's build reports) and publish it as the pool's new current build."""
+        member's build reports) and publish it as the pool's new current build.
+
+        Each member's indicators are its build's stored results, or computed on ``database``
+        (``spark://local``, a PostgreSQL address; DuckDB by default); ``compute`` replaces
+        that, e.g. to compute on a Spark cluster's session under spark-submit
+        (docs/pools.md)."""
         settings = self.settings
         self._check_key(key, new_key)
         wanted = self.members(month or date.max)
@@ -162,7 +203,10 @@ class Pool:
                 + (f" for {month:%B %Y}" if month else "")
                 + "; add councils with cscperf pool join POOL --store STORE"
             )
-        loaded = [self._member_build(m, database, on_member) for m in wanted]
+        compute = compute or (
+            lambda build: results_for(build, database=database, show_progress=False)
+        )
+        loaded = [self._member_build(m, compute, on_member) for m in wanted]
         month = month or _common_month(loaded)
         loaded = [m for m in loaded if m.member.la_code in {x.la_code for x in self.members(month)}]
         for item in loaded:
@@ -203,10 +247,11 @@ class Pool:
 
     @staticmethod
     def _member_build(
-        member: Member, database: str | None, on_member: Callable[[Member], None] | None
+        member: Member,
+        compute: Callable[[Build], pl.DataFrame],
+        on_member: Callable[[Member], None] | None,
     ) -> MemberBuild:
-        """A member's build and its own single-council results (computed on ``database``,
-        or read from the build when stored there already)."""
+        """A member's build and its own single-council results."""
         if on_member is not None:
             on_member(member)
         build = Store(member.store).get(member.build)
@@ -217,8 +262,7 @@ class Pool:
                 f"joined with now holds council {la_code}'s build {build.id}; the member "
                 "must load its own data there, or leave and join with the right store"
             )
-        results = results_for(build, database=database, show_progress=False)
-        return MemberBuild(member, build, results)
+        return MemberBuild(member, build, compute(build))
 
 
 def _common_month(loaded: Sequence[MemberBuild]) -> date:

@@ -28,6 +28,7 @@ from cscperf.reports.finance_section import FinanceSection, pack_finance, planne
 from cscperf.reports.forecast_section import ForecastSection, forecast_section
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
+from cscperf.reports.pool_section import PoolSection, pool_section
 from cscperf.reports.risk_section import RiskSection, pack_risks
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -121,6 +122,7 @@ class PackContent:
         return outline.omissions(self)
 
     forecast: ForecastSection | None = None
+    pool: PoolSection | None = None
 
 
 def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
@@ -202,6 +204,7 @@ def collect(
         executive=executive(pack),
         finance=finance,
         forecast=forecast,
+        pool=pool_section(pack.pool, pack.period_end, pack.definitions),
     )
 
 
@@ -256,6 +259,7 @@ def render_html(
         finance=content.finance,
         forecast=content.forecast,
         forecast_note=content.pack.forecast_note,
+        pool=content.pool,
         charts=content.charts,
         img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )

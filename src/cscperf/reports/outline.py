@@ -61,6 +61,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda c: "no published figures are available for this council",
     ),
     Section(
+        "pool",
+        "Pool benchmarks",
+        lambda c: c.pool is not None,
+        lambda c: "no pool was given (cscperf report --pool POOL); a public pack never shows one",
+    ),
+    Section(
         "finance",
         "Finance monitoring",
         lambda c: c.finance is not None,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cscperf.evaluate.targets import TargetsFile
     from cscperf.finance.month import MonthFinance
     from cscperf.forecast.result import Forecast
+    from cscperf.pools.stats import CouncilPool
     from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
@@ -102,6 +103,7 @@ class Pack:
     finance: MonthFinance | None = None  # the month's finance monitoring, when imported
     forecast: Forecast | None = None  # children looked after projected from the month
     forecast_note: str = ""  # why there is no forecast, when there is none
+    pool: CouncilPool | None = None  # a pool's benchmarks beside the published ones
 
     @property
     def period_end(self) -> date:

@@ -51,6 +51,7 @@ from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
 from cscperf.web.forms import Forbidden
 from cscperf.web.packs import existing_pack, pack_folder, pack_job_key, start_pack_job
+from cscperf.web.pool import add_pool_routes
 from cscperf.web.risks import add_risk_routes
 from cscperf.web.security import NOTHING_ALLOWED, RequestGuard, allowed_host_names, page_policy
 from cscperf.web.theme import load_theme
@@ -154,10 +155,12 @@ def create_app(
     commentary: Path | None = None,
     allowed_hosts: tuple[str, ...] = (),
     sign_in: SignInSettings | None = None,
+    pool: Path | None = None,
 ) -> FastAPI:
     """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures; it
     answers to the loopback names and to ``allowed_hosts`` (and the sign-in settings' names).
-    Without ``sign_in`` it is single-user; with it every route needs a signed-in person."""
+    Without ``sign_in`` it is single-user; with it every route needs a signed-in person.
+    ``pool`` adds the page of that pool's benchmarks (``/pool``)."""
     data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
@@ -188,6 +191,8 @@ def create_app(
     add_children_routes(app, pages)
     add_finance_routes(app, pages)
     add_forecast_routes(app, pages)
+    if pool is not None:
+        add_pool_routes(app, pages, pool)
     add_audit_routes(app, pages)
     _add_health(app, data)
     return app
