@@ -124,6 +124,13 @@ class Reconciliation:
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
+    def note(self, note: str, *, rule: str, table: str) -> None:
+        """A note on a shared table, also reported as an information line of ``rule``."""
+        self.notes.append(note)
+        self.problems.append(
+            Problem(file="", rule=rule, severity=Severity.INFO, table=table, message=note)
+        )
+
     def lines(self) -> list[str]:
         """One line per return and collection year, counts only (for the console)."""
         singular = {c.plural: c.singular for cs in COMPARED.values() for c in cs}
@@ -292,16 +299,7 @@ def reconcile(
             f"{table}: the SSD extract has no such table, so the rows of the "
             f"{' and '.join(returns)} return{'s' if len(returns) > 1 else ''} are used"
         )
-        out.notes.append(note)
-        out.problems.append(
-            Problem(
-                file="",
-                rule="table-from-return",
-                severity=Severity.INFO,
-                table=table,
-                message=note,
-            )
-        )
+        out.note(note, rule="table-from-return", table=table)
     by_source: dict[str, list[SetAside]] = defaultdict(list)
     for item in set_aside:
         by_source[item.source].append(item)
@@ -318,16 +316,7 @@ def reconcile(
                 f"{item.table}: the SSD and the {name} return both give this table; the SSD's "
                 f"rows are used and the return's {item.frame.height:,} rows are {how}"
             )
-            out.notes.append(note)
-            out.problems.append(
-                Problem(
-                    file="",
-                    rule="checked-against-ssd",
-                    severity=Severity.INFO,
-                    table=item.table,
-                    message=note,
-                )
-            )
+            out.note(note, rule="checked-against-ssd", table=item.table)
         out.problems.extend(overlaps_in_return(name, {i.table: i.frame for i in items}))
         tables = {i.table: i for i in items}
         years = sorted(set().union(*(i.years for i in items)))
