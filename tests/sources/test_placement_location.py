@@ -14,6 +14,11 @@ from cscperf.sources.ssd import check_columns
 from cscperf.sources.ssda903 import SSDA903Reader
 
 
+def _located(tmp_path: Path, *rows: str) -> Path:
+    """A 2025 episodes table with the PL_LOCATION column after the DfE's own."""
+    return write(tmp_path / "2025", "episodes.csv", EPISODES + ",PL_LOCATION", *rows)
+
+
 def test_the_extension_field_is_documented_in_the_canonical_model() -> None:
     spec = table_spec("ssd_cla_placement")
     location = spec.field("clap_cla_placement_location")
@@ -35,10 +40,8 @@ def test_an_ssd_extract_without_the_extension_column_is_not_warned_about() -> No
 
 
 def test_903_pl_location_fills_the_placement_location(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "2025",
-        "episodes.csv",
-        EPISODES + ",PL_LOCATION",
+    path = _located(
+        tmp_path,
         "C1,01/06/2024,S,C2,N1,U4,PR4,10/10/2024,X1,CARPL,,,,OUT",
         # RNE L: legal status change only, same placement; its PL_LOCATION is not read.
         "C1,10/10/2024,L,C1,N1,U4,PR4,01/12/2024,X1,CARPL,,,,IN",
@@ -69,11 +72,6 @@ def test_a_903_export_without_pl_location_is_not_warned_about(tmp_path: Path) ->
 
 
 def test_a_903_pl_location_outside_the_code_list_is_reported(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "2025",
-        "episodes.csv",
-        EPISODES + ",PL_LOCATION",
-        "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,,FAR",
-    )
+    path = _located(tmp_path, "C1,01/06/2024,S,C2,N1,U4,PR4,,,,,,,FAR")
     result = SSDA903Reader().read([path])
     assert [p for p in result.problems if p.field == "PL_LOCATION" or "PL_LOCATION" in p.message]
