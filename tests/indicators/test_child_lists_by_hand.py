@@ -11,8 +11,10 @@ from typing import Any
 
 from tests.indicators.care_helpers import run
 from tests.indicators.helpers import SETTINGS, row
+from tests.indicators.helpers import run as run_areas
 from tests.indicators.test_cp import involvement, plan, review, visit
 from tests.indicators.test_lac import episode
+from tests.indicators.test_lac_health_education import COHORT, IHA, PEP_TABLES
 
 from cscperf.indicators.children import child_lists, children_in
 from cscperf.indicators.testing import build_from_rows
@@ -31,7 +33,12 @@ def listed(
 def counted(tables: Tables, ident: str, month: date) -> int:
     """How many children the figure's numerator counts (or, for a within-timescale figure,
     its denominator less its numerator)."""
-    got = row(run(tables, [ident], month, month), ident, month)
+    area = ident.split(".")[0]
+    if area == "lac_health":
+        results = run_areas(tables, [ident], month, month, areas=["lac_health_education", "lac"])
+    else:
+        results = run(tables, [ident], month, month)
+    got = row(results, ident, month)
     numerator, denominator = got["numerator"] or 0, got["denominator"] or 0
     passing = child_lists()[ident].act_on_passing
     return int(numerator if passing else denominator - numerator)
@@ -236,3 +243,49 @@ def test_care_plans_older_than_six_months() -> None:
             {"person_id": "P", "plan_start": None, "days_overdue": None},
         ],
     )
+
+
+# ------------------------------------------------------------------ health and education
+
+
+def test_initial_health_assessments_late_past_new_years_day() -> None:
+    # Care from Tue 2 Jan 2024 (1 Jan a bank holiday): the 20th working day is Tue 30 Jan.
+    # A's assessment on 30 Jan, the day itself, is in time: not listed. B's (31 Jan) is late;
+    # D left care on day 20 with none; E's was before care; G refused: all due 30 Jan, a day
+    # before the month's end. (C left before day 20; F's day 20 is in February.)
+    due = {"poc_start": date(2024, 1, 2), "day20": date(2024, 1, 30), "days_overdue": 1}
+    got = listed(IHA, "lac_health.iha_within_20wd_pct", date(2024, 1, 31))
+    assert [r["person_id"] for r in got] == ["B", "D", "E", "G"]
+    assert all({k: r[k] for k in due} == due for r in got)
+    assert [r["locality"] for r in got] == ["South", "unallocated", "unallocated", "unallocated"]
+    assert len(got) == counted(IHA, "lac_health.iha_within_20wd_pct", date(2024, 1, 31))
+
+
+def test_health_assessments_and_dental_checks_overdue() -> None:
+    month = date(2024, 3, 31)
+    health = listed(COHORT, "lac_health.health_assessment_up_to_date_pct", month)
+    # P2 (aged 3) has one of the two due; P5's only assessment is outside the 12 months
+    assert sorted(r["person_id"] for r in health) == ["P2", "P5"]
+    by_child = {r["person_id"]: r for r in health}
+    assert (by_child["P2"]["checks"], by_child["P2"]["checks_due"]) == (1, 2)
+    assert by_child["P5"]["checks"] == 0 and by_child["P5"]["checks_due"] == 1
+    assert len(health) == counted(COHORT, "lac_health.health_assessment_up_to_date_pct", month)
+    dental = listed(COHORT, "lac_health.dental_check_up_to_date_pct", month)
+    # P1's check on 31 Mar 2024, the window's last day, counts; P2's was declined; P3 none
+    assert sorted(r["person_id"] for r in dental) == ["P2", "P3"]
+    assert len(dental) == counted(COHORT, "lac_health.dental_check_up_to_date_pct", month)
+
+
+def test_personal_education_plans_missing_this_term() -> None:
+    ident = "lac_health.pep_up_to_date_pct"
+    # January: spring term from 1 Jan; Q3's PEP on its first day counts. Q5's is the
+    # autumn term's (and the January one a draft): listed, 30 days into the term.
+    check(
+        PEP_TABLES,
+        ident,
+        date(2024, 1, 31),
+        [{"person_id": "Q5", "term_start": date(2024, 1, 1), "days_overdue": 30}],
+    )
+    # December: autumn term from 1 Sep; only Q5 had one, so Q1 and Q3, 121 days in
+    got = listed(PEP_TABLES, ident, date(2023, 12, 31))
+    assert [(r["person_id"], r["days_overdue"]) for r in got] == [("Q1", 121), ("Q3", 121)]

@@ -44,8 +44,18 @@ def _expected(results: pl.DataFrame, ident: str, month: date, value: str, passin
     return int(num if passing else den - num)
 
 
-# lists the synthetic council leaves empty in every month (the hand-built tests fill them)
-NOBODY_IN_SYNTHETIC = {"care_leavers.in_touch_17_18_pct"}
+# lists the synthetic council leaves empty in every month (the hand-built tests fill them):
+# it keeps in touch with every 17-18 year old, and has no Virtual School PEP extract
+NOBODY_IN_SYNTHETIC = {"care_leavers.in_touch_17_18_pct", "lac_health.pep_up_to_date_pct"}
+
+
+def _reason(results: pl.DataFrame, ident: str, month: date) -> str | None:
+    row = results.filter(
+        pl.col("indicator_id") == ident,
+        pl.col("period_end") == month,
+        pl.col("breakdown_value") == "all",
+    )
+    return row["reason"][0] if row.height else None
 
 
 @pytest.mark.parametrize("ident", sorted(child_lists()))
@@ -62,6 +72,10 @@ def test_the_list_is_as_long_as_the_figure_counts(synthetic, ident: str) -> None
     by_locality = "locality" in load_catalogue().definitions[ident].breakdowns
     for month in sorted({months[-1], *counted[-1:]}):
         county = children_behind(build, ident, month)
+        if ident in NOBODY_IN_SYNTHETIC and _reason(results, ident, month):
+            # the figure is not available (a table is missing): nor is the list, and it says why
+            assert county.reason and county.rows.height == 0
+            continue
         assert county.reason is None
         want = _expected(results, ident, month, "all", spec.act_on_passing)
         assert county.rows.height == want, (ident, month)

@@ -18,7 +18,16 @@ from cscperf.indicators.results import compute_build, write_results
 from cscperf.store import Store
 from cscperf.store.audit import read_entries
 from cscperf.web.app import create_app
-from cscperf.web.forms import LOCALITY_MANAGER, VIEWER, User, permissions_of
+from cscperf.web.forms import (
+    ADMINISTRATOR,
+    HEAD_OF_SERVICE,
+    LOCALITY_MANAGER,
+    PERFORMANCE_OFFICER,
+    ROLES,
+    VIEWER,
+    User,
+    permissions_of,
+)
 
 BASE = "http://127.0.0.1:8000"
 IDENT = "cp.open_2y_plus_pct"
@@ -161,3 +170,69 @@ def test_child_pages_say_they_list_children_and_aggregate_pages_do_not(
     assert "This page lists children" in listing and "Aggregate figures only" not in listing
     dashboard = client.get(f"/?period={month}").text
     assert "Aggregate figures only" in dashboard and "This page lists children" not in dashboard
+
+
+def _as(monkeypatch: pytest.MonkeyPatch, who: User) -> None:
+    import cscperf.web.children as children
+
+    monkeypatch.setattr(children, "current_user", lambda request: who)
+
+
+def test_every_list_as_every_role(client: TestClient, store: Path, monkeypatch) -> None:
+    """Each role on every child list: refused without ``children.view`` (viewer, head of
+    service, performance officer), shown to the locality manager with no child of another
+    locality on it, and the CSV the same; the administrator sees the other locality's children
+    (so the check can fail)."""
+    month = _month(client)
+    localities = client.app.state.data.facts(None).localities  # type: ignore[attr-defined]
+    mine, other = localities[0], localities[1]
+    build = Store(store).get()
+    people = {
+        VIEWER: User("Val", permissions_of((VIEWER,)), False, frozenset({VIEWER})),
+        HEAD_OF_SERVICE: User(
+            "Hana",
+            permissions_of((HEAD_OF_SERVICE,)),
+            False,
+            frozenset({HEAD_OF_SERVICE}),
+            areas=frozenset({"lac"}),
+        ),
+        PERFORMANCE_OFFICER: User(
+            "Pat", permissions_of((PERFORMANCE_OFFICER,)), False, frozenset({PERFORMANCE_OFFICER})
+        ),
+        LOCALITY_MANAGER: User(
+            "Lee",
+            permissions_of((LOCALITY_MANAGER,)),
+            False,
+            frozenset({LOCALITY_MANAGER}),
+            localities=frozenset({mine}),
+        ),
+        ADMINISTRATOR: User(
+            "Ada", permissions_of((ADMINISTRATOR,)), False, frozenset({ADMINISTRATOR})
+        ),
+    }
+    assert set(people) == set(ROLES)
+    seen_other = 0
+    for ident in sorted(child_lists()):
+        rows = children_behind(build, ident, client_month_end(month)).rows
+        theirs = set(rows.filter(pl.col("locality") != mine)["person_id"].cast(pl.String))
+        theirs = {p for p in theirs if len(p) >= 5}
+        page, csv_url = f"/children/{ident}?period={month}", f"/children/{ident}.csv?period={month}"
+        for role, who in people.items():
+            _as(monkeypatch, who)
+            if role not in (LOCALITY_MANAGER, ADMINISTRATOR):
+                assert client.get(page).status_code == 403, (role, ident)
+                assert client.get(csv_url).status_code == 403, (role, ident)
+                continue
+            if role == ADMINISTRATOR:
+                shown = client.get(page)
+                assert shown.status_code == 200
+                seen_other += sum(p in shown.text for p in theirs)
+                continue
+            for url in (page, csv_url):
+                shown = client.get(url)
+                assert shown.status_code == 200, (ident, url)
+                leaked = [p for p in theirs if p in shown.text]
+                assert not leaked, f"{url} shows {other}'s children {leaked[:3]}"
+            asked = client.get(f"{page}&locality={other}")
+            assert asked.status_code == 403, ident
+    assert seen_other, "the administrator should see children of other localities"

@@ -455,3 +455,34 @@ def test_serve_with_a_sign_in_file_that_is_wrong_says_where(
     assert main(["serve", "--store", str(web_store), "--sign-in", str(wrong)]) == 1
     said = " ".join(capsys.readouterr().err.split())
     assert "sign-in.yaml" in said and "groups.g.roles" in said and "unknown role(s) boss" in said
+
+
+def test_a_head_of_service_reads_and_writes_only_their_areas_commentary(
+    clients: dict[str, TestClient],
+) -> None:
+    """Hana is head of service for ``lac``: she reads every aggregate figure (like a viewer),
+    but the commentary list shows only her areas' commentary, and she may neither open nor
+    send commentary on another area; the administrator sees every area (the check can fail)."""
+    head, admin = clients["head_of_service"], clients["administrator"]
+    listing = head.get("/commentary", params={"period": "2025-04"})
+    assert listing.status_code == 200
+    assert "/commentary/indicator/lac.rate_per_10k?period=2025-04" in listing.text
+    assert "/commentary/indicator/cp.rate_per_10k" not in listing.text
+    assert "/commentary/area/cp" not in listing.text
+    everyone = admin.get("/commentary", params={"period": "2025-04", "area": "cp"})
+    assert "/commentary/indicator/cp.rate_per_10k?period=2025-04" in everyone.text
+    assert head.get("/commentary", params={"area": "cp"}).status_code == 403
+    assert head.get("/commentary/indicator/cp.rate_per_10k?period=2025-04").status_code == 403
+    assert head.get("/commentary/area/cp?period=2025-04").status_code == 403
+    mine = head.get("/commentary/indicator/lac.rate_per_10k?period=2025-04")
+    assert mine.status_code == 200
+    token = mine.cookies.get("cscperf_csrf") or head.cookies.get("cscperf_csrf")
+    sent = head.post(
+        "/commentary/indicator/cp.rate_per_10k?period=2025-04",
+        data={"csrf_token": token or "", "action": "save", "analysis": "Not mine to write."},
+        headers={"origin": BASE},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 403
+    # figures are aggregate: every area's page is open to her
+    assert head.get("/indicators/cp.rate_per_10k").status_code == 200
