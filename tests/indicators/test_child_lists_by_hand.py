@@ -289,3 +289,64 @@ def test_personal_education_plans_missing_this_term() -> None:
     # December: autumn term from 1 Sep; only Q5 had one, so Q1 and Q3, 121 days in
     got = listed(PEP_TABLES, ident, date(2023, 12, 31))
     assert [(r["person_id"], r["days_overdue"]) for r in got] == [("Q1", 121), ("Q3", 121)]
+
+
+def test_looked_after_children_not_visited_in_time() -> None:
+    def placement(pid: str, person: str, start: str, ptype: str, end: str | None = None):
+        return {
+            "clap_cla_placement_id": pid,
+            "clap_person_id": person,
+            "clap_cla_id": f"CLA-{person}",
+            "clap_cla_placement_start_date": start,
+            "clap_cla_placement_end_date": end,
+            "clap_cla_placement_type": ptype,
+        }
+
+    def seen(vid: str, person: str, when: str, was_seen: str = "Y") -> dict[str, Any]:
+        return {
+            "clav_cla_visit_id": vid,
+            "clav_person_id": person,
+            "clav_cla_visit_date": when,
+            "clav_cla_visit_seen": was_seen,
+        }
+
+    tables: Tables = {
+        "ssd_cla_episodes": [episode(f"{p}1", p, "2022-01-01") for p in "QRSU"],
+        "ssd_cla_placement": [
+            placement("PQ", "Q", "2024-01-01", "U6"),
+            placement("PR", "R", "2024-01-01", "U6"),
+            placement("PS", "S", "2023-05-01", "U4"),
+            placement("PU0", "U", "2023-01-01", "K2", "2024-05-10"),
+            placement("PU", "U", "2024-05-10", "U6"),
+        ],
+        "ssd_cla_visits": [
+            # Q: seen 19 Apr, 42 days before 31 May: the last day in time, not listed
+            seen("V1", "Q", "2024-04-19"),
+            # R: seen 18 Apr: a day past 42 days (the visit of 30 May did not see the child)
+            seen("V2", "R", "2024-04-18"),
+            seen("V3", "R", "2024-05-30", "N"),
+            # S: long-term foster placement for 12 months, seen 29 Feb = ADD_MONTHS(E, -3): in
+            seen("V4", "S", "2024-02-29"),
+            # U: placed 10 May, never seen since: 21 days in, 14 past the first visit's 7 days
+            seen("V5", "U", "2024-05-09"),
+        ],
+    }
+    check(
+        tables,
+        "lac.visits_in_timescale_pct",
+        date(2024, 5, 31),
+        [
+            {
+                "person_id": "U",
+                "chain_start": date(2024, 5, 10),
+                "last_seen": None,
+                "days_overdue": 14,
+            },
+            {
+                "person_id": "R",
+                "chain_start": date(2024, 1, 1),
+                "last_seen": date(2024, 4, 18),
+                "days_overdue": 1,
+            },
+        ],
+    )

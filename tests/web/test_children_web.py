@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -236,3 +237,26 @@ def test_every_list_as_every_role(client: TestClient, store: Path, monkeypatch) 
             asked = client.get(f"{page}&locality={other}")
             assert asked.status_code == 403, ident
     assert seen_other, "the administrator should see children of other localities"
+
+
+def test_no_child_id_in_the_logs_or_the_audit_log_for_any_list(
+    client: TestClient, store: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every list viewed and downloaded: each is audited (which list, how many), and no
+    identifier of a child on any list reaches a log line or an audit entry."""
+    month = _month(client)
+    people = {p for p in _everyone(store, month) if len(p) >= 5}
+    assert people
+    with caplog.at_level(logging.DEBUG):
+        for ident in sorted(child_lists()):
+            for tail in ("", ".csv"):
+                shown = client.get(f"/children/{ident}{tail}?period={month}")
+                assert shown.status_code == 200, ident
+    leaked = [p for p in people if p in caplog.text]
+    assert not leaked, f"the logs name children {leaked[:3]}"
+    entries = read_entries(store, action="children")
+    for ident in child_lists():
+        mine = [e for e in entries if f'"indicator":"{ident}"' in e.detail.replace(" ", "")]
+        assert {e.action for e in mine} >= {"children.view", "children.download"}, ident
+    details = " ".join(e.detail for e in entries)
+    assert not [p for p in people if p in details]
