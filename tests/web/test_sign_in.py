@@ -392,6 +392,13 @@ def test_audit_log_is_for_administrators_and_exports_safely(
     assert exported.headers["cache-control"] == "no-store"
     assert "'=HYPERLINK" in exported.text and "'@SUM(A1)" in exported.text
     assert audit.read_entries(store, action=audit.AUDIT_EXPORT, who="Ada Admin")
+    # the exact export, the same as cscperf audit export's, verifies as a whole chain
+    lines = clients["administrator"].get("/admin/audit.jsonl")
+    assert lines.status_code == 200 and lines.headers["cache-control"] == "no-store"
+    entries = [audit.AuditEntry(**json.loads(line)) for line in lines.text.splitlines()]
+    assert entries[-1].action == audit.AUDIT_EXPORT and entries[-1].detail.endswith("JSONL")
+    assert audit.verify(entries).first_bad is None
+    assert clients["performance_officer"].get("/admin/audit.jsonl").status_code == 403
 
 
 def test_the_audit_log_is_append_only(store: Path) -> None:
