@@ -32,8 +32,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("risk/importer.py", "_workbook_rows", "openpyxl"): (
         "openpyxl is as slow to import as Polars and only reading a register file needs it"
     ),
-    ("reports/html.py", "write_pdf", "weasyprint"): (
+    ("reports/pdf.py", "write_pdf", "weasyprint"): (
         "WeasyPrint takes seconds to import and only the PDF needs it"
+    ),
+    ("reports/pdf.py", "_child", "weasyprint"): (
+        "the PDF's child process imports WeasyPrint first, while the parent draws the charts"
     ),
     ("sources/ingest.py", "_read_database_input", "cscperf.sources.database"): (
         "SQLAlchemy is as slow to import as Polars and only --db-url needs it"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Any
 import jinja2
 
 from cscperf import __version__
-from cscperf.errors import CscperfError
 from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
 from cscperf.indicators.framework import framework_settings
@@ -28,6 +26,7 @@ from cscperf.reports.finance_section import FinanceSection, pack_finance, planne
 from cscperf.reports.forecast_section import ForecastSection, forecast_section
 from cscperf.reports.layout import format_term, format_value, load_layout
 from cscperf.reports.pack import Pack
+from cscperf.reports.pdf import PRINT_SCHEME
 from cscperf.reports.pool_section import PoolSection, pool_section
 from cscperf.reports.risk_section import RiskSection, pack_risks
 
@@ -52,16 +51,11 @@ class Chart:
     @property
     def print_src(self) -> str:
         """The picture the PDF shows: the PNG when there is one (by a name that
-        :func:`write_pdf` is given the picture under, see :func:`print_images`), else the
-        SVG."""
+        :func:`~cscperf.reports.pdf.write_pdf` is given the picture under, see
+        :func:`print_images`), else the SVG."""
         if self.png is None:
             return self.src
         return f"{PRINT_SCHEME}{hashlib.sha256(self.png).hexdigest()}.png"
-
-
-#: how the printed HTML names a chart's PNG: handed to WeasyPrint as bytes, not base64 text
-#: inside the HTML (its parser reads a data URL a character at a time)
-PRINT_SCHEME = "cscperf-chart:"
 
 
 def print_images(content: PackContent) -> dict[str, bytes]:
@@ -263,27 +257,3 @@ def render_html(
         charts=content.charts,
         img=(lambda c: c.print_src) if for_print else (lambda c: c.src),
     )
-
-
-def write_pdf(html: str, path: Path, title: str, images: Mapping[str, bytes] | None = None) -> None:
-    """The PDF from the same HTML: tagged PDF/UA-1, language and title set. ``images`` are
-    the pictures the HTML names by :data:`PRINT_SCHEME` (:func:`print_images`)."""
-    # WeasyPrint is the slowest import of all (seconds); only the PDF needs it (--no-pdf skips).
-    import weasyprint
-
-    given = dict(images or {})
-
-    class Fetcher(weasyprint.urls.URLFetcher):
-        """The charts' PNGs from memory; anything else as WeasyPrint fetches it."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url in given:
-                return weasyprint.urls.URLFetcherResponse(
-                    url, given[url], {"Content-Type": "image/png"}
-                )
-            if url.startswith(PRINT_SCHEME):
-                raise CscperfError(f"the PDF names a chart it was not given ({url})")
-            return super().fetch(url, headers)
-
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=Fetcher())
-    document.write_pdf(str(path), pdf_variant="pdf/ua-1", uncompressed_pdf=False)

@@ -13,8 +13,9 @@ from cscperf.console import progress as bars
 from cscperf.errors import CscperfError
 from cscperf.reports.charts import ChartCache
 from cscperf.reports.excel import write_workbook
-from cscperf.reports.html import collect, pack_title, print_images, render_html, write_pdf
+from cscperf.reports.html import collect, pack_title, print_images, render_html
 from cscperf.reports.pack import Pack
+from cscperf.reports.pdf import PdfProcess
 
 HTML_FILE = "pack.html"
 PDF_FILE = "pack.pdf"
@@ -51,13 +52,18 @@ def write_pack_files(
         task = bar.add_task("Drawing charts", total=n_charts)
         steps = bar.add_task("Writing HTML, PDF and Excel", total=3)
 
-        # after the charts: HTML, PDF, workbook, done; each step ends the one before
-        after_charts = {"Drawing charts": 0, "Writing the HTML": 0, "Done": 3}
+        # after the charts: HTML, workbook, PDF, done; each step ends the one before
+        after_charts = {
+            "Drawing charts": 0,
+            "Writing the HTML": 0,
+            "Writing the Excel workbook": 1,
+            "Done": 3,
+        }
 
         def shown(step: str, done: float) -> None:
             if step != "Drawing charts":
                 bar.update(task, completed=n_charts)
-            bar.update(steps, completed=after_charts.get(step, 1 if done < 0.9 else 2))
+            bar.update(steps, completed=after_charts.get(step, 2))
 
         return _write(pack, out, pdf, shown, lambda: bar.advance(task), cache)
 
@@ -70,24 +76,30 @@ def _write(
     on_chart: Callable[[], None],
     cache: ChartCache | None,
 ) -> list[Path]:
-    """The work of :func:`write_pack_files`, reporting each step: the charts take about a
-    third of the time, the PDF most of the rest."""
-    step("Drawing charts", 0.05)
-    content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache)
-    if cache is not None:
-        cache.prune()
-    step("Writing the HTML", 0.3)
-    html_path = out / HTML_FILE
-    html_path.write_text(render_html(content), encoding="utf-8")
-    written = [html_path]
-    if pdf:
-        step("Writing the PDF (the longest step)", 0.35)
-        # the same HTML with the charts as pictures: WeasyPrint draws them much faster
-        printed = render_html(content, for_print=True)
-        write_pdf(printed, out / PDF_FILE, pack_title(pack), print_images(content))
-        written.append(out / PDF_FILE)
-    step("Writing the Excel workbook", 0.9)
-    write_workbook(content, out / XLSX_FILE)
-    written.append(out / XLSX_FILE)
+    """The work of :func:`write_pack_files`, reporting each step. The PDF (most of the time)
+    is written by a child process, started first so that it imports WeasyPrint while the
+    charts are drawn, and laying out the pages while the HTML and the workbook are written."""
+    pdf_job = PdfProcess() if pdf else None
+    try:
+        step("Drawing charts", 0.05)
+        content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache)
+        if cache is not None:
+            cache.prune()
+        if pdf_job is not None:
+            # the same HTML with the charts as pictures: WeasyPrint draws them much faster
+            printed = render_html(content, for_print=True)
+            pdf_job.send(printed, out / PDF_FILE, pack_title(pack), print_images(content))
+        step("Writing the HTML", 0.3)
+        html_path = out / HTML_FILE
+        html_path.write_text(render_html(content), encoding="utf-8")
+        step("Writing the Excel workbook", 0.35)
+        write_workbook(content, out / XLSX_FILE)
+        if pdf_job is not None:
+            step("Writing the PDF (the longest step)", 0.4)
+            pdf_job.wait()
+    except BaseException:
+        if pdf_job is not None:
+            pdf_job.cancel()
+        raise
     step("Done", 1.0)
-    return written
+    return [html_path, *([out / PDF_FILE] if pdf else []), out / XLSX_FILE]
