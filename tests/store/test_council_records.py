@@ -493,3 +493,19 @@ def test_records_in_the_stores_file_are_copied_to_postgresql_exactly_once(
     assert main(["council-records", "copy", "--store", str(target.store)]) == 1
     assert "already holds" in " ".join(capsys.readouterr().err.split())
     assert len(history(target.store, KEY)) == 3
+
+
+def test_a_restarted_server_costs_no_request(target: Target) -> None:
+    """Idle connections the server closed (a restart, an idle timeout) are replaced."""
+    if target.dialect != POSTGRESQL:
+        pytest.skip("about PostgreSQL connections")
+    audit.record(target.store, "before", audit.SIGN_IN)
+    role = re.search(r"://([^@/]*)@", target.url)
+    assert role is not None
+    target.raw(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+        f"AND query NOT ILIKE '%pg_stat_activity%' AND datname = current_database() "
+        f"AND application_name = '' AND usename = '{role.group(1)}' AND state = 'idle'"
+    )
+    audit.record(target.store, "after", audit.SIGN_IN)
+    assert [e.who for e in audit.read_entries(target.store)] == ["after", "before"]

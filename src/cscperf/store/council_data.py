@@ -291,11 +291,20 @@ class PostgresDatabase(CouncilDatabase):
         self._pid = os.getpid()
 
     def _take(self) -> Any:
-        with self._idle_lock:
-            if self._pid != os.getpid():  # a forked child must not share its parent's sockets
-                self._idle, self._pid = [], os.getpid()
-            if self._idle:
-                return self._idle.pop()
+        """An idle connection that still answers (one closed by a restart of the server, or
+        after a long wait, is dropped), or a new one."""
+        while True:
+            with self._idle_lock:
+                if self._pid != os.getpid():  # a forked child must not share its parent's sockets
+                    self._idle, self._pid = [], os.getpid()
+                con = self._idle.pop() if self._idle else None
+            if con is None:
+                break
+            try:
+                con.execute("SELECT 1")
+                return con
+            except _psycopg().Error:
+                con.close()
         try:
             return _psycopg().connect(self.url, autocommit=True, connect_timeout=10)
         except _psycopg().Error as exc:
