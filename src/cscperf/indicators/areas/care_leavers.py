@@ -153,10 +153,13 @@ def plan_up_to_date(items: ir.Table) -> ir.BooleanValue:
 
 def _with_plan_state(items: ir.Table) -> ir.Table:
     """``passes`` as :func:`plan_up_to_date`; ``days_overdue`` the days the latest plan is
-    older than ADD_MONTHS(E, -6), the oldest that still counts (null without a plan)."""
+    older than ADD_MONTHS(E, -6), the oldest that still counts (null without a plan, or with
+    one dated after E, which does not count)."""
     oldest = add_months(items.period_end, -6)
+    overdue = days_between(items.plan_date, oldest)
     return items.mutate(
-        passes=plan_up_to_date(items), days_overdue=days_between(items.plan_date, oldest)
+        passes=plan_up_to_date(items),
+        days_overdue=ibis.ifelse(items.plan_date <= items.period_end, overdue, ibis.null("int64")),
     )
 
 
@@ -420,9 +423,11 @@ def _in_touch_items(ctx: Context, ages: tuple[int, ...]) -> ir.Table:
     ctx.table(LEAVERS, ["clea_care_leaver_in_touch"])
     cohort = birthday_cohort(ctx, ages)
     yes = [str(v).upper() for v in ctx.param("in_touch_yes")]
+    birthday = cohort.birthday.cast("date")
     return cohort.mutate(
+        birthday=birthday,
         passes=cohort.in_touch.isin(yes).fill_null(False),
-        days_overdue=days_between(cohort.birthday.cast("date"), cohort.period_end),
+        days_overdue=days_between(birthday, cohort.period_end),
     )
 
 
