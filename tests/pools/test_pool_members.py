@@ -187,3 +187,39 @@ def test_dashboard_pool_page(pooled: Pool, stores: dict[str, Path]) -> None:
     without = TestClient(create_app(stores["341"], benchmarks=False), base_url=base)
     assert without.get("/pool").status_code == 404
     assert 'href="/pool' not in without.get("/builds").text
+
+
+def test_re_pool_month_by_month_with_a_leave_and_retention(
+    pooled: Pool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a copy of the pool: Norfolk leaves from March 2025 and retention is cut to three
+    months. February's re-pool still holds Norfolk, December to February; March's holds the
+    other two, January to March; every earlier pooled build stays as it was."""
+    copy = Pool(tmp_path / "copy")
+    shutil.copytree(pooled.path, copy.path)
+    first = copy.latest().id
+    text = (copy.path / "pool.yaml").read_text(encoding="utf-8")
+    (copy.path / "pool.yaml").write_text(
+        text.replace("retention_months: 120", "retention_months: 3"), encoding="utf-8"
+    )
+    assert main(["pool", "leave", str(copy.path), "926", "--from", "2025-03"]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, KEY)
+        assert main(["pool", "build", str(copy.path), "--period", "2025-02"]) == 0
+        february = copy.latest()
+        assert main(["pool", "build", str(copy.path)]) == 0
+        march = copy.latest()
+    for build, codes, months in (
+        (february, ["202", "341", "926"], ["2024-12-31", "2025-01-31", "2025-02-28"]),
+        (march, ["202", "341"], ["2025-01-31", "2025-02-28", "2025-03-31"]),
+    ):
+        assert [m["la_code"] for m in build.manifest["pool"]["members"]] == codes
+        results = build.table(RESULTS_TABLE)
+        assert sorted(set(results["la_code"])) == codes
+        assert sorted(d.isoformat() for d in set(results["period_end"])) == months
+    assert march.manifest["pool"]["kept_from"] == "2025-01-01"
+    contacts = march.table("ssd_contacts")["cont_contact_date"]
+    assert contacts.min() >= date(2025, 1, 1)  # a contact is one date: before January, gone
+    assert copy.store.get(first).table(RESULTS_TABLE).height > 0  # earlier builds unchanged
+    assert main(["pool", "leave", str(copy.path), "926"]) == 2  # already left
+    assert "not a member" in capsys.readouterr().err
