@@ -62,9 +62,12 @@ class Session:
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one statement; its rows (none for a statement that returns none)."""
-        if self.dialect == POSTGRESQL:
-            sql = sql.replace("%", "%%").replace("?", "%s") if params else sql
-        self._cursor.execute(sql, tuple(params))
+        if self.dialect == POSTGRESQL and not params:
+            self._cursor.execute(sql)  # no parameters: a % in the text stays as it is
+        elif self.dialect == POSTGRESQL:
+            self._cursor.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        else:
+            self._cursor.execute(sql, tuple(params))
         if self._cursor.description is None:
             self.columns = []
             return []
