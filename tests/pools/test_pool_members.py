@@ -25,8 +25,9 @@ from polars.testing import assert_frame_equal
 
 from cscperf.app.load import ingest
 from cscperf.app.month import assemble_pack
+from cscperf.app.pools import pool_councils
 from cscperf.cli import main
-from cscperf.errors import StoreError
+from cscperf.errors import InputError, StoreError
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.functions import registered
 from cscperf.indicators.results import RESULTS_FILE, results_for
@@ -223,3 +224,23 @@ def test_re_pool_month_by_month_with_a_leave_and_retention(
     assert copy.store.get(first).table(RESULTS_TABLE).height > 0  # earlier builds unchanged
     assert main(["pool", "leave", str(copy.path), "926"]) == 2  # already left
     assert "not a member" in capsys.readouterr().err
+
+
+def test_pool_councils_from_folders(stores: dict[str, Path], tmp_path: Path) -> None:
+    """What a benchmark script calls: Camden's extracts folder (loaded into a store first)
+    and Liverpool's store, pooled in one call; a second call adds nobody."""
+    extracts = stores["202"].parent.parent / "in" / "202"
+    folders = [extracts, stores["341"]]
+    key = KEY.encode()
+    done = pool_councils(tmp_path / "pool", folders, key, name="Two", stores_dir=tmp_path / "s")
+    assert [m.la_code for m in done.added] == ["202", "341"]
+    assert (tmp_path / "s" / "202" / "current").is_file()
+    members = done.pool.latest().manifest["pool"]["members"]
+    assert [(m["la_code"], m["store"]) for m in members] == [
+        ("202", str((tmp_path / "s" / "202").resolve())),
+        ("341", str(stores["341"].resolve())),
+    ]
+    again = pool_councils(tmp_path / "pool", folders, key, stores_dir=tmp_path / "s")
+    assert again.added == [] and again.build.id != done.build.id
+    with pytest.raises(InputError, match="neither a cscperf store nor"):
+        pool_councils(tmp_path / "pool", [tmp_path / "empty"], key, stores_dir=tmp_path / "s")
