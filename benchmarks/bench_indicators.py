@@ -13,6 +13,13 @@ same process before the computation). The months are the build's default reporti
 (ten financial years). Targets on a 2-core machine (issue 14): the first run under 30
 seconds with under 3 seconds of it compiling SQL, and the cached run within 5 times the scan
 floor. Each is printed with its target and verdict; the benchmark fails when any is missed.
+
+The verdicts are judged on CPU seconds, not elapsed time: the machine may be shared, and a
+loaded machine stretches elapsed time by however busy it is (the same run took 30 s to 170 s),
+while the CPU a computation uses is its own. The run's CPU is the process's (DuckDB's threads
+included) during the computation only, the floor's the process's during the fastest read, and
+the compile's the main thread's while it builds and compiles Ibis expressions. Elapsed times
+are printed beside them.
 """
 
 from __future__ import annotations
@@ -53,23 +60,24 @@ if len(sys.argv) > 3:  # last month's run: the window one month earlier, to warm
 con = tables.con
 scans = []
 for _ in range(3):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for name in tables.names:
         con.raw_sql(f'SELECT * FROM "{name}"').to_arrow_table()
-    scans.append(time.perf_counter() - start)
-scan = min(scans)
+    scans.append((time.process_time() - start_cpu, time.perf_counter() - start))
+scan_cpu, scan = min(scans)
 timings = Timings()
-start = time.perf_counter()
+start, start_cpu = time.perf_counter(), time.process_time()
 results = compute_build(build, tables, timings=timings)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak_kb = usage.ru_maxrss
 print()  # the result on a line of its own, whatever was printed before
-print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "scan": scan,
+print(json.dumps({"seconds": seconds, "cpu": cpu, "scan": scan, "scan_cpu": scan_cpu,
                   "peak_gb": peak_kb / 1024 / 1024,
                   "rows": results.height, "ids": results["indicator_id"].n_unique(),
                   "months": results["period_end"].n_unique(),
                   "compile": sum(c for c, _ in timings.values()),
+                  "compile_cpu": timings.compile_cpu,
                   "execute": sum(e for _, e in timings.values()),
                   "slowest": timings.slowest(20)}))
 """
@@ -112,34 +120,42 @@ def verdict(ok: bool) -> str:
 
 def report(label: str, result: dict[str, Any]) -> None:
     print(
-        f"indicators ({label}): {result['seconds']:.1f} s (compile {result['compile']:.1f} s, "
-        f"execute {result['execute']:.1f} s; process CPU {result['cpu']:.0f} s), "
-        f"peak {result['peak_gb']:.2f} GB, {ratio(result):.1f}x the scan floor; "
+        f"indicators ({label}): CPU {result['cpu']:.1f} s, elapsed {result['seconds']:.1f} s "
+        f"(compile: main-thread CPU {result['compile_cpu']:.1f} s, elapsed "
+        f"{result['compile']:.1f} s; execute elapsed {result['execute']:.1f} s), "
+        f"peak {result['peak_gb']:.2f} GB, {ratio(result):.1f}x the scan floor's CPU "
+        f"({ratio(result, 'seconds', 'scan'):.1f}x elapsed); "
         f"{result['ids']} indicators, {result['months']} months, {result['rows']:,} rows"
     )
 
 
-def ratio(result: dict[str, Any]) -> float:
-    return result["seconds"] / result["scan"] if result["scan"] > 0 else float("inf")
+def ratio(result: dict[str, Any], run: str = "cpu", floor: str = "scan_cpu") -> float:
+    """The run against the scan floor: CPU against CPU unless told otherwise."""
+    return result[run] / result[floor] if result[floor] > 0 else float("inf")
 
 
 def targets(first: dict[str, Any], cached: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
-    """(what, measured, target, met) for each goal of the catalogue's speed."""
+    """(what, measured in CPU seconds, target, met) for each goal of the catalogue's speed."""
     return [
-        ("scan floor (DuckDB reads the build once)", f"{cached['scan']:.2f} s", "-", True),
+        (
+            "scan floor (DuckDB reads the build once)",
+            f"{cached['scan_cpu']:.2f} s",
+            "-",
+            True,
+        ),
         (
             "first run",
-            f"{first['seconds']:.1f} s",
+            f"{first['cpu']:.1f} s",
             f"< {TARGET_SECONDS:.0f} s",
-            first["seconds"] < TARGET_SECONDS,
+            first["cpu"] < TARGET_SECONDS,
         ),
         (
-            "first run's compile",
-            f"{first['compile']:.1f} s",
+            "first run's compile (main thread)",
+            f"{first['compile_cpu']:.1f} s",
             f"< {TARGET_COMPILE_SECONDS:.0f} s",
-            first["compile"] < TARGET_COMPILE_SECONDS,
+            first["compile_cpu"] < TARGET_COMPILE_SECONDS,
         ),
-        ("cached run", f"{cached['seconds']:.1f} s", "-", True),
+        ("cached run", f"{cached['cpu']:.1f} s", "-", True),
         (
             "cached run / scan floor",
             f"{ratio(cached):.1f}x",
@@ -150,7 +166,7 @@ def targets(first: dict[str, Any], cached: dict[str, Any]) -> list[tuple[str, st
 
 
 def print_targets(rows: list[tuple[str, str, str, bool]]) -> bool:
-    """One line per goal with its target and verdict; True when every goal is met."""
+    """One line per goal with its CPU time, target and verdict; True when every goal is met."""
     for what, measured, target, met in rows:
         shown = verdict(met) if target != "-" else ""
         print(f"  {what:<42} {measured:>9}   target {target:<7} {shown}")
@@ -172,7 +188,7 @@ def main() -> dict[str, Any]:
     print("slowest indicators, cached run (id: compile s, execute s):")
     for indicator_id, compile_s, execute_s in cached["slowest"]:
         print(f"  {indicator_id:<55} {compile_s:6.2f} {execute_s:6.2f}")
-    print("indicators against their targets:")
+    print("indicators against their targets (CPU seconds; see the module docstring):")
     if not print_targets(targets(first, cached)):
         sys.exit(1)
     return cached

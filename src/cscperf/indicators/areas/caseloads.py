@@ -36,16 +36,20 @@ def _cases_at_month_end(ctx: Context) -> ir.Table:
     if roles:
         invo = invo.filter(invo.invo_professional_role_id.isin([str(r) for r in roles]))
     invo = invo.filter(invo.invo_professional_id.notnull() & invo.invo_person_id.notnull())
-    open_at = open_at_period_end(
-        ctx, invo, "invo_involvement_start_date", "invo_involvement_end_date"
+    # Worker and team cleaned once per involvement, before each is repeated for every month
+    # end it is open at (cleaning after cost more than the month-end join itself).
+    invo = invo.select(
+        _worker=invo.invo_professional_id.cast("string"),
+        _person=invo.invo_person_id,
+        _team=blank_to_null(invo.invo_professional_team.cast("string")),
+        _start=invo.invo_involvement_start_date,
+        _end=invo.invo_involvement_end_date,
     )
-    team = blank_to_null(open_at.invo_professional_team.cast("string"))
+    open_at = open_at_period_end(ctx, invo, "_start", "_end")
     # A child counts once per worker; with two teams on the same pair the lowest team is kept.
     return open_at.group_by(
-        worker=open_at.invo_professional_id.cast("string"),
-        person=open_at.invo_person_id,
-        period_end=open_at.period_end,
-    ).aggregate(case_team=team.min())
+        worker=open_at._worker, person=open_at._person, period_end=open_at.period_end
+    ).aggregate(case_team=open_at._team.min())
 
 
 def worker_team(cases: ir.Table) -> ir.Table:

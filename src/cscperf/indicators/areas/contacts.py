@@ -24,9 +24,10 @@ CONTACTS = "ssd_contacts"
 UNRECOGNISED = "blank or unrecognised"
 
 
-def source_group(code: ir.StringValue, groups: Mapping[str, Sequence[str]]) -> ir.StringValue:
-    """The group of a source code; blank and unknown codes go to the 'unrecognised' group."""
-    cleaned = code.strip().upper()
+def source_group(cleaned: ir.StringValue, groups: Mapping[str, Sequence[str]]) -> ir.StringValue:
+    """The group of a source code already stripped and upper-cased (the contacts block's
+    ``source_code``: cleaning it again for every indicator that groups it was a tenth of the
+    catalogue's DuckDB time); blank and unknown codes go to the 'unrecognised' group."""
     fallback = next((g for g, codes in groups.items() if UNRECOGNISED in codes), "other")
     branches = [
         (cleaned.isin([str(c).upper() for c in codes if c != UNRECOGNISED]), group)
