@@ -19,6 +19,8 @@ from cscperf.web.app import ACCESS_LOG, create_app
 from cscperf.web.security import LOOPBACK_NAMES
 
 LOOPBACK = "127.0.0.1"
+# how long a page waits for results being prepared before it says so and asks again
+PREPARE_WAIT = 0.2
 
 
 def register(app: typer.Typer) -> None:
@@ -90,6 +92,7 @@ def register(app: typer.Typer) -> None:
                 allowed_hosts=(host, *(allowed_host or [])),
                 sign_in=sign_in_settings,
                 pool=pool,
+                prepare_wait=PREPARE_WAIT,
             ),
             host=host,
             port=port,

@@ -8,6 +8,7 @@ and one JSON line per request in the access log (path without query string, stat
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -46,7 +47,7 @@ from cscperf.web.auth import (
 from cscperf.web.charts import chart_set
 from cscperf.web.children import add_children_routes, children_url
 from cscperf.web.commentary import add_commentary_routes, commentary_url
-from cscperf.web.data import DashboardData, NotFound
+from cscperf.web.data import BeingPrepared, DashboardData, NotFound, set_patience
 from cscperf.web.finance import add_finance_routes
 from cscperf.web.forecast import add_forecast_routes
 from cscperf.web.forms import Forbidden
@@ -59,6 +60,7 @@ from cscperf.web.theme import load_theme
 HERE = Path(__file__).parent
 ACCESS_LOG = logging.getLogger("cscperf.web.access")
 PACK_JOBS_AT_ONCE = 4  # packs waiting or being made; one is made at a time
+POLLING = (b"hx-trigger", b"being-prepared")  # the "being prepared" page asking again
 PACK_FORMATS = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -107,12 +109,15 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        polling = POLLING in scope.get("headers", ())
 
         async def sending(message: Any) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
+                if polling and status == 200:
+                    headers.append((b"hx-refresh", b"true"))  # ready: htmx reloads the page
                 if not any(name.lower() == b"content-security-policy" for name, _ in headers):
                     headers.append((b"content-security-policy", NOTHING_ALLOWED.encode()))
                 message["headers"] = [
@@ -156,17 +161,34 @@ def create_app(
     allowed_hosts: tuple[str, ...] = (),
     sign_in: SignInSettings | None = None,
     pool: Path | None = None,
+    prepare_wait: float | None = None,
 ) -> FastAPI:
     """The dashboard for a store. ``benchmarks=False`` skips the published DfE figures; it
     answers to the loopback names and to ``allowed_hosts`` (and the sign-in settings' names).
     Without ``sign_in`` it is single-user; with it every route needs a signed-in person.
-    ``pool`` adds the page of that pool's benchmarks (``/pool``)."""
-    data = DashboardData(store, benchmarks=benchmarks, commentary=commentary)
+    ``pool`` adds the page of that pool's benchmarks (``/pool``).
+
+    Results are prepared in the background (from the current build's publication, or a page's
+    first use); a request waits at most ``prepare_wait`` seconds for what it needs, then the
+    page says it is being prepared (``None``: it waits until ready, as tests and scripts do).
+    """
+    data = DashboardData(
+        store,
+        benchmarks=benchmarks,
+        commentary=commentary,
+        prepare_ahead=prepare_wait is not None,
+    )
     app = FastAPI(title="cscperf dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.data = data
     app.state.sign_in = sign_in
     app.state.single_user_name = _single_user_name(store)
     require_sign_in_everywhere(app)  # before any route is added
+
+    async def patient(request: Request) -> None:
+        """How long this request may wait for results being prepared (for the data layer)."""
+        set_patience(prepare_wait)  # in the request's own context: it ends with the request
+
+    app.router.dependencies.append(Depends(patient))
     if sign_in is not None:
         allowed_hosts = (*allowed_hosts, *sign_in.allowed_hosts)
         if sign_in.public_url:
@@ -185,6 +207,7 @@ def create_app(
     jobs = JobQueue(workers=1, limit=PACK_JOBS_AT_ONCE)
     app.state.jobs = jobs
     app.router.on_shutdown.append(lambda: jobs.shutdown(wait=False))
+    app.router.on_shutdown.append(data.close)
     _add_downloads(app, pages, jobs)
     add_risk_routes(app, pages)
     add_commentary_routes(app, pages)
@@ -195,7 +218,19 @@ def create_app(
         add_pool_routes(app, pages, pool)
     add_audit_routes(app, pages)
     _add_health(app, data)
+    if prepare_wait is not None:
+        _start_preparing(data)
     return app
+
+
+def _start_preparing(data: DashboardData) -> None:
+    """Start preparing the current build's results as the server starts."""
+    try:
+        current = data.store.current_id()
+    except (OSError, CscperfError):
+        return
+    if current is not None:
+        data.warm(current)
 
 
 class _Pages:
@@ -252,7 +287,7 @@ class _Pages:
         base = {
             "request": request,
             "council": council,
-            "colours": load_theme(la_code),
+            "colours": _theme(la_code),
             "url": page_url,
             "version": __version__,
             "path": request.url.path,
@@ -279,6 +314,17 @@ class _Pages:
 
 def _add_error_pages(app: FastAPI, pages: _Pages) -> None:
     """Pages for a missing page or indicator (404) and for a failure (500)."""
+
+    @app.exception_handler(BeingPrepared)
+    async def being_prepared(request: Request, exc: BeingPrepared) -> HTMLResponse:
+        """202: not ready yet; the page asks again (htmx) and reloads once it is."""
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        name = (
+            "_being_prepared.html" if request.headers.get("HX-Request") else "being_prepared.html"
+        )
+        response = pages.render(request, name, 202, here=here)
+        response.headers["cache-control"] = "no-store"
+        return response
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
@@ -369,12 +415,13 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
                 "performance summary"
             )
         rows = data.rows(data.build(facts.id))
-        page = data.cached(
-            ("page", facts.id, chosen["period_end"], chosen["locality"], indicator_id),
+        where = (facts.id, chosen["period_end"], chosen["locality"], indicator_id)
+        page = data.prepared(
+            ("page", *where, data.commentary_version()),
             lambda: views.indicator_page(chosen["pack"], rows, indicator_id),
         )
         if page is None:
-            by = data.cached(
+            by = data.prepared(
                 ("by", facts.id, chosen["period_end"], indicator_id),
                 lambda: views.breakdown_page(
                     rows,
@@ -413,7 +460,10 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
             key = Key(INDICATOR, indicator_id, month, chosen["locality"] or "")
             return {
                 "page": page,
-                "charts": _charts(page),
+                # drawn from the figures only, so kept across commentary versions
+                "charts": data.prepared(
+                    ("charts", *where, data.targets_stamp(facts.id)), lambda: chart_set(page)
+                ),
                 "area_title": views.area_titles().get(page.definition.area, page.definition.area),
                 "commentary_url": commentary_url(key),
                 "children_url": children_url(indicator_id, month, chosen["locality"])
@@ -542,7 +592,8 @@ def _add_downloads(app: FastAPI, pages: _Pages, jobs: JobQueue) -> None:
 
 
 def _add_health(app: FastAPI, data: DashboardData) -> None:
-    """A health check for monitoring: the current build and how many builds there are."""
+    """A health check for monitoring: the current build, how many builds there are, and
+    whether results are being prepared in the background."""
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -552,8 +603,15 @@ def _add_health(app: FastAPI, data: DashboardData) -> None:
         except OSError as exc:
             return JSONResponse({"status": "error", "detail": str(exc)}, status_code=503)
         status = "ok" if current else "no current build"
+        results = "being prepared" if data.preparing() else "ready"
         return JSONResponse(
-            {"status": status, "version": __version__, "current_build": current, "builds": count},
+            {
+                "status": status,
+                "version": __version__,
+                "current_build": current,
+                "builds": count,
+                "results": results,
+            },
             status_code=200 if current else 503,
         )
 
@@ -594,6 +652,7 @@ def _download(text: str, name: str) -> PlainTextResponse:
     )
 
 
-def _charts(page: views.IndicatorPage) -> dict[str, str]:
-    """The trend and locality charts as inline SVG with their one-sentence descriptions."""
-    return chart_set(page)
+@functools.cache
+def _theme(la_code: str | None) -> Any:
+    """The council's colours, read once per process (the theme file ships with cscperf)."""
+    return load_theme(la_code)

@@ -2,10 +2,11 @@
 month's list of children and their dates, on screen and as a CSV file.
 
 These are the only pages with a child's identifier. Each asks for ``children.view``, shows
-only the localities the person is scoped to (filtered where the list is made, not in the
-template), is written to the audit log (who, which list, month, locality and how many rows;
-never an identifier) and is sent with ``Cache-Control: no-store``. They are never taken from
-the page cache.
+only the localities the person is scoped to (each list is prepared once per build and month
+in the background and cut to the person's localities where it is queried,
+:meth:`~cscperf.web.data.DashboardData.children`, not in the template), is written to the
+audit log (who, which list, month, locality and how many rows; never an identifier) and is
+sent with ``Cache-Control: no-store``. Their pages are never taken from the page cache.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from cscperf.indicators.children import (
     TEAM,
     Children,
     child_lists,
-    children_behind,
 )
 from cscperf.spreadsheet_safety import csv_rows_text
 from cscperf.store import audit
@@ -80,7 +80,7 @@ def add_children_routes(app: FastAPI, pages: Any) -> None:
                 "lists the figures that have one"
             )
         scope = frozenset({chosen}) if chosen is not None else who.localities
-        return children_behind(data.build(None), indicator_id, period_end, scope)
+        return data.children(indicator_id, period_end, scope)  # filtered to the scope there
 
     @app.get("/children", response_class=HTMLResponse)
     def children_index(

@@ -266,6 +266,7 @@ def _add_form(app: FastAPI, pages: Any, user: Callable[[Request], User]) -> None
             return page(request, key, 400, values=values, errors=checked.errors)
         try:
             saved = _record(data.path, key, state, checked.fields, who, note)
+            data.commentary_saved()
         except CommentaryRefused as exc:
             return page(request, key, 409, values=values, errors={"action": str(exc)})
         return RedirectResponse(commentary_url(saved.key, saved=action), status_code=303)
