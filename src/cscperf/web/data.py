@@ -46,7 +46,9 @@ from cscperf.store.store import Build, Store
 from cscperf.web.auth import acting_user, scope_key
 
 T = TypeVar("T")
-PREPARING_THREADS = 2  # the engine mostly runs outside Python's lock (DuckDB, Polars, charts)
+# one at a time: the engine's libraries import parts of themselves on first use (pandas under
+# Altair and Ibis), which two threads at once can meet half-imported
+PREPARING_THREADS = 1
 
 
 class NotFound(CscperfError):
