@@ -127,6 +127,7 @@ def plan_indicator(
     if by_key:
         build.install_runs({run.key: run.period_ends for run in runs})
     check = months_check_of(definition.id)
+    impossible = build.backend.cannot_compute.get(definition.id)
     for run in runs:
         ctx = Context(
             build,
@@ -135,6 +136,10 @@ def plan_indicator(
             run.period_ends,
             run_key=run.key if by_key else None,
         )
+        if impossible is not None:
+            reason = f"cannot be computed on {build.backend.name}: {impossible}"
+            planned.append(PlannedRun(run, ctx, missing=reason))
+            continue
         try:
             if check is not None:  # before any cached SQL, which names its months by run key
                 check(run.parameters.values, run.period_ends)

@@ -105,7 +105,9 @@ def spark_tables(build: Build, session: Any = None) -> BuildTables:
     beside them. ``session`` is a SparkSession to use (a local one is started otherwise; stop
     it with ``SparkBackend.stop``)."""
     con = SparkBackend.connect(session if session is not None else SparkBackend.local_session())
-    prefix = f"b{build.id.lower()}_"
+    # A build's id may hold a hyphen (a second build in the same second), which Spark's view
+    # names cannot.
+    prefix = f"b{build.id.lower().replace('-', '_')}_"
     stored = set(build.tables())
     names: dict[str, str] = {}
     for name in sorted(stored | set(canonical_tables())):
