@@ -247,10 +247,12 @@ class _Pages:
         name: str,
         chosen: dict[str, Any],
         make: Callable[[], dict[str, Any]],
+        extra_key: tuple[Any, ...] = (),
     ) -> HTMLResponse:
         """A page of an immutable build is rendered once per page, build, month, locality,
         filter and commentary version (and htmx or not): those decide everything on it.
-        ``make`` gives the rest of the context and runs only when the page is not yet cached."""
+        ``make`` gives the rest of the context and runs only when the page is not yet cached;
+        ``extra_key``: anything else the page depends on (filters not kept in its links)."""
         facts = chosen["facts"]
         key = (
             "html",
@@ -261,6 +263,7 @@ class _Pages:
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
             self.data.commentary_version(),  # pages show the commentary as it is now
             _user_key(),
+            extra_key,
         )
         html, policy = self.data.cached(
             key, lambda: with_policy(self.render_html(request, name, **chosen, **make()))
@@ -622,7 +625,8 @@ def _user_key() -> tuple[Any, ...] | None:
     if user is None:
         return None
     localities = None if user.localities is None else tuple(sorted(user.localities))
-    return (user.name, user.subject, tuple(sorted(user.roles)), localities)
+    areas = None if user.areas is None else tuple(sorted(user.areas))  # the commentary they read
+    return (user.name, user.subject, tuple(sorted(user.roles)), localities, areas)
 
 
 def _single_user_name(store: Path) -> str:

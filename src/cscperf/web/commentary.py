@@ -123,41 +123,48 @@ def add_commentary_routes(app: FastAPI, pages: Any) -> None:
         status = status or None
         if status is not None and status not in STATUS_FILTERS:
             raise NotFound(f"there is no status {status!r}; choose one from the list")
-        rows = _commentary_rows(
-            latest_versions(data.path, keep=_readable(who, _area_of(data))),
-            by_area,
-            [area] if area else mine,
-            Key(AREA, "", key_period, chosen["locality"] or ""),
-            layout,
-        )
-        if status is not None:
-            rows = [
-                r for r in rows if (r["version"].state if r["version"] else NOT_WRITTEN) == status
-            ]
-        number, pages_count = _page_number(page, len(rows))
-        query = {
-            "period": key_period,
-            **({"locality": chosen["locality"]} if chosen["locality"] else {}),
-            **({"area": area} if area else {}),
-            **({"status": status} if status else {}),
-        }
-        return pages.render(
-            request,
-            "commentary.html",
-            **chosen,
-            title="Commentary",
-            rows=rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
-            total=len(rows),
-            first_shown=(number - 1) * PAGE_SIZE + 1,
-            page_number=number,
-            pagination=_pagination(query, number, pages_count),
-            topics=[(a, layout.area_title(a)) for a in mine],
-            topic=area,
-            statuses=STATUS_FILTERS,
-            chosen_status=status,
-            url_of=commentary_url,
-            state_names=STATE_NAMES,
-            state_tags=STATE_TAGS,
+
+        def make() -> dict[str, Any]:
+            """The page's rows: made again only when commentary changes (the page is kept
+            per person, filter, page number and commentary version)."""
+            rows = _commentary_rows(
+                latest_versions(data.path, keep=_readable(who, _area_of(data))),
+                by_area,
+                [area] if area else mine,
+                Key(AREA, "", key_period, chosen["locality"] or ""),
+                layout,
+            )
+            if status is not None:
+                rows = [
+                    r
+                    for r in rows
+                    if (r["version"].state if r["version"] else NOT_WRITTEN) == status
+                ]
+            number, pages_count = _page_number(page, len(rows))
+            query = {
+                "period": key_period,
+                **({"locality": chosen["locality"]} if chosen["locality"] else {}),
+                **({"area": area} if area else {}),
+                **({"status": status} if status else {}),
+            }
+            return {
+                "title": "Commentary",
+                "rows": rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+                "total": len(rows),
+                "first_shown": (number - 1) * PAGE_SIZE + 1,
+                "page_number": number,
+                "pagination": _pagination(query, number, pages_count),
+                "topics": [(a, layout.area_title(a)) for a in mine],
+                "topic": area,
+                "statuses": STATUS_FILTERS,
+                "chosen_status": status,
+                "url_of": commentary_url,
+                "state_names": STATE_NAMES,
+                "state_tags": STATE_TAGS,
+            }
+
+        return pages.render_cached(
+            request, "commentary.html", chosen, make, extra_key=(area, status, page)
         )
 
     _add_form(app, pages, user)
