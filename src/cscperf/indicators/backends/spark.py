@@ -85,6 +85,9 @@ class SparkBackend(Backend):
     runs_sql_text: ClassVar[bool] = True
     shared_tables: ClassVar[bool] = True
     temporary_tables: ClassVar[bool] = True
+    # Spark's optimiser collapses nested projections itself; Ibis merging them first cost
+    # more than it saved (the whole catalogue: 171 s of CPU unfused against 185 s fused).
+    fuse_selects: ClassVar[bool] = False
     cannot_express: ClassVar[Mapping[str, str]] = {
         "temporary tables (Ibis's PySpark backend has none)": "the engine's tables made from "
         "data in memory (calendar, periods, imported files) are temporary views of the "
