@@ -9,16 +9,21 @@ import io
 import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from tests.web.test_browser import browser, serve_in_thread
+from tests.web.test_sign_in import GROUPS, PEOPLE, provider, sign_in_settings
 
 from cscperf.indicators.children import child_lists, children_behind
 from cscperf.indicators.results import compute_build, write_results
+from cscperf.settings import GroupGrant
 from cscperf.store import Store
 from cscperf.store.audit import read_entries
 from cscperf.web.app import create_app
+from cscperf.web.children import DOWNLOADED
 from cscperf.web.forms import (
     ADMINISTRATOR,
     HEAD_OF_SERVICE,
@@ -31,6 +36,7 @@ from cscperf.web.forms import (
 )
 
 BASE = "http://127.0.0.1:8000"
+__all__ = ["browser"]  # the Chromium of the dashboard's browser tests
 IDENT = "cp.open_2y_plus_pct"
 
 
@@ -260,3 +266,42 @@ def test_no_child_id_in_the_logs_or_the_audit_log_for_any_list(
         assert {e.action for e in mine} >= {"children.view", "children.download"}, ident
     details = " ".join(e.detail for e in entries)
     assert not [p for p in people if p in details]
+
+
+@pytest.mark.browser
+def test_a_locality_manager_downloads_their_childrens_list_in_the_browser(
+    browser: Any, store: Path
+) -> None:
+    """Signed in through the mock identity provider in Chromium as a manager of one locality,
+    the list's CSV downloads with that locality's children only, and the download is audited."""
+    month = _counted_month(store)
+    rows = children_behind(Store(store).get(), IDENT, client_month_end(month)).rows
+    counts = rows.group_by("locality").len().sort("len", descending=True)
+    mine = str(counts["locality"][0])  # the locality with most children on the list
+    manager = GroupGrant(roles=["locality_manager"], localities=[mine])
+    grants = {**GROUPS, "cscperf-saltfleet": manager}
+    subject, name, _group = PEOPLE["locality_manager"]
+    with pytest.MonkeyPatch.context() as patch, provider() as issuer:
+        patch.setenv("CSCPERF_OIDC_CLIENT_SECRET", "test-client-secret")
+        patch.setenv("CSCPERF_SESSION_SECRET", "c" * 48)
+        settings = sign_in_settings(issuer, secure=False).model_copy(update={"groups": grants})
+        app = create_app(store, benchmarks=False, sign_in=settings)
+        for server in serve_in_thread(app):
+            context = browser.new_context()
+            page = context.new_page()
+            try:
+                page.goto(f"{server}/children/{IDENT}?period={month}")
+                page.fill("input[name=sub]", subject)
+                page.get_by_role("button", name="Authorize").click()
+                page.wait_for_url(f"{server}/children/{IDENT}*")
+                with page.expect_download() as event:
+                    page.get_by_role("link", name="Download the list (CSV)").click()
+                text = Path(event.value.path()).read_text(encoding="utf-8-sig")
+            finally:
+                context.close()
+    listed = list(csv.DictReader(io.StringIO(text)))
+    expected = rows.filter(pl.col("locality") == mine)
+    assert len(listed) == expected.height > 0
+    assert {r[k] for r in listed for k in r if k.lower() == "locality"} == {mine}
+    downloads = [e for e in read_entries(store) if e.who == name and e.action == DOWNLOADED]
+    assert downloads, "the download should be in the audit log"

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cscperf.app.risk import forget_made_packs
 from cscperf.reports.commentary import (
     AreaCommentary,
     Commentary,
@@ -183,6 +184,9 @@ def record(
             },
             "number",
         )
+    # Every state shows in the pack (drafts marked as drafts), so a pack made before this
+    # change no longer shows the month's words: the dashboard makes it again when asked.
+    forget_made_packs(store)
     return Version(number, key, state, dict(fields), note, who, when)
 
 

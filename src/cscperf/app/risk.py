@@ -23,13 +23,14 @@ from cscperf.settings import RiskSettings, Settings, load_settings
 from cscperf.store.store import Store
 
 DASHBOARD = "dashboard"
-# the dashboard's made packs (cscperf.web.packs.PACKS): they show the register as it was
+# the dashboard's made packs (cscperf.web.packs.PACKS): they show the register and the
+# commentary as they were
 MADE_PACKS = Path("cache") / "packs"
 
 
 def forget_made_packs(store: Path) -> None:
-    """Remove the packs the dashboard made, after the register changed (they are made again
-    when asked for)."""
+    """Remove the packs the dashboard made, after the register or the commentary changed (they
+    are made again when asked for)."""
     shutil.rmtree(Path(store) / MADE_PACKS, ignore_errors=True)
 
 

@@ -17,7 +17,8 @@ from cscperf.app.month import pack_files_work, risk_register
 from cscperf.reports.pack import Pack
 from cscperf.web.data import DashboardData
 
-PACKS = Path("cache") / "packs"  # cscperf.app.risk.MADE_PACKS: forgotten when the register changes
+PACKS = Path("cache") / "packs"  # cscperf.app.risk.MADE_PACKS: forgotten when the register
+# or any commentary changes
 
 
 def pack_folder(store: Path, build_id: str, period_end: date, locality: str | None) -> Path:
