@@ -9,19 +9,24 @@ loads its own data. Neither is timed: they are what the members do before poolin
 Timed, each in a fresh process so that its peak memory is its own:
 
 - **DuckDB**: every member's whole catalogue computed afresh (each member's stored results
-  removed first; the compiled SQL its store keeps is reused, as it is month to month), two
-  members at a time on the two cores, then ``cscperf pool``'s build of the pooled store
+  removed first), all members at once: their canonical tables read into one table each with
+  the council as a column, each indicator's query run once for every council with the
+  council as the outermost grouping, and each council's grouped sums rolled up as its own
+  run does (``indicators/pooled.py``); then ``cscperf pool``'s build of the pooled store
   (children's identifiers hashed, dates of birth coarsened, member results gathered). Goal:
   under 120 s and 6 GB.
 - **Spark local**: the same catalogue computed on a local Spark session for a sample of
-  members (the smallest, the median and the largest council), and the pool's time estimated
-  from them. A Spark job costs tens of milliseconds to plan and schedule whatever its size;
-  each member's catalogue is over a hundred queries of a few thousand rows, so on one machine
-  Spark's time is that overhead, not the work (see docs/pools.md).
+  members (the smallest, the median and the largest council), each on its own, and the
+  pool's time estimated from them. A Spark job costs tens of milliseconds to plan and
+  schedule whatever its size; each member's catalogue is over a hundred queries of a few
+  thousand rows, so on one machine Spark's time is that overhead, not the work (see
+  docs/pools.md).
 
 ``CSCPERF_BENCH_POOL_SCALE`` sets the councils' scale (default 0.02: about 170,000 children
 across England, a council of a county's size about 3,400); ``CSCPERF_BENCH_POOL_SPARK=0``
-leaves Spark out (for a machine without Java).
+leaves Spark out (for a machine without Java); ``CSCPERF_BENCH_POOL_CACHE`` names another
+folder for the councils and their stores (the benchmark writes each member's results into its
+store).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SCALE = os.environ.get("CSCPERF_BENCH_POOL_SCALE", "0.02")
-CACHE = HERE / ".cache" / f"pool-{SCALE}"
+CACHE = Path(os.environ.get("CSCPERF_BENCH_POOL_CACHE") or HERE / ".cache" / f"pool-{SCALE}")
 COUNCILS = CACHE / "councils"
 STORES = CACHE / "stores"
 POOL = CACHE / "pool"
@@ -93,20 +98,27 @@ def _compute(store: str, database: str | None = None) -> tuple[str, float, int]:
 
 
 def run_duckdb(stores: list[Path]) -> dict[str, Any]:
-    """Every member's catalogue on DuckDB, then the pool's build; in this process."""
+    """Every member's catalogue on DuckDB, all at once, then the pool's build; in this
+    process."""
     from cscperf.app.pools import pool_councils
+    from cscperf.indicators.pooled import results_for_councils
+    from cscperf.indicators.results import RESULTS_FILE
+    from cscperf.store import Store
 
     shutil.rmtree(POOL, ignore_errors=True)
+    builds = {store.name: Store(store).get() for store in stores}
+    for build in builds.values():
+        (build.results_dir / RESULTS_FILE).unlink(missing_ok=True)
+    groups: list[int] = []
     started = time.perf_counter()
-    rows = 0
-    with ProcessPoolExecutor(JOBS) as workers:
-        for _, _, height in workers.map(_compute, [str(s) for s in stores]):
-            rows += height
+    results = results_for_councils(builds, on_group=lambda codes: groups.append(len(codes)))
     computed = time.perf_counter() - started
+    rows = sum(frame.height for frame in results.values())
+    del results
     pooled = pool_councils(POOL, stores, KEY, name="England (synthetic)")
     seconds = time.perf_counter() - started
     return {"engine": "DuckDB", "seconds": seconds, "catalogue_seconds": computed,
-            "pooling_seconds": seconds - computed, "rows": rows,
+            "pooling_seconds": seconds - computed, "rows": rows, "groups": groups,
             "members": len(pooled.pool.members()), **_usage()}  # fmt: skip
 
 
@@ -135,9 +147,9 @@ def _usage() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-    # Linux reports ru_maxrss in KiB; the workers run side by side, so their peaks add up.
-    peak = (own.ru_maxrss + JOBS * kids.ru_maxrss) / 1024 / 1024
-    return {"cpu": cpu, "peak_gb": peak}
+    # Linux reports ru_maxrss in KiB; the process's own peak (it starts no workers).
+    peak = max(own.ru_maxrss, kids.ru_maxrss) / 1024 / 1024
+    return {"cpu": cpu, "peak_gb": peak, "load": os.getloadavg()[0]}
 
 
 def child(engine: str) -> None:
@@ -160,9 +172,11 @@ def report(duck: dict[str, Any], spark: dict[str, Any] | None) -> bool:
           f"{duck['rows']:,} result rows")  # fmt: skip
     met = duck["seconds"] < SECONDS_GOAL and duck["peak_gb"] < MEMORY_GOAL_GB
     print(f"  DuckDB       {duck['seconds']:7.1f} s wall ({duck['catalogue_seconds']:.1f} s the "
-          f"members' catalogues, {duck['pooling_seconds']:.1f} s pooling), {duck['cpu']:.1f} s "
-          f"CPU, peak {duck['peak_gb']:.2f} GB  goal < {SECONDS_GOAL:.0f} s and < "
-          f"{MEMORY_GOAL_GB:.0f} GB: {'met' if met else 'MISSED'}")  # fmt: skip
+          f"members' catalogues, computed together in {len(duck['groups'])} pooled run(s) of "
+          f"{', '.join(str(n) for n in duck['groups'])} councils; {duck['pooling_seconds']:.1f} s "
+          f"pooling), {duck['cpu']:.1f} s CPU, peak {duck['peak_gb']:.2f} GB, load average "
+          f"{duck['load']:.1f}  goal < {SECONDS_GOAL:.0f} s and < {MEMORY_GOAL_GB:.0f} GB: "
+          f"{'met' if met else 'MISSED'}")  # fmt: skip
     if spark is None:
         print("  Spark local  not run (CSCPERF_BENCH_POOL_SPARK=0)")
         return met

@@ -3,11 +3,12 @@ its own single-council run (issue 20, "Done when").
 
 Camden (202), Liverpool (341) and Norfolk (926) are made at scale 0.03 for January 2024 to
 March 2025 and each loaded into its own store. Each council's single-council run is
-``results_for`` on its own build (what ``cscperf indicators`` writes). Norfolk's stored results
-are then removed, so the pool computes Norfolk's itself, while Camden's and Liverpool's are
-read from their builds as published; either way every value, month and breakdown of every
-computed indicator must come back from the pool exactly, under the member's LA code. The pooled
-tables must hold no identifier of the members' own, and dates of birth only to the month.
+``results_for`` on its own build (what ``cscperf indicators`` writes). Liverpool's and Norfolk's
+stored results are then removed, so the pool computes theirs, both at once over their pooled
+tables (``indicators/pooled.py``), while Camden's are read from its build as published; either
+way every value, month and breakdown of every computed indicator must come back from the pool
+exactly, under the member's LA code. The pooled tables must hold no identifier of the members'
+own, and dates of birth only to the month.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cscperf.app.month import assemble_pack
 from cscperf.app.pools import pool_councils
 from cscperf.cli import main
 from cscperf.errors import InputError, StoreError
+from cscperf.indicators import pooled as pooled_engine
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.functions import registered
 from cscperf.indicators.results import RESULTS_FILE, results_for
@@ -62,7 +64,8 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def single_runs(stores: dict[str, Path]) -> dict[str, pl.DataFrame]:
     runs = {code: results_for(Store(p).get(), show_progress=False) for code, p in stores.items()}
-    (Store(stores["926"]).get().results_dir / RESULTS_FILE).unlink()  # the pool computes it
+    for code in ("341", "926"):  # the pool computes these two, together
+        (Store(stores[code]).get().results_dir / RESULTS_FILE).unlink()
     return runs
 
 
@@ -74,9 +77,18 @@ def pooled(
     assert main(["pool", "create", str(folder), "--name", "Three councils"]) == 0
     for code in CODES:
         assert main(["pool", "join", str(folder), "--store", str(stores[code])]) == 0
+    together: list[list[str]] = []
+    compute_group = pooled_engine.compute_group
+
+    def spy(tables: Any, group: Any, *args: Any, **kwargs: Any) -> Any:
+        together.append([m.council for m in group])
+        return compute_group(tables, group, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(KEY_ENV, KEY)
+        patch.setattr(pooled_engine, "compute_group", spy)
         assert main(["pool", "build", str(folder)]) == 0
+    assert together[0] == ["341", "926"]  # the whole catalogue of both, in one pooled run
     return Pool(folder)
 
 

@@ -43,8 +43,9 @@ class Timings(dict[str, list[float]]):
         return [(i, c, e) for i, (c, e) in ranked[:n]]
 
 
-def normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
-    """Check the columns an indicator function must return, and type them."""
+def normalise_items(items: ir.Table, extras: Sequence[str], keys: Sequence[str] = ()) -> ir.Table:
+    """Check the columns an indicator function must return, and type them; ``keys`` (the
+    council of a pooled build) are kept as they are."""
     missing = [c for c in ("period_end", "team", "numerator") if c not in items.columns]
     missing += [c for c in extras if c not in items.columns]
     if missing:
@@ -55,6 +56,7 @@ def normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
         else ibis.null("float64")
     )
     return items.select(
+        *keys,
         period_end=items.period_end.cast("date"),
         team=items.team.cast("string"),
         numerator=items.numerator.cast("float64"),
@@ -63,10 +65,11 @@ def normalise_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
     )
 
 
-def grouped_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
-    """Sums per period, team and extra breakdown: the finest grain any breakdown needs."""
-    normal = normalise_items(items, extras)
-    return normal.group_by(["period_end", "team", *extras]).aggregate(
+def grouped_items(items: ir.Table, extras: Sequence[str], keys: Sequence[str] = ()) -> ir.Table:
+    """Sums per period, team and extra breakdown: the finest grain any breakdown needs (per
+    council first, ``keys``, in a pooled build)."""
+    normal = normalise_items(items, extras, keys)
+    return normal.group_by([*keys, "period_end", "team", *extras]).aggregate(
         num=normal.numerator.sum().fill_null(0.0),
         den=normal.denominator.sum().fill_null(0.0),
         n=normal.count().cast("float64"),
@@ -74,9 +77,11 @@ def grouped_items(items: ir.Table, extras: Sequence[str]) -> ir.Table:
     )
 
 
-def aggregate_items(items: ir.Table, extras: Sequence[str]) -> pl.DataFrame:
+def aggregate_items(
+    items: ir.Table, extras: Sequence[str], keys: Sequence[str] = ()
+) -> pl.DataFrame:
     """The grouped sums of ``items`` fetched from the backend."""
-    return typed_aggregates(grouped_items(items, extras).to_pyarrow())
+    return typed_aggregates(grouped_items(items, extras, keys).to_pyarrow())
 
 
 def typed_aggregates(arrow: Any) -> pl.DataFrame:
@@ -104,10 +109,13 @@ def prepare_aggregates(
     timings = timings if timings is not None else Timings()
     indicator_id = ctx.definition.id
     started, started_cpu = time.perf_counter(), time.thread_time()
+    keys = [build.partition] if build.partition is not None else []
     if not build.backend.runs_sql_text:
         items = function(ctx)
         result = aggregate_items(
-            items, [e for e in extras if e != "team_type" or e in items.columns]
+            build.by_council(items),
+            [e for e in extras if e != "team_type" or e in items.columns],
+            keys,
         )
         timings.add(indicator_id, 1, time.perf_counter() - started)
         return result
@@ -122,7 +130,7 @@ def prepare_aggregates(
             timings.compile_cpu += time.thread_time() - started_cpu
             raise
         extras_here = [e for e in extras if e != "team_type" or e in items.columns]
-        grouped = grouped_items(items, extras_here)
+        grouped = grouped_items(build.by_council(items), extras_here, keys)
         sql = build.backend.compile(grouped)
         if "memtable" in sql:
             # In-memory tables are registered by Ibis at execution under fresh names; the
@@ -133,11 +141,16 @@ def prepare_aggregates(
             timings.compile_cpu += time.thread_time() - started_cpu
             return result
         compiled = sql_cache.Compiled(
-            sql, tuple(extras_here), tuple(ctx.history), tuple(ctx.shared_tables)
+            sql,
+            tuple(extras_here),
+            tuple(ctx.history),
+            tuple(ctx.shared_tables),
+            probes=tuple(ctx.probes),
         )
         sql_cache.store(build, key, compiled)
     else:
         ctx.history.extend(compiled.history)
+        ctx.probes.extend(compiled.probes)
         for name, shared_sql in compiled.shared:
             build.materialise(name, shared_sql)
     timings.add(indicator_id, 0, time.perf_counter() - started)
@@ -154,11 +167,13 @@ def _items_or_missing(
     key = sql_cache.missing_key(build, indicator_id, parameters_key, ctx.period_ends)
     known = sql_cache.lookup(build, key)
     if known is not None and known.missing is not None:
+        ctx.probes.extend(known.probes)
         raise NotAvailable(known.missing)
     try:
         return function(ctx)
     except NotAvailable as absent:
-        sql_cache.store(build, key, sql_cache.Compiled("", (), (), missing=absent.reason))
+        missing = sql_cache.Compiled("", (), (), missing=absent.reason, probes=tuple(ctx.probes))
+        sql_cache.store(build, key, missing)
         raise
 
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 from cscperf.indicators.backends import Backend, backend_for
 from cscperf.indicators.catalogue import IndicatorDefinition
 from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.partition import by_council
 
 SCRATCH_PREFIX = "_cscperf_"
 
@@ -55,6 +56,11 @@ class BuildTables:
     # Where compiled indicator SQL is kept between runs (the store's cache folder); None keeps
     # it in memory only.
     sql_cache_dir: Path | None = None
+    # A pooled build (many councils' tables in one): the column naming the council in its
+    # tables and the table listing the councils; every query is then computed for each
+    # council at once (see partition.py). None: one council's build.
+    partition: str | None = None
+    councils_table: str | None = None
     _rows: dict[str, int] = field(default_factory=dict)
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
@@ -129,6 +135,13 @@ class BuildTables:
         if name not in self._tables:
             self._tables[name] = self.con.table(name)
         return self._tables[name]
+
+    def by_council(self, expr: ir.Table) -> ir.Table:
+        """``expr`` computed for every council of a pooled build at once (unchanged for one
+        council's build)."""
+        if self.partition is None or self.councils_table is None:
+            return expr
+        return by_council(expr, self.partition, self.backend_table(self.councils_table))
 
     @property
     def backend_name(self) -> str:
@@ -231,6 +244,7 @@ class SharedBlock:
     sql: str
     reads: tuple[tuple[str, str], ...]
     history: tuple[tuple[str, str], ...]
+    probes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +262,8 @@ class Context:
     parameters: Mapping[str, Any]
     period_ends: Sequence[date]
     history: list[tuple[str, str]] = field(default_factory=list)
+    # The questions asked of the data while building (see _probed).
+    probes: list[tuple[str, str]] = field(default_factory=list)
     # The shared tables (name, SQL) the indicator's query reads, in order of creation.
     shared_tables: list[tuple[str, str]] = field(default_factory=list)
     # The building block being built (see shared), which limits what it may read.
@@ -267,12 +283,14 @@ class Context:
         the ``required`` fields is missing, not supplied, or never filled in."""
         if name in self.build.not_supplied:
             raise NotAvailable(f"{name} not supplied: {self.build.not_supplied[name]}")
+        self._probed(name, "")
         if name not in self.build.names or self.build.rows(name) == 0:
             raise NotAvailable(f"the build has no {name} records")
         for column in required:
             key = f"{name}.{column}"
             if key in self.build.not_supplied:
                 raise NotAvailable(f"{key} not supplied: {self.build.not_supplied[key]}")
+            self._probed(name, column)
             if not self.build.filled(name, column):
                 raise NotAvailable(f"{key} is never filled in by this build's source")
         return self.build.raw(name)
@@ -284,7 +302,16 @@ class Context:
         except NotAvailable:
             return None
 
+    def _probed(self, name: str, column: str) -> None:
+        """Note a question asked of the data: whether table ``name`` holds rows (``column``
+        empty) or ``column`` is ever filled. Each council of a pooled build is computed with
+        the pooled answers only where its own answers are the same."""
+        if (name, column) not in self.probes:
+            self.probes.append((name, column))
+
     def has_field(self, name: str, column: str) -> bool:
+        self._probed(name, "")
+        self._probed(name, column)
         return (
             self.build.has(name)
             and f"{name}.{column}" not in self.build.not_supplied
@@ -321,11 +348,13 @@ class Context:
         known = self.build._blocks.get(key) if self.build.materialises else None
         if known is not None and known.table is not None:
             self.history.extend(h for h in known.history if h not in self.history)
+            self.probes.extend(p for p in known.probes if p not in self.probes)
             for entry in (*known.reads, (known.table, known.sql)):
                 if entry not in self.shared_tables:
                     self.shared_tables.append(entry)
             return self.build.backend_table(known.table)
         history_before, tables_before = len(self.history), len(self.shared_tables)
+        probes_before = len(self.probes)
         saved = (self.parameters, self._block)
         self.parameters = shared_values
         self._block = _BlockScope(name, monthly)
@@ -335,7 +364,7 @@ class Context:
             self.parameters, self._block = saved
         if not self.build.materialises:
             return items
-        sql = self.build.backend.compile(items)
+        sql = self.build.backend.compile(self.build.by_council(items))
         if "memtable" in sql:
             # In-memory tables get fresh names at execution: nothing to share.
             self.build._blocks[key] = SharedBlock(None, sql, (), ())
@@ -347,6 +376,7 @@ class Context:
             sql,
             tuple(self.shared_tables[tables_before:]),
             tuple(self.history[history_before:]),
+            tuple(self.probes[probes_before:]),
         )
         self.build._blocks[key] = block
         if (table, sql) not in self.shared_tables:

@@ -245,16 +245,6 @@ def compute(
     overrides = settings.parameters if settings is not None else []
     population = Population.load(build)
     definitions = [d for d in catalogue.select(ids) if d.id in functions]
-    if build.backend.run_keys:
-        # Every run's months are written before any SQL runs: the execution thread reads them.
-        defaults = framework_settings().parameters
-        build.install_runs(
-            {
-                run.key: run.period_ends
-                for definition in definitions
-                for run in runs_of(definition, period_ends, overrides, defaults)
-            }
-        )
     frames: list[pl.DataFrame] = []
 
     def finish_one(planned: PlannedIndicator) -> None:
@@ -266,6 +256,35 @@ def compute(
         if on_indicator is not None:
             on_indicator(planned.definition.id)
 
+    run_catalogue(build, definitions, period_ends, overrides, finish_one, timings=timings)
+    if not frames:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return pl.concat(frames)
+
+
+def run_catalogue(
+    build: BuildTables,
+    definitions: Sequence[IndicatorDefinition],
+    period_ends: Sequence[date],
+    overrides: Sequence[ParameterOverride],
+    finish_one: Callable[[PlannedIndicator], None],
+    *,
+    timings: Timings | None = None,
+) -> None:
+    """Plan every indicator of ``definitions`` in turn, its SQL running on the execution
+    thread while the next ones compile, and hand each to ``finish_one`` as it is done; the
+    engine's scratch tables are dropped after."""
+    functions = registered()
+    if build.backend.run_keys:
+        # Every run's months are written before any SQL runs: the execution thread reads them.
+        defaults = framework_settings().parameters
+        build.install_runs(
+            {
+                run.key: run.period_ends
+                for definition in definitions
+                for run in runs_of(definition, period_ends, overrides, defaults)
+            }
+        )
     try:
         with ExecutionThread(build) as execute:
 
@@ -284,9 +303,6 @@ def compute(
             pipelined(planned(), finish_one)
     finally:
         build.drop_scratch()
-    if not frames:
-        return pl.DataFrame(schema=RESULT_SCHEMA)
-    return pl.concat(frames)
 
 
 def indicator_sql(

@@ -143,6 +143,13 @@ def reporting_range(
             row = found.to_pyarrow().to_pylist()[0]  # through Arrow: no pandas import
             firsts.append(_to_date(row["first"]))
             lasts.append(_to_date(row["last"]))
+    return range_of_activity(firsts, lasts, extract, earliest)
+
+
+def range_of_activity(
+    firsts: Sequence[date], lasts: Sequence[date], extract: date | None, earliest: date | None
+) -> tuple[date, date]:
+    """:func:`reporting_range` from the first and last dates of each kind of activity."""
     if not firsts:
         raise StoreError(
             "the build holds no dated contacts, referrals or episodes, so there is no month to "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -148,6 +148,12 @@ class Population:
         )
         frame = pl.from_arrow(rows.to_pyarrow())
         assert isinstance(frame, pl.DataFrame)
+        return cls.from_rows(frame)
+
+    @classmethod
+    def from_rows(cls, frame: pl.DataFrame) -> Population | None:
+        """From the population table's rows of the age group (``area_level``, ``area``,
+        ``mid_year``, ``population``, in that order)."""
         council: dict[int, float] = {}
         localities: dict[tuple[str, int], float] = {}
         for level, area, year, value in frame.iter_rows():
@@ -273,9 +279,15 @@ def not_available_rows(
     )
 
 
+class Earliest(Protocol):
+    """What knows the earliest date loaded in a table's column (a build's tables)."""
+
+    def earliest(self, name: str, column: str) -> date | None: ...
+
+
 def history_incomplete(
     definition: IndicatorDefinition,
-    build: BuildTables,
+    build: Earliest,
     history: Iterable[tuple[str, str]],
     periods: pl.DataFrame,
 ) -> dict[date, bool]:

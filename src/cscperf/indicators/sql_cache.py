@@ -48,6 +48,8 @@ class Compiled:
     shared: tuple[tuple[str, str], ...] = ()
     # Why the indicator is not available on this build (then there is no SQL).
     missing: str | None = None
+    # The questions its building asked of the data (Context.probes).
+    probes: tuple[tuple[str, str], ...] = ()
 
     def with_scratch(self, old: str, new: str) -> Compiled:
         """The same entry with the scratch name ``old`` written as ``new`` throughout."""
@@ -57,6 +59,7 @@ class Compiled:
             self.history,
             tuple((n.replace(old, new), q.replace(old, new)) for n, q in self.shared),
             self.missing,
+            self.probes,
         )
 
 
@@ -115,6 +118,7 @@ def lookup(build: BuildTables, key: str) -> Compiled | None:
                     history=tuple((t, c) for t, c in raw["history"]),
                     shared=tuple((n, q) for n, q in raw["shared"]),
                     missing=raw.get("missing"),
+                    probes=tuple((t, c) for t, c in raw.get("probes", [])),
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 found = None  # a damaged entry is recompiled and rewritten
@@ -141,6 +145,7 @@ def store(build: BuildTables, key: str, compiled: Compiled) -> None:
         "history": general.history,
         "shared": general.shared,
         "missing": general.missing,
+        "probes": general.probes,
     }
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, target)

@@ -23,6 +23,7 @@ import polars as pl
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
 from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.pooled import results_for_councils
 from cscperf.indicators.results import results_for
 from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
 from cscperf.pools.keys import PoolUsageError, key_check
@@ -203,10 +204,20 @@ class Pool:
                 + (f" for {month:%B %Y}" if month else "")
                 + "; add councils with cscperf pool join POOL --store STORE"
             )
-        compute = compute or (
-            lambda build: results_for(build, database=database, show_progress=False)
-        )
-        loaded = [self._member_build(m, compute, on_member) for m in wanted]
+        builds = [self._member_build(m, on_member) for m in wanted]
+        if compute is None and database is None:
+            # On DuckDB, the members without stored results are computed all at once.
+            found = results_for_councils(
+                {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
+            )
+            loaded = [
+                MemberBuild(m, b, found[m.la_code]) for m, b in zip(wanted, builds, strict=True)
+            ]
+        else:
+            compute = compute or (
+                lambda build: results_for(build, database=database, show_progress=False)
+            )
+            loaded = [MemberBuild(m, b, compute(b)) for m, b in zip(wanted, builds, strict=True)]
         month = month or _common_month(loaded)
         loaded = [m for m in loaded if m.member.la_code in {x.la_code for x in self.members(month)}]
         for item in loaded:
@@ -246,12 +257,8 @@ class Pool:
             )
 
     @staticmethod
-    def _member_build(
-        member: Member,
-        compute: Callable[[Build], pl.DataFrame],
-        on_member: Callable[[Member], None] | None,
-    ) -> MemberBuild:
-        """A member's build and its own single-council results."""
+    def _member_build(member: Member, on_member: Callable[[Member], None] | None) -> Build:
+        """The build of a member that goes into the pooled build."""
         if on_member is not None:
             on_member(member)
         build = Store(member.store).get(member.build)
@@ -262,7 +269,7 @@ class Pool:
                 f"joined with now holds council {la_code}'s build {build.id}; the member "
                 "must load its own data there, or leave and join with the right store"
             )
-        return MemberBuild(member, build, compute(build))
+        return build
 
 
 def _common_month(loaded: Sequence[MemberBuild]) -> date:

@@ -1,0 +1,469 @@
+"""The whole catalogue for many councils at once: one set of queries over every council's
+tables together, each council's rows then rolled up as its own run rolls them up.
+
+A pool's members each have a stored build. Run one by one, each member's catalogue is about
+a hundred statements, so a pool of 150 councils pays each statement's fixed cost 150 times.
+Here the members' canonical tables are read into one table each, with a column naming the
+council (:data:`COUNCIL`), and every indicator's query is computed for all of them at once,
+the council the outermost grouping (:mod:`~cscperf.indicators.partition` rewrites each
+query; the indicator functions are unchanged). The grouped sums that come back are split by
+council and rolled up with that council's own teams and localities, population, months and
+history, exactly as :func:`~cscperf.indicators.results.compute_build` does for the council
+alone; the values are the same, row for row (``tests/pools/test_pooled_catalogue.py``).
+
+What changes the SQL must be the same for the councils computed together: the parameters
+their settings override, the reporting months, what their source did not supply, and which
+tables hold rows and which columns are ever filled (an indicator missing one of them is "not
+available" for that council only). Councils are grouped by all of these, and a council alone
+in its group, or with imported measures (fostering register, PEPs), is computed by its own run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis
+import polars as pl
+
+from cscperf.calendar.periods import reporting_months
+from cscperf.indicators.aggregates import Timings
+from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.context import BuildTables
+from cscperf.indicators.engine import (
+    PlannedIndicator,
+    _periods_between,
+    install_calendar,
+    run_catalogue,
+)
+from cscperf.indicators.framework import framework_settings
+from cscperf.indicators.functions import registered
+from cscperf.indicators.imported import imported_results, stored_frames
+from cscperf.indicators.results import (
+    RESULTS_FILE,
+    _complete_from,
+    _extract_date,
+    _to_date,
+    compute_build,
+    not_supplied_of,
+    range_of_activity,
+    requested_first,
+    write_results,
+)
+from cscperf.indicators.rollup import (
+    RATE_SCALE,
+    Lookups,
+    Population,
+    history_incomplete,
+    not_available_rows,
+    run_rows,
+    sort_results,
+)
+from cscperf.sources.canonical import canonical_tables, empty_table
+from cscperf.store import Build
+
+COUNCIL = "_council"  # the column naming the council in the pooled tables (never output)
+COUNCILS_TABLE = "_cscperf_councils"
+
+
+@dataclass
+class Probes:
+    """What each council's own build would answer to the engine's probes, asked of the pooled
+    tables once per table for every council (grouped by council)."""
+
+    tables: BuildTables
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    filled: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
+    _earliest: dict[tuple[str, str], dict[str, date | None]] = field(default_factory=dict)
+
+    def count(self, names: Sequence[str]) -> None:
+        """Rows and filled columns of each table, per council."""
+        for name in names:
+            table = self.tables.raw(name)
+            columns = [c for c in table.columns if c != COUNCIL]
+            counts = table.group_by(COUNCIL).aggregate(
+                _rows=table.count(), **{c: table[c].count() for c in columns}
+            )
+            frame = _polars(counts)
+            for row in frame.iter_rows(named=True):
+                code = row[COUNCIL]
+                self.rows.setdefault(code, {})[name] = int(row["_rows"])
+                self.filled.setdefault(code, {})[name] = frozenset(c for c in columns if row[c] > 0)
+
+    def minmax(self, name: str, column: str) -> dict[str, tuple[Any, Any]]:
+        table = self.tables.raw(name)
+        found = table.group_by(COUNCIL).aggregate(
+            first=table[column].min(), last=table[column].max()
+        )
+        return {r[COUNCIL]: (r["first"], r["last"]) for r in _polars(found).iter_rows(named=True)}
+
+    def earliest(self, council: str, name: str, column: str) -> date | None:
+        key = (name, column)
+        if key not in self._earliest:
+            values = self.minmax(name, column) if name in self.tables.names else {}
+            self._earliest[key] = {code: _as_date(first) for code, (first, _) in values.items()}
+        return self._earliest[key].get(council)
+
+
+def _polars(expr: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(expr.to_pyarrow())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _as_date(value: Any) -> date | None:
+    return None if value is None else _to_date(value)
+
+
+@dataclass(frozen=True)
+class _CouncilEarliest:
+    """One council's earliest dates (for ``history_incomplete``)."""
+
+    probes: Probes
+    council: str
+
+    def earliest(self, name: str, column: str) -> date | None:
+        return self.probes.earliest(self.council, name, column)
+
+
+@dataclass
+class Member:
+    """A council of the pooled computation: its build, months and what changes its SQL."""
+
+    council: str
+    build: Build
+    first: date
+    last: date
+    signature: str
+    lookups: Lookups
+    population: Population | None
+
+
+# ------------------------------------------------------------------ the pooled tables
+
+
+def pooled_duckdb(builds: Mapping[str, Build]) -> BuildTables:
+    """Every council's canonical tables, one table each with :data:`COUNCIL`, in a fresh
+    in-memory DuckDB (each read once from the builds' Parquet files), and the table of
+    councils."""
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    names: dict[str, str] = {}
+    for name in canonical_tables():
+        files = {
+            str(build.tables_dir / f"{name}.parquet"): code
+            for code, build in builds.items()
+            if (build.tables_dir / f"{name}.parquet").is_file()
+        }
+        names[name] = name
+        if not files:
+            empty = empty_table(name).select(pl.lit(None, pl.String).alias(COUNCIL), pl.all())
+            con.create_table(name, empty.to_arrow(), overwrite=True)
+            continue
+        which = pl.DataFrame({"_file": list(files), COUNCIL: list(files.values())})
+        con.create_table("_cscperf_files", which.to_arrow(), overwrite=True)
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con.raw_sql(
+            f'CREATE TABLE "{name}" AS SELECT f.{COUNCIL}, p.* EXCLUDE (filename) '
+            f"FROM read_parquet([{listed}], union_by_name = true, filename = true) p "
+            "JOIN _cscperf_files f ON p.filename = f._file"
+        )
+    con.drop_table("_cscperf_files", force=True)
+    councils = pl.DataFrame({COUNCIL: list(builds)}, schema={COUNCIL: pl.String})
+    con.create_table(COUNCILS_TABLE, councils.to_arrow(), overwrite=True)
+    return BuildTables(con=con, names=names, partition=COUNCIL, councils_table=COUNCILS_TABLE)
+
+
+def _subset(
+    tables: BuildTables, codes: Sequence[str], not_supplied: Mapping[str, str]
+) -> BuildTables:
+    """The pooled tables of some councils only (views), with their common not-supplied map."""
+    if len(codes) == tables.backend_table(COUNCILS_TABLE).count().to_pyarrow().as_py():
+        names = dict(tables.names)
+        councils = COUNCILS_TABLE
+    else:
+        listed = ", ".join(f"'{c}'" for c in codes)
+        suffix = abs(hash(tuple(codes))) % 10**10
+        names = {}
+        for name, table in tables.names.items():
+            names[name] = f"{table}_g{suffix}"
+            tables.con.raw_sql(
+                f'CREATE OR REPLACE VIEW "{names[name]}" AS SELECT * FROM "{table}" '
+                f"WHERE {COUNCIL} IN ({listed})"
+            )
+        councils = f"{COUNCILS_TABLE}_g{suffix}"
+        frame = pl.DataFrame({COUNCIL: list(codes)}, schema={COUNCIL: pl.String})
+        tables.con.create_table(councils, frame.to_arrow(), overwrite=True)
+    return BuildTables(
+        con=tables.con,
+        names=names,
+        not_supplied=dict(not_supplied),
+        partition=COUNCIL,
+        councils_table=councils,
+    )
+
+
+# ------------------------------------------------------------------ the members
+
+
+def members_of(builds: Mapping[str, Build], probes: Probes) -> list[Member]:
+    """Each council's months, roll-up settings and SQL signature (see the module's
+    description)."""
+    probes.count(sorted(probes.tables.names))
+    activity = {
+        (t, c): probes.minmax(t, c)
+        for t, c in framework_settings().activity_dates
+        if t in probes.tables.names
+    }
+    population = _populations(probes)
+    members = []
+    for code, build in builds.items():
+        rows, filled = probes.rows.get(code, {}), probes.filled.get(code, {})
+        not_supplied = not_supplied_of(build)
+        firsts, lasts = [], []
+        for (table, column), found in activity.items():
+            has = rows.get(table, 0) > 0 and table not in not_supplied
+            if has and column in filled.get(table, ()) and code in found:
+                firsts.append(_to_date(found[code][0]))
+                lasts.append(_to_date(found[code][1]))
+        first, last = range_of_activity(firsts, lasts, _extract_date(build), None)
+        first = max(first, _complete_from(build) or first)
+        settings = build.settings if build.has_settings else None
+        overrides = [p.model_dump(mode="json") for p in settings.parameters] if settings else []
+        signature = {
+            "months": [first.isoformat(), last.isoformat()],
+            "parameters": overrides,
+            "not_supplied": sorted(not_supplied.items()),
+            "imported": sorted(stored_frames(build)),
+        }
+        members.append(
+            Member(
+                council=code,
+                build=build,
+                first=first,
+                last=last,
+                signature=json.dumps(signature, sort_keys=True, default=str),
+                lookups=Lookups.from_settings(settings),
+                population=population.get(code) if _has_population(rows, not_supplied) else None,
+            )
+        )
+    return members
+
+
+def _has_population(rows: Mapping[str, int], not_supplied: Mapping[str, str]) -> bool:
+    return rows.get("population", 0) > 0 and "population" not in not_supplied
+
+
+def _populations(probes: Probes) -> dict[str, Population | None]:
+    if "population" not in probes.tables.names:
+        return {}
+    table = probes.tables.raw("population")
+    label = framework_settings().population_age_group
+    rows = table.filter(table.age_group == label).select(
+        COUNCIL, "area_level", "area", "mid_year", "population"
+    )
+    frame = _polars(rows)
+    return {
+        str(code): Population.from_rows(part)
+        for (code,), part in frame.partition_by(COUNCIL, as_dict=True, include_key=False).items()
+    }
+
+
+# ------------------------------------------------------------------ computing
+
+
+def pooled_results(
+    builds: Mapping[str, Build],
+    *,
+    on_group: Callable[[Sequence[str]], None] | None = None,
+    timings: Timings | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Every council's results (``builds`` by LA code), each equal to its own
+    :func:`~cscperf.indicators.results.compute_build`, computed together on DuckDB."""
+    tables = pooled_duckdb(builds)
+    try:
+        probes = Probes(tables)
+        members = members_of(builds, probes)
+        groups: dict[str, list[Member]] = defaultdict(list)
+        for member in members:
+            groups[member.signature].append(member)
+        results: dict[str, pl.DataFrame] = {}
+        for group in groups.values():
+            if len(group) == 1 or json.loads(group[0].signature)["imported"]:
+                for member in group:
+                    results[member.council] = compute_build(member.build)
+                continue
+            frames = _catalogue(tables, group, probes, None, on_group, timings)
+            months = reporting_months(group[0].first, group[0].last)
+            everything = list(load_catalogue())
+            for member in group:
+                imported = imported_results(stored_frames(member.build), months)
+                parts = [*frames[member.council], imported]
+                results[member.council] = sort_results(pl.concat(parts), everything)
+    finally:
+        tables.con.disconnect()
+    return {code: results[code] for code in builds}
+
+
+def _catalogue(
+    tables: BuildTables,
+    group: Sequence[Member],
+    probes: Probes,
+    ids: Sequence[str] | None,
+    on_group: Callable[[Sequence[str]], None] | None,
+    timings: Timings | None,
+) -> dict[str, list[pl.DataFrame]]:
+    """The computed indicators (``ids``, or all) of councils with the same signature, by
+    council: together, then again for the councils whose own answers to an indicator's
+    questions of the data differ from the group's, with those that answer alike."""
+    if len(group) == 1:
+        member = group[0]
+        wanted = list(ids) if ids is not None else sorted(registered())
+        own = compute_build(member.build, ids=wanted)
+        return {member.council: [own.filter(pl.col("indicator_id").is_in(wanted))]}
+    if on_group is not None:
+        on_group([m.council for m in group])
+    subset = _subset(tables, [m.council for m in group], not_supplied_of(group[0].build))
+    frames, unsure = compute_group(subset, group, probes, ids, timings=timings)
+    again: dict[frozenset[str], list[Member]] = defaultdict(list)
+    for member in group:
+        if unsure[member.council]:
+            again[frozenset(unsure[member.council])].append(member)
+    for redo, members in again.items():
+        if len(members) == len(group):  # no smaller group to try: each on its own
+            for member in members:
+                frames[member.council] += _catalogue(
+                    tables, [member], probes, sorted(redo), on_group, timings
+                )[member.council]
+            continue
+        found = _catalogue(tables, members, probes, sorted(redo), on_group, timings)
+        for code, more in found.items():
+            frames[code] += more
+    return frames
+
+
+def compute_group(
+    tables: BuildTables,
+    group: Sequence[Member],
+    probes: Probes,
+    ids: Sequence[str] | None = None,
+    *,
+    timings: Timings | None = None,
+) -> tuple[dict[str, list[pl.DataFrame]], dict[str, set[str]]]:
+    """The computed indicators (``ids``, or all) for councils with the same SQL signature,
+    at once: each council's rows, and the indicators whose questions of the data the council
+    answers otherwise than the group (no rows for those; see :func:`_catalogue`)."""
+    functions = registered()
+    head = group[0]
+    period_ends = reporting_months(head.first, head.last)
+    install_calendar(tables, period_ends[0], period_ends[-1])
+    settings = head.build.settings if head.build.has_settings else None
+    overrides = settings.parameters if settings is not None else []
+    definitions = [d for d in load_catalogue().select(ids) if d.id in functions]
+    frames: dict[str, list[pl.DataFrame]] = {m.council: [] for m in group}
+    unsure: dict[str, set[str]] = {m.council: set() for m in group}
+
+    def finish_one(planned: PlannedIndicator) -> None:
+        finish_for_councils(planned, tables, group, probes, frames, unsure, timings=timings)
+
+    run_catalogue(tables, definitions, period_ends, overrides, finish_one, timings=timings)
+    return frames, unsure
+
+
+def _answers_alike(
+    tables: BuildTables, probes: Probes, council: str, asked: Sequence[tuple[str, str]]
+) -> bool:
+    """The council's own build answers every question in ``asked`` as the pooled tables do."""
+    rows, filled = probes.rows.get(council, {}), probes.filled.get(council, {})
+    for name, column in asked:
+        if name not in tables.names:
+            continue
+        if column == "":
+            if (rows.get(name, 0) > 0) != (tables.rows(name) > 0):
+                return False
+        elif (column in filled.get(name, ())) != tables.filled(name, column):
+            return False
+    return True
+
+
+def finish_for_councils(
+    planned: PlannedIndicator,
+    tables: BuildTables,
+    group: Sequence[Member],
+    probes: Probes,
+    frames: dict[str, list[pl.DataFrame]],
+    unsure: dict[str, set[str]],
+    *,
+    timings: Timings | None = None,
+) -> None:
+    """Each council's rows of one planned indicator, as ``engine.finish_indicator`` makes
+    them for a council alone, added to ``frames`` by council."""
+    definition = planned.definition
+    for item in planned.runs:
+        run, aggregates = item.run, item.aggregates
+        if item.future is not None:
+            aggregates, seconds = item.future.result()
+            if timings is not None:
+                timings.add(definition.id, 1, seconds)
+        by_council = (
+            aggregates.partition_by(COUNCIL, as_dict=True, include_key=False)
+            if aggregates is not None
+            else {}
+        )
+        periods = _periods_between(min(run.period_ends), max(run.period_ends))
+        for member in group:
+            if not _answers_alike(tables, probes, member.council, item.ctx.probes):
+                unsure[member.council].add(definition.id)
+                continue
+            reason = item.missing
+            if reason is None and definition.unit in RATE_SCALE and member.population is None:
+                reason = "no population estimates are loaded for rates"
+            if reason is not None or aggregates is None:
+                version = run.parameters.version
+                frames[member.council].append(
+                    not_available_rows(definition, run.period_ends, version, reason or "")
+                )
+                continue
+            own = by_council.get((member.council,))
+            if own is None:
+                own = aggregates.clear().drop(COUNCIL)
+            earliest = _CouncilEarliest(probes, member.council)
+            history = history_incomplete(definition, earliest, item.ctx.history, periods)
+            frames[member.council].append(
+                run_rows(
+                    definition,
+                    run,
+                    own,
+                    lookups=member.lookups,
+                    population=member.population,
+                    history=history,
+                )
+            )
+
+
+def results_for_councils(
+    builds: Mapping[str, Build], *, on_group: Callable[[Sequence[str]], None] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Each council's stored results (``builds`` by LA code), as
+    :func:`~cscperf.indicators.results.results_for` gives them one by one: read from the
+    build when it holds them, else computed (here all together, :func:`pooled_results`) and
+    written to the build."""
+    stored: dict[str, pl.DataFrame] = {}
+    missing: dict[str, Build] = {}
+    for code, build in builds.items():
+        target = build.results_dir / RESULTS_FILE
+        if target.is_file():
+            stored[code] = pl.read_parquet(target)
+        else:
+            missing[code] = build
+    if missing:
+        for code, results in pooled_results(missing, on_group=on_group).items():
+            last = results.get_column("period_end").max() if results.height else None
+            asked = requested_first(last, None) if isinstance(last, date) else None
+            write_results(missing[code], results, asked)
+            stored[code] = results
+    return {code: stored[code] for code in builds}
