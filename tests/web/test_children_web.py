@@ -116,6 +116,19 @@ def test_the_list_page_and_csv_are_audited_and_not_stored(client: TestClient, st
         assert IDENT in entry.detail and rows[1][0] not in entry.detail
 
 
+def test_a_list_shown_again_from_memory_is_audited_again(client: TestClient, store: Path) -> None:
+    """The page is rendered once and then kept, but every view is written to the audit log."""
+    month = _counted_month(store)
+    url = f"/children/{IDENT}?period={month}"
+    before = len(read_entries(store, action="children.view"))
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.text == second.text  # the same page, the second time from memory
+    rendered = [k for k in client.app.state.data.computed() if "children.html" in str(k)]  # type: ignore[attr-defined]
+    assert len([k for k in rendered if url.split("?")[0] in str(k)]) == 1
+    assert len(read_entries(store, action="children.view")) == before + 2
+
+
 def test_scope_and_permission_are_enforced(client: TestClient, store: Path, monkeypatch) -> None:
     import cscperf.web.children as children
 

@@ -92,6 +92,22 @@ def test_write_submit_return_and_sign_off(client: TestClient, store: Path) -> No
     assert "Signed off" in client.get("/commentary?period=2025-04&status=signed_off").text
 
 
+def test_a_kept_form_carries_each_browsers_own_token(client: TestClient, store: Path) -> None:
+    """The form is rendered once and kept, with each browser's CSRF token put in (escaped) on
+    every request, and rendered again when the commentary changes."""
+    tokens = []
+    for held in ("a" * 40, "b" * 40, "'><script>alert(1)</script>" + "c" * 10):
+        browser = TestClient(client.app, base_url=BASE, cookies={"cscperf_csrf": held})
+        page = browser.get(PAGE)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found is not None and "<script>alert" not in page.text
+        tokens.append(found.group(1))
+    assert tokens[:2] == ["a" * 40, "b" * 40]
+    assert "&lt;script&gt;" in tokens[2]
+    assert send(client, "save", **WORDS).status_code == 303
+    assert WORDS["background"] in client.get(PAGE).text  # not the page kept from before
+
+
 def test_a_form_without_the_token_changes_nothing(client: TestClient, store: Path) -> None:
     client.get(PAGE)
     posted = client.post(PAGE, data={"action": "save", **WORDS}, headers={"origin": BASE})

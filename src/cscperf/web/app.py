@@ -27,6 +27,7 @@ from fastapi.responses import (
 )
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup, escape
 
 from cscperf import __version__
 from cscperf.app.commentary import INDICATOR, Key
@@ -75,7 +76,10 @@ def template_environment() -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    # the templates ship with cscperf: read once, not checked for changes on every page
+    env = Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
+    )
     env.filters["month"] = lambda d: f"{d:%B %Y}"
     env.filters["ym"] = lambda d: f"{d:%Y-%m}"
     env.filters["term"] = format_term
@@ -255,19 +259,34 @@ class _Pages:
         ``extra_key``: anything else the page depends on (filters not kept in its links)."""
         facts = chosen["facts"]
         key = (
-            "html",
-            name,
-            request.url.path,
             facts.id,
             facts.current,
             tuple(sorted((k, v or "") for k, v in chosen["params"].items())),
             self.data.commentary_version(),  # pages show the commentary as it is now
-            _user_key(),
             extra_key,
         )
+        return self.render_kept(request, name, key, lambda: {**chosen, **make()})
+
+    def render_kept(
+        self,
+        request: Request,
+        name: str,
+        key: tuple[Any, ...],
+        make: Callable[[], dict[str, Any]],
+        fill: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        """A page rendered once per template, path, person (their name is in its header and
+        their scope in its figures) and ``key`` (everything else its content depends on), then
+        served from memory; ``make`` gives its context and runs only when it is not yet kept.
+        ``fill``: per-request text (a form's CSRF token) rendered as a marker that no escaped
+        text can contain, and put in place of the marker on every request."""
+        markers = {field: Markup(f"<!--fill:{field}-->") for field in fill or {}}
         html, policy = self.data.cached(
-            key, lambda: with_policy(self.render_html(request, name, **chosen, **make()))
+            ("html", name, request.url.path, _user_key(), key),
+            lambda: with_policy(self.render_html(request, name, **make(), **markers)),
         )
+        for field, marker in markers.items():
+            html = html.replace(marker, escape((fill or {})[field]))  # from a cookie: escaped
         return HTMLResponse(html, headers={"content-security-policy": policy})
 
     def render(
@@ -479,12 +498,16 @@ def _add_pages(app: FastAPI, pages: _Pages) -> None:
     @app.get("/builds", response_class=HTMLResponse)
     def builds(request: Request, build: str | None = None) -> HTMLResponse:
         facts = data.facts(build)
-        return pages.render(
+        every = data.all_facts()
+        return pages.render_kept(
             request,
             "builds.html",
-            facts=facts,
-            builds=data.all_facts(),
-            params={"build": None if facts.current else facts.id},
+            (facts.id, tuple((b.id, b.current) for b in every)),
+            lambda: {
+                "facts": facts,
+                "builds": every,
+                "params": {"build": None if facts.current else facts.id},
+            },
         )
 
 

@@ -6,7 +6,9 @@ only the localities the person is scoped to (each list is prepared once per buil
 in the background and cut to the person's localities where it is queried,
 :meth:`~cscperf.web.data.DashboardData.children`, not in the template), is written to the
 audit log (who, which list, month, locality and how many rows; never an identifier) and is
-sent with ``Cache-Control: no-store``. Their pages are never taken from the page cache.
+sent with ``Cache-Control: no-store``. A page is rendered once per person, build, month,
+list and locality and then kept in the server's memory (as the lists themselves are), but
+every view is audited, whether the page is rendered or taken from memory.
 """
 
 from __future__ import annotations
@@ -86,20 +88,24 @@ def add_children_routes(app: FastAPI, pages: Any) -> None:
     def children_index(
         request: Request, period: str | None = None, locality: str | None = None
     ) -> HTMLResponse:
-        _who, (facts, period_end, chosen) = scoped(request, period, locality)
-        titles = {ref: d.title for ref, d in data.definitions().items()}
-        lists = [
-            (titles.get(ref, ref), spec.describes, children_url(ref, f"{period_end:%Y-%m}", chosen))
-            for ref, spec in sorted(child_lists().items())
-        ]
-        response = pages.render(
-            request,
-            "children_index.html",
-            facts=facts,
-            title="Children behind the figures",
-            period_end=period_end,
-            locality=chosen,
-            lists=lists,
+        who, (facts, period_end, chosen) = scoped(request, period, locality)
+
+        def make() -> dict[str, Any]:
+            titles = {ref: d.title for ref, d in data.definitions().items()}
+            month = f"{period_end:%Y-%m}"
+            return {
+                "facts": facts,
+                "title": "Children behind the figures",
+                "period_end": period_end,
+                "locality": chosen,
+                "lists": [
+                    (titles.get(ref, ref), spec.describes, children_url(ref, month, chosen))
+                    for ref, spec in sorted(child_lists().items())
+                ],
+            }
+
+        response = pages.render_kept(
+            request, "children_index.html", (who, facts.id, facts.current, period_end, chosen), make
         )
         response.headers.update(NO_STORE)
         return response
@@ -132,29 +138,34 @@ def add_children_routes(app: FastAPI, pages: Any) -> None:
     ) -> HTMLResponse:
         who, (facts, period_end, chosen) = scoped(request, period, locality)
         found = listed(who, indicator_id, period_end, chosen)
+        # every view is audited before the page is sent, also when the page is from memory
         _audit(data.path, who, VIEWED, indicator_id, period_end, chosen, found.rows.height)
         definition = data.definitions()[indicator_id]
-        response = pages.render(
-            request,
-            "children.html",
-            facts=facts,
-            title=f"Children behind: {definition.title}",
-            definition=definition,
-            found=found,
-            headings=headings_of(found),
-            rows=[
-                [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM]), *cells_of(found, r)]
-                for r in found.rows.iter_rows(named=True)
-            ],
-            period_end=period_end,
-            locality=chosen,
-            scope=", ".join(sorted(who.localities)) if who.localities is not None else None,
-            csv_url=children_url(indicator_id, f"{period_end:%Y-%m}", chosen, csv=True),
-            figure_url=f"/indicators/{quote(indicator_id, safe='')}?"
-            + urlencode(
-                {"period": f"{period_end:%Y-%m}", **({"locality": chosen} if chosen else {})}
-            ),
-        )
+
+        def make() -> dict[str, Any]:
+            return {
+                "facts": facts,
+                "title": f"Children behind: {definition.title}",
+                "definition": definition,
+                "found": found,
+                "headings": headings_of(found),
+                "rows": [
+                    [cell(r[PERSON]), r[LOCALITY], cell(r[TEAM]), *cells_of(found, r)]
+                    for r in found.rows.iter_rows(named=True)
+                ],
+                "period_end": period_end,
+                "locality": chosen,
+                "scope": ", ".join(sorted(who.localities)) if who.localities is not None else None,
+                "csv_url": children_url(indicator_id, f"{period_end:%Y-%m}", chosen, csv=True),
+                "figure_url": f"/indicators/{quote(indicator_id, safe='')}?"
+                + urlencode(
+                    {"period": f"{period_end:%Y-%m}", **({"locality": chosen} if chosen else {})}
+                ),
+            }
+
+        # kept per person (and scope): one person's page is never served to another
+        key = (who, facts.id, facts.current, indicator_id, period_end, chosen)
+        response = pages.render_kept(request, "children.html", key, make)
         response.headers.update(NO_STORE)
         return response
 

@@ -191,49 +191,60 @@ def _add_form(app: FastAPI, pages: Any, user: Callable[[Request], User]) -> None
         return who.may_see_area(area_of(key)) and who.may_see_locality(key.locality or None)
 
     def page(request: Request, key: Key, status: int = 200, **context: Any) -> HTMLResponse:
+        """The form and its history; as first shown (no answer to a form being sent) it is
+        rendered once per person, piece of commentary and commentary version, and the
+        person's own CSRF token put in on every request."""
         who = user(request)
         if not may_write(who, key) or not (
             who.may(WRITE_COMMENTARY) or who.may(SIGN_OFF_COMMENTARY)
         ):
             raise Forbidden(f"{who.name} may not write or sign off this commentary.")
-        versions = history(data.path, key)
-        latest = versions[0] if versions else None
-        values = context.pop("values", None)
-        if values is None:
-            values = dict(latest.fields) if latest else {}
-        errors = context.pop("errors", {})
         token = csrf_token(request)
-        title = (
-            data.definitions()[key.subject].title
-            if key.kind == INDICATOR
-            else load_layout().area_title(key.subject)
-        )
-        response = pages.render(
-            request,
-            "commentary_form.html",
-            status,
-            facts=pages.current_facts(),
-            title=f"Commentary: {title}",
-            subject_title=title,
-            key=key,
-            month=date.fromisoformat(key.period + "-01"),
-            fields=[(f, *FIELD_LABELS[f]) for f in FIELDS[key.kind]],
-            values=values,
-            errors=errors,
-            error_list=[{"text": m, "href": f"#{f}"} for f, m in errors.items()],
-            versions=versions,
-            latest=latest,
-            may_write=who.may(WRITE_COMMENTARY),
-            may_sign=who.may(SIGN_OFF_COMMENTARY)
-            and latest is not None
-            and latest.state == SUBMITTED,
-            csrf_field=CSRF_FIELD,
-            csrf=token,
-            state_names=STATE_NAMES,
-            state_tags=STATE_TAGS,
-            saved=SAVED.get(request.query_params.get("saved", "")),
-            **context,
-        )
+        saved = SAVED.get(request.query_params.get("saved", ""))
+
+        def make(values: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+            versions = history(data.path, key)
+            latest = versions[0] if versions else None
+            if values is None:
+                values = dict(latest.fields) if latest else {}
+            errors = extra.pop("errors", {})
+            title = (
+                data.definitions()[key.subject].title
+                if key.kind == INDICATOR
+                else load_layout().area_title(key.subject)
+            )
+            return {
+                "facts": pages.current_facts(),
+                "title": f"Commentary: {title}",
+                "subject_title": title,
+                "key": key,
+                "month": date.fromisoformat(key.period + "-01"),
+                "fields": [(f, *FIELD_LABELS[f]) for f in FIELDS[key.kind]],
+                "values": values,
+                "errors": errors,
+                "error_list": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
+                "versions": versions,
+                "latest": latest,
+                "may_write": who.may(WRITE_COMMENTARY),
+                "may_sign": who.may(SIGN_OFF_COMMENTARY)
+                and latest is not None
+                and latest.state == SUBMITTED,
+                "csrf_field": CSRF_FIELD,
+                "state_names": STATE_NAMES,
+                "state_tags": STATE_TAGS,
+                "saved": saved,
+                **extra,
+            }
+
+        if status == 200 and not context:
+            version = (data.commentary_version(), pages.current_facts(), saved)
+            response = pages.render_kept(
+                request, "commentary_form.html", (who, key, version), make, fill={"csrf": token}
+            )
+        else:  # an answer to a form: what was typed, and what is wrong with it
+            response = pages.render(
+                request, "commentary_form.html", status, csrf=token, **make(**context)
+            )
         set_csrf_cookie(response, token)
         return response
 

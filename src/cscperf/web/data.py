@@ -42,7 +42,7 @@ from cscperf.indicators.results import results_for
 from cscperf.reports.commentary import Commentary
 from cscperf.reports.pack import Pack
 from cscperf.store.council_data import council_database_path
-from cscperf.store.store import Build, Store
+from cscperf.store.store import BUILDS, CURRENT, Build, Store
 from cscperf.web.auth import acting_user, scope_key
 
 T = TypeVar("T")
@@ -188,25 +188,41 @@ class DashboardData:
         self._memo = _Memo()
         self._commentary_seen: tuple[Any, int] | None = None
         self._warmed: set[str] = set()
+        self._listing: tuple[Any, str | None, tuple[str, ...]] | None = None
 
     @property
     def store(self) -> Store:
         return Store(self.path)
 
     # -- builds ---------------------------------------------------------------------------
+    def listing(self) -> tuple[str | None, tuple[str, ...]]:
+        """The current build's id and every build's id. Read again only when the store's
+        pointer or its builds folder changes (publishing renames a build into the folder and
+        replaces the pointer; removing a build changes the folder), not on every page."""
+        stamp = (_file_stamp(self.path / CURRENT), _file_stamp(self.path / BUILDS))
+        held = self._listing
+        if held is None or held[0] != stamp:
+            store = self.store
+            held = (stamp, store.current_id(), tuple(store.build_ids()))
+            self._listing = held
+        return held[1], held[2]
+
     def build(self, build_id: str | None = None) -> Build:
         """A build by id (the current one when None); an unknown id is a :class:`NotFound`."""
-        store = self.store
-        if build_id is not None and build_id not in store.build_ids():
+        current, ids = self.listing()
+        if build_id is not None and build_id not in ids:
             raise NotFound(
                 f"there is no build {build_id!r} in this store; the Builds page lists the "
                 "builds there are"
             )
-        return store.get(build_id)
+        wanted = build_id or current
+        if wanted is None or wanted not in ids:
+            return self.store.get(build_id)  # says what is wrong with the store
+        return Build(self.store, wanted)
 
     def facts(self, build_id: str | None = None) -> BuildFacts:
         build = self.build(build_id)
-        current = self.store.current_id() == build.id
+        current = self.listing()[0] == build.id
         if current and self.prepare_ahead and build.id not in self._warmed:
             self.warm(build.id)
         facts = {
@@ -220,7 +236,7 @@ class DashboardData:
 
     def all_facts(self) -> list[BuildFacts]:
         """Every build, newest first."""
-        return [self.facts(b) for b in reversed(self.store.build_ids())]
+        return [self.facts(b) for b in reversed(self.listing()[1])]
 
     def rows(self, build: Build) -> pl.DataFrame:
         """The build's indicator results (computed and stored first if absent)."""
@@ -330,11 +346,17 @@ class DashboardData:
     ) -> Children:
         """The children behind a figure of the current build, only those of ``localities``
         (every child when None). The whole list is prepared once per build and month; the
-        person's scope is applied here, on every request."""
-        found = self._children(self.build(None), indicator_id, period_end)
+        person's scope is applied here, where the list is read (the cut kept per scope)."""
+        build = self.build(None)
+        found = self._children(build, indicator_id, period_end)
         if localities is None:
             return found
-        return replace(found, rows=found.rows.filter(pl.col(LOCALITY).is_in(sorted(localities))))
+        return self._memo.get(
+            ("children", build.id, indicator_id, period_end, tuple(sorted(localities))),
+            lambda: replace(
+                found, rows=found.rows.filter(pl.col(LOCALITY).is_in(sorted(localities)))
+            ),
+        )
 
     def _children(self, build: Build, indicator_id: str, period_end: date) -> Children:
         return self._memo.prepared(
@@ -356,7 +378,9 @@ class DashboardData:
         """Changes whenever commentary is saved, so pages made before are not reused. The
         database is asked again only when its file has changed (or after this process saved
         commentary: :meth:`commentary_saved`), not on every page."""
-        stamp = _file_stamp(council_database_path(self.path))
+        database = council_database_path(self.path)
+        # in WAL mode a commit changes the -wal file; the file itself only at a checkpoint
+        stamp = (_file_stamp(database), _file_stamp(database.with_name(database.name + "-wal")))
         seen = self._commentary_seen
         if seen is not None and seen[0] == stamp:
             return seen[1]
@@ -399,13 +423,14 @@ def in_scope(rows: pl.DataFrame, localities: tuple[str, ...]) -> pl.DataFrame:
     return rows.filter(~by_place | mine)
 
 
-def _file_stamp(path: Path) -> tuple[int, int] | None:
-    """When a file last changed and its size (None when absent)."""
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """When a file last changed, its size and inode (a file replaced by a rename has a new
+    one); None when absent."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return (stat.st_mtime_ns, stat.st_size)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _facts(data: DashboardData, build: Build) -> dict[str, Any]:
