@@ -325,6 +325,56 @@ def test_concurrent_writers_in_threads_lose_nothing(target: Target) -> None:
     assert [v.state for v in history(target.store, KEY)] == [SIGNED_OFF, SUBMITTED]
 
 
+def test_entries_recorded_at_once_are_committed_together(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: entries recorded while another is being written wait and are written
+    together in the next transaction; each caller gets its own entry back, committed, and the
+    chain holds. A failed transaction fails every entry of it and none is kept."""
+    transactions: list[int] = []
+    first_started, first_may_end = threading.Event(), threading.Event()
+    append = audit._append
+
+    def slow_append(store: Path, batch: list) -> list:  # type: ignore[type-arg]
+        transactions.append(len(batch))
+        if len(transactions) == 1:  # hold the first transaction while the others arrive
+            first_started.set()
+            first_may_end.wait(10)
+        return append(store, batch)
+
+    monkeypatch.setattr(audit, "_append", slow_append)
+    got: dict[int, audit.AuditEntry] = {}
+
+    def work(n: int) -> None:
+        got[n] = audit.record(target.store, f"person {n}", audit.SIGN_IN, f"visit {n}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    threads[0].start()
+    assert first_started.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    while len(audit._QUEUES[str(target.store.resolve())].waiting) < 5:
+        threading.Event().wait(0.01)
+    first_may_end.set()
+    for thread in threads:
+        thread.join()
+    assert transactions == [1, 5]  # six entries, two commits
+    stored = {e.number: e for e in audit.read_entries(target.store)}
+    assert sorted(stored) == list(range(1, 7))
+    assert {stored[e.number] for e in got.values()} == set(got.values())
+    assert {e.who for e in got.values()} == {f"person {n}" for n in range(6)}
+    assert audit.verify_store(target.store).first_bad is None
+
+    def failing(store: Path, batch: list) -> list:  # type: ignore[type-arg]
+        raise StoreError("the disk is full")
+
+    monkeypatch.setattr(audit, "_append", failing)
+    with pytest.raises(StoreError, match="disk is full"):
+        audit.record(target.store, "someone", audit.SIGN_IN, "")
+    monkeypatch.setattr(audit, "_append", append)
+    assert audit.record(target.store, "next", audit.SIGN_IN, "").number == 7
+
+
 def test_concurrent_writers_in_processes_lose_nothing(target: Target) -> None:
     code = (
         "import sys; from pathlib import Path; from cscperf.store import audit\n"

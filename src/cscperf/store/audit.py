@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,6 +110,33 @@ def detail_text(detail: str | dict[str, object] | None) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
 
 
+@dataclass
+class _Waiting:
+    """An entry waiting to be written, and what became of it."""
+
+    at: str
+    who: str
+    action: str
+    detail: str
+    woken: threading.Event = field(default_factory=threading.Event)
+    entry: AuditEntry | None = None
+    error: BaseException | None = None
+    leads: bool = False  # woken to write the entries waiting, its own among them
+
+
+@dataclass
+class _Queue:
+    """The entries of one store's log waiting to be written by this process."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: list[_Waiting] = field(default_factory=list)
+    writing: bool = False
+
+
+_QUEUES: dict[str, _Queue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
 def record(
     store: Path,
     who: str,
@@ -118,27 +146,71 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry (committed before this returns) and give it back. Entries are
-    written one at a time (the database's write lock), so each follows the one before."""
+    written one transaction at a time (the database's write lock), so each follows the one
+    before.
+
+    Group commit: while one thread of this process writes, entries recorded meanwhile by
+    other threads wait, and the next of them writes them all in one transaction (one commit
+    to disk, not one each). Every caller still returns only once its own entry is committed.
+    """
     when = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = detail_text(detail)
+    me = _Waiting(when, who, action, detail_text(detail))
+    with _QUEUES_LOCK:
+        queue = _QUEUES.setdefault(str(Path(store).resolve()), _Queue())
+    with queue.lock:
+        queue.waiting.append(me)
+        leads = not queue.writing
+        queue.writing = True
+    if not leads:
+        me.woken.wait()
+    if me.entry is None and me.error is None:  # it leads: write what waits, its own first
+        _write_waiting(store, queue)
+    if me.error is not None:
+        raise me.error
+    assert me.entry is not None
+    return me.entry
+
+
+def _write_waiting(store: Path, queue: _Queue) -> None:
+    """Write every entry waiting in one transaction; then hand the writing to the first entry
+    that came meanwhile (or stop)."""
+    with queue.lock:
+        batch, queue.waiting = queue.waiting, []
+    try:
+        entries = _append(store, batch)
+        for waiting, entry in zip(batch, entries, strict=True):
+            waiting.entry = entry
+    except BaseException as exc:  # none of the batch was written: each caller is told
+        for waiting in batch:
+            waiting.error = exc
+    finally:
+        with queue.lock:
+            following = queue.waiting[0] if queue.waiting else None
+            queue.writing = following is not None
+        for waiting in batch:
+            waiting.woken.set()
+        if following is not None:
+            following.woken.set()  # it writes next, with those that came after it
+
+
+def _append(store: Path, batch: list[_Waiting]) -> list[AuditEntry]:
+    """The entries of ``batch`` appended in order, in one transaction."""
+    written = []
     with council_database(store, SCHEMA, write=True) as session:
         last = session.one(f"SELECT number, hash FROM {TABLE} ORDER BY number DESC LIMIT 1")
-        number, previous = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-        digest = entry_hash(number, when, who, action, text, previous)
-        session.insert(
-            TABLE,
-            {
-                "number": number,
-                "at": when,
-                "who": who,
-                "action": action,
-                "detail": text,
-                "prev_hash": previous,
-                "hash": digest,
-            },
-            "number",
-        )
-    return AuditEntry(number, when, who, action, text, previous, digest)
+        number, previous = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        for waiting in batch:
+            number += 1
+            digest = entry_hash(
+                number, waiting.at, waiting.who, waiting.action, waiting.detail, previous
+            )
+            entry = AuditEntry(
+                number, waiting.at, waiting.who, waiting.action, waiting.detail, previous, digest
+            )
+            session.insert(TABLE, asdict(entry), "number")
+            written.append(entry)
+            previous = digest
+    return written
 
 
 _COLUMNS = "number, at, who, action, detail, prev_hash, hash"
