@@ -42,6 +42,7 @@ from cscperf.store import audit
 from cscperf.store.council_data import (
     POSTGRESQL,
     SQLITE,
+    SqliteDatabase,
     close_council_databases,
     council_database,
     open_council_database,
@@ -391,6 +392,25 @@ def test_concurrent_writers_in_processes_lose_nothing(target: Target) -> None:
     assert sorted(e.number for e in entries) == list(range(1, 47))
     assert {e.who for e in entries} == {"this process", "process 0", "process 1", "process 2"}
     assert audit.verify_store(target.store).entries == 46
+
+
+def test_a_kept_connection_follows_the_file_moved_aside(tmp_path: Path) -> None:
+    """The embedded database keeps its connections open between transactions; once the file
+    is moved aside (to start an empty one) the next entry goes to a new file, not the old."""
+    store = tmp_path / "store"
+    (store / "builds").mkdir(parents=True)
+    audit.record(store, "someone", audit.SIGN_IN)
+    audit.record(store, "someone", audit.SIGN_OUT)
+    database = open_council_database(store)
+    assert isinstance(database, SqliteDatabase) and database._idle  # kept, not closed
+    for name in ("council.sqlite3", "council.sqlite3-wal", "council.sqlite3-shm"):
+        if (store / name).exists():
+            (store / name).rename(tmp_path / name)
+    assert audit.record(store, "later", audit.SIGN_IN).number == 1
+    assert [e.who for e in audit.read_entries(store)] == ["later"]
+    moved = sqlite3.connect(tmp_path / "council.sqlite3")
+    assert moved.execute("SELECT count(*) FROM audit_log").fetchone() == (2,)
+    moved.close()
 
 
 def test_the_schema_version_is_recorded_and_a_newer_one_refused(target: Target) -> None:

@@ -240,20 +240,61 @@ class SqliteDatabase(CouncilDatabase):
             if path is None
             else None
         )
+        # connections kept open between transactions, with the file (inode) each opened:
+        # opening one costs a connect, and closing the last one checkpoints and removes the
+        # WAL file (two more writes to disk), on every request that writes the audit log
+        self._idle: list[tuple[sqlite3.Connection, int]] = []
+        self._idle_lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _take(self) -> tuple[sqlite3.Connection, int]:
+        """An idle connection to the file as it is now (one to a file since moved aside or
+        replaced is closed), or a new one."""
+        assert self.path is not None
+        try:
+            inode = self.path.stat().st_ino
+        except OSError:
+            inode = -1  # not made yet: the connection makes it
+        with self._idle_lock:
+            if self._pid != os.getpid():  # a forked child must not share its parent's files
+                self._idle, self._pid = [], os.getpid()
+            idle, self._idle = self._idle, []
+        kept = None
+        for con, opened in idle:
+            if kept is None and opened == inode:
+                kept = (con, opened)
+            elif opened == inode:
+                self._give_back(con, opened)
+            else:
+                con.close()
+        if kept is not None:
+            return kept
+        con = sqlite3.connect(
+            str(self.path),
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,  # kept, then used by one thread at a time
+        )
+        # a new file becomes WAL (kept in the file): readers never wait for the writer
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA foreign_keys = ON")
+        return con, self.path.stat().st_ino
+
+    def _give_back(self, con: sqlite3.Connection, inode: int) -> None:
+        with self._idle_lock:
+            if not con.in_transaction and len(self._idle) < POOL_SIZE:
+                self._idle.append((con, inode))
+                return
+        con.close()
 
     @contextlib.contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
         try:
-            con = self._memory or sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
+            con, inode = (self._memory, 0) if self._memory is not None else self._take()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the council database {self.name} ({exc})") from exc
+        healthy = False
         try:
-            # a new file becomes WAL (kept in the file): readers never wait for the writer
-            if self.path is not None and write:
-                con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA foreign_keys = ON")
             con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             session = Session(con.cursor(), SQLITE)
             try:
@@ -262,6 +303,7 @@ class SqliteDatabase(CouncilDatabase):
                 con.rollback()
                 raise
             con.commit()
+            healthy = True
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"the council database {self.name} could not be read or written ({exc}); "
@@ -269,7 +311,10 @@ class SqliteDatabase(CouncilDatabase):
             ) from exc
         finally:
             if con is not self._memory:
-                con.close()
+                if healthy:
+                    self._give_back(con, inode)
+                else:
+                    con.close()
 
 
 def _psycopg() -> ModuleType:
@@ -423,6 +468,11 @@ def close_council_databases() -> None:
                 idle, database._idle = database._idle, []
             for con in idle:
                 con.close()
+        elif isinstance(database, SqliteDatabase):
+            with database._idle_lock:
+                kept, database._idle = database._idle, []
+            for connection, _ in kept:
+                connection.close()
 
 
 def copy_records(
