@@ -120,15 +120,16 @@ def prepare_aggregates(
         timings.add(indicator_id, 1, time.perf_counter() - started)
         return result
     months = ctx.run_key if ctx.run_key is not None else ctx.period_ends
-    key = sql_cache.cache_key(build, indicator_id, parameters_key, months)
-    compiled = sql_cache.lookup(build, key)
+    base = sql_cache.base_key(build, ctx.definition, parameters_key, months)
+    compiled = sql_cache.find(build, base)
     if compiled is None:
-        try:
-            items = _items_or_missing(ctx, function, parameters_key)
-        except NotAvailable:  # its building counts too (shared blocks asked for first)
-            timings.add(indicator_id, 0, time.perf_counter() - started)
-            timings.compile_cpu += time.thread_time() - started_cpu
-            raise
+        with build.recording() as probes:
+            try:
+                items = _items_or_missing(ctx, function, parameters_key)
+            except NotAvailable:  # its building counts too (shared blocks asked for first)
+                timings.add(indicator_id, 0, time.perf_counter() - started)
+                timings.compile_cpu += time.thread_time() - started_cpu
+                raise
         extras_here = [e for e in extras if e != "team_type" or e in items.columns]
         grouped = grouped_items(build.by_council(items), extras_here, keys)
         sql = build.backend.compile(grouped)
@@ -147,7 +148,7 @@ def prepare_aggregates(
             tuple(ctx.shared_tables),
             probes=tuple(ctx.probes),
         )
-        sql_cache.store(build, key, compiled)
+        sql_cache.keep(build, base, probes, compiled)
     else:
         ctx.history.extend(compiled.history)
         ctx.probes.extend(compiled.probes)
@@ -163,18 +164,21 @@ def _items_or_missing(
 ) -> ir.Table:
     """The indicator's item table; NotAvailable, remembered in the compiled-SQL cache, when
     the build cannot supply it (a later run raises it again without building anything)."""
-    build, indicator_id = ctx.build, ctx.definition.id
-    key = sql_cache.missing_key(build, indicator_id, parameters_key, ctx.period_ends)
-    known = sql_cache.lookup(build, key)
+    build = ctx.build
+    base = sql_cache.missing_key(build, ctx.definition, parameters_key, ctx.period_ends)
+    known = sql_cache.find(build, base)
     if known is not None and known.missing is not None:
         ctx.probes.extend(known.probes)
         raise NotAvailable(known.missing)
-    try:
-        return function(ctx)
-    except NotAvailable as absent:
-        missing = sql_cache.Compiled("", (), (), missing=absent.reason, probes=tuple(ctx.probes))
-        sql_cache.store(build, key, missing)
-        raise
+    with build.recording() as probes:
+        try:
+            return function(ctx)
+        except NotAvailable as absent:
+            missing = sql_cache.Compiled(
+                "", (), (), missing=absent.reason, probes=tuple(ctx.probes)
+            )
+            sql_cache.keep(build, base, probes, missing)
+            raise
 
 
 def settle(build: BuildTables) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,38 @@ class NotAvailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+# A question the engine asked of a build while building an indicator's expression, e.g.
+# ("filled", "ssd_person", "pers_dob"); what an indicator's SQL depends on besides the code.
+Probe = tuple[str, ...]
+
+
+class _Probed(Mapping[str, str]):
+    """A build's ``names`` or ``not_supplied``: every look-up is a probe (kind, key) answered
+    with the value or None, recorded while an expression is being built (see
+    :meth:`BuildTables.recording`); iterating over it records the whole mapping."""
+
+    def __init__(self, build: BuildTables, kind: str, data: dict[str, str]) -> None:
+        self._build, self._kind, self._data = build, kind, data
+
+    def __getitem__(self, key: str) -> str:
+        self._build.note((self._kind, key), self._data.get(key))
+        return self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        self._build.note((self._kind, key), self._data.get(key))
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        self._build.note((f"{self._kind}*",), sorted(self._data.items()))
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._build.note((f"{self._kind}*",), sorted(self._data.items()))
+        return len(self._data)
 
 
 @dataclass
@@ -64,7 +97,9 @@ class BuildTables:
     _rows: dict[str, int] = field(default_factory=dict)
     _filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     _earliest: dict[tuple[str, str], date | None] = field(default_factory=dict)
-    _fingerprint: dict[str, Any] | None = None
+    # The probes being recorded (see recording), innermost last: an indicator's, and the
+    # shared block it is building.
+    _recorders: list[dict[Probe, Any]] = field(default_factory=list)
     # Shared building blocks become tables where the backend keeps them (see Context.shared);
     # False keeps them inline, as ``explain`` wants to show the whole query.
     share_tables: bool = True
@@ -83,9 +118,65 @@ class BuildTables:
     _runs: dict[str, tuple[date, ...]] = field(default_factory=dict)
     # What the engine may do on ``con`` (see indicators/backends/), chosen from its kind.
     backend: Backend = field(init=False, repr=False)
+    _names: dict[str, str] = field(init=False, repr=False)
+    _not_supplied: dict[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.backend = backend_for(self.con)
+        # Read through probes (see recording); the plain mappings answer them.
+        self._names = dict(self.names)
+        self._not_supplied = dict(self.not_supplied)
+        self.names = _Probed(self, "names", self._names)
+        self.not_supplied = _Probed(self, "not_supplied", self._not_supplied)
+
+    # ---------------------------------------------------------------- probes
+
+    @contextmanager
+    def recording(self) -> Iterator[dict[Probe, Any]]:
+        """Record every probe made in the block (and its answer): what the build was asked
+        while an expression was built, which with the code is all its SQL depends on."""
+        probes: dict[Probe, Any] = {}
+        self._recorders.append(probes)
+        try:
+            yield probes
+        finally:  # by identity: two recordings with the same probes are equal dicts
+            self._recorders[:] = [r for r in self._recorders if r is not probes]
+
+    def note(self, probe: Probe, answer: Any) -> None:
+        """Record ``probe`` and its answer in every recording under way."""
+        for probes in self._recorders:
+            probes.setdefault(probe, answer)
+
+    def answer(self, probe: Sequence[str]) -> Any:
+        """The answer this build gives to ``probe``, recorded nowhere (to check whether SQL
+        compiled on another build, or earlier, was built from the same answers)."""
+        kind, *args = probe
+        names, not_supplied = self._names, self._not_supplied
+        if kind == "names":
+            return names.get(args[0])
+        if kind == "not_supplied":
+            return not_supplied.get(args[0])
+        if kind == "names*":
+            return sorted(names.items())
+        if kind == "not_supplied*":
+            return sorted(not_supplied.items())
+        if kind == "schema":
+            if args[0] not in names:
+                return None
+            table = self.backend_table(names[args[0]])
+            return {c: str(t) for c, t in table.schema().items()}
+        if kind == "nonempty":
+            return args[0] in names and self._count(args[0]) > 0
+        if kind == "rows":
+            return self._count(args[0]) if args[0] in names else 0
+        if kind == "filled":
+            return self._filled_column(args[0], args[1])
+        raise ValueError(f"unknown probe {probe!r}")
+
+    def _probe(self, *probe: str) -> Any:
+        answer = self.answer(probe)
+        self.note(probe, answer)
+        return answer
 
     @property
     def periods_table(self) -> str:
@@ -162,52 +253,44 @@ class BuildTables:
         self._shared.add(name)
 
     def has(self, name: str) -> bool:
-        return name in self.names and name not in self.not_supplied and self.rows(name) > 0
+        return name in self.names and name not in self.not_supplied and self.nonempty(name)
 
     def raw(self, name: str) -> ir.Table:
-        return self.backend_table(self.names[name])
+        self._probe("schema", name)
+        return self.backend_table(self._names[name])
+
+    def nonempty(self, name: str) -> bool:
+        """The build has the table and it holds rows."""
+        return bool(self._probe("nonempty", name))
 
     def rows(self, name: str) -> int:
-        if name not in self._rows:
-            self._rows[name] = int(_scalar(self.raw(name).count())) if name in self.names else 0
-        return self._rows[name]
+        """The table's number of rows (0 when the build lacks it). An expression that only
+        needs to know whether there are any asks :meth:`nonempty`, so that its SQL does not
+        depend on the count."""
+        return int(self._probe("rows", name))
 
     def filled(self, name: str, column: str) -> bool:
         """The column exists and holds at least one value."""
-        key = (name, column)
-        if key not in self._filled:
-            table = self.raw(name)
-            self._filled[key] = column in table.columns and bool(
-                _scalar(table.filter(table[column].notnull()).count()) > 0
-            )
-        return self._filled[key]
+        return bool(self._probe("filled", name, column))
 
-    def fingerprint(self) -> dict[str, Any]:
-        """Everything about this build an indicator's SQL can depend on: backend, table names
-        and column types, what is not supplied, which tables hold rows and which columns are
-        ever filled (one counting query per table, which also answers later probes)."""
-        if self._fingerprint is None:
-            tables: dict[str, Any] = {}
-            for name in sorted(self.names):
-                table = self.raw(name)
-                counts = table.aggregate(
-                    _rows=table.count(), **{c: table[c].count() for c in table.columns}
-                ).to_pyarrow()
-                self._rows[name] = int(counts.column("_rows")[0].as_py())
-                for column in table.columns:
-                    self._filled[(name, column)] = int(counts.column(column)[0].as_py()) > 0
-                tables[name] = {
-                    "as": self.names[name],
-                    "schema": {c: str(t) for c, t in table.schema().items()},
-                    "rows": self._rows[name] > 0,
-                    "filled": sorted(c for c in table.columns if self._filled[(name, c)]),
-                }
-            self._fingerprint = {
-                "backend": str(getattr(self.con, "name", type(self.con).__name__)),
-                "tables": tables,
-                "not_supplied": dict(sorted(self.not_supplied.items())),
-            }
-        return self._fingerprint
+    def _count(self, name: str) -> int:
+        """Count the table's rows and each column's values, in one query (which answers every
+        later ``rows`` and ``filled`` probe of the table); the number of rows."""
+        if name not in self._rows:
+            table = self.backend_table(self._names[name])
+            counts = table.aggregate(
+                _rows=table.count(), **{c: table[c].count() for c in table.columns}
+            ).to_pyarrow()
+            self._rows[name] = int(counts.column("_rows")[0].as_py())
+            for column in table.columns:
+                self._filled[(name, column)] = int(counts.column(column)[0].as_py()) > 0
+        return self._rows[name]
+
+    def _filled_column(self, name: str, column: str) -> bool:
+        if name not in self._names:
+            return False
+        self._count(name)
+        return self._filled.get((name, column), False)
 
     def earliest(self, name: str, column: str) -> date | None:
         key = (name, column)
@@ -245,6 +328,9 @@ class SharedBlock:
     reads: tuple[tuple[str, str], ...]
     history: tuple[tuple[str, str], ...]
     probes: tuple[tuple[str, str], ...] = ()
+    # The probes its building made of the build, with their answers (BuildTables.recording):
+    # an indicator reading the block depends on them as on its own.
+    answers: tuple[tuple[Probe, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -284,7 +370,7 @@ class Context:
         if name in self.build.not_supplied:
             raise NotAvailable(f"{name} not supplied: {self.build.not_supplied[name]}")
         self._probed(name, "")
-        if name not in self.build.names or self.build.rows(name) == 0:
+        if name not in self.build.names or not self.build.nonempty(name):
             raise NotAvailable(f"the build has no {name} records")
         for column in required:
             key = f"{name}.{column}"
@@ -347,6 +433,8 @@ class Context:
         )
         known = self.build._blocks.get(key) if self.build.materialises else None
         if known is not None and known.table is not None:
+            for probe, answer in known.answers:
+                self.build.note(probe, answer)
             self.history.extend(h for h in known.history if h not in self.history)
             self.probes.extend(p for p in known.probes if p not in self.probes)
             for entry in (*known.reads, (known.table, known.sql)):
@@ -359,7 +447,8 @@ class Context:
         self.parameters = shared_values
         self._block = _BlockScope(name, monthly)
         try:
-            items = build()
+            with self.build.recording() as answers:
+                items = build()
         finally:
             self.parameters, self._block = saved
         if not self.build.materialises:
@@ -369,7 +458,10 @@ class Context:
             # In-memory tables get fresh names at execution: nothing to share.
             self.build._blocks[key] = SharedBlock(None, sql, (), ())
             return items
-        table = f"{self.build.scratch}_shared_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
+        # Named by its SQL without this run's scratch prefix, so that SQL compiled in another
+        # run (the compiled-SQL cache) names the same block the same way.
+        general = sql.replace(self.build.scratch, "{{scratch}}")
+        table = f"{self.build.scratch}_shared_{hashlib.sha256(general.encode()).hexdigest()[:16]}"
         self.build.materialise(table, sql)
         block = SharedBlock(
             table,
@@ -377,6 +469,7 @@ class Context:
             tuple(self.shared_tables[tables_before:]),
             tuple(self.history[history_before:]),
             tuple(self.probes[probes_before:]),
+            tuple(answers.items()),
         )
         self.build._blocks[key] = block
         if (table, sql) not in self.shared_tables:
