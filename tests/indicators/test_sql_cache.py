@@ -207,3 +207,13 @@ def test_a_changed_probe_answer_misses_the_cache_and_compiles_the_right_sql(
         sql_cache.forget_process_memory()
         assert _prepared(_referrals(teams), cache, function)[0] == expected
     assert calls == ["built", "built", "built"]
+
+
+def test_cscperf_sql_cache_names_a_folder_every_store_shares(
+    synthetic_build: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside_the_build = duckdb_tables(synthetic_build).sql_cache_dir
+    assert beside_the_build is not None
+    assert beside_the_build.parent == synthetic_build.cache_path.parent
+    monkeypatch.setenv("CSCPERF_SQL_CACHE", str(tmp_path / "every-council"))
+    assert duckdb_tables(synthetic_build).sql_cache_dir == tmp_path / "every-council"

@@ -47,6 +47,9 @@ RESULTS_FILE = "indicators.parquet"
 # clipping to the data), so a request no earlier than that is answered from the file.
 FROM_KEY = "cscperf.reported_from"
 SQL_CACHE_DIR = "indicator-sql"  # beside the build caches: compiled SQL is not data
+# A folder for compiled SQL shared by every store that runs with it set (a pool's members,
+# every council computed on one machine): SQL is kept by what it depends on, not by build.
+SQL_CACHE_ENV = "CSCPERF_SQL_CACHE"
 
 
 def duckdb_tables(build: Build) -> BuildTables:
@@ -62,8 +65,15 @@ def duckdb_tables(build: Build) -> BuildTables:
         con=con,
         names=names,
         not_supplied=not_supplied_of(build),
-        sql_cache_dir=build.cache_path.parent / SQL_CACHE_DIR,
+        sql_cache_dir=sql_cache_dir_for(build),
     )
+
+
+def sql_cache_dir_for(build: Build) -> Path:
+    """Where a build's compiled SQL is kept: the folder ``CSCPERF_SQL_CACHE`` names, else
+    beside the build's caches in its store."""
+    shared = os.environ.get(SQL_CACHE_ENV)
+    return Path(shared) if shared else build.cache_path.parent / SQL_CACHE_DIR
 
 
 def postgres_connection(url: str) -> Any:
@@ -318,11 +328,16 @@ def results_for(
 class _SchemaOnly(BuildTables):
     """Every canonical table present and filled: enough to compile SQL for ``explain``."""
 
-    def rows(self, name: str) -> int:
-        return 1 if name in self.names else 0
-
-    def filled(self, name: str, column: str) -> bool:
-        return column in self.raw(name).columns
+    def answer(self, probe: Sequence[str]) -> Any:
+        kind, *args = probe
+        present = args[0] in self.names if args else False
+        if kind == "nonempty":
+            return present
+        if kind == "rows":
+            return 1 if present else 0
+        if kind == "filled":
+            return present and args[1] in self.raw(args[0]).columns
+        return super().answer(probe)
 
 
 def schema_only_tables() -> BuildTables:
