@@ -78,3 +78,21 @@ def test_a_cancelled_child_is_gone() -> None:
     assert job._child is not None and job._child.poll() is None  # waiting for its job
     job.cancel()
     assert job._child.poll() is not None
+
+
+def test_the_child_collects_garbage_rarely() -> None:
+    """The child's collector runs less often and skips what was imported before the job
+    (see ``collect_rarely``); the PDF tests above show the child still writes the PDF."""
+    import gc
+
+    from cscperf.reports.pdf import CHILD_GC_THRESHOLD, collect_rarely
+
+    before = gc.get_threshold()
+    assert before[0] < CHILD_GC_THRESHOLD
+    try:
+        collect_rarely()
+        assert gc.get_threshold()[0] == CHILD_GC_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
