@@ -217,3 +217,22 @@ def test_cscperf_sql_cache_names_a_folder_every_store_shares(
     assert beside_the_build.parent == synthetic_build.cache_path.parent
     monkeypatch.setenv("CSCPERF_SQL_CACHE", str(tmp_path / "every-council"))
     assert duckdb_tables(synthetic_build).sql_cache_dir == tmp_path / "every-council"
+
+
+def test_a_changed_code_list_or_calendar_is_new_code_for_the_cache(tmp_path: Path) -> None:
+    for name, text in {
+        "indicators/areas/cp.py": "def f(): ...\n",
+        "indicators/care_codes.yaml": "legal_status: [C1, C2]\n",
+        "calendar/tables.py": "COLUMNS = ['date']\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = sql_cache.source_fingerprint(tmp_path)
+    (tmp_path / "indicators/__pycache__").mkdir()
+    (tmp_path / "indicators/__pycache__/cp.pyc").write_bytes(b"compiled")
+    assert sql_cache.source_fingerprint(tmp_path) == before  # bytecode is not source
+    (tmp_path / "indicators/care_codes.yaml").write_text("legal_status: [C1, C2, D1]\n")
+    with_code = sql_cache.source_fingerprint(tmp_path)
+    assert with_code != before
+    (tmp_path / "calendar/tables.py").write_text("COLUMNS = ['date', 'is_working_day']\n")
+    assert sql_cache.source_fingerprint(tmp_path) not in (before, with_code)

@@ -4,10 +4,10 @@ Owns the cache of the one grouped query each indicator runs per run of months. B
 compiling an indicator's Ibis expression costs far more than running it on DuckDB, and the SQL
 does not depend on the data, only on what the expression was built from:
 
-* the **base key** (:func:`base_key`): the code (the indicator package's source, the Ibis and
-  SQLGlot versions), the indicator's catalogue entry, its parameters, its months (the run key
-  that names them, so that the SQL carries from one month's build to the next) and the
-  backend;
+* the **base key** (:func:`base_key`): the code (the indicator and calendar packages' source
+  and data, the Ibis and SQLGlot versions), the indicator's catalogue entry, its parameters,
+  its months (the run key that names them, so that the SQL carries from one month's build to
+  the next), the backend and whether the build is pooled;
 * the **probes** its building made of the build, with their answers: which table names it
   looked up, what the manifest says is not supplied, whether a table holds rows, whether a
   column is ever filled, a table's schema (the only facts about the data an indicator
@@ -90,14 +90,23 @@ class Compiled:
 
 @cache
 def code_fingerprint() -> str:
-    """A hash of the indicator package's Python source and the versions of Ibis and SQLGlot,
-    which turn its expressions into SQL: edited code or a new Ibis never reuses old SQL."""
-    root = Path(__file__).parent
+    """A hash of the source and data of the indicator package (functions, blocks, code lists
+    such as ``care_codes.yaml``, ``framework.yaml``) and of the calendar package (the tables
+    the SQL joins), with the versions of Ibis and SQLGlot, which turn expressions into SQL:
+    edited code, a changed code list or a new Ibis never reuses old SQL."""
+    return source_fingerprint(Path(__file__).parent.parent)
+
+
+def source_fingerprint(package: Path) -> str:
+    """:func:`code_fingerprint` of the package folder ``package``."""
     digest = hashlib.sha256()
     digest.update(f"ibis {ibis.__version__} sqlglot {sqlglot.__version__}".encode())
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+    for part in ("indicators", "calendar"):
+        root = package / part
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
