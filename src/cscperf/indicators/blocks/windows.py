@@ -46,7 +46,43 @@ def open_at_period_end(
     ctx: Context, items: ir.Table, start_column: str, end_column: str | None
 ) -> ir.Table:
     """Each item once for every month end E with OPEN(item, E): start <= E and (no end or
-    end > E). An item ending on E is not open at E."""
+    end > E). An item ending on E is not open at E.
+
+    With dates, OPEN(item, E) is month(start) <= month(E) < month(end) by month number
+    (year * 12 + month): E is the last day of its month, so start <= E exactly when start
+    falls in E's month or before, and end > E exactly when end falls in a later month (an
+    end on E itself is in E's month). So each item's month numbers are generated, clipped to
+    the run's first and last month, and joined to the months by number: the rows made are
+    the rows kept, instead of every item joined to every later month end and then filtered
+    on its end."""
+    start = items[start_column]
+    end = None if end_column is None else items[end_column]
+    if not start.type().is_date() or (end is not None and not end.type().is_date()):
+        return _open_at_period_end_by_range(ctx, items, start_column, end_column)
+    periods = ctx.periods
+    months = periods.select(
+        period_end=periods.period_end, _oe_month=_month_number(periods.period_end)
+    )
+    bounds = months.aggregate(_oe_lo=months._oe_month.min(), _oe_hi=months._oe_month.max())
+    dated = items.filter(start.notnull()).cross_join(bounds)
+    first = ibis.greatest(_month_number(dated[start_column]), dated._oe_lo)
+    after = dated._oe_hi + 1
+    if end_column is not None:
+        after = ibis.least(_month_number(dated[end_column]).fill_null(after), after)
+    spread = dated.mutate(_oe_month=ibis.range(first, after).unnest())
+    joined = spread.join(months, spread._oe_month == months._oe_month)
+    return joined.select(*items.columns, "period_end")
+
+
+def _month_number(day: ir.DateValue) -> ir.IntegerValue:
+    return day.year() * 12 + day.month()
+
+
+def _open_at_period_end_by_range(
+    ctx: Context, items: ir.Table, start_column: str, end_column: str | None
+) -> ir.Table:
+    """OPEN(item, E) by joining every item to every month end on or after its start, then
+    keeping those before its end: for start or end columns that are not dates."""
     periods = ctx.periods.select("period_end")
     start = items[start_column]
     predicates = [start <= periods.period_end]
