@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.blocks.expressions import ends_after
+from cscperf.indicators.blocks.expressions import ends_after, first_per_key
+from cscperf.indicators.blocks.windows import open_at_period_end
 
 if TYPE_CHECKING:
     from cscperf.indicators.context import Context
@@ -49,6 +50,28 @@ def allocated_involvements(ctx: Context) -> ir.Table | None:
     ).filter(lambda t: t._inv_team.notnull())
 
 
+def teams_at_month_end(ctx: Context) -> ir.Table | None:
+    """Step 2 for every child at each of the run's month ends, made once per run:
+    ``_key_person``, ``_key_date`` (the month end) and ``_inv_team``, the team of the
+    allocated involvement open at E that started last (ties: the lowest team id). None
+    without involvements."""
+    if allocated_involvements(ctx) is None:
+        return None
+
+    def build() -> ir.Table:
+        invo = allocated_involvements(ctx)
+        assert invo is not None  # checked above; the block reads the same table
+        open_at = open_at_period_end(ctx, invo, "_inv_start", "_inv_end")
+        latest = first_per_key(
+            open_at, ["_inv_person", "period_end"], [open_at._inv_start.desc(), "_inv_team"]
+        )
+        return latest.select(
+            _key_person=latest._inv_person, _key_date=latest.period_end, _inv_team=latest._inv_team
+        )
+
+    return ctx.shared("allocated team at month end", build, monthly=True)
+
+
 def attribute(
     ctx: Context,
     items: ir.Table,
@@ -56,13 +79,22 @@ def attribute(
     reference_column: str,
     team_column: str | None = None,
 ) -> ir.Table:
-    """``items`` with a ``team`` column added by the three steps above."""
+    """``items`` with a ``team`` column added by the three steps above.
+
+    A reference column named ``period_end`` holds the run's month ends (as every snapshot's
+    does): their teams come from :func:`teams_at_month_end`, made once per run, rather than
+    from a join of these items to every involvement of the child."""
     own = (
         blank_to_null(items[team_column].cast("string"))
         if team_column is not None
         else ibis.null("string")
     )
     items = items.mutate(_own_team=own)
+    if reference_column == "period_end":
+        chosen = teams_at_month_end(ctx)
+        if chosen is None:
+            return items.mutate(team=items._own_team).drop("_own_team")
+        return _with_team(items, chosen, person_column, reference_column)
     invo = allocated_involvements(ctx)
     if invo is None:
         return items.mutate(team=items._own_team).drop("_own_team")
@@ -87,6 +119,14 @@ def attribute(
         )
     )
     chosen = ranked.filter(ranked._rank == 0).select("_key_person", "_key_date", "_inv_team")
+    return _with_team(items, chosen, person_column, reference_column)
+
+
+def _with_team(
+    items: ir.Table, chosen: ir.Table, person_column: str, reference_column: str
+) -> ir.Table:
+    """``items`` (with ``_own_team``) given ``team``: their own, else the one ``chosen``
+    (``_key_person``, ``_key_date``, ``_inv_team``) for their person and reference date."""
     joined = items.left_join(
         chosen,
         [
