@@ -38,8 +38,25 @@ def in_window(
     if start is None:
         raise ValueError(f"in_window needs a windowed basis, not {basis}")
     chosen = periods.select(period_end=periods.period_end, _window_start=start)
-    joined = items.join(chosen, [chosen._window_start <= when, when <= chosen.period_end])
-    return joined.drop("_window_start")
+    if not when.type().is_date():
+        joined = items.join(chosen, [chosen._window_start <= when, when <= chosen.period_end])
+        return joined.drop("_window_start")
+    # Every window is at most twelve months ending at E, so an item dated d can only count
+    # at the month ends of d's month and the eleven after: those month numbers are generated
+    # and joined by number (an equality join, cheaper than the range join on both window
+    # ends), and the window's own bounds are then checked exactly.
+    chosen = chosen.mutate(_iw_month=_month_number(chosen.period_end))
+    bounds = chosen.aggregate(_iw_lo=chosen._iw_month.min(), _iw_hi=chosen._iw_month.max())
+    dated = items.filter(when.notnull()).cross_join(bounds)
+    month = _month_number(dated[date_column])
+    first = ibis.greatest(month, dated._iw_lo)
+    after = ibis.least(month + 12, dated._iw_hi + 1)
+    spread = dated.mutate(_iw_month=ibis.range(first, after).unnest())
+    joined = spread.join(chosen, spread._iw_month == chosen._iw_month)
+    joined = joined.filter(
+        joined._window_start <= joined[date_column], joined[date_column] <= joined.period_end
+    )
+    return joined.select(*items.columns, "period_end")
 
 
 def open_at_period_end(
