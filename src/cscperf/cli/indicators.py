@@ -81,7 +81,8 @@ def _register_write(indicators: typer.Typer) -> None:
                 help="Compute on this PostgreSQL server (postgresql://user@host:port/db) "
                 "instead of the embedded DuckDB; the build's tables are copied there for the "
                 "run and removed after it. spark://local computes on Spark on this machine "
-                "(needs Java and the spark extra). Also read from CSCPERF_DATABASE.",
+                "(needs Java and the spark extra), sc://HOST:PORT on a Spark Connect server. "
+                "Also read from CSCPERF_DATABASE.",
                 envvar="CSCPERF_DATABASE",
             ),
         ] = None,

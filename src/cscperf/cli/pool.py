@@ -94,8 +94,9 @@ def _register_build(pool: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--database",
-                help="Compute members' indicators on this engine (spark://local, or a "
-                "PostgreSQL address) instead of DuckDB. Also read from CSCPERF_DATABASE.",
+                help="Compute members' indicators on this engine instead of DuckDB: "
+                "spark://local (Spark on this machine), sc://HOST:PORT (a Spark Connect "
+                "server) or a PostgreSQL address. Also read from CSCPERF_DATABASE.",
                 envvar="CSCPERF_DATABASE",
             ),
         ] = None,

@@ -24,10 +24,10 @@ import polars as pl
 from cscperf.calendar.months import month_end_of
 from cscperf.calendar.periods import last_complete_month, reporting_months, window_start
 from cscperf.console import progress
-from cscperf.errors import ConfigError, StoreError
+from cscperf.errors import StoreError
 from cscperf.indicators.backends.duckdb import DuckDBBackend
 from cscperf.indicators.backends.postgres import PostgresBackend, redacted
-from cscperf.indicators.backends.spark import LOCAL_URL, SparkBackend
+from cscperf.indicators.backends.spark import SparkBackend, is_spark_address, shown_address
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.engine import compute
@@ -112,8 +112,8 @@ def copy_into_postgres(con: Any, name: str, frame: pl.DataFrame) -> None:
 def spark_tables(build: Build, session: Any = None) -> BuildTables:
     """The build's canonical tables as temporary views on Spark: each stored table's Parquet
     file read in place, canonical tables the build lacks as empty views, imported measures
-    beside them. ``session`` is a SparkSession to use (a local one is started otherwise; stop
-    it with ``SparkBackend.stop``)."""
+    beside them. ``session`` is a SparkSession to use (a local one is started otherwise); give
+    it back with ``SparkBackend.release(tables.con, tables.names.values())``."""
     con = SparkBackend.connect(session if session is not None else SparkBackend.local_session())
     # A build's id may hold a hyphen (a second build in the same second), which Spark's view
     # names cannot.
@@ -130,6 +130,11 @@ def spark_tables(build: Build, session: Any = None) -> BuildTables:
         names[name] = f"{prefix}{name}"
         SparkBackend.register_frame(con, names[name], frame.to_arrow())
     return BuildTables(con=con, names=names, not_supplied=not_supplied_of(build))
+
+
+def shown(database: str) -> str:
+    """A database address fit to print: no password, no Spark Connect token."""
+    return shown_address(database) if is_spark_address(database) else redacted(database)
 
 
 def not_supplied_of(build: Build) -> dict[str, str]:
@@ -285,26 +290,21 @@ def results_for(
     """The stored results of a build, computing and storing them first when absent or when
     ``earliest`` asks for months before those stored (the default window otherwise). With
     ``database`` (a PostgreSQL address) they are always computed there: the build's tables
-    are copied to the server for the run and removed after it; ``spark://local`` computes
-    them on a local Spark session, reading the build's Parquet files in place."""
+    are copied to the server for the run and removed after it; on Spark (``spark://local``,
+    ``sc://HOST:PORT``, ``spark://submit``: ``SparkBackend.session_for``) the build's Parquet
+    files are read in place."""
     target = build.results_dir / RESULTS_FILE
     if database is None and target.is_file() and stored_covers(target, earliest):
         return pl.read_parquet(target)
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
     tables = None
-    if database is not None and database.startswith("spark://"):
-        if database != LOCAL_URL:
-            raise ConfigError(
-                f"--database {database}: give {LOCAL_URL} for Spark on this machine; a Spark "
-                "cluster runs cscperf through spark-submit or Spark Connect (docs/indicators.md, "
-                "Running on Spark)"
-            )
-        tables = spark_tables(build)
+    if database is not None and is_spark_address(database):
+        tables = spark_tables(build, SparkBackend.session_for(database))
     elif database is not None:
         # A prefix of its own per run: several people may compute on one server at once.
         tables = postgres_tables(build, database, prefix=f"r{uuid.uuid4().hex[:10]}_")
-    where = f" on {redacted(database)}" if database else ""
+    where = f" on {shown(database)}" if database else ""
     try:
         with progress() as bar:
             task = bar.add_task(f"Computing indicators for build {build.id}{where}", total=total)
@@ -316,7 +316,7 @@ def results_for(
             )
     finally:
         if tables is not None and tables.backend.name == SparkBackend.name:
-            SparkBackend.stop(tables.con._session)  # views only: nothing to drop
+            SparkBackend.release(tables.con, tables.names.values())  # views only
         elif tables is not None:
             drop_uploaded(tables)
     last = results.get_column("period_end").max() if results.height else None

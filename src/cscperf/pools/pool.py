@@ -22,6 +22,7 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
+from cscperf.indicators.backends.spark import is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.pooled import results_for_councils
 from cscperf.indicators.results import results_for
@@ -192,9 +193,9 @@ class Pool:
         member's build reports) and publish it as the pool's new current build.
 
         Each member's indicators are its build's stored results, or computed on ``database``
-        (``spark://local``, a PostgreSQL address; DuckDB by default); ``compute`` replaces
-        that, e.g. to compute on a Spark cluster's session under spark-submit
-        (docs/pools.md)."""
+        (``spark://local``, ``sc://HOST:PORT``, ``spark://submit``, a PostgreSQL address;
+        DuckDB by default); ``compute`` replaces that, e.g. to compute on a session of a
+        script's own (docs/pools.md)."""
         settings = self.settings
         self._check_key(key, new_key)
         wanted = self.members(month or date.max)
@@ -309,7 +310,7 @@ def _first_month(results: pl.DataFrame, keep_from: date) -> date:
 def _engine(database: str | None) -> str:
     if database is None:
         return "duckdb"
-    return "spark" if database.startswith("spark://") else "postgresql"
+    return "spark" if is_spark_address(database) else "postgresql"
 
 
 class _PooledTables(dict[str, pl.DataFrame]):

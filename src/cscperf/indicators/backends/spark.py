@@ -9,10 +9,14 @@ temporary views made from memory. Spark still takes about a second per indicator
 takes a fraction of one (each query is planned and run as several jobs): its gain is many
 councils at once.
 
-The session runs in local mode for one machine (``local[2]``), bound to the loopback address,
-with no web UI and nothing downloaded at run time (pyspark carries its own jars). Against a
-cluster the same catalogue runs through a session made by ``spark-submit`` or Spark Connect
-(see docs/indicators.md, "Running on Spark").
+Where the session comes from is the database address (:meth:`SparkBackend.session_for`):
+``spark://local`` starts one in local mode on this machine (``local[2]``), bound to the
+loopback address, with no web UI and nothing downloaded at run time (pyspark carries its own
+jars); ``sc://HOST:PORT`` opens a session on a Spark Connect server; ``spark://submit`` is the
+session of the ``spark-submit`` that started this process (``cscperf.spark_submit``), on
+whatever master it was given. The catalogue runs the same way on all three: a Spark 4 Connect
+server does temporary views, local checkpoints and Arrow results as a local session does
+(docs/pools.md, "Running it against a Spark cluster").
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,6 +40,14 @@ from cscperf.indicators.backends.base import Backend
 
 LOCAL_MASTER = "local[2]"
 LOCAL_URL = "spark://local"
+SUBMIT_URL = "spark://submit"
+CONNECT_SCHEME = "sc://"
+# spark-submit hands the Python driver the address of its JVM in these variables.
+SUBMIT_ENV = "PYSPARK_GATEWAY_PORT"
+# How often a new Spark Connect session asks a server that does not answer before giving up
+# (pyspark's default keeps asking for over ten minutes); once it has answered, the default
+# applies again, riding out a busy server.
+CONNECT_PROBE_RETRIES = 3
 # The local session's settings (see local_session).
 LOCAL_SETTINGS: dict[str, str] = {
     "spark.driver.host": "127.0.0.1",
@@ -46,6 +59,43 @@ LOCAL_SETTINGS: dict[str, str] = {
     "spark.sql.shuffle.partitions": "1",
     "spark.default.parallelism": "2",
 }
+
+
+def _spark_frame(session: Any, table: Any) -> Any:
+    """A Spark DataFrame of a pyarrow table. An empty table carries its schema along: a
+    Spark Connect session cannot infer one from no rows (a local session can)."""
+    if table.num_rows:
+        return session.createDataFrame(table)
+    from pyspark.sql.pandas.types import from_arrow_schema  # optional dependency, as above
+
+    return session.createDataFrame(table, schema=from_arrow_schema(table.schema))
+
+
+# The sessions cscperf started itself (local ones, with their warehouse folder; Spark Connect
+# ones, None): stopped after the run. spark-submit's session is not among them.
+_started: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+
+def is_spark_address(database: str) -> bool:
+    """The database address names a Spark session (``spark://`` or ``sc://``)."""
+    return database.startswith(("spark://", CONNECT_SCHEME))
+
+
+def shown_address(url: str) -> str:
+    """A Spark Connect address fit to print: its parameters (a token among them) left out."""
+    return url.split("/;", 1)[0].split(";", 1)[0]
+
+
+def _session_class() -> Any:
+    try:
+        # Optional dependency (about 450 MB): imported only when Spark is asked for.
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(
+            "Spark is not installed; install cscperf's spark extra "
+            "(pip install 'cscperf[spark]') or compute on DuckDB"
+        ) from exc
+    return SparkSession
 
 
 @cache
@@ -63,7 +113,7 @@ def _view_connection_class() -> type:
                 return super().create_table(name, obj, **kwargs)
             if isinstance(obj, pl.DataFrame):
                 obj = obj.to_arrow()
-            self._session.createDataFrame(obj).createOrReplaceTempView(name)
+            _spark_frame(self._session, obj).createOrReplaceTempView(name)
             return self.table(name)
 
         def to_pyarrow(
@@ -92,6 +142,8 @@ class SparkBackend(Backend):
         "temporary tables (Ibis's PySpark backend has none)": "the engine's tables made from "
         "data in memory (calendar, periods, imported files) are temporary views of the "
         "session (connect); shared blocks are checkpointed temporary views (materialise)",
+        "a schema inferred from a table of no rows (Spark Connect)": "an empty table made "
+        "from memory carries its Arrow schema (_spark_frame)",
     }
 
     def __init__(self, con: Any) -> None:
@@ -118,6 +170,23 @@ class SparkBackend(Backend):
         return self.con._session.sql(sql).toArrow()
 
     @staticmethod
+    def session_for(url: str) -> Any:
+        """The Spark session a database address names: ``spark://local`` (a local session),
+        ``sc://HOST:PORT`` (a Spark Connect server) or ``spark://submit`` (spark-submit's).
+        Give it back with :meth:`release` after the run."""
+        if url == LOCAL_URL:
+            return SparkBackend.local_session()
+        if url == SUBMIT_URL:
+            return SparkBackend.submitted_session()
+        if url.startswith(CONNECT_SCHEME):
+            return SparkBackend.connect_session(url)
+        raise ConfigError(
+            f"--database {shown_address(url)}: give {LOCAL_URL} for Spark on this machine, "
+            "sc://HOST:PORT for a Spark Connect server, or run cscperf on a cluster with "
+            "spark-submit (docs/pools.md, Running it against a Spark cluster)"
+        )
+
+    @staticmethod
     def local_session(app_name: str = "cscperf") -> Any:
         """A SparkSession in local mode on this machine: two worker threads, listening on the
         loopback address only, no web UI, a few shuffle partitions, warnings only, and a
@@ -127,19 +196,12 @@ class SparkBackend(Backend):
                 "Spark needs Java (a JDK or JRE 17) and none was found on the PATH; install "
                 "openjdk-17-jre-headless (scripts/setup-system.sh does) or compute on DuckDB"
             )
-        try:
-            # Optional dependency (about 450 MB): imported only when Spark is asked for.
-            from pyspark.sql import SparkSession
-        except ImportError as exc:
-            raise ConfigError(
-                "Spark is not installed; install cscperf's spark extra "
-                "(pip install 'cscperf[spark]') or compute on DuckDB"
-            ) from exc
+        session_class = _session_class()
         # Spark's launcher otherwise looks up the host's own address (and warns, or binds
         # there, when the name resolves to loopback); the session listens on loopback only.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         warehouse = tempfile.mkdtemp(prefix="cscperf-spark-")
-        builder = SparkSession.builder.master(LOCAL_MASTER).appName(app_name)
+        builder = session_class.builder.master(LOCAL_MASTER).appName(app_name)
         for key, value in LOCAL_SETTINGS.items():
             builder = builder.config(key, value)
         session = (
@@ -148,6 +210,68 @@ class SparkBackend(Backend):
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("WARN")
+        _started[session] = warehouse
+        return session
+
+    @staticmethod
+    def connect_session(url: str) -> Any:
+        """A new session on the Spark Connect server at ``url`` (sc://HOST:PORT, with any
+        parameters Spark Connect takes after it), checked to answer. Its temporary views and
+        checkpoints live on the server until :meth:`release` closes it."""
+        session_class = _session_class()
+        where = shown_address(url)
+        check = (
+            "check the address and port, that the Spark Connect server is running "
+            "(start-connect-server.sh) and that this machine may reach it"
+        )
+        try:
+            session = session_class.builder.remote(url).create()
+        except ImportError as exc:
+            raise ConfigError(
+                f"--database {where}: Spark Connect needs its client's packages (grpcio, "
+                "grpcio-status, googleapis-common-protos); install them with pip install "
+                f"'pyspark[connect]=={_pyspark_version()}'"
+            ) from exc
+        except ValueError as exc:  # pyspark's own and int() parsing the port
+            raise ConfigError(
+                f"--database {where} is not a Spark Connect address ({_one_line(exc)}); give "
+                "sc://HOST:PORT, e.g. sc://spark.example.org:15002"
+            ) from exc
+        client = session.client
+        patient = client.get_retry_policies()
+        client.set_retry_policies([_probe_policy()])
+        try:
+            session.version  # noqa: B018 (the first call that reaches the server)
+        except Exception as exc:  # gRPC's failures vary by cause; all mean "no server there"
+            session.stop()
+            raise ConfigError(
+                f"cannot reach the Spark Connect server at {where} ({_one_line(exc)}); {check}"
+            ) from exc
+        client.set_retry_policies(patient)
+        _started[session] = None
+        return session
+
+    @staticmethod
+    def submitted_session() -> Any:
+        """The session of the ``spark-submit`` that started this process (its master and
+        settings are spark-submit's), checked to run a job."""
+        if SUBMIT_ENV not in os.environ:
+            raise ConfigError(
+                f"--database {SUBMIT_URL} is the session spark-submit starts, and this cscperf "
+                "was not started by spark-submit; run it as spark-submit --master MASTER "
+                '"$(python -m cscperf.spark_submit --path)" ... (docs/pools.md), or give '
+                f"{LOCAL_URL} or sc://HOST:PORT"
+            )
+        session = _session_class().builder.getOrCreate()
+        master = session.conf.get("spark.master", "the master")
+        try:
+            session.range(1).count()
+        except Exception as exc:  # Py4J's errors vary by cause; all mean "no cluster to run on"
+            raise ConfigError(
+                f"Spark could not run a job on {master} ({_one_line(exc)}); check the --master "
+                "given to spark-submit, that the cluster is running and that this machine may "
+                "reach it"
+            ) from exc
         return session
 
     @staticmethod
@@ -161,11 +285,25 @@ class SparkBackend(Backend):
 
     @staticmethod
     def stop(session: Any) -> None:
-        """Stop the session and remove its warehouse folder (the engine's scratch tables)."""
-        warehouse = session.conf.get("spark.sql.warehouse.dir", None)
+        """Stop a session cscperf started and remove the warehouse folder it made for a local
+        one (the engine's scratch tables). A Spark Connect server's warehouse is the
+        server's, and left alone."""
+        warehouse = _started.pop(session, None)
         session.stop()
         if warehouse:
-            shutil.rmtree(warehouse.removeprefix("file:"), ignore_errors=True)
+            shutil.rmtree(warehouse, ignore_errors=True)
+
+    @staticmethod
+    def release(con: Any, views: Iterable[str]) -> None:
+        """After a run on ``con``: a session cscperf started (local, Spark Connect) is stopped,
+        which frees its views and checkpoints; spark-submit's session goes on to the next
+        council, so only the run's ``views`` are dropped from it."""
+        session = con._session
+        if session in _started:
+            SparkBackend.stop(session)
+            return
+        for view in views:
+            session.catalog.dropTempView(view)
 
     @staticmethod
     def register_parquet(con: Any, name: str, path: Path) -> None:
@@ -176,4 +314,21 @@ class SparkBackend(Backend):
     def register_frame(con: Any, name: str, table: Any) -> None:
         """Make a pyarrow table (an empty canonical table, an imported file) the temporary
         view ``name``."""
-        con._session.createDataFrame(table).createOrReplaceTempView(name)
+        _spark_frame(con._session, table).createOrReplaceTempView(name)
+
+
+def _probe_policy() -> Any:
+    # Part of pyspark's Spark Connect client, loaded only with it.
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    return DefaultPolicy(max_retries=CONNECT_PROBE_RETRIES, max_backoff=2000)
+
+
+def _pyspark_version() -> str:
+    import pyspark  # optional dependency, present once a session class was imported
+
+    return str(pyspark.__version__)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
