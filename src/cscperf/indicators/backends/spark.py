@@ -262,15 +262,17 @@ class SparkBackend(Backend):
                 '"$(python -m cscperf.spark_submit --path)" ... (docs/pools.md), or give '
                 f"{LOCAL_URL} or sc://HOST:PORT"
             )
-        session = _session_class().builder.getOrCreate()
-        master = session.conf.get("spark.master", "the master")
+        session_class = _session_class()
+        master = _submitted_master()
         try:
+            session = session_class.builder.getOrCreate()
             session.range(1).count()
         except Exception as exc:  # Py4J's errors vary by cause; all mean "no cluster to run on"
+            # The Java exception says nothing more to a person than Spark's log above it.
             raise ConfigError(
-                f"Spark could not run a job on {master} ({_one_line(exc)}); check the --master "
-                "given to spark-submit, that the cluster is running and that this machine may "
-                "reach it"
+                f"Spark could not run a job on the master {master} (Spark's log above says "
+                "why); check the --master given to spark-submit, that the cluster is running "
+                "and that this machine may reach it"
             ) from exc
         return session
 
@@ -322,6 +324,16 @@ def _probe_policy() -> Any:
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
     return DefaultPolicy(max_retries=CONNECT_PROBE_RETRIES, max_backoff=2000)
+
+
+def _submitted_master() -> str:
+    """The master spark-submit was given, read from its JVM before a session is made."""
+    # Part of pyspark, loaded only with it. A SparkConf reads spark-submit's settings only
+    # once the driver is connected to spark-submit's JVM, which this makes sure of.
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()
+    return str(SparkConf().get("spark.master", "given to spark-submit"))
 
 
 def _pyspark_version() -> str:
