@@ -44,7 +44,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("indicators/backends/spark.py", "_view_connection_class", "ibis.backends.pyspark"): (
         "PySpark is an optional extra of about 450 MB, loaded only when Spark is asked for"
     ),
-    ("indicators/backends/spark.py", "local_session", "pyspark.sql"): "as _view_connection_class",
+    ("indicators/backends/spark.py", "_pyspark", "pyspark.sql.pandas.types"): (
+        "as _view_connection_class"
+    ),
+    ("indicators/backends/spark.py", "_probe_policy", "pyspark.sql.connect.client.retries"): (
+        "part of Spark Connect's client, which needs packages of its own (grpcio)"
+    ),
     ("store/council_data.py", "_psycopg", "psycopg"): (
         "psycopg takes over a second to import and only a store whose council records are on "
         "PostgreSQL needs it"

@@ -66,9 +66,8 @@ def _spark_frame(session: Any, table: Any) -> Any:
     Spark Connect session cannot infer one from no rows (a local session can)."""
     if table.num_rows:
         return session.createDataFrame(table)
-    from pyspark.sql.pandas.types import from_arrow_schema  # optional dependency, as above
-
-    return session.createDataFrame(table, schema=from_arrow_schema(table.schema))
+    schema = _pyspark().sql.pandas.types.from_arrow_schema(table.schema)
+    return session.createDataFrame(table, schema=schema)
 
 
 # The sessions cscperf started itself (local ones, with their warehouse folder; Spark Connect
@@ -86,16 +85,17 @@ def shown_address(url: str) -> str:
     return url.split("/;", 1)[0].split(";", 1)[0]
 
 
-def _session_class() -> Any:
+def _pyspark() -> Any:
+    """The pyspark package, with its SQL module and Arrow types loaded."""
     try:
         # Optional dependency (about 450 MB): imported only when Spark is asked for.
-        from pyspark.sql import SparkSession
+        import pyspark.sql.pandas.types
     except ImportError as exc:
         raise ConfigError(
             "Spark is not installed; install cscperf's spark extra "
             "(pip install 'cscperf[spark]') or compute on DuckDB"
         ) from exc
-    return SparkSession
+    return pyspark
 
 
 @cache
@@ -196,7 +196,7 @@ class SparkBackend(Backend):
                 "Spark needs Java (a JDK or JRE 17) and none was found on the PATH; install "
                 "openjdk-17-jre-headless (scripts/setup-system.sh does) or compute on DuckDB"
             )
-        session_class = _session_class()
+        session_class = _pyspark().sql.SparkSession
         # Spark's launcher otherwise looks up the host's own address (and warns, or binds
         # there, when the name resolves to loopback); the session listens on loopback only.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -218,7 +218,7 @@ class SparkBackend(Backend):
         """A new session on the Spark Connect server at ``url`` (sc://HOST:PORT, with any
         parameters Spark Connect takes after it), checked to answer. Its temporary views and
         checkpoints live on the server until :meth:`release` closes it."""
-        session_class = _session_class()
+        session_class = _pyspark().sql.SparkSession
         where = shown_address(url)
         check = (
             "check the address and port, that the Spark Connect server is running "
@@ -230,7 +230,7 @@ class SparkBackend(Backend):
             raise ConfigError(
                 f"--database {where}: Spark Connect needs its client's packages (grpcio, "
                 "grpcio-status, googleapis-common-protos); install them with pip install "
-                f"'pyspark[connect]=={_pyspark_version()}'"
+                f"'pyspark[connect]=={_pyspark().__version__}'"
             ) from exc
         except ValueError as exc:  # pyspark's own and int() parsing the port
             raise ConfigError(
@@ -262,7 +262,7 @@ class SparkBackend(Backend):
                 '"$(python -m cscperf.spark_submit --path)" ... (docs/pools.md), or give '
                 f"{LOCAL_URL} or sc://HOST:PORT"
             )
-        session_class = _session_class()
+        session_class = _pyspark().sql.SparkSession
         master = _submitted_master()
         try:
             session = session_class.builder.getOrCreate()
@@ -327,19 +327,11 @@ def _probe_policy() -> Any:
 
 
 def _submitted_master() -> str:
-    """The master spark-submit was given, read from its JVM before a session is made."""
-    # Part of pyspark, loaded only with it. A SparkConf reads spark-submit's settings only
-    # once the driver is connected to spark-submit's JVM, which this makes sure of.
-    from pyspark import SparkConf, SparkContext
-
-    SparkContext._ensure_initialized()
-    return str(SparkConf().get("spark.master", "given to spark-submit"))
-
-
-def _pyspark_version() -> str:
-    import pyspark  # optional dependency, present once a session class was imported
-
-    return str(pyspark.__version__)
+    """The master spark-submit was given, read from its JVM before a session is made: a
+    SparkConf reads spark-submit's settings only once the driver is connected to that JVM."""
+    pyspark = _pyspark()
+    pyspark.SparkContext._ensure_initialized()
+    return str(pyspark.SparkConf().get("spark.master", "given to spark-submit"))
 
 
 def _one_line(exc: BaseException) -> str:
