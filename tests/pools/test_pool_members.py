@@ -14,6 +14,7 @@ own, and dates of birth only to the month.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,6 @@ import pytest
 from fastapi.testclient import TestClient
 from polars.testing import assert_frame_equal
 
-from cscperf.app.load import ingest
 from cscperf.app.month import assemble_pack
 from cscperf.app.pools import pool_councils
 from cscperf.cli import main
@@ -46,19 +46,11 @@ KEYS = ["indicator_id", "period_end", "breakdown", "breakdown_value"]
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def stores(
+    tmp_path_factory: pytest.TempPathFactory, council_stores: Callable[..., dict[str, Path]]
+) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pool-members")
-    args = ["synth", "--out", str(root / "in"), "--councils", ",".join(CODES), "--scale", "0.03",
-            "--seed", "4", "--start", "2024-01", "--end", "2025-03"]  # fmt: skip
-    assert main(args) == 0
-    made: dict[str, Path] = {}
-    for code in CODES:
-        folder = root / "in" / code
-        inputs = [folder / "ssd", folder / "population", folder / "council.yaml"]
-        outcome = ingest(root / "stores" / code, inputs)
-        assert outcome.reason is None, outcome.reason
-        made[code] = root / "stores" / code
-    return made
+    return council_stores(root, CODES, scale="0.03", start="2024-01", end="2025-03")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import cscperf
-from cscperf.app.load import ingest
 from cscperf.cli import main
 from cscperf.indicators import engine
 from cscperf.indicators.functions import registered
@@ -133,19 +132,11 @@ def _answers(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def stores(
+    tmp_path_factory: pytest.TempPathFactory, council_stores: Callable[..., dict[str, Path]]
+) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pool-spark")
-    args = ["synth", "--out", str(root / "in"), "--councils", ",".join(CODES), "--scale", "0.02",
-            "--seed", "4", "--start", "2024-10", "--end", "2025-03"]  # fmt: skip
-    assert main(args) == 0
-    made: dict[str, Path] = {}
-    for code in CODES:
-        folder = root / "in" / code
-        inputs = [folder / "ssd", folder / "population", folder / "council.yaml"]
-        outcome = ingest(root / "stores" / code, inputs)
-        assert outcome.reason is None, outcome.reason
-        made[code] = root / "stores" / code
-    return made
+    return council_stores(root, CODES, scale="0.02", start="2024-10", end="2025-03")
 
 
 def _tested_only() -> dict[str, Any]:
