@@ -247,7 +247,7 @@ def test_pool_under_spark_submit(
     env = {**_spark_env(), KEY_ENV: KEY}
     env.pop("CSCPERF_DATABASE", None)
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1200)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # spark-submit passes the driver's standard error on as its standard output.
     assert done.stdout.splitlines()[-1] == pool.latest().id
     _assert_members_equal_own_runs(pool, duckdb_runs)

@@ -44,6 +44,10 @@ SUBMIT_URL = "spark://submit"
 CONNECT_SCHEME = "sc://"
 # spark-submit hands the Python driver the address of its JVM in these variables.
 SUBMIT_ENV = "PYSPARK_GATEWAY_PORT"
+# pyspark sets this when it opens a Spark Connect session, and from then on refuses to start
+# a local one in the process (and in processes it starts, such as spark-submit): the session
+# needs it only for pyspark's own functions, which the engine does not call (it runs SQL).
+CONNECT_MODE_ENV = "SPARK_CONNECT_MODE_ENABLED"
 # How often a new Spark Connect session asks a server that does not answer before giving up
 # (pyspark's default keeps asking for over ten minutes); once it has answered, the default
 # applies again, riding out a busy server.
@@ -224,6 +228,7 @@ class SparkBackend(Backend):
             "check the address and port, that the Spark Connect server is running "
             "(start-connect-server.sh) and that this machine may reach it"
         )
+        marked = os.environ.get(CONNECT_MODE_ENV)
         try:
             session = session_class.builder.remote(url).create()
         except ImportError as exc:
@@ -237,6 +242,8 @@ class SparkBackend(Backend):
                 f"--database {where} is not a Spark Connect address ({_one_line(exc)}); give "
                 "sc://HOST:PORT, e.g. sc://spark.example.org:15002"
             ) from exc
+        finally:
+            _restore_env(CONNECT_MODE_ENV, marked)
         client = session.client
         patient = client.get_retry_policies()
         client.set_retry_policies([_probe_policy()])
@@ -332,6 +339,13 @@ def _submitted_master() -> str:
     pyspark = _pyspark()
     pyspark.SparkContext._ensure_initialized()
     return str(pyspark.SparkConf().get("spark.master", "given to spark-submit"))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _one_line(exc: BaseException) -> str:
