@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -32,6 +33,7 @@ import polars as pl
 
 from cscperf.calendar.periods import reporting_months
 from cscperf.indicators.aggregates import Timings
+from cscperf.indicators.backends.spark import SparkBackend
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.engine import (
@@ -43,6 +45,7 @@ from cscperf.indicators.engine import (
 from cscperf.indicators.framework import framework_settings
 from cscperf.indicators.functions import registered
 from cscperf.indicators.imported import imported_results, stored_frames
+from cscperf.indicators.registry import months_check_of
 from cscperf.indicators.results import (
     RESULTS_FILE,
     _complete_from,
@@ -52,6 +55,7 @@ from cscperf.indicators.results import (
     not_supplied_of,
     range_of_activity,
     requested_first,
+    spark_tables,
     write_results,
 )
 from cscperf.indicators.rollup import (
@@ -142,6 +146,11 @@ class Member:
     lookups: Lookups
     population: Population | None
 
+    months: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.months = frozenset(reporting_months(self.first, self.last))
+
 
 # ------------------------------------------------------------------ the pooled tables
 
@@ -178,24 +187,59 @@ def pooled_duckdb(builds: Mapping[str, Build]) -> BuildTables:
     return BuildTables(con=con, names=names, partition=COUNCIL, councils_table=COUNCILS_TABLE)
 
 
+def pooled_spark(builds: Mapping[str, Build], folder: Path, session: Any = None) -> BuildTables:
+    """The pooled tables of :func:`pooled_duckdb` on Spark: written once as one Parquet file
+    per table under ``folder`` (storage every executor reads, on a cluster) and read in place
+    as temporary views of ``session`` (a local session by default)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    duck = pooled_duckdb(builds)
+    try:
+        written = {**duck.names, COUNCILS_TABLE: COUNCILS_TABLE}
+        for name, table in written.items():
+            # Spark skips files whose names start with "_" or "."
+            target = str(folder / f"pool{name}.parquet").replace("'", "''")
+            duck.con.raw_sql(f"COPY \"{table}\" TO '{target}' (FORMAT parquet)")
+    finally:
+        duck.con.disconnect()
+    con = SparkBackend.connect(session if session is not None else SparkBackend.local_session())
+    names = {name: f"pool{name}" for name in written}
+    for name, view in names.items():
+        SparkBackend.register_parquet(con, view, folder / f"pool{name}.parquet")
+    councils = names.pop(COUNCILS_TABLE)
+    return BuildTables(con=con, names=names, partition=COUNCIL, councils_table=councils)
+
+
+def spark_engine(folder: Path, session: Any = None) -> Engine:
+    """The pooled catalogue on Spark (a local session unless ``session`` is given), the
+    pooled tables written under ``folder``; a council computed alone runs there too."""
+    started = session is None
+    session = session if session is not None else SparkBackend.local_session()
+    return Engine(
+        pooled=lambda builds: pooled_spark(builds, folder, session),
+        own=lambda build: spark_tables(build, session),
+        close=lambda _: SparkBackend.stop(session) if started else None,
+    )
+
+
 def _subset(
     tables: BuildTables, codes: Sequence[str], not_supplied: Mapping[str, str]
 ) -> BuildTables:
     """The pooled tables of some councils only (views), with their common not-supplied map."""
-    if len(codes) == tables.backend_table(COUNCILS_TABLE).count().to_pyarrow().as_py():
+    assert tables.councils_table is not None
+    everyone = tables.backend_table(tables.councils_table)
+    if len(codes) == everyone.count().to_pyarrow().as_py():
         names = dict(tables.names)
-        councils = COUNCILS_TABLE
+        councils = tables.councils_table
     else:
-        listed = ", ".join(f"'{c}'" for c in codes)
         suffix = abs(hash(tuple(codes))) % 10**10
         names = {}
         for name, table in tables.names.items():
             names[name] = f"{table}_g{suffix}"
-            tables.con.raw_sql(
-                f'CREATE OR REPLACE VIEW "{names[name]}" AS SELECT * FROM "{table}" '
-                f"WHERE {COUNCIL} IN ({listed})"
+            rows = tables.backend_table(table)
+            tables.con.create_view(
+                names[name], rows.filter(rows[COUNCIL].isin(list(codes))), overwrite=True
             )
-        councils = f"{COUNCILS_TABLE}_g{suffix}"
+        councils = f"{tables.councils_table}_g{suffix}"
         frame = pl.DataFrame({COUNCIL: list(codes)}, schema={COUNCIL: pl.String})
         tables.con.create_table(councils, frame.to_arrow(), overwrite=True)
     return BuildTables(
@@ -235,7 +279,10 @@ def members_of(builds: Mapping[str, Build], probes: Probes) -> list[Member]:
         settings = build.settings if build.has_settings else None
         overrides = [p.model_dump(mode="json") for p in settings.parameters] if settings else []
         signature = {
-            "months": [first.isoformat(), last.isoformat()],
+            # The engine's calendar runs from 30 years before the first month's year to two
+            # after the last's: councils computed together share it (their months may
+            # differ, each keeps its own).
+            "years": [first.year, last.year],
             "parameters": overrides,
             "not_supplied": sorted(not_supplied.items()),
             "imported": sorted(stored_frames(build)),
@@ -276,15 +323,33 @@ def _populations(probes: Probes) -> dict[str, Population | None]:
 # ------------------------------------------------------------------ computing
 
 
+@dataclass(frozen=True)
+class Engine:
+    """Where the pooled catalogue runs: ``pooled`` opens the councils' tables together (see
+    :func:`pooled_duckdb`, :func:`pooled_spark`), ``own`` one council's build for a council
+    computed alone (None: DuckDB)."""
+
+    pooled: Callable[[Mapping[str, Build]], BuildTables]
+    own: Callable[[Build], BuildTables] | None = None
+    close: Callable[[BuildTables], None] = lambda tables: tables.con.disconnect()
+
+
+DUCKDB = Engine(lambda builds: pooled_duckdb(builds))
+
+
 def pooled_results(
     builds: Mapping[str, Build],
     *,
+    engine: Engine = DUCKDB,
+    ids: Sequence[str] | None = None,
     on_group: Callable[[Sequence[str]], None] | None = None,
     timings: Timings | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every council's results (``builds`` by LA code), each equal to its own
-    :func:`~cscperf.indicators.results.compute_build`, computed together on DuckDB."""
-    tables = pooled_duckdb(builds)
+    """Every council's results (``builds`` by LA code; of ``ids``, or every indicator), each
+    equal to its own :func:`~cscperf.indicators.results.compute_build`, computed together (on
+    DuckDB unless ``engine`` says otherwise)."""
+    tables = engine.pooled(builds)
+    own = _own_run(engine)
     try:
         probes = Probes(tables)
         members = members_of(builds, probes)
@@ -295,18 +360,30 @@ def pooled_results(
         for group in groups.values():
             if len(group) == 1 or json.loads(group[0].signature)["imported"]:
                 for member in group:
-                    results[member.council] = compute_build(member.build)
+                    results[member.council] = own(member.build, ids)
                 continue
-            frames = _catalogue(tables, group, probes, None, on_group, timings)
-            months = reporting_months(group[0].first, group[0].last)
+            frames = _catalogue(tables, group, probes, ids, own, on_group, timings)
             everything = list(load_catalogue())
             for member in group:
+                months = reporting_months(member.first, member.last)
                 imported = imported_results(stored_frames(member.build), months)
+                if ids is not None:
+                    imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
                 parts = [*frames[member.council], imported]
                 results[member.council] = sort_results(pl.concat(parts), everything)
     finally:
-        tables.con.disconnect()
+        engine.close(tables)
     return {code: results[code] for code in builds}
+
+
+def _own_run(engine: Engine) -> Callable[[Build, Sequence[str] | None], pl.DataFrame]:
+    """A council's own run (of ``ids``, or every indicator) on the engine."""
+
+    def run(build: Build, ids: Sequence[str] | None) -> pl.DataFrame:
+        tables = engine.own(build) if engine.own is not None else None
+        return compute_build(build, tables, ids=ids)
+
+    return run
 
 
 def _catalogue(
@@ -314,6 +391,7 @@ def _catalogue(
     group: Sequence[Member],
     probes: Probes,
     ids: Sequence[str] | None,
+    own: Callable[[Build, Sequence[str] | None], pl.DataFrame],
     on_group: Callable[[Sequence[str]], None] | None,
     timings: Timings | None,
 ) -> dict[str, list[pl.DataFrame]]:
@@ -323,8 +401,8 @@ def _catalogue(
     if len(group) == 1:
         member = group[0]
         wanted = list(ids) if ids is not None else sorted(registered())
-        own = compute_build(member.build, ids=wanted)
-        return {member.council: [own.filter(pl.col("indicator_id").is_in(wanted))]}
+        alone = own(member.build, wanted)
+        return {member.council: [alone.filter(pl.col("indicator_id").is_in(wanted))]}
     if on_group is not None:
         on_group([m.council for m in group])
     subset = _subset(tables, [m.council for m in group], not_supplied_of(group[0].build))
@@ -337,10 +415,10 @@ def _catalogue(
         if len(members) == len(group):  # no smaller group to try: each on its own
             for member in members:
                 frames[member.council] += _catalogue(
-                    tables, [member], probes, sorted(redo), on_group, timings
+                    tables, [member], probes, sorted(redo), own, on_group, timings
                 )[member.council]
             continue
-        found = _catalogue(tables, members, probes, sorted(redo), on_group, timings)
+        found = _catalogue(tables, members, probes, sorted(redo), own, on_group, timings)
         for code, more in found.items():
             frames[code] += more
     return frames
@@ -359,7 +437,7 @@ def compute_group(
     answers otherwise than the group (no rows for those; see :func:`_catalogue`)."""
     functions = registered()
     head = group[0]
-    period_ends = reporting_months(head.first, head.last)
+    period_ends = reporting_months(min(m.first for m in group), max(m.last for m in group))
     install_calendar(tables, period_ends[0], period_ends[-1])
     settings = head.build.settings if head.build.has_settings else None
     overrides = settings.parameters if settings is not None else []
@@ -416,9 +494,16 @@ def finish_for_councils(
         )
         periods = _periods_between(min(run.period_ends), max(run.period_ends))
         for member in group:
-            if not _answers_alike(tables, probes, member.council, item.ctx.probes):
+            months = [e for e in item.run.period_ends if e in member.months]
+            if not months:
+                continue
+            if not _answers_alike(tables, probes, member.council, item.ctx.probes) or (
+                # a check of the months alone: of the group's, which may not be the council's
+                len(months) < len(item.run.period_ends) and months_check_of(definition.id)
+            ):
                 unsure[member.council].add(definition.id)
                 continue
+            run = replace(item.run, period_ends=tuple(months))
             reason = item.missing
             if reason is None and definition.unit in RATE_SCALE and member.population is None:
                 reason = "no population estimates are loaded for rates"
@@ -431,8 +516,15 @@ def finish_for_councils(
             own = by_council.get((member.council,))
             if own is None:
                 own = aggregates.clear().drop(COUNCIL)
+            elif len(months) < len(item.run.period_ends):
+                own = own.filter(pl.col("period_end").is_in(months))
             earliest = _CouncilEarliest(probes, member.council)
-            history = history_incomplete(definition, earliest, item.ctx.history, periods)
+            history = history_incomplete(
+                definition,
+                earliest,
+                item.ctx.history,
+                periods.filter(pl.col("period_end").is_in(months)),
+            )
             frames[member.council].append(
                 run_rows(
                     definition,
