@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,11 @@ from typing import Any
 import ibis
 import polars as pl
 
-from cscperf.calendar.periods import reporting_months
+from cscperf.calendar.months import add_months, month_start_of
+from cscperf.calendar.periods import population_year, reporting_months
 from cscperf.indicators.aggregates import Timings
 from cscperf.indicators.backends.spark import SparkBackend
-from cscperf.indicators.catalogue import load_catalogue
+from cscperf.indicators.catalogue import IndicatorDefinition, load_catalogue
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.engine import (
     PlannedIndicator,
@@ -60,13 +61,16 @@ from cscperf.indicators.results import (
 )
 from cscperf.indicators.rollup import (
     RATE_SCALE,
+    RESULT_SCHEMA,
+    UNALLOCATED,
     Lookups,
     Population,
-    history_incomplete,
+    finish,
+    flags_column,
     not_available_rows,
-    run_rows,
     sort_results,
 )
+from cscperf.indicators.runs import Run, window_start
 from cscperf.sources.canonical import canonical_tables, empty_table
 from cscperf.store import Build
 
@@ -121,17 +125,6 @@ def _polars(expr: Any) -> pl.DataFrame:
 
 def _as_date(value: Any) -> date | None:
     return None if value is None else _to_date(value)
-
-
-@dataclass(frozen=True)
-class _CouncilEarliest:
-    """One council's earliest dates (for ``history_incomplete``)."""
-
-    probes: Probes
-    council: str
-
-    def earliest(self, name: str, column: str) -> date | None:
-        return self.probes.earliest(self.council, name, column)
 
 
 @dataclass
@@ -367,10 +360,12 @@ def pooled_results(
             for member in group:
                 months = reporting_months(member.first, member.last)
                 imported = imported_results(stored_frames(member.build), months)
-                if ids is not None:
+                order = everything
+                if ids is not None:  # as compute_build orders them
                     imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
-                parts = [*frames[member.council], imported]
-                results[member.council] = sort_results(pl.concat(parts), everything)
+                    order = everything if imported.height else load_catalogue().select(ids)
+                parts = [*frames.pop(member.council), imported]  # freed as it goes
+                results[member.council] = sort_results(pl.concat(parts), order)
     finally:
         engine.close(tables)
     return {code: results[code] for code in builds}
@@ -445,8 +440,12 @@ def compute_group(
     frames: dict[str, list[pl.DataFrame]] = {m.council: [] for m in group}
     unsure: dict[str, set[str]] = {m.council: set() for m in group}
 
+    lookups = _GroupLookups.of(group)
+
     def finish_one(planned: PlannedIndicator) -> None:
-        finish_for_councils(planned, tables, group, probes, frames, unsure, timings=timings)
+        finish_for_councils(
+            planned, tables, group, probes, frames, unsure, lookups=lookups, timings=timings
+        )
 
     run_catalogue(tables, definitions, period_ends, overrides, finish_one, timings=timings)
     return frames, unsure
@@ -476,23 +475,19 @@ def finish_for_councils(
     frames: dict[str, list[pl.DataFrame]],
     unsure: dict[str, set[str]],
     *,
+    lookups: _GroupLookups,
     timings: Timings | None = None,
 ) -> None:
     """Each council's rows of one planned indicator, as ``engine.finish_indicator`` makes
     them for a council alone, added to ``frames`` by council."""
     definition = planned.definition
     for item in planned.runs:
-        run, aggregates = item.run, item.aggregates
+        aggregates = item.aggregates
         if item.future is not None:
             aggregates, seconds = item.future.result()
             if timings is not None:
                 timings.add(definition.id, 1, seconds)
-        by_council = (
-            aggregates.partition_by(COUNCIL, as_dict=True, include_key=False)
-            if aggregates is not None
-            else {}
-        )
-        periods = _periods_between(min(run.period_ends), max(run.period_ends))
+        ok: list[tuple[Member, list[date]]] = []
         for member in group:
             months = [e for e in item.run.period_ends if e in member.months]
             if not months:
@@ -503,42 +498,208 @@ def finish_for_councils(
             ):
                 unsure[member.council].add(definition.id)
                 continue
-            run = replace(item.run, period_ends=tuple(months))
             reason = item.missing
             if reason is None and definition.unit in RATE_SCALE and member.population is None:
                 reason = "no population estimates are loaded for rates"
             if reason is not None or aggregates is None:
-                version = run.parameters.version
+                version = item.run.parameters.version
                 frames[member.council].append(
-                    not_available_rows(definition, run.period_ends, version, reason or "")
+                    not_available_rows(definition, months, version, reason or "")
                 )
                 continue
-            own = by_council.get((member.council,))
-            if own is None:
-                own = aggregates.clear().drop(COUNCIL)
-            elif len(months) < len(item.run.period_ends):
-                own = own.filter(pl.col("period_end").is_in(months))
-            earliest = _CouncilEarliest(probes, member.council)
-            history = history_incomplete(
-                definition,
-                earliest,
-                item.ctx.history,
-                periods.filter(pl.col("period_end").is_in(months)),
+            ok.append((member, months))
+        if not ok or aggregates is None:
+            continue
+        months_frame = pl.DataFrame(
+            [(m.council, e) for m, months in ok for e in months],
+            schema={COUNCIL: pl.String, "period_end": pl.Date},
+            orient="row",
+        )
+        periods = _periods_between(min(item.run.period_ends), max(item.run.period_ends))
+        history = _history_frame(definition, item.ctx.history, periods, months_frame, probes)
+        rows = rows_for_councils(
+            definition, item.run, aggregates, months_frame, [m for m, _ in ok], lookups, history
+        )
+        for (code,), part in rows.partition_by(COUNCIL, as_dict=True, include_key=False).items():
+            frames[str(code)].append(part)
+
+
+# ------------------------------------------------------------------ roll-up of many councils
+
+
+@dataclass(frozen=True)
+class _GroupLookups:
+    """Every council's teams and localities as frames keyed by council, for the roll-up."""
+
+    teams: pl.DataFrame  # council, team, locality, team_type
+    always: dict[str, pl.DataFrame]  # breakdown -> council, breakdown_value always shown
+
+    @classmethod
+    def of(cls, group: Sequence[Member]) -> _GroupLookups:
+        teams: list[tuple[str, str, str, str]] = []
+        always: dict[str, list[tuple[str, str]]] = {"team": [], "locality": [], "team_type": []}
+        for m in group:
+            mapped = set(m.lookups.team_locality) | set(m.lookups.team_type)
+            for team in sorted(mapped):
+                locality = m.lookups.team_locality.get(team, UNALLOCATED)
+                kind = m.lookups.team_type.get(team, UNALLOCATED)
+                teams.append((m.council, team, locality, kind))
+            always["team"] += [(m.council, t) for t in m.lookups.teams]
+            always["locality"] += [(m.council, x) for x in m.lookups.localities]
+            always["team_type"] += [(m.council, t) for t in set(m.lookups.team_type.values())]
+        schema = {COUNCIL: pl.String, "team": pl.String, "_locality": pl.String, "_type": pl.String}
+        pairs = {COUNCIL: pl.String, "breakdown_value": pl.String}
+        return cls(
+            pl.DataFrame(teams, schema=schema, orient="row"),
+            {k: pl.DataFrame(v, schema=pairs, orient="row") for k, v in always.items()},
+        )
+
+
+def rows_for_councils(
+    definition: IndicatorDefinition,
+    run: Run,
+    aggregates: pl.DataFrame,
+    months: pl.DataFrame,
+    group: Sequence[Member],
+    lookups: _GroupLookups,
+    history: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """``rollup.run_rows`` for many councils at once: ``aggregates`` and ``months`` (each
+    council's months of the run) keyed by :data:`COUNCIL`, rows of RESULT_SCHEMA with it."""
+    keys = [COUNCIL, "period_end"]
+    aggregates = aggregates.join(months, on=keys, how="semi")
+    params = run.parameters.values
+    frames = []
+    for breakdown in definition.breakdowns:
+        grouped = (
+            _with_breakdown(aggregates, breakdown, lookups)
+            .group_by(COUNCIL, "period_end", "breakdown_value")
+            .agg(pl.col("num").sum(), pl.col("den").sum(), pl.col("n").sum(), pl.col("mx").max())
+        )
+        always = _always(breakdown, params, lookups, months)
+        shown = pl.concat([always, grouped.select(COUNCIL, "breakdown_value")]).unique()
+        frame = (
+            months.join(shown, on=COUNCIL)
+            .join(grouped, on=[*keys, "breakdown_value"], how="left")
+            .with_columns(
+                pl.col("num").fill_null(0.0),
+                pl.col("den").fill_null(0.0),
+                pl.col("n").fill_null(0.0),
+                breakdown=pl.lit(breakdown),
             )
-            frames[member.council].append(
-                run_rows(
-                    definition,
-                    run,
-                    own,
-                    lookups=member.lookups,
-                    population=member.population,
-                    history=history,
-                )
-            )
+        )
+        frames.append(frame)
+    rows = pl.concat(frames, how="diagonal_relaxed")
+    if definition.unit in RATE_SCALE:
+        rows = _with_population(rows, group)
+    rows = finish(definition, rows)
+    if history is None:
+        rows = rows.with_columns(_history=pl.lit(False))
+    else:
+        rows = rows.join(history, on=keys, how="left").with_columns(
+            pl.col("_history").fill_null(False)
+        )
+    rows = rows.with_columns(
+        indicator_id=pl.lit(definition.id),
+        definition_version=pl.lit(f"{definition.id}@{run.parameters.version}"),
+        flags=flags_column(rows),
+        reason=pl.lit(None, pl.String),
+    )
+    return rows.select(COUNCIL, *RESULT_SCHEMA).cast(RESULT_SCHEMA)  # type: ignore[arg-type]
+
+
+def _with_breakdown(
+    aggregates: pl.DataFrame, breakdown: str, lookups: _GroupLookups
+) -> pl.DataFrame:
+    if breakdown == "all":
+        return aggregates.with_columns(breakdown_value=pl.lit("all"))
+    if breakdown == "team":
+        return aggregates.with_columns(breakdown_value=pl.col("team").fill_null(UNALLOCATED))
+    mapped = {"locality": "_locality", "team_type": "_type"}.get(breakdown)
+    if mapped is not None and breakdown not in aggregates.columns:
+        joined = aggregates.join(
+            lookups.teams.select(COUNCIL, "team", mapped), on=[COUNCIL, "team"], how="left"
+        )
+        return joined.with_columns(breakdown_value=pl.col(mapped).fill_null(UNALLOCATED))
+    return aggregates.with_columns(breakdown_value=pl.col(breakdown).fill_null(UNALLOCATED))
+
+
+def _always(
+    breakdown: str, params: Mapping[str, Any], lookups: _GroupLookups, months: pl.DataFrame
+) -> pl.DataFrame:
+    councils = months.select(COUNCIL).unique()
+    if breakdown == "all":
+        return councils.with_columns(breakdown_value=pl.lit("all"))
+    if breakdown in lookups.always:
+        return lookups.always[breakdown].join(councils, on=COUNCIL, how="semi")
+    values: list[str] = []
+    if breakdown == "source" and isinstance(params.get("source_groups"), Mapping):
+        values = list(params["source_groups"])
+    shown = pl.DataFrame({"breakdown_value": values}, schema={"breakdown_value": pl.String})
+    return councils.join(shown, how="cross")
+
+
+def _with_population(rows: pl.DataFrame, group: Sequence[Member]) -> pl.DataFrame:
+    """``rollup.add_population`` for many councils: the estimate of each council (or its
+    locality) for each month's population year, and whether it is provisional."""
+    by_council = {m.council: m.population for m in group if m.population is not None}
+    local = [c for c, p in by_council.items() if p.has_localities]
+    rows = rows.filter((pl.col("breakdown") == "all") | pl.col(COUNCIL).is_in(local))
+    ends = rows.get_column("period_end").unique().to_list()
+    years = {e: population_year(e) for e in ends}
+    wanted = rows.select(COUNCIL, "breakdown", "breakdown_value").unique()
+    found = []
+    for council, breakdown, value in wanted.iter_rows():
+        population = by_council[council]
+        locality = None if breakdown == "all" else value
+        for year in set(years.values()):
+            estimate, flag = population.estimate(year, locality)
+            found.append((council, breakdown, value, year, estimate, flag))
+    schema = {COUNCIL: pl.String, "breakdown": pl.String, "breakdown_value": pl.String,
+              "_year": pl.Int64, "den": pl.Float64, "_provisional": pl.Boolean}  # fmt: skip
+    estimates = pl.DataFrame(found, schema=schema, orient="row")
+    return (
+        rows.drop("den")
+        .with_columns(_year=pl.col("period_end").replace_strict(years, return_dtype=pl.Int64))
+        .join(estimates, on=[COUNCIL, "breakdown", "breakdown_value", "_year"], how="left")
+        .drop("_year")
+    )
+
+
+def _history_frame(
+    definition: IndicatorDefinition,
+    asked: Sequence[tuple[str, str]],
+    periods: pl.DataFrame,
+    months: pl.DataFrame,
+    probes: Probes,
+) -> pl.DataFrame | None:
+    """``rollup.history_incomplete`` for many councils: (council, period_end, _history)."""
+    lookback = definition.lookback
+    if lookback is None:
+        return None
+    if lookback.months is None:
+        return months.with_columns(_history=pl.lit(True))
+    loaded: dict[str, date] = {}
+    for council in months.get_column(COUNCIL).unique().to_list():
+        dates = [d for d in (probes.earliest(council, t, c) for t, c in asked) if d is not None]
+        if dates:
+            loaded[council] = month_start_of(min(dates))
+    needed = {
+        row["period_end"]: add_months(window_start(definition.basis, row), -lookback.months)
+        for row in periods.iter_rows(named=True)
+    }
+    frame = months.filter(pl.col(COUNCIL).is_in(list(loaded))).with_columns(
+        _from=pl.col(COUNCIL).replace_strict(loaded, return_dtype=pl.Date),
+        _needed=pl.col("period_end").replace_strict(needed, return_dtype=pl.Date),
+    )
+    return frame.select(COUNCIL, "period_end", _history=pl.col("_from") > pl.col("_needed"))
 
 
 def results_for_councils(
-    builds: Mapping[str, Build], *, on_group: Callable[[Sequence[str]], None] | None = None
+    builds: Mapping[str, Build],
+    *,
+    engine: Engine = DUCKDB,
+    on_group: Callable[[Sequence[str]], None] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Each council's stored results (``builds`` by LA code), as
     :func:`~cscperf.indicators.results.results_for` gives them one by one: read from the
@@ -553,7 +714,7 @@ def results_for_councils(
         else:
             missing[code] = build
     if missing:
-        for code, results in pooled_results(missing, on_group=on_group).items():
+        for code, results in pooled_results(missing, engine=engine, on_group=on_group).items():
             last = results.get_column("period_end").max() if results.height else None
             asked = requested_first(last, None) if isinstance(last, date) else None
             write_results(missing[code], results, asked)

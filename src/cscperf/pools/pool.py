@@ -12,6 +12,7 @@ value (never the key).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +23,9 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
-from cscperf.indicators.backends.spark import is_spark_address
+from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.pooled import results_for_councils
+from cscperf.indicators.pooled import results_for_councils, spark_engine
 from cscperf.indicators.results import results_for
 from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
 from cscperf.pools.keys import PoolUsageError, key_check
@@ -206,11 +207,16 @@ class Pool:
                 + "; add councils with cscperf pool join POOL --store STORE"
             )
         builds = [self._member_build(m, on_member) for m in wanted]
-        if compute is None and database is None:
-            # On DuckDB, the members without stored results are computed all at once.
-            found = results_for_councils(
-                {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
-            )
+        if compute is None and database in (None, LOCAL_URL):
+            # The members without stored results are computed all at once.
+            by_code = {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
+            if database is None:
+                found = results_for_councils(by_code)
+            else:
+                # The members' tables as they are (not yet hashed): removed after the run.
+                with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as folder:
+                    engine = spark_engine(Path(folder))
+                    found = results_for_councils(by_code, engine=engine)
             loaded = [
                 MemberBuild(m, b, found[m.la_code]) for m, b in zip(wanted, builds, strict=True)
             ]
