@@ -101,7 +101,7 @@ def run_duckdb(stores: list[Path]) -> dict[str, Any]:
     """Every member's catalogue on DuckDB, all at once, then the pool's build; in this
     process."""
     from cscperf.app.pools import pool_councils
-    from cscperf.indicators.pooled import results_for_councils
+    from cscperf.indicators.pooled import each_council_result
     from cscperf.indicators.results import RESULTS_FILE
     from cscperf.store import Store
 
@@ -111,10 +111,10 @@ def run_duckdb(stores: list[Path]) -> dict[str, Any]:
         (build.results_dir / RESULTS_FILE).unlink(missing_ok=True)
     groups: list[int] = []
     started = time.perf_counter()
-    results = results_for_councils(builds, on_group=lambda codes: groups.append(len(codes)))
+    # each member's results written to its store as they come and dropped, as a pool does
+    found = each_council_result(builds, on_group=lambda codes: groups.append(len(codes)))
+    rows = sum(frame.height for _, frame in found)
     computed = time.perf_counter() - started
-    rows = sum(frame.height for frame in results.values())
-    del results
     pooled = pool_councils(POOL, stores, KEY, name="England (synthetic)")
     seconds = time.perf_counter() - started
     return {"engine": "DuckDB", "seconds": seconds, "catalogue_seconds": computed,

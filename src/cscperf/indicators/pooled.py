@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -341,6 +341,23 @@ def pooled_results(
     """Every council's results (``builds`` by LA code; of ``ids``, or every indicator), each
     equal to its own :func:`~cscperf.indicators.results.compute_build`, computed together (on
     DuckDB unless ``engine`` says otherwise)."""
+    found = dict(
+        each_pooled_result(builds, engine=engine, ids=ids, on_group=on_group, timings=timings)
+    )
+    return {code: found[code] for code in builds}
+
+
+def each_pooled_result(
+    builds: Mapping[str, Build],
+    *,
+    engine: Engine = DUCKDB,
+    ids: Sequence[str] | None = None,
+    on_group: Callable[[Sequence[str]], None] | None = None,
+    timings: Timings | None = None,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """:func:`pooled_results` one council at a time (LA code, results), in the order they are
+    computed (group by group, not the order of ``builds``): at most one group's results are
+    held at once, if the caller drops each as it comes."""
     tables = engine.pooled(builds)
     own = _own_run(engine)
     try:
@@ -349,11 +366,10 @@ def pooled_results(
         groups: dict[str, list[Member]] = defaultdict(list)
         for member in members:
             groups[member.signature].append(member)
-        results: dict[str, pl.DataFrame] = {}
         for group in groups.values():
             if len(group) == 1 or json.loads(group[0].signature)["imported"]:
                 for member in group:
-                    results[member.council] = own(member.build, ids)
+                    yield member.council, own(member.build, ids)
                 continue
             frames = _catalogue(tables, group, probes, ids, own, on_group, timings)
             everything = list(load_catalogue())
@@ -365,10 +381,9 @@ def pooled_results(
                     imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
                     order = everything if imported.height else load_catalogue().select(ids)
                 parts = [*frames.pop(member.council), imported]  # freed as it goes
-                results[member.council] = sort_results(pl.concat(parts), order)
+                yield member.council, sort_results(pl.concat(parts), order)
     finally:
         engine.close(tables)
-    return {code: results[code] for code in builds}
 
 
 def _own_run(engine: Engine) -> Callable[[Build, Sequence[str] | None], pl.DataFrame]:
@@ -705,18 +720,31 @@ def results_for_councils(
     :func:`~cscperf.indicators.results.results_for` gives them one by one: read from the
     build when it holds them, else computed (here all together, :func:`pooled_results`) and
     written to the build."""
-    stored: dict[str, pl.DataFrame] = {}
+    found = dict(each_council_result(builds, engine=engine, on_group=on_group))
+    return {code: found[code] for code in builds}
+
+
+def each_council_result(
+    builds: Mapping[str, Build],
+    *,
+    engine: Engine = DUCKDB,
+    on_group: Callable[[Sequence[str]], None] | None = None,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """:func:`results_for_councils` one council at a time (LA code, results): first those
+    the builds hold, then the others as they are computed (:func:`each_pooled_result`), each
+    written to its build before it is given, so a caller that drops each holds at most one
+    group's results."""
     missing: dict[str, Build] = {}
     for code, build in builds.items():
         target = build.results_dir / RESULTS_FILE
         if target.is_file():
-            stored[code] = pl.read_parquet(target)
+            yield code, pl.read_parquet(target)
         else:
             missing[code] = build
     if missing:
-        for code, results in pooled_results(missing, engine=engine, on_group=on_group).items():
+        for code, results in each_pooled_result(missing, engine=engine, on_group=on_group):
             last = results.get_column("period_end").max() if results.height else None
             asked = requested_first(last, None) if isinstance(last, date) else None
             write_results(missing[code], results, asked)
-            stored[code] = results
-    return {code: stored[code] for code in builds}
+            yield code, results
+            del results  # not held while the next council's are computed

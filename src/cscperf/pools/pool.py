@@ -25,7 +25,7 @@ from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
 from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.pooled import results_for_councils, spark_engine
+from cscperf.indicators.pooled import each_council_result, spark_engine
 from cscperf.indicators.results import results_for
 from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
 from cscperf.pools.keys import PoolUsageError, key_check
@@ -46,16 +46,14 @@ RESULTS_TABLE = "pool_indicators"
 
 @dataclass(frozen=True)
 class MemberBuild:
-    """A member and the build of it that goes into a pooled build, with its results."""
+    """A member and the build of it that goes into a pooled build, with the months of its
+    results and the file they were written to (read again only when the pool is published)."""
 
     member: Member
     build: Build
-    results: pl.DataFrame
-
-    @property
-    def last_month(self) -> date | None:
-        value = self.results.get_column("period_end").max() if self.results.height else None
-        return value if isinstance(value, date) else None
+    part: Path
+    first_month: date | None
+    last_month: date | None
 
 
 class Pool:
@@ -155,7 +153,7 @@ class Pool:
         rule = PoolSettings.model_validate(meta["settings"]).suppression
         catalogue = list(load_catalogue())
         frame = pool_benchmarks(
-            build.table(RESULTS_TABLE),
+            pl.scan_parquet(build.tables_dir / f"{RESULTS_TABLE}.parquet"),  # streamed
             {d.id: d.unit for d in catalogue},
             {d.id: d.polarity for d in catalogue},
             rule,
@@ -207,24 +205,19 @@ class Pool:
                 + "; add councils with cscperf pool join POOL --store STORE"
             )
         builds = [self._member_build(m, on_member) for m in wanted]
-        if compute is None and database in (None, LOCAL_URL):
-            # The members without stored results are computed all at once.
-            by_code = {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
-            if database is None:
-                found = results_for_councils(by_code)
-            else:
-                # The members' tables as they are (not yet hashed): removed after the run.
-                with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as folder:
-                    engine = spark_engine(Path(folder))
-                    found = results_for_councils(by_code, engine=engine)
-            loaded = [
-                MemberBuild(m, b, found[m.la_code]) for m, b in zip(wanted, builds, strict=True)
-            ]
-        else:
-            compute = compute or (
-                lambda build: results_for(build, database=database, show_progress=False)
-            )
-            loaded = [MemberBuild(m, b, compute(b)) for m, b in zip(wanted, builds, strict=True)]
+        # Each member's results are written to a part as they come and dropped, so that at
+        # most one group's results are in memory; the parts are read again, streamed, when
+        # the pooled results table is written (docs/pools.md, "How long a pool takes").
+        with tempfile.TemporaryDirectory(prefix=".results-", dir=self.path) as parts:
+            loaded = _member_results(wanted, builds, Path(parts), database, compute)
+            return self._publish(loaded, key, month, database)
+
+    def _publish(
+        self, loaded: list[MemberBuild], key: bytes, month: date | None, database: str | None
+    ) -> BuildInfo:
+        """The pooled build of the members' results (``loaded``) for ``month`` (None: the
+        latest month every member reports), published as the current build."""
+        settings = self.settings
         month = month or _common_month(loaded)
         loaded = [m for m in loaded if m.member.la_code in {x.la_code for x in self.members(month)}]
         for item in loaded:
@@ -236,7 +229,7 @@ class Pool:
                     f"month {month:%B %Y}; load its newer data or pool an earlier --period"
                 )
         keep_from = month_start_of(add_months(month, -(settings.retention_months - 1)))
-        results = pl.concat([_member_results(m, keep_from, month) for m in loaded])
+        results = pl.concat([_kept_results(m, keep_from, month) for m in loaded], how="vertical")
         tables = _PooledTables(loaded, key, settings, keep_from)
         tables[RESULTS_TABLE] = results
         fields = {
@@ -291,9 +284,60 @@ def _common_month(loaded: Sequence[MemberBuild]) -> date:
     return min(last for last in lasts if last is not None)
 
 
-def _member_results(item: MemberBuild, keep_from: date, month: date) -> pl.DataFrame:
-    kept = item.results.filter(pl.col("period_end").is_between(keep_from, month))
-    return kept.select(pl.lit(item.member.la_code, pl.String).alias(LA_CODE), pl.all())
+def _member_results(
+    wanted: Sequence[Member],
+    builds: Sequence[Build],
+    folder: Path,
+    database: str | None,
+    compute: Callable[[Build], pl.DataFrame] | None,
+) -> list[MemberBuild]:
+    """Each member's results (stored, or computed all at once on DuckDB or Spark local, or
+    one by one by ``compute`` or on ``database``), each written to its own part in ``folder``
+    as it comes, in the order of ``wanted``."""
+    by_code = {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
+    found: dict[str, MemberBuild] = {}
+
+    def keep(member: Member, results: pl.DataFrame) -> None:
+        part = folder / f"{len(found):05d}.parquet"
+        results.select(pl.lit(member.la_code, pl.String).alias(LA_CODE), pl.all()).write_parquet(
+            part
+        )
+        period_end = results.get_column("period_end")
+        first, last = (period_end.min(), period_end.max()) if results.height else (None, None)
+        found[member.la_code] = MemberBuild(
+            member,
+            by_code[member.la_code],
+            part,
+            first if isinstance(first, date) else None,
+            last if isinstance(last, date) else None,
+        )
+
+    members = {m.la_code: m for m in wanted}
+    if compute is None and database in (None, LOCAL_URL):
+        # The members without stored results are computed all at once.
+        if database is None:
+            for code, results in each_council_result(by_code):
+                keep(members[code], results)
+                del results  # not held while the next member's are computed
+        else:
+            # The members' tables as they are (not yet hashed): removed after the run.
+            with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as spark_folder:
+                engine = spark_engine(Path(spark_folder))
+                for code, results in each_council_result(by_code, engine=engine):
+                    keep(members[code], results)
+                    del results
+    else:
+        compute = compute or (
+            lambda build: results_for(build, database=database, show_progress=False)
+        )
+        for member, build in zip(wanted, builds, strict=True):
+            keep(member, compute(build))
+    return [found[m.la_code] for m in wanted]
+
+
+def _kept_results(item: MemberBuild, keep_from: date, month: date) -> pl.LazyFrame:
+    """A member's results of the kept months, read lazily from its part."""
+    return pl.scan_parquet(item.part).filter(pl.col("period_end").is_between(keep_from, month))
 
 
 def _member_record(item: MemberBuild, keep_from: date, month: date) -> dict[str, Any]:
@@ -304,13 +348,8 @@ def _member_record(item: MemberBuild, keep_from: date, month: date) -> dict[str,
         "build": item.build.id,
         "build_created": item.build.manifest.get("created"),
         "since": item.member.since.isoformat() if item.member.since else None,
-        "months": [_first_month(item.results, keep_from).isoformat(), month.isoformat()],
+        "months": [max(keep_from, item.first_month or keep_from).isoformat(), month.isoformat()],
     }
-
-
-def _first_month(results: pl.DataFrame, keep_from: date) -> date:
-    first = results.get_column("period_end").min()
-    return max(keep_from, first) if isinstance(first, date) else keep_from
 
 
 def _engine(database: str | None) -> str:
@@ -319,7 +358,7 @@ def _engine(database: str | None) -> str:
     return "spark" if is_spark_address(database) else "postgresql"
 
 
-class _PooledTables(dict[str, pl.DataFrame]):
+class _PooledTables(dict[str, pl.DataFrame | pl.LazyFrame]):
     """The pooled canonical tables for :meth:`Store.publish`, each made only when the store
     writes it and dropped after, so one table of every member is in memory at a time rather
     than every table of every member."""
@@ -334,7 +373,7 @@ class _PooledTables(dict[str, pl.DataFrame]):
         self._keep_from = keep_from
         self._made: set[str] = set()
 
-    def __getitem__(self, name: str) -> pl.DataFrame:
+    def __getitem__(self, name: str) -> pl.DataFrame | pl.LazyFrame:
         if name in self._made or name not in pooled_table_names():
             return super().__getitem__(name)
         frames = [
@@ -349,7 +388,7 @@ class _PooledTables(dict[str, pl.DataFrame]):
         ]
         return pl.concat(frames, how="diagonal_relaxed")
 
-    def __setitem__(self, name: str, frame: pl.DataFrame) -> None:
+    def __setitem__(self, name: str, frame: pl.DataFrame | pl.LazyFrame) -> None:
         self._made.add(name)
         super().__setitem__(name, frame)
 

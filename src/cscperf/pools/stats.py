@@ -82,17 +82,20 @@ class CouncilPool:
 
 
 def pool_benchmarks(
-    results: pl.DataFrame,
+    results: pl.DataFrame | pl.LazyFrame,
     units: Mapping[str, str],
     polarities: Mapping[str, str],
     rule: Suppression,
 ) -> pl.DataFrame:
     """One row per member, indicator and month (see the module's rules), columns
-    :data:`SCHEMA`."""
+    :data:`SCHEMA`; ``results`` may be a lazy frame, of which only the rows used are read."""
     rated = [i for i, unit in units.items() if unit in UNITS]
-    rows = results.filter(
-        (pl.col("breakdown") == "all") & pl.col("indicator_id").is_in(rated)
-    ).select(LA_CODE, *GROUP, "value", "denominator")
+    rows = (
+        results.lazy()
+        .filter((pl.col("breakdown") == "all") & pl.col("indicator_id").is_in(rated))
+        .select(LA_CODE, *GROUP, "value", "denominator")
+        .collect()
+    )
     suppressed = (
         pl.col("value").is_null()
         | pl.col("value").is_nan()

@@ -20,7 +20,7 @@ import getpass
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -370,14 +370,15 @@ class Store:
 
     def publish(
         self,
-        tables: dict[str, pl.DataFrame],
+        tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
         manifest_fields: dict[str, Any],
         settings: Settings | None,
         quality_report: Path | None,
     ) -> BuildInfo:
         """Write a new build and make it current, atomically.
 
-        ``tables`` are canonical tables; ``manifest_fields`` are merged into the manifest
+        ``tables`` are canonical tables (a lazy frame is streamed to its file, never
+        collected whole); ``manifest_fields`` are merged into the manifest
         (inputs, extract date, council, not_supplied, problem counts...); ``settings`` is
         copied as ``settings.yaml``; ``quality_report`` is a folder whose files are copied
         into ``quality/``. What the council added to the current build (:data:`CARRIED`,
@@ -460,7 +461,7 @@ class Store:
     @staticmethod
     def _write_build(
         stage: Path,
-        tables: dict[str, pl.DataFrame],
+        tables: Mapping[str, pl.DataFrame | pl.LazyFrame],
         settings: Settings | None,
         quality_report: Path | None,
     ) -> dict[str, int]:
@@ -469,8 +470,13 @@ class Store:
         row_counts: dict[str, int] = {}
         for name in sorted(tables):
             frame = tables[name]
-            frame.write_parquet(tables_dir / f"{name}.parquet", compression="zstd")
-            row_counts[name] = frame.height
+            target = tables_dir / f"{name}.parquet"
+            if isinstance(frame, pl.LazyFrame):
+                frame.sink_parquet(target, compression="zstd")
+                row_counts[name] = pl.scan_parquet(target).select(pl.len()).collect().item()
+            else:
+                frame.write_parquet(target, compression="zstd")
+                row_counts[name] = frame.height
         if settings is not None:
             dump_settings(settings, stage / SETTINGS_FILE)
         quality = stage / "quality"
