@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cscperf.indicators import pooled
+from cscperf.indicators import pooled, sql_cache
 from cscperf.indicators.results import compute_build
 from cscperf.indicators.testing import frame
 from cscperf.settings import Settings
@@ -80,11 +81,9 @@ def _population(code: str) -> pl.DataFrame:
     return frame("population", rows)
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
-    root = tmp_path_factory.mktemp("tiny-pool")
-    fields = {"extract_date": "2024-04-15"}
-    first = {
+def _with_contacts(code: str) -> dict[str, pl.DataFrame]:
+    """Council 901's tables (under LA code ``code``): contacts and population estimates."""
+    return {
         "ssd_cin_episodes": frame(
             "ssd_cin_episodes",
             [
@@ -101,9 +100,13 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
                 {"cont_contact_id": "2", "cont_person_id": "B", "cont_contact_date": "2024-02-01"},
             ],
         ),
-        "population": _population("901"),
+        "population": _population(code),
     }
-    second = {
+
+
+def _without_contacts() -> dict[str, pl.DataFrame]:
+    """Council 902's tables: no contacts, no population estimates, records from February."""
+    return {
         "ssd_cin_episodes": frame(
             "ssd_cin_episodes",
             [
@@ -114,14 +117,26 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
         ),
         "ssd_involvements": frame("ssd_involvements", [_involvement("1", "B", "X1", "2024-02-01")]),
     }
-    made = {}
-    for code, tables, localities in (
-        ("901", first, {"North": ["T1", "T2"], "South": ["T3"]}),
-        ("902", second, {"Coast": ["X1"], "Town": ["X2"]}),
-    ):
-        Store(root / code).publish(tables, fields, _settings(code, localities), None)
-        made[code] = Store(root / code).get()
-    return made
+
+
+def _publish(root: Path, code: str, tables: dict[str, pl.DataFrame]) -> Build:
+    localities = (
+        {"North": ["T1", "T2"], "South": ["T3"]}
+        if "ssd_contacts" in tables
+        else {"Coast": ["X1"], "Town": ["X2"]}
+    )
+    fields = {"extract_date": "2024-04-15"}
+    Store(root / code).publish(tables, fields, _settings(code, localities), None)
+    return Store(root / code).get()
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    root = tmp_path_factory.mktemp("tiny-pool")
+    return {
+        "901": _publish(root, "901", _with_contacts("901")),
+        "902": _publish(root, "902", _without_contacts()),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +234,88 @@ def test_the_same_on_spark(builds: dict[str, Build], tmp_path: Path) -> None:
     assert (tmp_path / "pooled" / "poolssd_cin_episodes.parquet").is_file()
     for code, build in builds.items():
         assert_frame_equal(results[code], compute_build(build, ids=SPARK_IDS))
+
+
+# ------------------------------------------------------------------ a group in parts
+
+
+def _members(sizes: dict[str, int]) -> tuple[list[Any], pooled.Probes]:
+    """Stand-in members and probes for :func:`pooled.parts_of`, which reads only the codes
+    and the rows each council's tables hold."""
+    probes = pooled.Probes(tables=Any, rows={c: {"t": n} for c, n in sizes.items()})  # type: ignore[arg-type]
+    return [SimpleNamespace(council=c) for c in sizes], probes
+
+
+def test_parts_hold_about_equal_rows_and_never_a_council_alone() -> None:
+    members, probes = _members({"a": 10, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1, "g": 10})
+    parts = pooled.parts_of(members, probes, 3)  # type: ignore[arg-type]
+    # smallest first; not three parts of about 8 rows: the third would hold a council alone
+    assert [[m.council for m in part] for part in parts] == [["b", "c", "d", "e", "f"], ["a", "g"]]
+    members, probes = _members({"a": 5, "b": 1, "c": 1})
+    assert [len(p) for p in pooled.parts_of(members, probes, 1)] == [3]  # two parts: one alone
+    members, probes = _members({c: 1 for c in "abcdefgh"})
+    assert [len(p) for p in pooled.parts_of(members, probes, 3)] == [3, 2, 3]
+    assert [len(p) for p in pooled.parts_of(members, probes, 8)] == [8]
+
+
+@pytest.fixture(scope="module")
+def four(builds: dict[str, Build], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """901 and 902, and 903 and 904 with the same tables under other LA codes."""
+    root = tmp_path_factory.mktemp("tiny-pool-four")
+    return {
+        **builds,
+        "903": _publish(root, "903", _with_contacts("903")),
+        "904": _publish(root, "904", _without_contacts()),
+    }
+
+
+def test_a_group_in_parts_equals_each_councils_own_run(
+    four: dict[str, Build], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four councils of one signature in parts of two: the two without contacts or population
+    (the fewer rows) together, then the other two, each part answering the data's questions
+    as each of its councils does, so no indicator is computed again; every value is each
+    council's own."""
+    computed: list[list[str]] = []
+    compute_group = pooled.compute_group
+
+    def spy(tables: Any, group: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.append([m.council for m in group])
+        return compute_group(tables, group, *args, **kwargs)
+
+    monkeypatch.setattr(pooled, "compute_group", spy)
+    results = pooled.pooled_results(four, part_councils=2)
+    assert computed == [["902", "904"], ["901", "903"]]
+    for code, build in four.items():
+        assert_frame_equal(results[code], compute_build(build))
+
+
+def test_a_later_part_reuses_the_sql_compiled_for_the_first(
+    builds: dict[str, Build], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts that answer the data's questions alike run the same SQL: the second part of four
+    like councils compiles nothing (its views have the first part's names)."""
+    alike = {code: _publish(tmp_path, code, _with_contacts(code)) for code in CODES_ALIKE}
+    sql_cache.forget_process_memory()
+    kept: list[int] = []
+    parts: list[list[str]] = []
+    keep = sql_cache.keep
+
+    def count(*args: Any) -> None:
+        kept[-1] += 1
+        keep(*args)
+
+    def on_group(codes: Any) -> None:
+        parts.append(list(codes))
+        kept.append(0)
+
+    monkeypatch.setattr(sql_cache, "keep", count)
+    results = pooled.pooled_results(alike, ids=SPARK_IDS, part_councils=2, on_group=on_group)
+    assert parts == [["905", "906"], ["907", "908"]]
+    assert kept[0] > 0
+    assert kept[1] == 0
+    for code, build in alike.items():
+        assert_frame_equal(results[code], compute_build(build, ids=SPARK_IDS))
+
+
+CODES_ALIKE = ("905", "906", "907", "908")

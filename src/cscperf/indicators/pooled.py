@@ -76,6 +76,10 @@ from cscperf.store import Build
 
 COUNCIL = "_council"  # the column naming the council in the pooled tables (never output)
 COUNCILS_TABLE = "_cscperf_councils"
+# At most this many councils are computed together (a bigger group is split into parts of
+# about equal size): their results are all in memory while they are rolled up.
+PART_COUNCILS = 40
+PART_SUFFIX = "_part"  # the views of a part's councils (the same names for every part)
 
 
 @dataclass
@@ -217,22 +221,26 @@ def spark_engine(folder: Path, session: Any = None) -> Engine:
 def _subset(
     tables: BuildTables, codes: Sequence[str], not_supplied: Mapping[str, str]
 ) -> BuildTables:
-    """The pooled tables of some councils only (views), with their common not-supplied map."""
+    """The pooled tables of some councils only (views), with their common not-supplied map.
+
+    The views have the same names whichever councils they hold (each call replaces the last
+    call's, which must be done with), so that SQL compiled for one part of a group, or one
+    group, is found in the compiled-SQL cache for the next that answers the data's questions
+    alike (see :mod:`~cscperf.indicators.sql_cache`)."""
     assert tables.councils_table is not None
     everyone = tables.backend_table(tables.councils_table)
     if len(codes) == everyone.count().to_pyarrow().as_py():
         names = dict(tables.names)
         councils = tables.councils_table
     else:
-        suffix = abs(hash(tuple(codes))) % 10**10
         names = {}
         for name, table in tables.names.items():
-            names[name] = f"{table}_g{suffix}"
+            names[name] = f"{table}{PART_SUFFIX}"
             rows = tables.backend_table(table)
             tables.con.create_view(
                 names[name], rows.filter(rows[COUNCIL].isin(list(codes))), overwrite=True
             )
-        councils = f"{tables.councils_table}_g{suffix}"
+        councils = f"{tables.councils_table}{PART_SUFFIX}"
         frame = pl.DataFrame({COUNCIL: list(codes)}, schema={COUNCIL: pl.String})
         tables.con.create_table(councils, frame.to_arrow(), overwrite=True)
     return BuildTables(
@@ -337,12 +345,20 @@ def pooled_results(
     ids: Sequence[str] | None = None,
     on_group: Callable[[Sequence[str]], None] | None = None,
     timings: Timings | None = None,
+    part_councils: int = PART_COUNCILS,
 ) -> dict[str, pl.DataFrame]:
     """Every council's results (``builds`` by LA code; of ``ids``, or every indicator), each
     equal to its own :func:`~cscperf.indicators.results.compute_build`, computed together (on
-    DuckDB unless ``engine`` says otherwise)."""
+    DuckDB unless ``engine`` says otherwise; in parts, see :func:`parts_of`)."""
     found = dict(
-        each_pooled_result(builds, engine=engine, ids=ids, on_group=on_group, timings=timings)
+        each_pooled_result(
+            builds,
+            engine=engine,
+            ids=ids,
+            on_group=on_group,
+            timings=timings,
+            part_councils=part_councils,
+        )
     )
     return {code: found[code] for code in builds}
 
@@ -354,10 +370,11 @@ def each_pooled_result(
     ids: Sequence[str] | None = None,
     on_group: Callable[[Sequence[str]], None] | None = None,
     timings: Timings | None = None,
+    part_councils: int = PART_COUNCILS,
 ) -> Iterator[tuple[str, pl.DataFrame]]:
     """:func:`pooled_results` one council at a time (LA code, results), in the order they are
-    computed (group by group, not the order of ``builds``): at most one group's results are
-    held at once, if the caller drops each as it comes."""
+    computed (part by part of each group, not the order of ``builds``): at most one part's
+    results are held at once, if the caller drops each as it comes."""
     tables = engine.pooled(builds)
     own = _own_run(engine)
     try:
@@ -371,19 +388,62 @@ def each_pooled_result(
                 for member in group:
                     yield member.council, own(member.build, ids)
                 continue
-            frames = _catalogue(tables, group, probes, ids, own, on_group, timings)
-            everything = list(load_catalogue())
-            for member in group:
-                months = reporting_months(member.first, member.last)
-                imported = imported_results(stored_frames(member.build), months)
-                order = everything
-                if ids is not None:  # as compute_build orders them
-                    imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
-                    order = everything if imported.height else load_catalogue().select(ids)
-                parts = [*frames.pop(member.council), imported]  # freed as it goes
-                yield member.council, sort_results(pl.concat(parts), order)
+            for part in parts_of(group, probes, part_councils):
+                yield from _part_results(tables, part, probes, ids, own, on_group, timings)
     finally:
         engine.close(tables)
+
+
+def parts_of(group: Sequence[Member], probes: Probes, size: int) -> list[list[Member]]:
+    """``group`` in as many parts as ``size`` councils each would make (never a council
+    alone), computed one after another so that only a part's results are held at once. The
+    councils are ordered by how many rows their tables hold and cut where each part holds
+    about the same number of rows (a part of big councils has fewer of them), so councils of
+    a like size, which answer the data's questions more alike, are computed together."""
+    count = min(-(-len(group) // max(size, 1)), len(group) // 2)
+    if count <= 1:
+        return [list(group)]
+
+    def rows(member: Member) -> int:
+        return sum(probes.rows.get(member.council, {}).values())
+
+    ordered = sorted(group, key=lambda m: (rows(m), m.council))
+    total = sum(rows(m) for m in ordered) or 1
+    parts: list[list[Member]] = [[]]
+    held = 0
+    for at, member in enumerate(ordered):
+        left = len(ordered) - at  # members not yet placed, this one included
+        # a new part where this member's rows lie mostly past the current part's share
+        past = held + rows(member) / 2 >= total * len(parts) / count
+        if past and len(parts) < count and len(parts[-1]) >= 2 and left >= 2:
+            parts.append([])
+        parts[-1].append(member)
+        held += rows(member)
+    return parts
+
+
+def _part_results(
+    tables: BuildTables,
+    part: Sequence[Member],
+    probes: Probes,
+    ids: Sequence[str] | None,
+    own: Callable[[Build, Sequence[str] | None], pl.DataFrame],
+    on_group: Callable[[Sequence[str]], None] | None,
+    timings: Timings | None,
+) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Each council's results of one part of a group, computed together, then given one at a
+    time (each dropped from here as it is given)."""
+    frames = _catalogue(tables, part, probes, ids, own, on_group, timings)
+    everything = list(load_catalogue())
+    for member in part:
+        months = reporting_months(member.first, member.last)
+        imported = imported_results(stored_frames(member.build), months)
+        order = everything
+        if ids is not None:  # as compute_build orders them
+            imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
+            order = everything if imported.height else load_catalogue().select(ids)
+        parts = [*frames.pop(member.council), imported]  # freed as it goes
+        yield member.council, sort_results(pl.concat(parts), order)
 
 
 def _own_run(engine: Engine) -> Callable[[Build, Sequence[str] | None], pl.DataFrame]:
