@@ -84,3 +84,56 @@ def test_the_build_holds_one_members_results_at_a_time(
         own = results_for(member, show_progress=False)
         got = table.filter(pl.col("la_code") == code).drop("la_code")
         assert got.equals(own.filter(pl.col("period_end") <= got.get_column("period_end").max()))
+
+
+def test_stored_results_are_taken_as_they_are(
+    stores: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members whose results are stored are not computed, nor read and written again: each
+    stored file is kept (linked) as the member's part, and the pooled table holds its rows."""
+    own = {code: results_for(Store(p).get(), show_progress=False) for code, p in stores.items()}
+    pool = Pool.create(tmp_path / "pool", "Stored")
+    for path in stores.values():
+        pool.join(path, since=None, build_id=None)
+
+    def no_stream(*args: Any, **kwargs: Any) -> Iterator[tuple[str, pl.DataFrame]]:
+        raise AssertionError("members with stored results were computed again")
+
+    written: list[str] = []
+    write_parquet = pl.DataFrame.write_parquet
+
+    def spy_write(frame: pl.DataFrame, target: Any, *args: Any, **kwargs: Any) -> None:
+        written.append(str(target))
+        write_parquet(frame, target, *args, **kwargs)
+
+    monkeypatch.setattr(pool_module, "each_council_result", no_stream)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", spy_write)
+    build = pool.build(KEY)
+    monkeypatch.undo()
+    assert written and not [w for w in written if ".results-" in w]  # no part written
+    table = Pool(pool.path).latest().table(RESULTS_TABLE)
+    assert build.row_counts[RESULTS_TABLE] == table.height
+    for code, results in own.items():
+        got = table.filter(pl.col("la_code") == code).drop("la_code")
+        assert got.equals(results.filter(pl.col("period_end") <= got["period_end"].max()))
+
+
+def test_a_snapshot_keeps_what_the_file_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = tmp_path / "indicators.parquet"
+    pl.DataFrame({"value": [1.0]}).write_parquet(stored)
+    assert pool_module._snapshot(stored, tmp_path / "00000.parquet")
+    replacement = tmp_path / ".new.parquet"
+    pl.DataFrame({"value": [2.0]}).write_parquet(replacement)
+    replacement.replace(stored)  # as the store replaces a build's results
+    assert pl.read_parquet(tmp_path / "00000.parquet")["value"].to_list() == [1.0]
+    assert not pool_module._snapshot(tmp_path / "absent.parquet", tmp_path / "00001.parquet")
+
+    def no_link(source: Path, target: Path) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(pool_module.os, "link", no_link)  # a store on another file system
+    assert pool_module._snapshot(stored, tmp_path / "00002.parquet")
+    assert pl.read_parquet(tmp_path / "00002.parquet")["value"].to_list() == [2.0]
+    assert not pool_module._snapshot(tmp_path / "absent.parquet", tmp_path / "00003.parquet")

@@ -12,6 +12,8 @@ value (never the key).
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from cscperf.errors import StoreError
 from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.pooled import each_council_result, spark_engine
-from cscperf.indicators.results import results_for
+from cscperf.indicators.results import RESULTS_FILE, results_for
 from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
 from cscperf.pools.keys import PoolUsageError, key_check
 from cscperf.pools.membership import Member, append_event, members_at, read_events
@@ -47,7 +49,7 @@ RESULTS_TABLE = "pool_indicators"
 @dataclass(frozen=True)
 class MemberBuild:
     """A member and the build of it that goes into a pooled build, with the months of its
-    results and the file they were written to (read again only when the pool is published)."""
+    results and the file they are kept in (read again only when the pool is published)."""
 
     member: Member
     build: Build
@@ -292,18 +294,20 @@ def _member_results(
     compute: Callable[[Build], pl.DataFrame] | None,
 ) -> list[MemberBuild]:
     """Each member's results (stored, or computed all at once on DuckDB or Spark local, or
-    one by one by ``compute`` or on ``database``), each written to its own part in ``folder``
-    as it comes, in the order of ``wanted``."""
+    one by one by ``compute`` or on ``database``), each kept in its own part in ``folder`` as
+    it comes, in the order of ``wanted``: a member's stored results file is taken as it is
+    (:func:`_snapshot`), never read and written again; results given as a frame are written."""
     by_code = {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
     found: dict[str, MemberBuild] = {}
 
-    def keep(member: Member, results: pl.DataFrame) -> None:
-        part = folder / f"{len(found):05d}.parquet"
-        results.select(pl.lit(member.la_code, pl.String).alias(LA_CODE), pl.all()).write_parquet(
-            part
+    def next_part() -> Path:
+        return folder / f"{len(found):05d}.parquet"
+
+    def keep(member: Member, part: Path) -> None:
+        ends = pl.scan_parquet(part).select(
+            pl.col("period_end").min().alias("first"), pl.col("period_end").max().alias("last")
         )
-        period_end = results.get_column("period_end")
-        first, last = (period_end.min(), period_end.max()) if results.height else (None, None)
+        first, last = ends.collect().row(0)
         found[member.la_code] = MemberBuild(
             member,
             by_code[member.la_code],
@@ -312,32 +316,79 @@ def _member_results(
             last if isinstance(last, date) else None,
         )
 
+    def keep_computed(member: Member, results: pl.DataFrame) -> None:
+        # each_council_result writes a member's results to its build before giving them
+        part = next_part()
+        stored = by_code[member.la_code].results_dir / RESULTS_FILE
+        if not (_snapshot(stored, part) and _holds(part, results)):
+            part.unlink(missing_ok=True)
+            results.write_parquet(part)
+        keep(member, part)
+
     members = {m.la_code: m for m in wanted}
     if compute is None and database in (None, LOCAL_URL):
-        # The members without stored results are computed all at once.
+        # The members with stored results are taken as they are; the others are computed
+        # all at once.
+        missing: dict[str, Build] = {}
+        for code, build in by_code.items():
+            part = next_part()
+            if _snapshot(build.results_dir / RESULTS_FILE, part):
+                keep(members[code], part)
+            else:
+                missing[code] = build
         if database is None:
-            for code, results in each_council_result(by_code):
-                keep(members[code], results)
+            for code, results in each_council_result(missing) if missing else ():
+                keep_computed(members[code], results)
                 del results  # not held while the next member's are computed
-        else:
+        elif missing:
             # The members' tables as they are (not yet hashed): removed after the run.
             with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as spark_folder:
                 engine = spark_engine(Path(spark_folder))
-                for code, results in each_council_result(by_code, engine=engine):
-                    keep(members[code], results)
+                for code, results in each_council_result(missing, engine=engine):
+                    keep_computed(members[code], results)
                     del results
     else:
         compute = compute or (
             lambda build: results_for(build, database=database, show_progress=False)
         )
         for member, build in zip(wanted, builds, strict=True):
-            keep(member, compute(build))
+            part = next_part()
+            compute(build).write_parquet(part)
+            keep(member, part)
     return [found[m.la_code] for m in wanted]
 
 
+def _snapshot(source: Path, part: Path) -> bool:
+    """A member's stored results file as ``part``, False when it has none: a hard link where
+    the file system allows one (a build's results file is replaced, never written over, so
+    the link keeps what it holds now), else a copy."""
+    try:
+        os.link(source, part)
+    except FileNotFoundError:
+        return False
+    except OSError:  # another file system, or links not allowed
+        try:
+            shutil.copyfile(source, part)
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def _holds(part: Path, results: pl.DataFrame) -> bool:
+    """The Parquet file ``part`` has the columns and number of rows of ``results``."""
+    scan = pl.scan_parquet(part)
+    return scan.collect_schema() == results.schema and scan.select(pl.len()).collect().item() == (
+        results.height
+    )
+
+
 def _kept_results(item: MemberBuild, keep_from: date, month: date) -> pl.LazyFrame:
-    """A member's results of the kept months, read lazily from its part."""
-    return pl.scan_parquet(item.part).filter(pl.col("period_end").is_between(keep_from, month))
+    """A member's results of the kept months under its LA code, read lazily from its part."""
+    return (
+        pl.scan_parquet(item.part)
+        .select(pl.lit(item.member.la_code, pl.String).alias(LA_CODE), pl.all())
+        .filter(pl.col("period_end").is_between(keep_from, month))
+    )
 
 
 def _member_record(item: MemberBuild, keep_from: date, month: date) -> dict[str, Any]:
