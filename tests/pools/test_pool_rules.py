@@ -13,9 +13,10 @@ import polars as pl
 import pytest
 
 from cscperf.cli import main
-from cscperf.pools.degrade import degrade_table, postcode_district
+from cscperf.pools.degrade import degrade_table, degrade_tables, postcode_district
 from cscperf.pools.keys import (
     KEY_ENV,
+    KeyedHasher,
     PoolUsageError,
     hash_column,
     hash_identifier,
@@ -49,6 +50,18 @@ def test_hash_separates_keys_and_councils() -> None:
 def test_hash_column_keeps_nulls_and_repeats() -> None:
     hashed = hash_column(pl.Series(["C001", None, "C001"]), KEY, "926")
     assert hashed.to_list() == [HASH_926_C001, None, HASH_926_C001]
+
+
+def test_keyed_hasher_hashes_each_message_as_hash_identifier_does() -> None:
+    hasher = KeyedHasher(KEY)
+    first = hasher.hash_messages(pl.Series(["926:C001", None, "202:C001", "926:C001"]))
+    assert first.to_list() == [HASH_926_C001, None, HASH_202_C001, HASH_926_C001]
+    again = hasher.hash_messages(pl.Series(["202:C001", "926:C002"]))  # one known, one new
+    assert again.to_list() == [HASH_202_C001, hash_identifier(KEY, "926", "C002")]
+    assert KeyedHasher(OTHER_KEY).hash_messages(pl.Series(["926:C001"])).to_list() == [
+        HASH_926_C001_OTHER_KEY
+    ]
+    assert hasher.hash_messages(pl.Series([], dtype=pl.String)).dtype == pl.String
 
 
 def test_postcode_district() -> None:
@@ -163,3 +176,26 @@ def test_cli_misuse(
     assert main(["pool", "join", str(pool), "--store", str(tmp_path / "nowhere")]) == 1
     assert "is not a cscperf store" in " ".join(capsys.readouterr().err.split())
     assert main(["pool", "join", str(pool)]) == 2  # --store missing
+
+
+def test_degrade_tables_of_several_members_is_each_members_table_in_turn() -> None:
+    """Members degraded together give each member's own degraded table, in the members'
+    order, whether their tables have the same columns and types or not; the same identifier
+    in two councils gets each council's hash."""
+    same = PERSON.with_columns(pl.Series("pers_person_id", ["C001", "C003"]))
+    wider = PERSON.with_columns(pl.lit("x").alias("pers_extra"))
+    ints = PERSON.with_columns(pl.Series("pers_legacy_id", [7, None]))  # another type
+    members = [("926", PERSON), ("202", same), ("926", wider), ("202", ints), ("202", same)]
+    members.append(("935", PERSON.clear()))
+    for keep_from in (None, date(2015, 4, 1)):
+        rules = Degrade(date_of_birth="year")
+        got = degrade_tables(members, KeyedHasher(KEY), rules=rules, keep_from=keep_from)
+        one_by_one = [
+            degrade_table(frame, la_code=code, key=KEY, rules=rules, keep_from=keep_from)
+            for code, frame in members
+        ]
+        assert got.equals(pl.concat(one_by_one, how="diagonal_relaxed"))
+    assert got["la_code"].to_list() == ["926", "202", "926", "202", "202"]
+    assert got["pers_person_id"].to_list()[:2] == [HASH_926_C001, HASH_202_C001]
+    assert got["pers_legacy_id"][3] == hash_identifier(KEY, "202", "7")
+    assert got.columns[-1] == "pers_extra"

@@ -24,11 +24,12 @@ tell one council's records from another's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
 
-from cscperf.pools.keys import hash_column
+from cscperf.pools.keys import KeyedHasher
 from cscperf.pools.settings import Degrade
 from cscperf.sources.canonical import canonical_tables
 
@@ -83,23 +84,64 @@ def degrade_table(
 ) -> pl.DataFrame:
     """One canonical table of one member as the pool holds it (see the module's rules);
     ``keep_from`` is the first day of the retained months (None keeps every record)."""
+    return degrade_tables([(la_code, frame)], KeyedHasher(key), rules=rules, keep_from=keep_from)
+
+
+def degrade_tables(
+    members: Sequence[tuple[str, pl.DataFrame]],
+    hasher: KeyedHasher,
+    *,
+    rules: Degrade,
+    keep_from: date | None,
+) -> pl.DataFrame:
+    """One canonical table of several members (LA code, table), as the pool holds it: each
+    member's :func:`degrade_table`, in the members' order, concatenated diagonally (a column
+    one member lacks is empty for it, types widened to fit all). Members whose tables have the
+    same columns and types, one after another, are degraded together in one pass, each row
+    hashed under its own member's LA code."""
+    runs: list[tuple[tuple[object, ...], list[pl.DataFrame]]] = []
+    for la_code, frame in members:
+        # the population table names its council already: the member's code replaces it
+        framed = frame.select(pl.lit(la_code, pl.String).alias(LA_CODE), pl.exclude(LA_CODE))
+        shape = (LA_CODE in frame.columns, *framed.schema.items())
+        if runs and runs[-1][0] == shape:
+            runs[-1][1].append(framed)
+        else:
+            runs.append((shape, [framed]))
+    degraded = [
+        _degrade(pl.concat(run, how="vertical"), hasher, rules, keep_from, bool(shape[0]))
+        for shape, run in runs
+    ]
+    return pl.concat(degraded, how="diagonal_relaxed")
+
+
+def _degrade(
+    frame: pl.DataFrame,
+    hasher: KeyedHasher,
+    rules: Degrade,
+    keep_from: date | None,
+    had_code: bool,
+) -> pl.DataFrame:
+    """:func:`degrade_tables` of members' tables of one schema, concatenated with the LA code
+    first (``had_code``: the members' tables had an LA code column of their own)."""
     if keep_from is not None:
         frame = frame.filter(~_ended_before(frame, keep_from))
     columns: list[pl.Expr | pl.Series] = []
-    for name in frame.columns:
+    for name in frame.columns[1:]:  # the LA code aside
         if name in DROPPED or (name in POSTCODES and rules.postcodes == "drop"):
             continue
         if is_hashed(name):
-            columns.append(hash_column(frame[name].cast(pl.String), key, la_code).alias(name))
+            message = pl.concat_str(pl.col(LA_CODE), pl.lit(":"), pl.col(name).cast(pl.String))
+            columns.append(hasher.hash_messages(frame.select(message).to_series()).alias(name))
         elif name in BIRTH_DATES and frame.schema[name] in (pl.Date, pl.Datetime):
             columns.append(_coarse_birth(name, rules.date_of_birth))
         elif name in POSTCODES:
             columns.append(postcode_district(pl.col(name).cast(pl.String)).alias(name))
         else:
             columns.append(pl.col(name))
-    degraded = frame.select(columns) if columns else frame.clear()
-    # the population table names its council already: the member's code replaces it
-    return degraded.select(pl.lit(la_code, pl.String).alias(LA_CODE), pl.exclude(LA_CODE))
+    if not columns and not had_code:  # nothing but dropped columns: they stay, empty
+        return frame.clear()
+    return frame.select(pl.col(LA_CODE), *columns)
 
 
 def _ended_before(frame: pl.DataFrame, keep_from: date) -> pl.Expr:

@@ -81,7 +81,31 @@ def hash_identifier(key: bytes, la_code: str, identifier: str) -> str:
 
 
 def hash_column(values: pl.Series, key: bytes, la_code: str) -> pl.Series:
-    """Every identifier of a column hashed (each distinct value once); nulls stay null."""
-    distinct = values.drop_nulls().unique()
-    mapping = {value: hash_identifier(key, la_code, value) for value in distinct.to_list()}
-    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+    """Every identifier of one council's column hashed (each distinct value once); nulls stay
+    null."""
+    messages = pl.select(pl.concat_str(pl.lit(f"{la_code}:"), values.cast(pl.String))).to_series()
+    return KeyedHasher(key).hash_messages(messages).alias(values.name)
+
+
+class KeyedHasher:
+    """The keyed hash of many identifiers, as :func:`hash_identifier` makes it, each message
+    ("<LA code>:<identifier>") hashed once however many columns and tables of a pool repeat
+    it. It holds the key only inside its HMAC state and the hashes it has made, in memory, for
+    as long as it is kept (one pool build)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._known: dict[str, str] = {}
+
+    def hash_messages(self, messages: pl.Series) -> pl.Series:
+        """Each message of ``messages`` (text) hashed; nulls stay null."""
+        distinct = messages.drop_nulls().unique().to_list()
+        known = self._known
+        for message in distinct:
+            if message not in known:
+                mac = self._keyed.copy()  # the key's state, so each message costs two blocks
+                mac.update(message.encode())
+                known[message] = mac.hexdigest()[:HASH_DIGITS]
+        hashes = pl.Series([known[message] for message in distinct], dtype=pl.String)
+        old = pl.Series(distinct, dtype=pl.String)
+        return messages.replace_strict(old, hashes, default=None, return_dtype=pl.String)

@@ -29,8 +29,8 @@ from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.pooled import each_council_result, spark_engine
 from cscperf.indicators.results import RESULTS_FILE, results_for
-from cscperf.pools.degrade import LA_CODE, degrade_table, pooled_table_names
-from cscperf.pools.keys import PoolUsageError, key_check
+from cscperf.pools.degrade import LA_CODE, degrade_tables, pooled_table_names
+from cscperf.pools.keys import KeyedHasher, PoolUsageError, key_check
 from cscperf.pools.membership import Member, append_event, members_at, read_events
 from cscperf.pools.settings import (
     PoolSettings,
@@ -419,7 +419,7 @@ class _PooledTables(dict[str, pl.DataFrame | pl.LazyFrame]):
     ) -> None:
         super().__init__({name: pl.DataFrame() for name in pooled_table_names()})
         self._loaded = loaded
-        self._key = key
+        self._hasher = KeyedHasher(key)  # each identifier hashed once for every table
         self._settings = settings
         self._keep_from = keep_from
         self._made: set[str] = set()
@@ -427,17 +427,12 @@ class _PooledTables(dict[str, pl.DataFrame | pl.LazyFrame]):
     def __getitem__(self, name: str) -> pl.DataFrame | pl.LazyFrame:
         if name in self._made or name not in pooled_table_names():
             return super().__getitem__(name)
-        frames = [
-            degrade_table(
-                m.build.table(name),
-                la_code=m.member.la_code,
-                key=self._key,
-                rules=self._settings.degrade,
-                keep_from=self._keep_from,
-            )
-            for m in self._loaded
-        ]
-        return pl.concat(frames, how="diagonal_relaxed")
+        return degrade_tables(
+            [(m.member.la_code, m.build.table(name)) for m in self._loaded],
+            self._hasher,
+            rules=self._settings.degrade,
+            keep_from=self._keep_from,
+        )
 
     def __setitem__(self, name: str, frame: pl.DataFrame | pl.LazyFrame) -> None:
         self._made.add(name)
