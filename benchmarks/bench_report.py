@@ -3,7 +3,9 @@
 The store is the one named by ``CSCPERF_BENCH_STORE``, else ``benchmarks/.cache/report-store``:
 the default synthetic council (``benchmarks/.cache/synth-default``, shared with the ingest and
 indicator benchmarks, generated when missing) ingested once, with its indicator results
-computed and stored once. Those steps are not timed; delete the folder to rebuild it.
+computed and stored once, and the last month's published benchmarks and forecast kept with the
+build as ``cscperf indicators`` keeps them (``app.kept``). Those steps are not timed; delete the
+folder to rebuild it.
 
 Timed: ``cscperf report`` for the latest month, in a fresh process as a user runs it (start-up
 and imports included): the county pack with every chart drawn (the store's chart cache emptied
@@ -71,10 +73,13 @@ def ensure_store() -> Path:
         outcome = ingest(store, inputs)
         if outcome.reason:
             raise RuntimeError(f"the benchmark council could not be loaded: {outcome.reason}")
+    from cscperf.app.kept import keep_month
     from cscperf.indicators.results import results_for
     from cscperf.store.store import Store
 
-    results_for(Store(store).get())  # computed and stored once when absent
+    build = Store(store).get()
+    results_for(build)  # computed and stored once when absent
+    keep_month(build)  # as `cscperf indicators` does: the month's benchmarks and forecast kept
     return store
 
 

@@ -10,7 +10,6 @@ import multiprocessing
 import pickle
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +17,21 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cscperf.app.commentary import pack_commentary
-from cscperf.app.forecast import forecast_for_pack
 from cscperf.app.jobs import Progress
+
+# the published benchmarks are worked out in app.kept (kept with the build); named here too,
+# where the evaluate command, the dashboard and the tests have always found them
+from cscperf.app.kept import (
+    DEFAULT_MODEL,
+    SYNTHETIC_LA,
+    Benchmarks,
+    keep_month,
+    kept_benchmarks,
+    kept_forecast,
+    published_benchmarks,
+    published_by,
+)
 from cscperf.app.risk import register_for
-from cscperf.benchmarks.compare import council_benchmarks
-from cscperf.benchmarks.published import default_data_dir
 from cscperf.errors import CscperfError
 from cscperf.evaluate.evaluate import evaluate, meta_from_catalogue
 from cscperf.evaluate.suppress import check_audience
@@ -32,7 +41,9 @@ from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.output import parse_period
 from cscperf.indicators.results import results_for
 from cscperf.pools.pool import Pool
+from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
+from cscperf.reports.pdf import PdfProcess
 from cscperf.reports.writer import write_pack_files
 from cscperf.risk.history import read_versions
 from cscperf.store.store import CACHE, Store
@@ -44,39 +55,19 @@ if TYPE_CHECKING:
     from cscperf.risk.register import Register
     from cscperf.store.store import Build
 
+__all__ = [
+    "DEFAULT_MODEL",
+    "SYNTHETIC_LA",
+    "Benchmarks",
+    "keep_month",
+    "published_benchmarks",
+    "published_by",
+]
+
 TARGETS_FILE = "targets.yaml"
-SYNTHETIC_LA = "999"
-DEFAULT_MODEL = "2025"
 #: the pack's drawn charts, kept by what they show beside the builds' caches (a chart is not
 #: data: it is drawn again whenever it is missing)
 CHART_CACHE = "charts"
-
-
-@dataclass(frozen=True)
-class Benchmarks:
-    """Published figures for a build's council, and a sentence saying whose and which model
-    (or why there are none)."""
-
-    frame: pl.DataFrame | None
-    note: str
-    borrowed_from: str | None = None  # the LA code whose figures a council borrows
-    published_by: str = ""  # whose published figures these are, in words
-
-    @property
-    def pack_note(self) -> str:
-        """How the pack's provenance names the published figures."""
-        if self.frame is None:
-            return "no benchmarks available"
-        return f"{self.published_by} (DfE publications); each comparison states its basis and year"
-
-
-def published_by(owner: str, council_code: str, borrowed: bool) -> str:
-    """Whose published figures a build is set beside: ``Norfolk's published figures``, and
-    ``(borrowed for the demo)`` when the synthetic council borrows a real council's."""
-    if not borrowed:
-        return f"{owner}'s published figures"
-    why = "for the demo" if council_code == SYNTHETIC_LA else "by this council's settings"
-    return f"{owner}'s published figures (borrowed {why})"
 
 
 def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None, str]:
@@ -96,31 +87,6 @@ def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None
         example = example_targets_path()
         return load_targets(example), "the synthetic council's packaged example targets"
     return None, "no targets file: pass --targets FILE; nothing is rated"
-
-
-def published_benchmarks(
-    build: Build, data: Path | None = None, model: str = DEFAULT_MODEL
-) -> Benchmarks:
-    """Published benchmarks for the build's council (or the council it borrows), every year."""
-    if not build.has_settings:
-        return Benchmarks(None, "Benchmarks left out: the build has no council settings.")
-    council = build.settings.council
-    code = council.benchmark_as or council.la_code
-    try:
-        frame = council_benchmarks(code, data or default_data_dir(), model=model, all_years=True)
-    except CscperfError as failure:
-        return Benchmarks(None, f"Benchmarks left out: {failure}")
-
-    owner = str(frame["la_name"][0]) if frame.height else code
-    whose = published_by(owner, council.la_code, bool(council.benchmark_as))
-    frame = frame.with_columns(pl.lit(whose).alias("published_by"))
-    borrowed = f", not {council.short_name}'s own" if council.benchmark_as else ""
-    return Benchmarks(
-        frame,
-        f"Benchmarks: {whose}{borrowed}, {model} neighbours.",
-        council.benchmark_as,
-        whose,
-    )
 
 
 def evaluate_month(
@@ -202,7 +168,7 @@ def assemble_pack(
     build = Store(store).get(build_id)
 
     check_audience(audience)
-    bench = published_benchmarks(build) if benchmarks else Benchmarks(None, "")
+    bench = kept_benchmarks(build) if benchmarks else Benchmarks(None, "")
     pack = month_pack(
         build,
         period_end,
@@ -216,7 +182,7 @@ def assemble_pack(
     pack.risks = risk_register(store, period_end, build)
     pack.finance = month_finance(build, period_end)
     if locality is None:
-        pack.forecast, pack.forecast_note = forecast_for_pack(build, period_end)
+        pack.forecast, pack.forecast_note = kept_forecast(build, period_end)
     if pool is not None and build.has_settings:
         pack.pool = Pool(pool).for_council(build.settings.council.la_code)
     return public_pack(pack) if audience == "public" else pack
@@ -235,18 +201,31 @@ def write_pack(
     audience: str = "council",
     pool: Path | None = None,
 ) -> list[Path]:
-    """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx."""
-    pack = assemble_pack(
-        store,
-        period,
-        build_id=build_id,
-        locality=locality,
-        targets=targets,
-        commentary=commentary,
-        audience=audience,
-        pool=pool,
+    """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx.
+    The PDF's and the charts' processes are started first, so that WeasyPrint's import and the
+    chart engine's start run on the other core while this one assembles the month."""
+    pdf_job = PdfProcess() if pdf else None
+    chart_job = ChartProcess()
+    try:
+        pack = assemble_pack(
+            store,
+            period,
+            build_id=build_id,
+            locality=locality,
+            targets=targets,
+            commentary=commentary,
+            audience=audience,
+            pool=pool,
+        )
+    except BaseException:
+        if pdf_job is not None:
+            pdf_job.cancel()
+        chart_job.close()
+        raise
+    chart_cache = Path(store) / CACHE / CHART_CACHE
+    return write_pack_files(
+        pack, out, pdf=pdf, chart_cache=chart_cache, pdf_job=pdf_job, chart_job=chart_job
     )
-    return write_pack_files(pack, out, pdf=pdf, chart_cache=Path(store) / CACHE / CHART_CACHE)
 
 
 def pack_files_work(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from cscperf.app.kept import keep_month
 from cscperf.cli.options import Audience, AudienceOption, BuildOption
 from cscperf.console import out_console
 from cscperf.evaluate.suppress import public_csv, public_json, suppress
@@ -101,7 +102,9 @@ def _register_write(indicators: typer.Typer) -> None:
 
         period_end = parse_period(period)
         earliest = earliest_month(period_end, months, parse_period(from_month, "--from"))
-        results = results_for(Store(store).get(build_id), earliest=earliest, database=database)
+        build = Store(store).get(build_id)
+        results = results_for(build, earliest=earliest, database=database)
+        keep_month(build)  # the month's benchmarks and forecast, kept for its packs
         rows = select_rows(
             results, period_end, months=months, ids=_split(ids), breakdowns=breakdowns
         )

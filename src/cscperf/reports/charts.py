@@ -14,7 +14,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import vl_convert as vlc
 
+from cscperf.reports.chart_process import FONT, VL_VERSION, ChartProcess, svg_of
 from cscperf.reports.layout import format_value
 
 TREND_SIZE = (300, 120)
@@ -118,9 +118,6 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
     )
 
 
-FONT = "Liberation Sans"  # measured by vl_convert and drawn by the PDF with the same font
-
-
 def _vega_lite(chart: Any) -> dict[str, Any]:
     spec: dict[str, Any] = (
         chart.configure(font=FONT)
@@ -130,21 +127,9 @@ def _vega_lite(chart: Any) -> dict[str, Any]:
     return spec
 
 
-VL_VERSION = "v5_20"
-
-
-def _svg_of(spec: dict[str, Any]) -> str:
-    svg: str = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
-    return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
-
-
 def to_svg(chart: Any) -> str:
     """The chart as inline SVG (no XML declaration), rendered offline."""
-    return _svg_of(_vega_lite(chart))
-
-
-# vl_convert renders on its own threads, so a few charts drawn at once use the spare cores
-RENDER_THREADS = 4
+    return svg_of(_vega_lite(chart))
 
 
 @dataclass(frozen=True)
@@ -214,13 +199,16 @@ def png_key(svg: str, scale: float) -> str:
 
 
 def _cached(
-    keys: Sequence[str], draw: Callable[[str], bytes], cache: ChartCache | None
+    keys: Sequence[str],
+    draw: Callable[[list[str]], Mapping[str, bytes]],
+    cache: ChartCache | None,
 ) -> dict[str, bytes]:
-    """Each key's picture: from the cache when kept there, else drawn (in parallel) and kept."""
+    """Each key's picture: from the cache when kept there, else drawn (all missing ones in
+    one call of ``draw``) and kept."""
     found = {k: cache.get(k) for k in keys} if cache else {}
     missing = [k for k in dict.fromkeys(keys) if found.get(k) is None]
-    with ThreadPoolExecutor(RENDER_THREADS) as pool:
-        for key, data in zip(missing, pool.map(draw, missing), strict=True):
+    if missing:
+        for key, data in draw(missing).items():
             found[key] = data
             if cache:
                 cache.put(key, data)
@@ -228,15 +216,32 @@ def _cached(
 
 
 def to_svgs(
-    charts: Mapping[str, Any], on_done: Any = None, cache: ChartCache | None = None
+    charts: Mapping[str, Any],
+    on_done: Any = None,
+    cache: ChartCache | None = None,
+    drawer: ChartProcess | None = None,
+    png_scale: float | None = None,
 ) -> dict[str, str]:
-    """Many charts as SVG, keyed as given: identical designs are drawn once, the rest in
-    parallel; with ``cache``, a design drawn before is not drawn again. ``on_done`` is
-    called once per key drawn (for a progress bar)."""
+    """Many charts as SVG, keyed as given: identical designs are drawn once; with ``cache``, a
+    design drawn before is not drawn again. ``on_done`` is called once per key drawn (for a
+    progress bar). With ``drawer`` the missing ones are drawn by that process (its chart
+    engine already started), and with ``png_scale`` it also makes their PNGs, which are kept
+    in ``cache`` for :func:`to_pngs`; vl-convert holds Python's interpreter lock while it
+    draws, so threads here would draw no faster."""
     specs = {key: _vega_lite(chart) for key, chart in charts.items()}
     keys = {key: svg_key(spec) for key, spec in specs.items()}
     by_key = {k: specs[key] for key, k in keys.items()}
-    drawn = _cached(list(by_key), lambda k: _svg_of(by_key[k]).encode(), cache)
+
+    def draw(missing: list[str]) -> dict[str, bytes]:
+        batch = drawer.draw({k: by_key[k] for k in missing}, png_scale) if drawer else None
+        if batch is None:
+            return {k: svg_of(by_key[k]).encode() for k in missing}
+        for svg, png in batch.values():
+            if png is not None and cache is not None and png_scale is not None:
+                cache.put(png_key(svg, png_scale), png)
+        return {k: svg.encode() for k, (svg, _) in batch.items()}
+
+    drawn = _cached(list(by_key), draw, cache)
     out: dict[str, str] = {}
     for key, k in keys.items():
         out[key] = drawn[k].decode()
@@ -256,7 +261,11 @@ def to_pngs(
     picture rasterised before is not rasterised again."""
     keys = {key: png_key(svg, scale) for key, svg in svgs.items()}
     by_key = {k: svgs[key] for key, k in keys.items()}
-    drawn = _cached(list(by_key), lambda k: bytes(vlc.svg_to_png(by_key[k], scale=scale)), cache)
+    drawn = _cached(
+        list(by_key),
+        lambda missing: {k: bytes(vlc.svg_to_png(by_key[k], scale=scale)) for k in missing},
+        cache,
+    )
     return {key: drawn[k] for key, k in keys.items()}
 
 

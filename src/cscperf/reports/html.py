@@ -21,6 +21,7 @@ from cscperf.evaluate.rules import small_number_label
 from cscperf.evaluate.targets import financial_year_of
 from cscperf.indicators.framework import framework_settings
 from cscperf.reports import charts, outline, sections
+from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.executive import Executive, executive
 from cscperf.reports.finance_section import FinanceSection, pack_finance, planned_charts
 from cscperf.reports.forecast_section import ForecastSection, forecast_section
@@ -146,10 +147,14 @@ def draw_charts(
     raster: bool = True,
     on_chart: Any = None,
     cache: charts.ChartCache | None = None,
+    drawer: ChartProcess | None = None,
 ) -> dict[str, Chart]:
     """Draw the planned charts in one batch (identical designs once, those in ``cache``
-    not at all); with ``raster`` each also gets a PNG for the PDF."""
-    svgs = charts.to_svgs({k: p.design for k, p in planned.items()}, on_chart, cache)
+    not at all, the rest by ``drawer`` when given); with ``raster`` each also gets a PNG for
+    the PDF."""
+    scale = charts.PNG_SCALE if raster else None
+    designs = {k: p.design for k, p in planned.items()}
+    svgs = charts.to_svgs(designs, on_chart, cache, drawer=drawer, png_scale=scale)
     pngs = charts.to_pngs(svgs, cache=cache) if raster else {}
     return {
         k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k), p.with_county)
@@ -164,9 +169,11 @@ def collect(
     on_chart: Any = None,
     raster: bool = False,
     chart_cache: charts.ChartCache | None = None,
+    drawer: ChartProcess | None = None,
 ) -> PackContent:
     """The section rows and (when ``draw``) the charts of a pack; ``raster`` adds a PNG of
-    each chart for the PDF; charts drawn before are taken from ``chart_cache``."""
+    each chart for the PDF; charts drawn before are taken from ``chart_cache``, the rest
+    drawn by ``drawer`` when given."""
     summary = sections.summary(pack)
     topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
@@ -181,7 +188,9 @@ def collect(
             forecast.alt,
         )
     drawn = (
-        draw_charts(planned, raster=raster, on_chart=on_chart, cache=chart_cache) if planned else {}
+        draw_charts(planned, raster=raster, on_chart=on_chart, cache=chart_cache, drawer=drawer)
+        if planned
+        else {}
     )
     return PackContent(
         pack=pack,

@@ -11,7 +11,6 @@ written in this process.
 from __future__ import annotations
 
 import gc
-import os
 import pickle
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cscperf.errors import CscperfError
+from cscperf.reports.child import start_child
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -68,23 +68,8 @@ class PdfProcess:
     def __init__(self) -> None:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by wait/cancel)
         self._sent: tuple[str, Path, str, Mapping[str, bytes]] | None = None
-        package_root = str(Path(__file__).resolve().parents[2])  # the folder holding cscperf
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
-        }
-        try:
-            self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", __name__],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=self._log,
-                env=env,
-            )
-        except OSError:
-            self._child = None  # written in this process instead
+        # written in this process instead when there is no child
+        self._child = start_child(__name__, self._log, subprocess.DEVNULL)
 
     def send(self, html: str, path: Path, title: str, images: Mapping[str, bytes]) -> None:
         """Hand the child the PDF to write; it starts at once."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cscperf.console import progress as bars
 from cscperf.errors import CscperfError
+from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.charts import ChartCache
 from cscperf.reports.excel import write_workbook
 from cscperf.reports.html import collect, pack_title, print_images, render_html
@@ -33,19 +34,34 @@ def write_pack_files(
     pdf: bool = True,
     progress: Step | None = None,
     chart_cache: Path | None = None,
+    pdf_job: PdfProcess | None = None,
+    chart_job: ChartProcess | None = None,
 ) -> list[Path]:
     """Write ``pack.html``, ``pack.pdf`` and ``pack.xlsx`` of an assembled pack into ``out``;
     with ``progress``, each step is reported to it (else shown as progress bars). Charts
-    drawn before are taken from the folder ``chart_cache`` (see :class:`ChartCache`)."""
+    drawn before are taken from the folder ``chart_cache`` (see :class:`ChartCache`).
+    ``pdf_job`` and ``chart_job`` are the PDF's and the charts' processes when the caller
+    started them earlier (before assembling the pack, so that WeasyPrint's import and the
+    chart engine's start overlap it); else the PDF's is started here and the charts are
+    drawn in this process."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if pdf_job is not None:
+            pdf_job.cancel()
+        if chart_job is not None:
+            chart_job.close()
         raise CscperfError(
             f"cannot create the output folder {out} ({exc}); choose another --out"
         ) from exc
     cache = ChartCache(chart_cache) if chart_cache is not None else None
+    if pdf and pdf_job is None:
+        pdf_job = PdfProcess()
+    elif not pdf and pdf_job is not None:
+        pdf_job.cancel()
+        pdf_job = None
     if progress is not None:
-        return _write(pack, out, pdf, progress, lambda: None, cache)
+        return _write(pack, out, (pdf_job, chart_job), progress, lambda: None, cache)
 
     n_charts = sum(1 for _ in pack.definitions)  # an upper bound, for the progress bar
     with bars() as bar:
@@ -65,13 +81,13 @@ def write_pack_files(
                 bar.update(task, completed=n_charts)
             bar.update(steps, completed=after_charts.get(step, 2))
 
-        return _write(pack, out, pdf, shown, lambda: bar.advance(task), cache)
+        return _write(pack, out, (pdf_job, chart_job), shown, lambda: bar.advance(task), cache)
 
 
 def _write(
     pack: Pack,
     out: Path,
-    pdf: bool,
+    jobs: tuple[PdfProcess | None, ChartProcess | None],
     step: Step,
     on_chart: Callable[[], None],
     cache: ChartCache | None,
@@ -79,10 +95,11 @@ def _write(
     """The work of :func:`write_pack_files`, reporting each step. The PDF (most of the time)
     is written by a child process, started first so that it imports WeasyPrint while the
     charts are drawn, and laying out the pages while the HTML and the workbook are written."""
-    pdf_job = PdfProcess() if pdf else None
+    pdf_job, chart_job = jobs
+    pdf = pdf_job is not None
     try:
         step("Drawing charts", 0.05)
-        content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache)
+        content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache, drawer=chart_job)
         if cache is not None:
             cache.prune()
         if pdf_job is not None:
@@ -101,5 +118,8 @@ def _write(
         if pdf_job is not None:
             pdf_job.cancel()
         raise
+    finally:
+        if chart_job is not None:
+            chart_job.close()  # given nothing to draw (every chart kept), or the pack failed
     step("Done", 1.0)
     return [html_path, *([out / PDF_FILE] if pdf else []), out / XLSX_FILE]
