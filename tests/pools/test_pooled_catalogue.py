@@ -258,6 +258,34 @@ def test_parts_hold_about_equal_rows_and_never_a_council_alone() -> None:
     assert [len(p) for p in pooled.parts_of(members, probes, 8)] == [8]
 
 
+def _answering(answers: dict[str, tuple[set[str], set[str]]]) -> list[list[str]]:
+    """:func:`pooled.answering_alike` of councils by (tables holding rows, filled columns of
+    table "t"), in their order here."""
+    probes = pooled.Probes(
+        tables=Any,  # type: ignore[arg-type]
+        rows={c: {t: 1 for t in tables} for c, (tables, _) in answers.items()},
+        filled={c: {"t": frozenset(columns)} for c, (_, columns) in answers.items()},
+    )
+    members = [SimpleNamespace(council=c) for c in answers]
+    classes = pooled.answering_alike(members, probes)  # type: ignore[arg-type]
+    return [[m.council for m in members] for members in classes]
+
+
+def test_councils_answering_alike_are_computed_together() -> None:
+    full = ({"t", "mother"}, {"x", "y"})
+    no_mother = ({"t"}, {"x", "y"})
+    answers = {c: full for c in "abcdef"}
+    # two without mothers' records and one never filling y: too few for a class of their own,
+    # computed with the others (computed again only for what asks about mothers or y)
+    answers |= {"g": no_mother, "h": no_mother, "j": ({"t", "mother"}, {"x"})}
+    answers["i"] = ({"t", "mother"}, {"x", "y", "z"})  # fills z, which no other does: alone
+    assert _answering(answers) == [list("abcdefghj"), ["i"]]
+    # five without mothers' records are a class of their own; two left alone, together
+    answers = {c: full for c in "abcdef"} | {c: no_mother for c in "vwxyz"}
+    answers |= {"k": ({"t"}, {"z"}), "m": ({"t", "mother"}, {"q"})}
+    assert _answering(answers) == [list("abcdef"), list("vwxyz"), ["k", "m"]]
+
+
 @pytest.fixture(scope="module")
 def four(builds: dict[str, Build], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
     """901 and 902, and 903 and 904 with the same tables under other LA codes."""

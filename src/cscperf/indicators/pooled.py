@@ -80,6 +80,9 @@ COUNCILS_TABLE = "_cscperf_councils"
 # about equal size): their results are all in memory while they are rolled up.
 PART_COUNCILS = 40
 PART_SUFFIX = "_part"  # the views of a part's councils (the same names for every part)
+# Fewer councils than this answering the data's questions alike are computed with a bigger
+# class rather than on their own (see answering_alike).
+FEW_ALIKE = 5
 
 
 @dataclass
@@ -388,10 +391,50 @@ def each_pooled_result(
                 for member in group:
                     yield member.council, own(member.build, ids)
                 continue
-            for part in parts_of(group, probes, part_councils):
-                yield from _part_results(tables, part, probes, ids, own, on_group, timings)
+            for alike in answering_alike(group, probes):
+                for part in parts_of(alike, probes, part_councils):
+                    yield from _part_results(tables, part, probes, ids, own, on_group, timings)
     finally:
         engine.close(tables)
+
+
+def answering_alike(group: Sequence[Member], probes: Probes) -> list[list[Member]]:
+    """``group`` in classes of councils that answer every question an indicator may ask of
+    the data alike (which tables hold rows, which columns are ever filled), so that no
+    indicator of theirs need be computed again (see :func:`_catalogue`). A class of fewer
+    than :data:`FEW_ALIKE` councils joins the biggest class that holds rows in every table
+    and column it does (only its own councils then answer otherwise, for the few indicators
+    that ask); classes of one council left over are put together."""
+    classes: dict[tuple[frozenset[str], frozenset[tuple[str, str]]], list[Member]] = {}
+    for member in group:
+        rows = probes.rows.get(member.council, {})
+        filled = probes.filled.get(member.council, {})
+        key = (
+            frozenset(t for t, n in rows.items() if n > 0),
+            frozenset((t, c) for t, columns in filled.items() for c in columns),
+        )
+        classes.setdefault(key, []).append(member)
+    # the biggest first, and of two as big the one answering yes more often (which may hold
+    # the other)
+    ordered = sorted(classes.items(), key=lambda kv: (-len(kv[1]), -len(kv[0][0]) - len(kv[0][1])))
+    kept: list[tuple[tuple[frozenset[str], frozenset[tuple[str, str]]], list[Member]]] = []
+    for key, members in ordered:
+        holder = next(
+            (
+                held
+                for (tables, columns), held in kept
+                if key[0] <= tables and key[1] <= columns and len(members) < FEW_ALIKE
+            ),
+            None,
+        )
+        if holder is not None:
+            holder.extend(members)
+        else:
+            kept.append((key, list(members)))
+    place = {m.council: at for at, m in enumerate(group)}  # each class in the group's order
+    alike = [sorted(held, key=lambda m: place[m.council]) for _, held in kept if len(held) > 1]
+    alone = sorted((held[0] for _, held in kept if len(held) == 1), key=lambda m: place[m.council])
+    return [*alike, alone] if alone else alike
 
 
 def parts_of(group: Sequence[Member], probes: Probes, size: int) -> list[list[Member]]:
