@@ -69,3 +69,26 @@ def test_new_forecast_settings_or_a_damaged_entry_work_the_forecast_out_again(
         entry.write_bytes(b"not a pickle")
     damaged, _ = kept.kept_forecast(build, month)
     assert damaged is not None and [s.name for s in damaged.scenarios] == ["Fewer entries"]
+
+
+def test_a_second_pack_of_the_month_starts_no_chart_engine_and_is_the_same(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cscperf.app import month
+
+    started: list[object] = []
+    real = month.ChartProcess
+
+    def counted() -> object:
+        started.append(real())
+        return started[-1]
+
+    monkeypatch.setattr(month, "ChartProcess", counted)
+    month.write_pack(store, PERIOD, tmp_path / "first", pdf=False)
+    assert len(started) == 1  # the first pack of the month: its engine started at once
+    month.write_pack(store, PERIOD, tmp_path / "again", pdf=False)
+    assert len(started) == 1  # written before: every chart kept, no engine started
+    first = (tmp_path / "first" / "pack.html").read_text(encoding="utf-8")
+    assert (tmp_path / "again" / "pack.html").read_text(encoding="utf-8") == first
+    month.write_pack(store, PERIOD, tmp_path / "public", pdf=False, audience="public")
+    assert len(started) == 2  # another audience is another pack

@@ -6,6 +6,8 @@ The same choices (which targets file, whose published figures) are made here for
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import pickle
 import shutil
@@ -42,6 +44,7 @@ from cscperf.indicators.output import parse_period
 from cscperf.indicators.results import results_for
 from cscperf.pools.pool import Pool
 from cscperf.reports.chart_process import ChartProcess
+from cscperf.reports.charts import ChartCache
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
 from cscperf.reports.pdf import PdfProcess
 from cscperf.reports.writer import write_pack_files
@@ -203,14 +206,21 @@ def write_pack(
 ) -> list[Path]:
     """Assemble the month's pack from a store and write pack.html, pack.pdf and pack.xlsx.
     The PDF's and the charts' processes are started first, so that WeasyPrint's import and the
-    chart engine's start run on the other core while this one assembles the month."""
+    chart engine's start run on the other core while this one assembles the month; the chart
+    process only when no pack of the same build, month, scope and audience was written before
+    (then every chart is most likely kept, and starting the engine would be about 0.6 s of CPU
+    spent for nothing; a chart that is not kept is then drawn in this process)."""
     pdf_job = PdfProcess() if pdf else None
-    chart_job = ChartProcess()
+    cache = ChartCache(Path(store) / CACHE / CHART_CACHE)
+    chart_job: ChartProcess | None = None
     try:
+        build = Store(store).get(build_id).id
+        mark = written_mark(build, period, locality, audience, pool)
+        chart_job = None if cache.get(mark) is not None else ChartProcess()
         pack = assemble_pack(
             store,
             period,
-            build_id=build_id,
+            build_id=build,
             locality=locality,
             targets=targets,
             commentary=commentary,
@@ -220,12 +230,22 @@ def write_pack(
     except BaseException:
         if pdf_job is not None:
             pdf_job.cancel()
-        chart_job.close()
+        if chart_job is not None:
+            chart_job.close()
         raise
-    chart_cache = Path(store) / CACHE / CHART_CACHE
-    return write_pack_files(
-        pack, out, pdf=pdf, chart_cache=chart_cache, pdf_job=pdf_job, chart_job=chart_job
+    files = write_pack_files(
+        pack, out, pdf=pdf, chart_cache=cache.folder, pdf_job=pdf_job, chart_job=chart_job
     )
+    cache.put(mark, b"written")
+    return files
+
+
+def written_mark(
+    build_id: str, period: str, locality: str | None, audience: str, pool: Path | None
+) -> str:
+    """The name under which the chart cache notes that such a pack was written."""
+    said = json.dumps([build_id, period, locality, audience, str(pool or "")])
+    return "pack-" + hashlib.sha256(said.encode()).hexdigest()[:40] + ".written"
 
 
 def pack_files_work(
