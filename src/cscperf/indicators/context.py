@@ -278,13 +278,23 @@ class BuildTables:
         later ``rows`` and ``filled`` probe of the table); the number of rows."""
         if name not in self._rows:
             table = self.backend_table(self._names[name])
-            counts = table.aggregate(
-                _rows=table.count(), **{c: table[c].count() for c in table.columns}
-            ).to_pyarrow()
+            counts = self.fetch_arrow(
+                table.aggregate(_rows=table.count(), **{c: table[c].count() for c in table.columns})
+            )
             self._rows[name] = int(counts.column("_rows")[0].as_py())
             for column in table.columns:
                 self._filled[(name, column)] = int(counts.column(column)[0].as_py()) > 0
         return self._rows[name]
+
+    def fetch_arrow(self, expr: ir.Table) -> pa.Table:
+        """The rows of ``expr`` as an Arrow table: as SQL text where the backend runs it
+        (``Backend.runs_sql_text``), else through Ibis. For the probes and the reporting
+        range: Ibis's own fetch from DuckDB imports pandas for its result converter, about a
+        second of CPU on a first run, and fetches nothing these queries need converted."""
+        if self.backend.runs_sql_text:
+            table: pa.Table = self.backend.fetch(self.backend.compile(expr))
+            return table
+        return expr.to_pyarrow()
 
     def _filled_column(self, name: str, column: str) -> bool:
         if name not in self._names:
@@ -298,15 +308,10 @@ class BuildTables:
             if not self.has(name) or not self.filled(name, column):
                 self._earliest[key] = None
             else:
-                value = _scalar(self.raw(name)[column].min())
-                self._earliest[key] = _as_date(value)
+                table = self.raw(name)
+                found = self.fetch_arrow(table.aggregate(first=table[column].min()))
+                self._earliest[key] = _as_date(found.column("first")[0].as_py())
         return self._earliest[key]
-
-
-def _scalar(expr: ir.Scalar) -> Any:
-    """The value of a scalar expression as a Python object, fetched through Arrow (Ibis's
-    ``execute`` would go through pandas, whose import alone costs a second)."""
-    return expr.to_pyarrow().as_py()
 
 
 def _as_date(value: Any) -> date | None:

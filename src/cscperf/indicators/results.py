@@ -155,7 +155,7 @@ def reporting_range(
         if tables.has(table) and tables.filled(table, column):
             values = tables.raw(table)[column]
             found = tables.raw(table).aggregate(first=values.min(), last=values.max())
-            row = found.to_pyarrow().to_pylist()[0]  # through Arrow: no pandas import
+            row = tables.fetch_arrow(found).to_pylist()[0]  # no pandas import
             firsts.append(_to_date(row["first"]))
             lasts.append(_to_date(row["last"]))
     return range_of_activity(firsts, lasts, extract, earliest)
