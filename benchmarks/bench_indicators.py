@@ -5,7 +5,10 @@ The council is generated once into ``benchmarks/.cache/synth-default`` (shared w
 benchmark) and loaded once into ``benchmarks/.cache/indicators-store``; delete either to
 rebuild. The computation runs in a child process so its peak resident memory can be read with
 ``resource``. It runs twice on a fresh compiled-SQL cache: a first run (every indicator's SQL
-compiled) and the same build again; then, on another fresh cache, the previous month's window
+compiled, the SQL shipped with the package left unread: ``CSCPERF_SHIPPED_SQL=off``) and the
+same build again; then a first run on a fresh cache with the shipped SQL read (what a new
+install meets when its build answers as one of the shapes the SQL was compiled for; see
+``cscperf.indicators.shipped_sql``); then, on another fresh cache, the previous month's window
 (to leave its SQL behind) and this month's, as a council's monthly job meets it. It prints the
 twenty slowest indicators of the cached run. The floor is DuckDB
 reading every column of every table of the build once (the fastest of three reads, in the
@@ -13,6 +16,8 @@ same process before the computation). The months are the build's default reporti
 (ten financial years). Targets on a 2-core machine (issue 14): the first run under 30
 seconds with under 3 seconds of it compiling SQL, and the cached run within 5 times the scan
 floor. Each is printed with its target and verdict; the benchmark fails when any is missed.
+The compile goal is judged on the run with nothing cached; the run with the shipped SQL is
+printed beside it with its own verdict, never in its place.
 
 The verdicts are judged on CPU seconds, not elapsed time: the machine may be shared, and a
 loaded machine stretches elapsed time by however busy it is (the same run took 30 s to 170 s),
@@ -25,11 +30,14 @@ are printed beside them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from cscperf.indicators.shipped_sql import staleness
 
 CACHE = Path(__file__).parent / ".cache"
 COUNCIL = CACHE / "synth-default"
@@ -100,18 +108,29 @@ def ensure_store() -> Path:
     return STORE
 
 
-def run_child(store: Path, sql_cache: Path, *, month_before: bool = False) -> dict[str, Any]:
+def run_child(
+    store: Path, sql_cache: Path, *, month_before: bool = False, shipped: bool = False
+) -> dict[str, Any]:
     """One whole-catalogue computation in a fresh process, compiled SQL kept in ``sql_cache``
-    (``month_before``: the previous month's window, only to leave its SQL in the cache)."""
+    (``month_before``: the previous month's window, only to leave its SQL in the cache;
+    ``shipped``: the SQL shipped with the package read, else left unread)."""
     extra = ["month-before"] if month_before else []
+    env = dict(os.environ, CSCPERF_SHIPPED_SQL="on" if shipped else "off")
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(store), str(sql_cache), *extra],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def shipped_staleness() -> str | None:
+    """Why the SQL shipped with the package is not current (None when it is): then the run
+    "with the shipped SQL" compiles as much as the one with nothing cached."""
+    return staleness()
 
 
 def verdict(ok: bool) -> str:
@@ -134,9 +153,12 @@ def ratio(result: dict[str, Any], run: str = "cpu", floor: str = "scan_cpu") -> 
     return result[run] / result[floor] if result[floor] > 0 else float("inf")
 
 
-def targets(first: dict[str, Any], cached: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
-    """(what, measured in CPU seconds, target, met) for each goal of the catalogue's speed."""
-    return [
+def targets(
+    first: dict[str, Any], cached: dict[str, Any], shipped: dict[str, Any] | None = None
+) -> list[tuple[str, str, str, bool]]:
+    """(what, measured in CPU seconds, target, met) for each goal of the catalogue's speed;
+    ``shipped``: the first run with the shipped SQL, shown beside the one with nothing cached."""
+    rows = [
         (
             "scan floor (DuckDB reads the build once)",
             f"{cached['scan_cpu']:.2f} s",
@@ -150,11 +172,24 @@ def targets(first: dict[str, Any], cached: dict[str, Any]) -> list[tuple[str, st
             first["cpu"] < TARGET_SECONDS,
         ),
         (
-            "first run's compile (main thread)",
+            "first run's compile, nothing cached",
             f"{first['compile_cpu']:.1f} s",
             f"< {TARGET_COMPILE_SECONDS:.0f} s",
             first["compile_cpu"] < TARGET_COMPILE_SECONDS,
         ),
+    ]
+    if shipped is not None:
+        rows += [
+            ("first run, shipped SQL", f"{shipped['cpu']:.1f} s", "-", True),
+            (
+                "first run's compile, shipped SQL",
+                f"{shipped['compile_cpu']:.1f} s",
+                f"< {TARGET_COMPILE_SECONDS:.0f} s",
+                shipped["compile_cpu"] < TARGET_COMPILE_SECONDS,
+            ),
+        ]
+    return [
+        *rows,
         ("cached run", f"{cached['cpu']:.1f} s", "-", True),
         (
             "cached run / scan floor",
@@ -180,16 +215,20 @@ def main() -> dict[str, Any]:
         first = run_child(store, Path(folder))
         cached = run_child(store, Path(folder))
     with tempfile.TemporaryDirectory(prefix="cscperf-bench-sql-") as folder:
+        shipped = run_child(store, Path(folder), shipped=True)
+    with tempfile.TemporaryDirectory(prefix="cscperf-bench-sql-") as folder:
         run_child(store, Path(folder), month_before=True)
         next_month = run_child(store, Path(folder))
-    report("first run", first)
+    report("first run, nothing cached", first)
     report("same build again", cached)
+    stale = shipped_staleness()
+    report("first run, shipped SQL" + (f" (NOT CURRENT: {stale})" if stale else ""), shipped)
     report("next month, last month's SQL cached", next_month)
     print("slowest indicators, cached run (id: compile s, execute s):")
     for indicator_id, compile_s, execute_s in cached["slowest"]:
         print(f"  {indicator_id:<55} {compile_s:6.2f} {execute_s:6.2f}")
     print("indicators against their targets (CPU seconds; see the module docstring):")
-    if not print_targets(targets(first, cached)):
+    if not print_targets(targets(first, cached, shipped)):
         sys.exit(1)
     return cached
 
