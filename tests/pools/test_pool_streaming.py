@@ -137,3 +137,32 @@ def test_a_snapshot_keeps_what_the_file_held(
     assert pool_module._snapshot(stored, tmp_path / "00002.parquet")
     assert pl.read_parquet(tmp_path / "00002.parquet")["value"].to_list() == [2.0]
     assert not pool_module._snapshot(tmp_path / "absent.parquet", tmp_path / "00003.parquet")
+
+
+@pytest.mark.parametrize("route", ["compute", "no links"])
+def test_results_given_as_frames_are_written_as_parts(
+    route: str, stores: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results that come as frames (a script's ``compute``, or a store file that cannot be
+    taken as it is) are written as the members' parts, each under its own LA code."""
+    own = {code: results_for(Store(p).get(), show_progress=False) for code, p in stores.items()}
+    pool = Pool.create(tmp_path / "pool", "Frames")
+    for path in stores.values():
+        pool.join(path, since=None, build_id=None)
+    given: list[str] = []
+
+    def compute(build: Any) -> pl.DataFrame:
+        given.append(build.settings.council.la_code)
+        return own[build.settings.council.la_code]
+
+    if route == "compute":
+        pool.build(KEY, compute=compute)
+        assert given == list(CODES)
+    else:
+        monkeypatch.setattr(pool_module, "_snapshot", lambda source, part: False)
+        pool.build(KEY)
+    table = pool.latest().table(RESULTS_TABLE)
+    assert table.get_column("la_code").unique(maintain_order=True).to_list() == list(CODES)
+    for code, results in own.items():
+        got = table.filter(pl.col("la_code") == code).drop("la_code")
+        assert got.equals(results.filter(pl.col("period_end") <= got["period_end"].max()))
