@@ -19,10 +19,12 @@ PERIOD = "2025-03"
 
 @pytest.fixture
 def store(stores: dict[str, Path], tmp_path: Path) -> Path:
-    """A copy of the forecast tests' SSD store, with nothing kept yet."""
+    """A copy of the forecast tests' SSD store, with nothing kept yet and the packaged forecast
+    settings (another module's tests give the shared store a forecast.yaml of its own)."""
     copy = tmp_path / "store"
     shutil.copytree(stores["ssd"], copy)
     shutil.rmtree(copy / "cache" / kept.KEPT, ignore_errors=True)
+    (copy / "forecast.yaml").unlink(missing_ok=True)
     return copy
 
 
