@@ -347,3 +347,49 @@ def test_a_later_part_reuses_the_sql_compiled_for_the_first(
 
 
 CODES_ALIKE = ("905", "906", "907", "908")
+
+
+def test_a_pools_sql_kept_on_disk_is_not_compiled_again(
+    builds: dict[str, Build], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pooled run's SQL kept in a folder: a second run in a new process (the memory
+    forgotten) compiles nothing and gives the same values; councils whose tables answer a
+    probe otherwise (no contacts) miss the contacts indicators' entries and compile them."""
+    alike = {code: _publish(tmp_path, code, _with_contacts(code)) for code in CODES_ALIKE}
+    folder = tmp_path / "pool-sql"
+    kept: list[str] = []
+    keep = sql_cache.keep
+
+    def count(build: Any, base: str, *args: Any) -> None:
+        if build.sql_cache_dir == folder:  # not a council's own run in its store
+            kept.append(base)
+        keep(build, base, *args)
+
+    monkeypatch.setattr(sql_cache, "keep", count)
+    sql_cache.forget_process_memory()
+    first = pooled.pooled_results(alike, sql_cache=folder)
+    assert kept and any(folder.glob("*.json"))
+    compiled = len(kept)
+    sql_cache.forget_process_memory()
+    again = pooled.pooled_results(alike, sql_cache=folder)
+    assert len(kept) == compiled  # nothing compiled again
+    for code, build in alike.items():
+        assert_frame_equal(again[code], first[code])
+        assert_frame_equal(again[code], compute_build(build))
+    # 902 and a twin without contacts: their contacts indicators miss and are compiled
+    twin = _publish(tmp_path, "904", _without_contacts())
+    sql_cache.forget_process_memory()
+    other = pooled.pooled_results({"902": builds["902"], "904": twin}, ids=SPARK_IDS,
+                                  sql_cache=folder)  # fmt: skip
+    assert len(kept) > compiled  # the contacts indicator, answered otherwise
+    for code, build in (("902", builds["902"]), ("904", twin)):
+        assert_frame_equal(other[code], compute_build(build, ids=SPARK_IDS))
+
+
+def test_a_pool_keeps_its_sql_in_its_folder_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CSCPERF_SQL_CACHE", raising=False)
+    assert pooled.pool_sql_cache(tmp_path) == tmp_path / "indicator-sql"
+    monkeypatch.setenv("CSCPERF_SQL_CACHE", str(tmp_path / "shared"))
+    assert pooled.pool_sql_cache(tmp_path) == tmp_path / "shared"

@@ -21,6 +21,7 @@ in its group, or with imported measures (fostering register, PEPs), is computed 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ from cscperf.indicators.imported import imported_results, stored_frames
 from cscperf.indicators.registry import months_check_of
 from cscperf.indicators.results import (
     RESULTS_FILE,
+    SQL_CACHE_DIR,
+    SQL_CACHE_ENV,
     _complete_from,
     _extract_date,
     _to_date,
@@ -252,7 +255,18 @@ def _subset(
         not_supplied=dict(not_supplied),
         partition=COUNCIL,
         councils_table=councils,
+        sql_cache_dir=tables.sql_cache_dir,
     )
+
+
+def pool_sql_cache(folder: Path) -> Path:
+    """Where a pool in ``folder`` keeps its members' pooled compiled SQL: the folder
+    ``CSCPERF_SQL_CACHE`` names, else ``indicator-sql`` in the pool's folder. Kept by what
+    the SQL depends on (:mod:`~cscperf.indicators.sql_cache`: the code, the indicator, its
+    parameters and months, the backend, that the run is pooled, and the pooled tables'
+    answers to its probes), so next month's build of the pool compiles only what changed."""
+    shared = os.environ.get(SQL_CACHE_ENV)
+    return Path(shared) if shared else Path(folder) / SQL_CACHE_DIR
 
 
 # ------------------------------------------------------------------ the members
@@ -349,6 +363,7 @@ def pooled_results(
     on_group: Callable[[Sequence[str]], None] | None = None,
     timings: Timings | None = None,
     part_councils: int = PART_COUNCILS,
+    sql_cache: Path | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every council's results (``builds`` by LA code; of ``ids``, or every indicator), each
     equal to its own :func:`~cscperf.indicators.results.compute_build`, computed together (on
@@ -361,6 +376,7 @@ def pooled_results(
             on_group=on_group,
             timings=timings,
             part_councils=part_councils,
+            sql_cache=sql_cache,
         )
     )
     return {code: found[code] for code in builds}
@@ -374,11 +390,15 @@ def each_pooled_result(
     on_group: Callable[[Sequence[str]], None] | None = None,
     timings: Timings | None = None,
     part_councils: int = PART_COUNCILS,
+    sql_cache: Path | None = None,
 ) -> Iterator[tuple[str, pl.DataFrame]]:
     """:func:`pooled_results` one council at a time (LA code, results), in the order they are
     computed (part by part of each group, not the order of ``builds``): at most one part's
-    results are held at once, if the caller drops each as it comes."""
+    results are held at once, if the caller drops each as it comes. The pooled queries'
+    compiled SQL is kept in ``sql_cache`` (see :func:`pool_sql_cache`) when given, else in
+    memory only."""
     tables = engine.pooled(builds)
+    tables.sql_cache_dir = sql_cache
     own = _own_run(engine)
     try:
         probes = Probes(tables)
@@ -818,12 +838,13 @@ def results_for_councils(
     *,
     engine: Engine = DUCKDB,
     on_group: Callable[[Sequence[str]], None] | None = None,
+    sql_cache: Path | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Each council's stored results (``builds`` by LA code), as
     :func:`~cscperf.indicators.results.results_for` gives them one by one: read from the
     build when it holds them, else computed (here all together, :func:`pooled_results`) and
     written to the build."""
-    found = dict(each_council_result(builds, engine=engine, on_group=on_group))
+    found = dict(each_council_result(builds, engine=engine, on_group=on_group, sql_cache=sql_cache))
     return {code: found[code] for code in builds}
 
 
@@ -832,6 +853,7 @@ def each_council_result(
     *,
     engine: Engine = DUCKDB,
     on_group: Callable[[Sequence[str]], None] | None = None,
+    sql_cache: Path | None = None,
 ) -> Iterator[tuple[str, pl.DataFrame]]:
     """:func:`results_for_councils` one council at a time (LA code, results): first those
     the builds hold, then the others as they are computed (:func:`each_pooled_result`), each
@@ -845,7 +867,10 @@ def each_council_result(
         else:
             missing[code] = build
     if missing:
-        for code, results in each_pooled_result(missing, engine=engine, on_group=on_group):
+        computed = each_pooled_result(
+            missing, engine=engine, on_group=on_group, sql_cache=sql_cache
+        )
+        for code, results in computed:
             last = results.get_column("period_end").max() if results.height else None
             asked = requested_first(last, None) if isinstance(last, date) else None
             write_results(missing[code], results, asked)

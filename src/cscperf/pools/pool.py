@@ -27,7 +27,7 @@ from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
 from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.pooled import each_council_result, spark_engine
+from cscperf.indicators.pooled import each_council_result, pool_sql_cache, spark_engine
 from cscperf.indicators.results import RESULTS_FILE, results_for
 from cscperf.pools.degrade import LA_CODE, degrade_tables, pooled_table_names
 from cscperf.pools.keys import KeyedHasher, PoolUsageError, key_check
@@ -211,7 +211,9 @@ class Pool:
         # most one group's results are in memory; the parts are read again, streamed, when
         # the pooled results table is written (docs/pools.md, "How long a pool takes").
         with tempfile.TemporaryDirectory(prefix=".results-", dir=self.path) as parts:
-            loaded = _member_results(wanted, builds, Path(parts), database, compute)
+            loaded = _member_results(
+                wanted, builds, Path(parts), database, compute, pool_sql_cache(self.path)
+            )
             return self._publish(loaded, key, month, database)
 
     def _publish(
@@ -292,11 +294,13 @@ def _member_results(
     folder: Path,
     database: str | None,
     compute: Callable[[Build], pl.DataFrame] | None,
+    sql_cache: Path | None = None,
 ) -> list[MemberBuild]:
     """Each member's results (stored, or computed all at once on DuckDB or Spark local, or
     one by one by ``compute`` or on ``database``), each kept in its own part in ``folder`` as
     it comes, in the order of ``wanted``: a member's stored results file is taken as it is
-    (:func:`_snapshot`), never read and written again; results given as a frame are written."""
+    (:func:`_snapshot`), never read and written again; results given as a frame are written.
+    The SQL of the members computed together is kept in ``sql_cache`` (the pool's own)."""
     by_code = {m.la_code: b for m, b in zip(wanted, builds, strict=True)}
     found: dict[str, MemberBuild] = {}
 
@@ -337,14 +341,16 @@ def _member_results(
             else:
                 missing[code] = build
         if database is None:
-            for code, results in each_council_result(missing) if missing else ():
+            computed = each_council_result(missing, sql_cache=sql_cache) if missing else ()
+            for code, results in computed:
                 keep_computed(members[code], results)
                 del results  # not held while the next member's are computed
         elif missing:
             # The members' tables as they are (not yet hashed): removed after the run.
             with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as spark_folder:
                 engine = spark_engine(Path(spark_folder))
-                for code, results in each_council_result(missing, engine=engine):
+                computed = each_council_result(missing, engine=engine, sql_cache=sql_cache)
+                for code, results in computed:
                     keep_computed(members[code], results)
                     del results
     else:
