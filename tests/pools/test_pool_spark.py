@@ -1,12 +1,15 @@
-"""A pool built on a Spark cluster, both ways a regional group would run it (issue 20):
-through a Spark Connect server (``cscperf pool build POOL --database sc://HOST:PORT``) and
-under ``spark-submit`` (the entry point ``python -m cscperf.spark_submit --path`` prints).
+"""A pool built on Spark, every way a regional group would run it (issue 20): on this
+machine (``cscperf pool build POOL --database spark://local``), through a Spark Connect server
+(``--database sc://HOST:PORT``) and under ``spark-submit`` (the entry point ``python -m
+cscperf.spark_submit --path`` prints).
 
-Both are real: a Spark Connect server is started here on the loopback address and a free
+All are real: a Spark Connect server is started here on the loopback address and a free
 port (pyspark's own ``spark-submit`` running ``SparkConnectServer``), and ``spark-submit
 --master local[2]`` runs the entry point with ``pool build`` in a process of its own. Three
 small synthetic councils are pooled each way, and each member's values must equal its own
-single-council run on DuckDB, under its LA code.
+single-council run on DuckDB, under its LA code; all three are computed together in one
+pooled run on that route's Spark session (``indicators/pooled.py``; the test notes the
+councils of each pooled run).
 
 Spark plans each indicator as several jobs (about a second each on an idle machine, far more
 on a busy one), so to keep this to minutes the catalogue is cut to :data:`IDS`, indicators
@@ -40,9 +43,9 @@ from polars.testing import assert_frame_equal
 
 import cscperf
 from cscperf.cli import main
-from cscperf.indicators import engine
+from cscperf.indicators import engine, pooled
 from cscperf.indicators.functions import registered
-from cscperf.indicators.results import compute_build
+from cscperf.indicators.results import RESULTS_FILE, compute_build
 from cscperf.pools.keys import KEY_ENV
 from cscperf.pools.pool import RESULTS_TABLE, Pool
 from cscperf.spark_submit import entry_path
@@ -136,7 +139,7 @@ def stores(
     tmp_path_factory: pytest.TempPathFactory, council_stores: Callable[..., dict[str, Path]]
 ) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pool-spark")
-    return council_stores(root, CODES, scale="0.02", start="2024-10", end="2025-03")
+    return council_stores(root, CODES, scale="0.03", start="2024-01", end="2025-03")
 
 
 def _tested_only() -> dict[str, Any]:
@@ -153,6 +156,10 @@ def duckdb_runs(stores: dict[str, Path]) -> dict[str, pl.DataFrame]:
 
 
 def _pool(folder: Path, stores: dict[str, Path]) -> Pool:
+    """A pool of the three councils, none of whose builds holds results yet (an earlier
+    test's pooled run stores them there), so that the build computes every member."""
+    for path in stores.values():
+        (Store(path).get().results_dir / RESULTS_FILE).unlink(missing_ok=True)
     assert main(["pool", "create", str(folder), "--name", "Three on Spark"]) == 0
     for code in CODES:
         assert main(["pool", "join", str(folder), "--store", str(stores[code])]) == 0
@@ -176,6 +183,50 @@ def _assert_members_equal_own_runs(pool: Pool, runs: dict[str, pl.DataFrame]) ->
 @pytest.fixture
 def only_tested_indicators(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "registered", _tested_only)
+    monkeypatch.setattr(pooled, "registered", _tested_only)  # the pooled run's own look-up
+
+
+@pytest.fixture
+def pooled_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The councils of each pooled run on Spark (each group computed together), in order."""
+    runs: list[list[str]] = []
+    compute_group = pooled.compute_group
+
+    def noted(tables: Any, group: Any, *args: Any, **kwargs: Any) -> Any:
+        assert tables.backend.name == "pyspark"
+        runs.append(sorted(m.council for m in group))
+        return compute_group(tables, group, *args, **kwargs)
+
+    monkeypatch.setattr(pooled, "compute_group", noted)
+    return runs
+
+
+def test_pool_on_local_spark(
+    stores: dict[str, Path],
+    duckdb_runs: dict[str, pl.DataFrame],
+    only_tested_indicators: None,
+    pooled_runs: list[list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _build_on("spark://local", tmp_path, stores, duckdb_runs, pooled_runs, monkeypatch)
+
+
+def _build_on(
+    address: str,
+    tmp_path: Path,
+    stores: dict[str, Path],
+    duckdb_runs: dict[str, pl.DataFrame],
+    pooled_runs: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cscperf pool build --database ADDRESS`` of the three councils, checked."""
+    pool = _pool(tmp_path / "pool", stores)
+    monkeypatch.setenv(KEY_ENV, KEY)
+    assert main(["pool", "build", str(pool.path), "--database", address]) == 0
+    assert pooled_runs[0] == sorted(CODES)  # the three together
+    _assert_members_equal_own_runs(pool, duckdb_runs)
+    assert not list(pool.path.glob(".results-*"))  # the members' unhashed tables are gone
 
 
 @pytest.fixture(scope="module")
@@ -216,28 +267,35 @@ def test_pool_through_spark_connect(
     stores: dict[str, Path],
     duckdb_runs: dict[str, pl.DataFrame],
     only_tested_indicators: None,
+    pooled_runs: list[list[str]],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pool = _pool(tmp_path / "pool", stores)
-    monkeypatch.setenv(KEY_ENV, KEY)
-    assert main(["pool", "build", str(pool.path), "--database", connect_server]) == 0
-    _assert_members_equal_own_runs(pool, duckdb_runs)
+    _build_on(connect_server, tmp_path, stores, duckdb_runs, pooled_runs, monkeypatch)
 
 
 def test_pool_under_spark_submit(
     stores: dict[str, Path], duckdb_runs: dict[str, pl.DataFrame], tmp_path: Path
 ) -> None:
     """The entry point as a group runs it, ``spark-submit --master local[2] ENTRY pool build
-    POOL``; the driver is cut to :data:`IDS` by a script that then runs the entry file."""
+    POOL``; the driver is cut to :data:`IDS` by a script that then runs the entry file, and
+    notes the councils of each pooled run in ``groups.txt``."""
     pool = _pool(tmp_path / "pool", stores)
     driver = tmp_path / "driver.py"
+    noted = tmp_path / "groups.txt"
     driver.write_text(
         "import runpy, sys\n"
-        "from cscperf.indicators import engine\n"
+        "from cscperf.indicators import engine, pooled\n"
         "from cscperf.indicators.functions import registered\n"
         f"subset = {{k: v for k, v in registered().items() if k in {IDS!r}}}\n"
-        "engine.registered = lambda: subset\n"
+        "engine.registered = pooled.registered = lambda: subset\n"
+        "compute_group = pooled.compute_group\n"
+        "def noted(tables, group, *args, **kwargs):\n"
+        f"    with open({str(noted)!r}, 'a') as out:\n"
+        "        codes = sorted(m.council for m in group)\n"
+        "        out.write(tables.backend.name + ' ' + ' '.join(codes) + '\\n')\n"
+        "    return compute_group(tables, group, *args, **kwargs)\n"
+        "pooled.compute_group = noted\n"
         f"sys.argv[0] = {str(entry_path())!r}\n"
         f"runpy.run_path({str(entry_path())!r}, run_name='__main__')\n",
         encoding="utf-8",
@@ -250,6 +308,8 @@ def test_pool_under_spark_submit(
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # spark-submit passes the driver's standard error on as its standard output.
     assert done.stdout.splitlines()[-1] == pool.latest().id
+    # the three computed together, on spark-submit's session
+    assert noted.read_text().splitlines()[0] == "pyspark " + " ".join(sorted(CODES))
     _assert_members_equal_own_runs(pool, duckdb_runs)
 
 

@@ -35,7 +35,7 @@ import polars as pl
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.calendar.periods import population_year, reporting_months
 from cscperf.indicators.aggregates import Timings
-from cscperf.indicators.backends.spark import SparkBackend
+from cscperf.indicators.backends.spark import LOCAL_URL, SparkBackend
 from cscperf.indicators.catalogue import IndicatorDefinition, load_catalogue
 from cscperf.indicators.context import BuildTables
 from cscperf.indicators.engine import (
@@ -212,15 +212,23 @@ def pooled_spark(builds: Mapping[str, Build], folder: Path, session: Any = None)
     return BuildTables(con=con, names=names, partition=COUNCIL, councils_table=councils)
 
 
-def spark_engine(folder: Path, session: Any = None) -> Engine:
-    """The pooled catalogue on Spark (a local session unless ``session`` is given), the
-    pooled tables written under ``folder``; a council computed alone runs there too."""
-    started = session is None
-    session = session if session is not None else SparkBackend.local_session()
+def spark_engine(folder: Path, session: Any = None, *, address: str = LOCAL_URL) -> Engine:
+    """The pooled catalogue on Spark, the pooled tables written under ``folder``; a council
+    computed alone runs there too. The session is ``session``, else the one the database
+    ``address`` names (``SparkBackend.session_for``: a local one by default), opened only
+    when councils are computed; after the run a session cscperf started is stopped, and only
+    the pooled tables' views are dropped from any other (a script's, spark-submit's)."""
+    opened: list[Any] = [session] if session is not None else []
+
+    def current() -> Any:
+        if not opened:
+            opened.append(SparkBackend.session_for(address))
+        return opened[0]
+
     return Engine(
-        pooled=lambda builds: pooled_spark(builds, folder, session),
-        own=lambda build: spark_tables(build, session),
-        close=lambda _: SparkBackend.stop(session) if started else None,
+        pooled=lambda builds: pooled_spark(builds, folder, current()),
+        own=lambda build: spark_tables(build, current()),
+        close=lambda tables: SparkBackend.release(tables.con, tables.names.values()),
     )
 
 

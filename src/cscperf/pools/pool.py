@@ -25,9 +25,9 @@ import polars as pl
 
 from cscperf.calendar.months import add_months, month_start_of
 from cscperf.errors import StoreError
-from cscperf.indicators.backends.spark import LOCAL_URL, is_spark_address
+from cscperf.indicators.backends.spark import is_spark_address
 from cscperf.indicators.catalogue import load_catalogue
-from cscperf.indicators.pooled import each_council_result, pool_sql_cache, spark_engine
+from cscperf.indicators.pooled import DUCKDB, each_council_result, pool_sql_cache, spark_engine
 from cscperf.indicators.results import RESULTS_FILE, results_for
 from cscperf.pools.degrade import LA_CODE, degrade_tables, pooled_table_names
 from cscperf.pools.keys import KeyedHasher, PoolUsageError, key_check
@@ -44,6 +44,7 @@ from cscperf.store.store import operator
 POOL_FILE = "pool.yaml"
 STORE_DIR = "store"
 RESULTS_TABLE = "pool_indicators"
+SPARK_TABLES = "spark-tables"  # the members' tables for Spark, in a build's scratch folder
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,7 @@ def _member_results(
     compute: Callable[[Build], pl.DataFrame] | None,
     sql_cache: Path | None = None,
 ) -> list[MemberBuild]:
-    """Each member's results (stored, or computed all at once on DuckDB or Spark local, or
+    """Each member's results (stored, or computed all at once on DuckDB or Spark, or
     one by one by ``compute`` or on ``database``), each kept in its own part in ``folder`` as
     it comes, in the order of ``wanted``: a member's stored results file is taken as it is
     (:func:`_snapshot`), never read and written again; results given as a frame are written.
@@ -330,9 +331,10 @@ def _member_results(
         keep(member, part)
 
     members = {m.la_code: m for m in wanted}
-    if compute is None and database in (None, LOCAL_URL):
+    if compute is None and (database is None or is_spark_address(database)):
         # The members with stored results are taken as they are; the others are computed
-        # all at once.
+        # all at once, on DuckDB or on the Spark session the address names (local, Spark
+        # Connect, spark-submit's).
         missing: dict[str, Build] = {}
         for code, build in by_code.items():
             part = next_part()
@@ -340,19 +342,18 @@ def _member_results(
                 keep(members[code], part)
             else:
                 missing[code] = build
-        if database is None:
-            computed = each_council_result(missing, sql_cache=sql_cache) if missing else ()
-            for code, results in computed:
-                keep_computed(members[code], results)
-                del results  # not held while the next member's are computed
-        elif missing:
-            # The members' tables as they are (not yet hashed): removed after the run.
-            with tempfile.TemporaryDirectory(prefix="cscperf-pool-") as spark_folder:
-                engine = spark_engine(Path(spark_folder))
-                computed = each_council_result(missing, engine=engine, sql_cache=sql_cache)
-                for code, results in computed:
-                    keep_computed(members[code], results)
-                    del results
+        engine = DUCKDB
+        if database is not None:
+            # The members' tables as they are (not yet hashed), written for Spark to read
+            # beside the parts, in the pool's folder (storage a cluster's executors read at
+            # the same path): removed with the parts after the build.
+            engine = spark_engine(folder / SPARK_TABLES, address=database)
+        computed = (
+            each_council_result(missing, engine=engine, sql_cache=sql_cache) if missing else ()
+        )
+        for code, results in computed:
+            keep_computed(members[code], results)
+            del results  # not held while the next member's are computed
     else:
         compute = compute or (
             lambda build: results_for(build, database=database, show_progress=False)
