@@ -15,12 +15,12 @@ Timed, each in a fresh process so that its peak memory is its own:
   run does (``indicators/pooled.py``); then ``cscperf pool``'s build of the pooled store
   (children's identifiers hashed, dates of birth coarsened, member results gathered). Goal:
   under 120 s and 6 GB.
-- **Spark local**: the same catalogue computed on a local Spark session for a sample of
-  members (the smallest, the median and the largest council), each on its own, and the
-  pool's time estimated from them. A Spark job costs tens of milliseconds to plan and
-  schedule whatever its size; each member's catalogue is over a hundred queries of a few
-  thousand rows, so on one machine Spark's time is that overhead, not the work (see
-  docs/pools.md).
+- **Spark local**: the members' catalogues computed together on a local Spark session (at
+  most 4 GB), as ``cscperf pool build --database spark://local`` computes them, for a sample
+  of :data:`SPARK_SAMPLE` members chosen across sizes (``CSCPERF_BENCH_POOL_SPARK_MEMBERS``;
+  the whole pool too with ``CSCPERF_BENCH_POOL_SPARK_ALL=1``), with where Spark's time goes
+  (:class:`SparkClock`: JVM, Parquet, analysis, planning, running and Arrow transfer,
+  checkpoints, Python; see docs/pools.md).
 
 ``CSCPERF_BENCH_POOL_SCALE`` sets the councils' scale (default 0.02: about 170,000 children
 across England, a council of a county's size about 3,400); ``CSCPERF_BENCH_POOL_SPARK=0``
@@ -178,6 +178,7 @@ class SparkClock:
         self.counts: dict[str, int] = {}
         self.fetched_bytes = 0
         self.jvm_peak_gb = 0.0
+        self.jvm_cpu = 0.0
         self.transfer_mb_s = 0.0
         self.measuring = 0.0  # seconds spent measuring the transfer rate, not the run's
         self._undo: list[tuple[Any, str, Any]] = []
@@ -234,7 +235,7 @@ class SparkClock:
 
         def measured_stop(session: Any) -> None:
             begun = time.perf_counter()
-            clock.jvm_peak_gb = _jvm_peak_gb(session)
+            clock.jvm_peak_gb, clock.jvm_cpu = _jvm_usage(session)
             clock.transfer_mb_s = _transfer_rate(session, checkpoint, to_arrow)
             clock.measuring += time.perf_counter() - begun  # not the run's
             stop(session)
@@ -256,7 +257,8 @@ class SparkClock:
         spark = sum(self.seconds.values())
         return {"seconds": self.seconds, "counts": self.counts, "host": total - spark,
                 "fetched_mb": self.fetched_bytes / 1e6, "transfer_mb_s": self.transfer_mb_s,
-                "transfer": transfer, "jvm_peak_gb": self.jvm_peak_gb}  # fmt: skip
+                "transfer": transfer, "jvm_peak_gb": self.jvm_peak_gb,
+                "jvm_cpu": self.jvm_cpu}  # fmt: skip
 
 
 def _transfer_rate(session: Any, checkpoint: Any, to_arrow: Any) -> float:
@@ -280,16 +282,18 @@ def _transfer_rate(session: Any, checkpoint: Any, to_arrow: Any) -> float:
         return 0.0
 
 
-def _jvm_peak_gb(session: Any) -> float:
-    """The peak resident memory of the session's JVM (local mode: driver and executors)."""
+def _jvm_usage(session: Any) -> tuple[float, float]:
+    """The peak resident memory (GB) and CPU seconds so far of the session's JVM (local mode:
+    driver and executors), which is not a child Python waits for, so not in its usage."""
     try:
         pid = session.sparkContext._gateway.proc.pid
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024 / 1024
-    except (AttributeError, OSError, ValueError):
-        pass
-    return 0.0
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime and stime
+        return peak / 1024 / 1024, ticks / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, StopIteration, ValueError):
+        return 0.0, 0.0
 
 
 def _usage() -> dict[str, float]:
@@ -346,9 +350,10 @@ def report_spark(spark: dict[str, Any], duck: dict[str, Any]) -> None:
           f"({which}, chosen across sizes: {spark['children']:,} children), the members' "
           f"catalogues only, computed together in {len(spark['groups'])} pooled run(s) of "
           f"{', '.join(str(n) for n in spark['groups'])} councils; {spark['rows']:,} result "
-          f"rows; {spark['cpu']:.1f} s CPU (Python and Spark's JVM), peak {spark['peak_gb']:.2f} "
-          f"GB in Python and {spark['overhead']['jvm_peak_gb']:.2f} GB in Spark's JVM (at most "
-          f"4 GB given), load average {spark['load']:.1f}")  # fmt: skip
+          f"rows; {spark['cpu']:.1f} s CPU in Python and {spark['overhead']['jvm_cpu']:.1f} s in "
+          f"Spark's JVM, peak {spark['peak_gb']:.2f} GB in Python and "
+          f"{spark['overhead']['jvm_peak_gb']:.2f} GB in Spark's JVM (at most 4 GB given), load "
+          f"average {spark['load']:.1f}")  # fmt: skip
     cost = spark["overhead"]
     seconds, counts = cost["seconds"], cost["counts"]
     parts = [
@@ -362,10 +367,12 @@ def report_spark(spark: dict[str, Any], duck: dict[str, Any]) -> None:
     for label, key, unit in parts:
         count = f" ({counts.get(key, 0):,}{unit})" if unit else ""
         print(f"      {seconds.get(key, 0.0):8.1f} s {label}{count}")
-    print(
-        f"               of which moving {cost['fetched_mb']:,.0f} MB of Arrow to Python, "
-        f"about {cost['transfer']:.1f} s at {cost['transfer_mb_s']:,.0f} MB/s (measured)"
-    )
+        if key == "run":
+            print(
+                f"               of which moving {cost['fetched_mb']:,.0f} MB of Arrow to "
+                f"Python, about {cost['transfer']:.1f} s at {cost['transfer_mb_s']:,.0f} MB/s "
+                "(the rate measured after the run)"
+            )
     print(
         f"      {cost['host']:8.1f} s in Python: building and compiling each query (Ibis), "
         "the council rewrite, and rolling each council's rows up (Polars)"

@@ -7,9 +7,10 @@ All are real: a Spark Connect server is started here on the loopback address and
 port (pyspark's own ``spark-submit`` running ``SparkConnectServer``), and ``spark-submit
 --master local[2]`` runs the entry point with ``pool build`` in a process of its own. Three
 small synthetic councils are pooled each way, and each member's values must equal its own
-single-council run on DuckDB, under its LA code; all three are computed together in one
-pooled run on that route's Spark session (``indicators/pooled.py``; the test notes the
-councils of each pooled run).
+single-council run on DuckDB, under its LA code; and the councils are computed together in a
+pooled run on that route's Spark session (``indicators/pooled.py``; which councils it groups
+is the pooled run's to decide, so the test asks only that a pooled run held at least two of
+them, noting the councils of each pooled run).
 
 Spark plans each indicator as several jobs (about a second each on an idle machine, far more
 on a busy one), so to keep this to minutes the catalogue is cut to :data:`IDS`, indicators
@@ -224,7 +225,7 @@ def _build_on(
     pool = _pool(tmp_path / "pool", stores)
     monkeypatch.setenv(KEY_ENV, KEY)
     assert main(["pool", "build", str(pool.path), "--database", address]) == 0
-    assert pooled_runs[0] == sorted(CODES)  # the three together
+    assert max(len(run) for run in pooled_runs) >= 2  # councils computed together
     _assert_members_equal_own_runs(pool, duckdb_runs)
     assert not list(pool.path.glob(".results-*"))  # the members' unhashed tables are gone
 
@@ -308,8 +309,10 @@ def test_pool_under_spark_submit(
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     # spark-submit passes the driver's standard error on as its standard output.
     assert done.stdout.splitlines()[-1] == pool.latest().id
-    # the three computed together, on spark-submit's session
-    assert noted.read_text().splitlines()[0] == "pyspark " + " ".join(sorted(CODES))
+    # councils computed together, on spark-submit's session
+    runs = [line.split() for line in noted.read_text().splitlines()]
+    assert runs and all(run[0] == "pyspark" for run in runs)
+    assert max(len(run) - 1 for run in runs) >= 2
     _assert_members_equal_own_runs(pool, duckdb_runs)
 
 
