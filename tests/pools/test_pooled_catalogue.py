@@ -16,6 +16,7 @@ otherwise and compute them for 902 alone.
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +26,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cscperf.indicators import pooled, sql_cache
+from cscperf.indicators.functions import registered
 from cscperf.indicators.results import compute_build
 from cscperf.indicators.testing import frame
 from cscperf.settings import Settings
@@ -393,3 +395,19 @@ def test_a_pool_keeps_its_sql_in_its_folder_unless_told(
     assert pooled.pool_sql_cache(tmp_path) == tmp_path / "indicator-sql"
     monkeypatch.setenv("CSCPERF_SQL_CACHE", str(tmp_path / "shared"))
     assert pooled.pool_sql_cache(tmp_path) == tmp_path / "shared"
+
+
+def test_a_months_check_passed_for_the_groups_months_is_not_asked_again() -> None:
+    """PEPs up to date checks each month lies in a school term: passed for the group's months
+    it passes for any council's fewer months (no re-run), failed it may not (a re-run)."""
+    registered()  # the areas' modules, which register their checks
+    pep = "lac_health.pep_up_to_date_pct"
+    terms = {"autumn": "1 Sep - 31 Dec", "spring": "1 Jan - 31 Mar"}  # no summer term
+
+    def run(*ends: date) -> Any:
+        parameters = SimpleNamespace(values={"terms": terms})
+        return SimpleNamespace(parameters=parameters, period_ends=ends)
+
+    assert pooled._months_pass(pep, run(date(2024, 1, 31), date(2024, 3, 31)))
+    assert not pooled._months_pass(pep, run(date(2024, 3, 31), date(2024, 4, 30)))
+    assert pooled._months_pass("referrals.count", run(date(2024, 4, 30)))

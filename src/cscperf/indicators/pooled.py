@@ -37,7 +37,7 @@ from cscperf.calendar.periods import population_year, reporting_months
 from cscperf.indicators.aggregates import Timings
 from cscperf.indicators.backends.spark import LOCAL_URL, SparkBackend
 from cscperf.indicators.catalogue import IndicatorDefinition, load_catalogue
-from cscperf.indicators.context import BuildTables
+from cscperf.indicators.context import BuildTables, NotAvailable
 from cscperf.indicators.engine import (
     PlannedIndicator,
     _periods_between,
@@ -613,6 +613,18 @@ def _answers_alike(
     return True
 
 
+def _months_pass(indicator_id: str, run: Run) -> bool:
+    """The indicator has no months check, or its check passes for the run's months."""
+    check = months_check_of(indicator_id)
+    if check is None:
+        return True
+    try:
+        check(run.parameters.values, run.period_ends)
+    except NotAvailable:
+        return False
+    return True
+
+
 def finish_for_councils(
     planned: PlannedIndicator,
     tables: BuildTables,
@@ -639,8 +651,10 @@ def finish_for_councils(
             if not months:
                 continue
             if not _answers_alike(tables, probes, member.council, item.ctx.probes) or (
-                # a check of the months alone: of the group's, which may not be the council's
-                len(months) < len(item.run.period_ends) and months_check_of(definition.id)
+                # a check of the months alone failed for the group's months, which may not be
+                # the council's (it checks each month: passed, it passes for any of them)
+                len(months) < len(item.run.period_ends)
+                and not _months_pass(definition.id, item.run)
             ):
                 unsure[member.council].add(definition.id)
                 continue
