@@ -132,8 +132,11 @@ class _Rewriter:
                     link = ops.JoinLink(how, link.table, (*link.predicates, same))
             joined.append(link)
         assert anchor is not None
-        if self.column not in values:
-            values[self.column] = ops.Field(anchor, self.column)
+        # Always the leftmost council's column, even where the expression already selects
+        # one: a shared block's table carries the column, and a function that joins it on
+        # the right (a left join to find a team) would otherwise take the right side's,
+        # null for its unmatched rows, which would then belong to no council.
+        values[self.column] = ops.Field(anchor, self.column)
         return ops.JoinChain(first, joined, values)
 
     def set_op(self, node: ops.Set, args: dict[str, Any]) -> ops.Set:
