@@ -10,12 +10,11 @@ import polars as pl
 
 from cscperf.indicators.output import earliest_month
 from cscperf.indicators.results import (
-    FROM_KEY,
     reporting_range,
     requested_first,
-    stored_covers,
     window_start,
 )
+from cscperf.indicators.stored import FROM_KEY, stored_covers
 from cscperf.indicators.testing import build_from_rows
 
 

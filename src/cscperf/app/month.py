@@ -41,8 +41,7 @@ from cscperf.evaluate.targets import example_targets_path, load_targets
 from cscperf.finance.month import month_finance
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.output import parse_period
-from cscperf.indicators.results import results_for
-from cscperf.pools.pool import Pool
+from cscperf.indicators.stored import stored_results
 from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.charts import ChartCache
 from cscperf.reports.pack import make_pack, provenance_of, public_pack, read_quality
@@ -92,6 +91,19 @@ def choose_targets(build: Build, given: Path | None) -> tuple[TargetsFile | None
     return None, "no targets file: pass --targets FILE; nothing is rated"
 
 
+def month_results(build: Build) -> pl.DataFrame:
+    """The build's indicator results as stored by ``cscperf indicators``; computed and stored
+    first when they are not (as any command reading them does)."""
+    stored = stored_results(build)
+    if stored is not None:
+        return stored
+    # the indicator engine (Ibis, DuckDB's compiler, every indicator area) takes about 0.3 s
+    # to import, and a month of a build whose results are stored never needs it
+    from cscperf.indicators.results import results_for
+
+    return results_for(build)
+
+
 def evaluate_month(
     build: Build,
     period_end: date,
@@ -102,7 +114,7 @@ def evaluate_month(
 ) -> pl.DataFrame:
     """Every indicator of the month judged: target, RAG, direction, YTD, benchmarks."""
     result = evaluate(
-        results_for(build),
+        month_results(build),
         meta_from_catalogue(load_catalogue()),
         targets,
         period_end,
@@ -176,7 +188,7 @@ def assemble_pack(
         build,
         period_end,
         locality,
-        rows=results_for(build),
+        rows=month_results(build),
         definitions=load_catalogue().definitions,
         targets=choose_targets(build, targets),
         benchmarks=bench,
@@ -187,6 +199,10 @@ def assemble_pack(
     if locality is None:
         pack.forecast, pack.forecast_note = kept_forecast(build, period_end)
     if pool is not None and build.has_settings:
+        # a pool's module builds pools too, with the pooled engine (Ibis): about 0.3 s to
+        # import that only a pack given --pool needs
+        from cscperf.pools.pool import Pool
+
         pack.pool = Pool(pool).for_council(build.settings.council.la_code)
     return public_pack(pack) if audience == "public" else pack
 

@@ -35,6 +35,7 @@ from cscperf.indicators.framework import framework_settings
 from cscperf.indicators.functions import registered
 from cscperf.indicators.imported import imported_results, stored_frames, with_imported
 from cscperf.indicators.rollup import sort_results
+from cscperf.indicators.stored import FROM_KEY, RESULTS_FILE, stored_results
 from cscperf.indicators.testing import upload
 from cscperf.sources.canonical import canonical_tables, empty_table
 
@@ -42,10 +43,6 @@ if TYPE_CHECKING:
     from cscperf.indicators.aggregates import Timings
     from cscperf.store.store import Build
 
-RESULTS_FILE = "indicators.parquet"
-# Parquet key-value metadata: the first month the stored results were asked to start at (before
-# clipping to the data), so a request no earlier than that is answered from the file.
-FROM_KEY = "cscperf.reported_from"
 SQL_CACHE_DIR = "indicator-sql"  # beside the build caches: compiled SQL is not data
 # A folder for compiled SQL shared by every store that runs with it set (a pool's members,
 # every council computed on one machine): SQL is kept by what it depends on, not by build.
@@ -266,20 +263,6 @@ def write_results(build: Build, results: pl.DataFrame, reported_from: date | Non
     os.replace(tmp, target)
 
 
-def stored_covers(target: Path, earliest: date | None) -> bool:
-    """The stored results answer a request for months from ``earliest`` (None: the default
-    window): they start no later, or they were asked to start no later (the data begin after
-    that month)."""
-    if earliest is None:
-        return True
-    earliest = month_end_of(earliest)
-    asked = pl.read_parquet_metadata(target).get(FROM_KEY)
-    if asked is not None and date.fromisoformat(asked) <= earliest:
-        return True
-    first = pl.scan_parquet(target).select(pl.col("period_end").min()).collect().item()
-    return first is not None and first <= earliest
-
-
 def results_for(
     build: Build,
     *,
@@ -293,9 +276,9 @@ def results_for(
     are copied to the server for the run and removed after it; on Spark (``spark://local``,
     ``sc://HOST:PORT``, ``spark://submit``: ``SparkBackend.session_for``) the build's Parquet
     files are read in place."""
-    target = build.results_dir / RESULTS_FILE
-    if database is None and target.is_file() and stored_covers(target, earliest):
-        return pl.read_parquet(target)
+    stored = stored_results(build, earliest) if database is None else None
+    if stored is not None:
+        return stored
 
     total = sum(1 for d in load_catalogue() if d.id in registered())
     tables = None
