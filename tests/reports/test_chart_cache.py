@@ -4,6 +4,7 @@ none again, a changed chart is drawn afresh; the PDF gets every chart's picture.
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from cscperf.reports import charts
-from cscperf.reports.html import collect, print_images
+from cscperf.reports.html import collect, plan, print_images, render_html
 from cscperf.reports.pack import Pack
+from cscperf.reports.pdf import PRINT_SCHEME
 
 MONTHS = [date(2025, m, 28) for m in range(1, 7)]
 
@@ -113,3 +115,19 @@ def test_the_pdf_shows_every_chart_with_its_alternative_text(
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     for chart in content.charts.values():
         assert chart.alt in alts, chart.title
+
+
+def test_the_printed_html_is_known_before_the_charts_are_drawn(
+    county_pack: Pack, tmp_path: Path
+) -> None:
+    """The PDF's process is given the printed HTML before the charts are drawn: it names each
+    chart's PNG by what the chart shows, so it is the same HTML as after drawing, and every
+    name it uses has its picture once drawn."""
+    planned = plan(county_pack, raster=True)
+    assert planned.specs and not any(c.png for c in planned.charts.values())
+    before = render_html(planned, date(2026, 1, 1), for_print=True)
+    drawn = collect(county_pack, raster=True, chart_cache=charts.ChartCache(tmp_path))
+    assert not drawn.specs
+    assert render_html(drawn, date(2026, 1, 1), for_print=True) == before
+    names = set(re.findall(rf'src="({re.escape(PRINT_SCHEME)}[^"]+)"', before))
+    assert names and names == set(print_images(drawn))

@@ -118,7 +118,9 @@ def locality_chart(title: str, localities: Mapping[str, float | None], county: f
     )
 
 
-def _vega_lite(chart: Any) -> dict[str, Any]:
+def vega_lite(chart: Any) -> dict[str, Any]:
+    """An Altair design as the Vega-Lite specification that is drawn (and keyed in the
+    cache: :func:`svg_key`)."""
     spec: dict[str, Any] = (
         chart.configure(font=FONT)
         .properties(padding={"left": 12, "right": 8, "top": 4, "bottom": 4})
@@ -129,7 +131,7 @@ def _vega_lite(chart: Any) -> dict[str, Any]:
 
 def to_svg(chart: Any) -> str:
     """The chart as inline SVG (no XML declaration), rendered offline."""
-    return svg_of(_vega_lite(chart))
+    return svg_of(vega_lite(chart))
 
 
 @dataclass(frozen=True)
@@ -222,13 +224,24 @@ def to_svgs(
     drawer: ChartProcess | None = None,
     png_scale: float | None = None,
 ) -> dict[str, str]:
-    """Many charts as SVG, keyed as given: identical designs are drawn once; with ``cache``, a
-    design drawn before is not drawn again. ``on_done`` is called once per key drawn (for a
-    progress bar). With ``drawer`` the missing ones are drawn by that process (its chart
-    engine already started), and with ``png_scale`` it also makes their PNGs, which are kept
-    in ``cache`` for :func:`to_pngs`; vl-convert holds Python's interpreter lock while it
-    draws, so threads here would draw no faster."""
-    specs = {key: _vega_lite(chart) for key, chart in charts.items()}
+    """Many charts (Altair designs) as SVG, keyed as given: see :func:`specs_to_svgs`."""
+    specs = {key: vega_lite(chart) for key, chart in charts.items()}
+    return specs_to_svgs(specs, on_done, cache, drawer, png_scale)
+
+
+def specs_to_svgs(
+    specs: Mapping[str, dict[str, Any]],
+    on_done: Any = None,
+    cache: ChartCache | None = None,
+    drawer: ChartProcess | None = None,
+    png_scale: float | None = None,
+) -> dict[str, str]:
+    """Many charts (Vega-Lite specifications) as SVG, keyed as given: identical designs are
+    drawn once; with ``cache``, a design drawn before is not drawn again. ``on_done`` is
+    called once per key drawn (for a progress bar). With ``drawer`` the missing ones are drawn
+    by that process (its chart engine already started), and with ``png_scale`` it also makes
+    their PNGs, which are kept in ``cache`` for :func:`to_pngs`; vl-convert holds Python's
+    interpreter lock while it draws, so threads here would draw no faster."""
     keys = {key: svg_key(spec) for key, spec in specs.items()}
     by_key = {k: specs[key] for key, k in keys.items()}
 

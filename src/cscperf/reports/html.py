@@ -8,8 +8,7 @@ the template ``templates/pack.html.j2`` with the print stylesheet ``templates/pa
 from __future__ import annotations
 
 import base64
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,9 @@ class Chart:
     alt: str
     png: bytes | None = None  # the same chart rasterised, for the PDF
     with_county: bool = True  # a locality chart draws the county as a dashed line
+    #: the name the printed HTML gives the PNG (by what the chart shows, known before it is
+    #: drawn), when the chart is rasterised for the PDF
+    print_name: str = ""
 
     @property
     def src(self) -> str:
@@ -51,17 +53,23 @@ class Chart:
 
     @property
     def print_src(self) -> str:
-        """The picture the PDF shows: the PNG when there is one (by a name that
+        """The picture the PDF shows: the PNG when the chart is rasterised (by a name that
         :func:`~cscperf.reports.pdf.write_pdf` is given the picture under, see
         :func:`print_images`), else the SVG."""
-        if self.png is None:
-            return self.src
-        return f"{PRINT_SCHEME}{hashlib.sha256(self.png).hexdigest()}.png"
+        return self.print_name or self.src
+
+
+def print_name(spec: dict[str, Any]) -> str:
+    """The name the printed HTML gives a chart's PNG: from its specification, so the HTML can
+    go to the PDF's process before the chart is drawn."""
+    return f"{PRINT_SCHEME}{charts.svg_key(spec).removesuffix('.svg')}.png"
 
 
 def print_images(content: PackContent) -> dict[str, bytes]:
     """The PNG of every chart by the name the printed HTML gives it."""
-    return {c.print_src: c.png for c in content.charts.values() if c.png is not None}
+    return {
+        c.print_name: c.png for c in content.charts.values() if c.print_name and c.png is not None
+    }
 
 
 def _fraction(cell: sections.Cell) -> str:
@@ -118,6 +126,9 @@ class PackContent:
 
     forecast: ForecastSection | None = None
     pool: PoolSection | None = None
+    #: the Vega-Lite specifications of the charts planned and not yet drawn
+    #: (:func:`draw_planned` draws them)
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) -> dict[str, Any]:
@@ -141,25 +152,26 @@ def plan_charts(topics: list[sections.Topic], cards: list[sections.ReportCard]) 
     return planned
 
 
-def draw_charts(
-    planned: dict[str, Any],
+def draw_planned(
+    content: PackContent,
     *,
     raster: bool = True,
     on_chart: Any = None,
     cache: charts.ChartCache | None = None,
     drawer: ChartProcess | None = None,
-) -> dict[str, Chart]:
-    """Draw the planned charts in one batch (identical designs once, those in ``cache``
-    not at all, the rest by ``drawer`` when given); with ``raster`` each also gets a PNG for
-    the PDF."""
+) -> None:
+    """Draw the content's planned charts in one batch (identical designs once, those in
+    ``cache`` not at all, the rest by ``drawer`` when given); with ``raster`` each also gets
+    a PNG for the PDF."""
+    if not content.specs:
+        return
     scale = charts.PNG_SCALE if raster else None
-    designs = {k: p.design for k, p in planned.items()}
-    svgs = charts.to_svgs(designs, on_chart, cache, drawer=drawer, png_scale=scale)
+    svgs = charts.specs_to_svgs(content.specs, on_chart, cache, drawer=drawer, png_scale=scale)
     pngs = charts.to_pngs(svgs, cache=cache) if raster else {}
-    return {
-        k: Chart(p.title, p.unit, svgs[k], p.alt, pngs.get(k), p.with_county)
-        for k, p in planned.items()
+    content.charts = {
+        k: replace(c, svg=svgs[k], png=pngs.get(k)) for k, c in content.charts.items()
     }
+    content.specs = {}
 
 
 def collect(
@@ -174,24 +186,35 @@ def collect(
     """The section rows and (when ``draw``) the charts of a pack; ``raster`` adds a PNG of
     each chart for the PDF; charts drawn before are taken from ``chart_cache``, the rest
     drawn by ``drawer`` when given."""
+    content = plan(pack, charted=draw, raster=raster)
+    draw_planned(content, raster=raster, on_chart=on_chart, cache=chart_cache, drawer=drawer)
+    return content
+
+
+def plan(pack: Pack, *, charted: bool = True, raster: bool = False) -> PackContent:
+    """The section rows of a pack and (when ``charted``) its charts planned but not drawn:
+    enough for the printed HTML (``raster``: the charts as PNGs named by
+    :func:`print_name`), not for the screen's, which shows the drawn SVG."""
     summary = sections.summary(pack)
     topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
     finance = pack_finance(pack)
-    planned = {**plan_charts(topics, cards), **planned_charts(finance)} if draw else {}
+    planned = {**plan_charts(topics, cards), **planned_charts(finance)} if charted else {}
     forecast = forecast_section(pack.forecast) if pack.forecast is not None else None
-    if forecast is not None and draw:
+    if forecast is not None and charted:
         planned["forecast"] = _Planned(
             "Children looked after by placement type: projection",
             "children",
             forecast.design,
             forecast.alt,
         )
-    drawn = (
-        draw_charts(planned, raster=raster, on_chart=on_chart, cache=chart_cache, drawer=drawer)
-        if planned
-        else {}
-    )
+    specs = {k: charts.vega_lite(p.design) for k, p in planned.items()}
+    shown = {
+        k: Chart(
+            p.title, p.unit, "", p.alt, None, p.with_county, print_name(specs[k]) if raster else ""
+        )
+        for k, p in planned.items()
+    }
     return PackContent(
         pack=pack,
         summary=summary,
@@ -202,12 +225,13 @@ def collect(
         bench=sections.benchmarking(pack),
         quality=sections.quality_summary(pack),
         definitions=sections.definition_rows(pack),
-        charts=drawn,
+        charts=shown,
         risks=pack_risks(pack),
         executive=executive(pack),
         finance=finance,
         forecast=forecast,
         pool=pool_section(pack.pool, pack.period_end, pack.definitions),
+        specs=specs,
     )
 
 

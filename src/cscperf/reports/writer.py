@@ -14,7 +14,7 @@ from cscperf.errors import CscperfError
 from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.charts import ChartCache
 from cscperf.reports.excel import write_workbook
-from cscperf.reports.html import collect, pack_title, print_images, render_html
+from cscperf.reports.html import draw_planned, pack_title, plan, print_images, render_html
 from cscperf.reports.pack import Pack
 from cscperf.reports.pdf import PdfProcess
 
@@ -98,14 +98,17 @@ def _write(
     pdf_job, chart_job = jobs
     pdf = pdf_job is not None
     try:
+        content = plan(pack, raster=pdf)
+        if pdf_job is not None:
+            # the same HTML with the charts as pictures (WeasyPrint draws them much faster),
+            # sent before they are drawn: the PDF's process parses and styles it meanwhile
+            pdf_job.start(render_html(content, for_print=True), out / PDF_FILE, pack_title(pack))
         step("Drawing charts", 0.05)
-        content = collect(pack, on_chart=on_chart, raster=pdf, chart_cache=cache, drawer=chart_job)
+        draw_planned(content, raster=pdf, on_chart=on_chart, cache=cache, drawer=chart_job)
         if cache is not None:
             cache.prune()
         if pdf_job is not None:
-            # the same HTML with the charts as pictures: WeasyPrint draws them much faster
-            printed = render_html(content, for_print=True)
-            pdf_job.send(printed, out / PDF_FILE, pack_title(pack), print_images(content))
+            pdf_job.give(print_images(content))
         step("Writing the HTML", 0.3)
         html_path = out / HTML_FILE
         html_path.write_text(render_html(content), encoding="utf-8")
