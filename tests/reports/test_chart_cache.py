@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cscperf.reports import charts
+from cscperf.reports import charts, html
 from cscperf.reports.html import collect, plan, print_images, render_html
 from cscperf.reports.pack import Pack
 from cscperf.reports.pdf import PRINT_SCHEME
@@ -131,3 +131,14 @@ def test_the_printed_html_is_known_before_the_charts_are_drawn(
     assert render_html(drawn, date(2026, 1, 1), for_print=True) == before
     names = set(re.findall(rf'src="({re.escape(PRINT_SCHEME)}[^"]+)"', before))
     assert names and names == set(print_images(drawn))
+
+
+def test_the_templates_are_compiled_once_per_process(county_pack: Pack) -> None:
+    """The screen's and the printed HTML come from one compiled set of templates (about 0.1 s
+    of CPU a pack saved)."""
+    content = plan(county_pack, raster=True)
+    first = html._templates()
+    render_html(content, date(2026, 1, 1))
+    render_html(content, date(2026, 1, 1), for_print=True)
+    assert html._templates() is first
+    assert first.cache is not None and any(k[1].endswith("pack.html.j2") for k in first.cache)
