@@ -9,15 +9,21 @@ compiled, the SQL shipped with the package left unread: ``CSCPERF_SHIPPED_SQL=of
 same build again; then a first run on a fresh cache with the shipped SQL read (what a new
 install meets when its build answers as one of the shapes the SQL was compiled for; see
 ``cscperf.indicators.shipped_sql``); then, on another fresh cache, the previous month's window
-(to leave its SQL behind) and this month's, as a council's monthly job meets it. It prints the
+(to leave its SQL behind) and this month's, as a council's monthly job meets it; last, a first
+run with the shipped SQL of the same council loaded through another route, its Ofsted Annex A
+workbook alone (``benchmarks/.cache/annex-a-store``: twelve months, most tables and the
+involvements not supplied), a shape none of the shipped SQL was compiled for, which is what a
+real council's first run meets (``benchmarks/compile_misses.py`` lists, for any store, which
+indicators compile and which probe answers made them miss). It prints the
 twenty slowest indicators of the cached run. The floor is DuckDB
 reading every column of every table of the build once (the fastest of three reads, in the
 same process before the computation). The months are the build's default reporting window
 (ten financial years). Targets on a 2-core machine (issue 14): the first run under 30
 seconds with under 3 seconds of it compiling SQL, and the cached run within 5 times the scan
 floor. Each is printed with its target and verdict; the benchmark fails when any is missed.
-The compile goal is judged on the run with nothing cached; the run with the shipped SQL is
-printed beside it with its own verdict, never in its place.
+The compile goal is judged on the run with nothing cached; the runs with the shipped SQL (the
+build answering as a shipped shape, and the council shaped unlike any) are printed beside it
+with their own verdicts, never in its place.
 
 The verdicts are judged on CPU seconds, not elapsed time: the machine may be shared, and a
 loaded machine stretches elapsed time by however busy it is (the same run took 30 s to 170 s),
@@ -42,6 +48,7 @@ from cscperf.indicators.shipped_sql import staleness
 CACHE = Path(__file__).parent / ".cache"
 COUNCIL = CACHE / "synth-default"
 STORE = CACHE / "indicators-store"
+ANNEX_A_STORE = CACHE / "annex-a-store"  # the same council's Annex A workbook alone
 TARGET_SECONDS = 30.0  # the first run, compiling included
 TARGET_COMPILE_SECONDS = 3.0  # of which building and compiling SQL
 TARGET_CACHED_RATIO = 5.0  # the cached run against the scan floor
@@ -108,6 +115,19 @@ def ensure_store() -> Path:
     return STORE
 
 
+def ensure_annex_a_store() -> Path:
+    """The default council's Annex A workbook loaded alone (with its council.yaml), once: a
+    build shaped unlike any shipped shape."""
+    ensure_store()
+    if not (ANNEX_A_STORE / "current").is_file():
+        from cscperf.app.load import ingest
+
+        outcome = ingest(ANNEX_A_STORE, [COUNCIL / "annex_a", COUNCIL / "council.yaml"])
+        if outcome.reason:
+            raise RuntimeError(f"the Annex A benchmark build could not be loaded: {outcome.reason}")
+    return ANNEX_A_STORE
+
+
 def run_child(
     store: Path, sql_cache: Path, *, month_before: bool = False, shipped: bool = False
 ) -> dict[str, Any]:
@@ -154,10 +174,14 @@ def ratio(result: dict[str, Any], run: str = "cpu", floor: str = "scan_cpu") -> 
 
 
 def targets(
-    first: dict[str, Any], cached: dict[str, Any], shipped: dict[str, Any] | None = None
+    first: dict[str, Any],
+    cached: dict[str, Any],
+    shipped: dict[str, Any] | None = None,
+    unshaped: dict[str, Any] | None = None,
 ) -> list[tuple[str, str, str, bool]]:
     """(what, measured in CPU seconds, target, met) for each goal of the catalogue's speed;
-    ``shipped``: the first run with the shipped SQL, shown beside the one with nothing cached."""
+    ``shipped``: the first run with the shipped SQL, shown beside the one with nothing cached;
+    ``unshaped``: the same for a council shaped unlike any shipped shape."""
     rows = [
         (
             "scan floor (DuckDB reads the build once)",
@@ -188,6 +212,15 @@ def targets(
                 shipped["compile_cpu"] < TARGET_COMPILE_SECONDS,
             ),
         ]
+    if unshaped is not None:
+        rows.append(
+            (
+                "first run's compile, shaped unlike any shipped",
+                f"{unshaped['compile_cpu']:.1f} s",
+                f"< {TARGET_COMPILE_SECONDS:.0f} s",
+                unshaped["compile_cpu"] < TARGET_COMPILE_SECONDS,
+            )
+        )
     return [
         *rows,
         ("cached run", f"{cached['cpu']:.1f} s", "-", True),
@@ -204,7 +237,7 @@ def print_targets(rows: list[tuple[str, str, str, bool]]) -> bool:
     """One line per goal with its CPU time, target and verdict; True when every goal is met."""
     for what, measured, target, met in rows:
         shown = verdict(met) if target != "-" else ""
-        print(f"  {what:<42} {measured:>9}   target {target:<7} {shown}")
+        print(f"  {what:<48} {measured:>9}   target {target:<7} {shown}")
     return all(met for *_, met in rows)
 
 
@@ -219,16 +252,23 @@ def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cscperf-bench-sql-") as folder:
         run_child(store, Path(folder), month_before=True)
         next_month = run_child(store, Path(folder))
+    with tempfile.TemporaryDirectory(prefix="cscperf-bench-sql-") as folder:
+        unshaped = run_child(ensure_annex_a_store(), Path(folder), shipped=True)
     report("first run, nothing cached", first)
     report("same build again", cached)
     stale = shipped_staleness()
     report("first run, shipped SQL" + (f" (NOT CURRENT: {stale})" if stale else ""), shipped)
     report("next month, last month's SQL cached", next_month)
+    report(
+        "first run, shipped SQL, the council's Annex A alone: a shape not shipped"
+        + (f" (NOT CURRENT: {stale})" if stale else ""),
+        unshaped,
+    )
     print("slowest indicators, cached run (id: compile s, execute s):")
     for indicator_id, compile_s, execute_s in cached["slowest"]:
         print(f"  {indicator_id:<55} {compile_s:6.2f} {execute_s:6.2f}")
     print("indicators against their targets (CPU seconds; see the module docstring):")
-    if not print_targets(targets(first, cached, shipped)):
+    if not print_targets(targets(first, cached, shipped, unshaped)):
         sys.exit(1)
     return cached
 

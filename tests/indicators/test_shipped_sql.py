@@ -60,6 +60,8 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root / "store", [inputs / "ssd", inputs / "population", inputs / "council.yaml"]
     )
     assert outcome.reason is None, outcome.reason
+    annex_a = ingest(root / "annex-a", [inputs / "annex_a", inputs / "council.yaml"])
+    assert annex_a.reason is None, annex_a.reason
     return root / "store"
 
 
@@ -77,19 +79,23 @@ class Compiles:
         monkeypatch.setattr(sql_cache, "keep", counting)
 
 
-def _compute(store: Path, folder: Path) -> pl.DataFrame:
+def _compute(
+    store: Path, folder: Path, ids: list[str] = IDS, window: tuple[date, date] = (FIRST, LAST)
+) -> pl.DataFrame:
     from cscperf.store import Store
 
     tables = duckdb_tables(Store(store).get())
     tables.sql_cache_dir = folder
-    return compute(tables, FIRST, LAST, ids=IDS)
+    return compute(tables, *window, ids=ids)
 
 
-def _fresh(store: Path, folder: Path) -> pl.DataFrame:
+def _fresh(
+    store: Path, folder: Path, ids: list[str] = IDS, window: tuple[date, date] = (FIRST, LAST)
+) -> pl.DataFrame:
     """Every row compiled afresh: nothing in memory, an empty folder, nothing shipped."""
     sql_cache.forget_process_memory()
     with sql_cache.without_shipped():
-        return _compute(store, folder)
+        return _compute(store, folder, ids, window)
 
 
 def _shape(store: Path) -> dict[str, Any]:
@@ -140,6 +146,35 @@ def test_a_changed_probe_answer_misses_and_compiles_the_right_sql(
     rows = _compute(synthetic_store, tmp_path / "empty")
     assert compiles.kept, f"nothing compiled though {table}.{column} is filled here"
     assert_frame_equal(rows, _fresh(synthetic_store, tmp_path / "fresh"), check_exact=True)
+
+
+# Read the involvements (teams by allocated worker), which an Annex A build lacks (not
+# supplied); lac.count and cp.count by month end, referrals by date; contacts and s47
+# completions are not available from Annex A.
+ROUTE_IDS = [*IDS, "contacts.count", "s47.completed_count", "lac.starts_count"]
+
+
+def test_a_build_of_another_route_and_window_compiles_at_most_one_run(
+    synthetic_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Annex A build of the same council (involvements not supplied, twelve months only)
+    finds the SQL shipped for its SSD build: whether the involvements hold rows or a team does
+    not change the SQL (none is ever chosen from an empty table), and a "not available" outcome
+    is kept by run key like the SQL, so it holds for another window too. Its rows are a fresh
+    compile's."""
+    shape = _shape(synthetic_store)
+    shipped_sql.ship([shape], tmp_path / "sql.json.gz", ids=ROUTE_IDS)
+    monkeypatch.setattr(sql_cache, "SHIPPED_PATH", tmp_path / "sql.json.gz")
+    sql_cache.forget_process_memory()
+    annex_a = synthetic_store.parent / "annex-a"
+    window = (date(2023, 4, 30), date(2024, 2, 29))
+    compiles = Compiles(monkeypatch)
+    rows = _compute(annex_a, tmp_path / "empty", ROUTE_IDS, window)
+    assert len(compiles.kept) <= 1, f"{len(compiles.kept)} runs compiled"
+    assert rows.filter(pl.col("numerator") > 0).height > 0
+    assert_frame_equal(
+        rows, _fresh(annex_a, tmp_path / "fresh", ROUTE_IDS, window), check_exact=True
+    )
 
 
 def test_changed_code_leaves_the_shipped_sql_unread(

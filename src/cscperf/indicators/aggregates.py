@@ -165,7 +165,8 @@ def _items_or_missing(
     """The indicator's item table; NotAvailable, remembered in the compiled-SQL cache, when
     the build cannot supply it (a later run raises it again without building anything)."""
     build = ctx.build
-    base = sql_cache.missing_key(build, ctx.definition, parameters_key, ctx.period_ends)
+    months = ctx.run_key if ctx.run_key is not None else ctx.period_ends
+    base = sql_cache.missing_key(build, ctx.definition, parameters_key, months)
     known = sql_cache.find(build, base)
     if known is not None and known.missing is not None:
         ctx.probes.extend(known.probes)

@@ -155,12 +155,15 @@ def missing_key(
     build: BuildTables,
     definition: IndicatorDefinition,
     parameters_key: Any,
-    period_ends: Sequence[date],
+    months: Sequence[date] | str,
 ) -> str:
-    """The base key of an indicator's "not available" outcome: always by its months, not by
-    run key, as an indicator may be unavailable for some months only (a month outside
-    every school term)."""
-    return base_key(build, definition, ("not available", parameters_key), period_ends)
+    """The base key of an indicator's "not available" outcome, by its run key as its SQL's
+    (or its months where the SQL lists them): whether a function can be built depends only on
+    the code, the parameters and its probes' answers, since a check of the months alone (a
+    month end outside every school term) is registered beside it (``registry.months_check``)
+    and run for every run before any lookup. So the outcome found for one window (the shipped
+    shapes' ten years) holds for another with the same run keys (a return's year)."""
+    return base_key(build, definition, ("not available", parameters_key), months)
 
 
 def answered_key(base: str, probes: Mapping[Probe, Any]) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from cscperf.indicators.blocks.attribution import allocated_involvements, blank_to_null
+from cscperf.indicators.blocks.attribution import REQUIRED_INVOLVEMENT_COLUMNS, blank_to_null
 from cscperf.indicators.blocks.windows import open_at_period_end
 from cscperf.indicators.context import Context, NotAvailable
 from cscperf.indicators.registry import indicator
@@ -89,7 +89,7 @@ def professionals(ctx: Context) -> ir.Table:
 def caseload_workers(ctx: Context) -> ir.Table:
     """Qualified workers holding at least one case at E: period_end, team, cases, fte and,
     when the parameter is set, team_type."""
-    if allocated_involvements(ctx) is None:
+    if ctx.optional_table(INVOLVEMENTS, REQUIRED_INVOLVEMENT_COLUMNS) is None:
         raise NotAvailable("the build has no involvements with a team and a start date")
     cases = cases_at_month_end(ctx)
     per_worker = cases.group_by(["worker", "period_end"]).aggregate(cases=cases.count())

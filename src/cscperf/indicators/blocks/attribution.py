@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from cscperf.indicators.context import Context
 
 INVOLVEMENTS = "ssd_involvements"
+REQUIRED_INVOLVEMENT_COLUMNS = (
+    "invo_person_id",
+    "invo_professional_team",
+    "invo_involvement_start_date",
+)
 
 
 def blank_to_null(value: ir.StringValue) -> ir.StringValue:
@@ -33,11 +38,18 @@ def blank_to_null(value: ir.StringValue) -> ir.StringValue:
 
 
 def allocated_involvements(ctx: Context) -> ir.Table | None:
-    """Involvements with a person, a team and a start date, limited to allocated roles."""
-    invo = ctx.optional_table(
-        INVOLVEMENTS, ["invo_person_id", "invo_professional_team", "invo_involvement_start_date"]
-    )
-    if invo is None:
+    """Involvements with a person, a team and a start date, limited to allocated roles.
+
+    Read whenever the build has the table with these columns, even empty, not supplied or
+    with a column never filled: then no involvement has a person, a team and a start together,
+    so none is ever chosen and every item keeps its own team, exactly as without the table.
+    Asking whether it holds rows or its columns are filled would only make the SQL depend on
+    answers that cannot change the results (a return's build, whose involvements carry no
+    team, then finds the SQL shipped for the full SSD; docs/decisions/0005, sixth pass)."""
+    if INVOLVEMENTS not in ctx.build.names:
+        return None
+    invo = ctx.build.raw(INVOLVEMENTS)
+    if any(c not in invo.columns for c in REQUIRED_INVOLVEMENT_COLUMNS):
         return None
     roles = ctx.parameters.get("allocated_roles")
     if roles:
