@@ -9,9 +9,9 @@ shipped shape's. For each store given, in a fresh process with the shipped SQL r
 empty compiled-SQL folder (never the store's own), this computes the whole catalogue and
 prints the main thread's compile CPU (``Timings.compile_cpu``), the indicator runs compiled,
 and for each the probes whose answers differ from the nearest shipped shape (the shape
-differing in fewest of the probes its building made), or that no SQL was shipped for its
-months or parameters at all (its base key is unknown there: another reporting window whose
-run keys or months differ).
+differing in fewest of the probes its building made), or that nothing was shipped under its
+base key at all (no shape ran it with these parameters and run keys, or, for an indicator the
+build cannot supply, no shape lacked what this build lacks).
 
     python benchmarks/compile_misses.py STORE [STORE ...]
 
@@ -38,7 +38,8 @@ from cscperf.indicators.results import compute_build, duckdb_tables
 from cscperf.indicators.shipped_sql import shapes_in, staleness
 from cscperf.store import Store
 
-NO_BASE = "no SQL shipped for its months or parameters"
+NO_BASE = "no SQL shipped for its run keys or parameters"
+NO_MISSING_BASE = "no shipped shape found it not available over its run keys"
 
 
 def shape_answer(shape: Mapping[str, Any], probe: Sequence[str]) -> Any:
@@ -117,7 +118,7 @@ def measure(store: Path) -> dict[str, Any]:
     for base, answers, missing in kept:
         indicator, _ = ids.get(base, ("?", False))
         if shipped is None or base not in shipped.probe_sets:
-            shape, differ = "-", [NO_BASE]
+            shape, differ = "-", [NO_MISSING_BASE if missing else NO_BASE]
         else:
             shape, differ = nearest_shape(answers, shapes)
         misses.append({"id": indicator, "not_available": missing, "shape": shape, "differ": differ})
