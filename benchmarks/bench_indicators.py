@@ -135,13 +135,17 @@ def run_child(
     (``month_before``: the previous month's window, only to leave its SQL in the cache;
     ``shipped``: the SQL shipped with the package read, else left unread)."""
     extra = ["month-before"] if month_before else []
-    env = dict(os.environ, CSCPERF_SHIPPED_SQL="on" if shipped else "off")
+    return child_json(
+        ["-c", CHILD, str(store), str(sql_cache), *extra], shipped="on" if shipped else "off"
+    )
+
+
+def child_json(args: list[str], *, shipped: str) -> dict[str, Any]:
+    """Run Python with ``args`` in a fresh process, the shipped SQL ``shipped`` ("on" or
+    "off"), and read the JSON object it prints on its last line."""
+    env = dict(os.environ, CSCPERF_SHIPPED_SQL=shipped)
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(store), str(sql_cache), *extra],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
+        [sys.executable, *args], capture_output=True, text=True, check=True, env=env
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

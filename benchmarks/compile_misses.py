@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from bench_indicators import child_json
 
 from cscperf.indicators import sql_cache
 from cscperf.indicators.aggregates import Timings
@@ -135,16 +135,7 @@ def measure(store: Path) -> dict[str, Any]:
 
 def run_child(store: Path) -> dict[str, Any]:
     """:func:`measure` in a fresh process (nothing compiled or imported before it)."""
-    env = dict(os.environ, CSCPERF_SHIPPED_SQL="on")
-    done = subprocess.run(
-        [sys.executable, __file__, "--one", str(store)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return child_json([__file__, "--one", str(store)], shipped="on")
 
 
 def report(result: Mapping[str, Any]) -> None:
