@@ -10,6 +10,7 @@ written in this process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import pickle
 import subprocess
@@ -110,6 +111,7 @@ class PdfProcess:
         if self._page is None:
             raise CscperfError("the PDF process was given nothing to write")
         if self._child is None:
+            self._log.close()
             write_pdf(*self._page, self._images)
             return
         code = self._child.wait()
@@ -124,9 +126,13 @@ class PdfProcess:
 
     def cancel(self) -> None:
         """Stop the child (the rest of the pack failed)."""
-        if self._child is not None and self._child.poll() is None:
-            self._child.kill()
-            self._child.wait()
+        if self._child is not None:
+            if self._child.poll() is None:
+                self._child.kill()
+                self._child.wait()
+            if self._child.stdin is not None and not self._child.stdin.closed:
+                with contextlib.suppress(OSError):  # what was not written is not wanted
+                    self._child.stdin.close()
         self._log.close()
 
 
