@@ -5,6 +5,7 @@ as data and consistent, and a backend without any capability still computes the 
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 import ibis
 import polars as pl
@@ -81,3 +82,28 @@ def test_the_worker_thread_runs_only_where_the_backend_has_a_worker_cursor():
     build.backend = Backend(build.con)
     with ExecutionThread(build) as execute:
         assert execute is None and build.defer is None
+
+
+class _Watching(DuckDBBackend):
+    """DuckDB, noting its threads setting each time a statement runs on the worker thread."""
+
+    seen: ClassVar[list[int]] = []
+
+    def fetch(self, sql, cursor=None):
+        if cursor is not None:
+            setting = cursor.execute("SELECT current_setting('threads')").fetchone()[0]
+            self.seen.append(int(setting))
+        return super().fetch(sql, cursor)
+
+
+def test_duckdb_runs_one_councils_catalogue_on_one_thread_and_puts_its_setting_back():
+    build = build_from_rows(TABLES)
+    build.con.raw_sql("SET threads = 3")
+    build.backend = _Watching(build.con)
+    _Watching.seen = []
+    catalogue = load_catalogue(areas=CARE_AREAS)
+    compute(
+        build, date(2024, 1, 31), date(2024, 3, 31), settings=SETTINGS, ids=IDS, catalogue=catalogue
+    )
+    assert _Watching.seen and set(_Watching.seen) == {1}
+    assert build.con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == 3

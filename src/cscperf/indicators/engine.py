@@ -148,12 +148,15 @@ def plan_indicator(
     overrides: Sequence[ParameterOverride] = (),
     timings: Timings | None = None,
     execute: Execute | None = None,
+    runs: Sequence[Run] | None = None,
 ) -> PlannedIndicator:
     """Build and compile every run of one indicator; with ``execute`` (a worker thread) the
-    SQL is handed over to run there while the next indicator compiles, else it runs here."""
+    SQL is handed over to run there while the next indicator compiles, else it runs here.
+    ``runs``: its runs of months when the caller has split them already."""
     extras = [b for b in definition.breakdowns if b in EXTRA_BREAKDOWNS]
     planned: list[PlannedRun] = []
-    runs = runs_of(definition, period_ends, overrides, framework_settings().parameters)
+    if runs is None:
+        runs = runs_of(definition, period_ends, overrides, framework_settings().parameters)
     # Run keys let compiled SQL be cached across months; a backend that compiles afresh each
     # time (PostgreSQL) plans better with the months written out.
     by_key = build.backend.run_keys
@@ -199,9 +202,11 @@ def finish_indicator(
     lookups: Lookups | None = None,
     population: Population | None = None,
     timings: Timings | None = None,
+    ordered: bool = True,
 ) -> pl.DataFrame:
     """Every month and breakdown of one planned indicator, as rows of ``RESULT_SCHEMA``
-    (waits for its SQL to finish running)."""
+    (waits for its SQL to finish running); ``ordered=False`` leaves the rows unsorted, for a
+    caller that sorts many indicators' rows at once."""
     definition = planned.definition
     lookups = lookups or Lookups({}, {}, [], [])
     all_periods = _periods_between(min(period_ends), max(period_ends))
@@ -233,7 +238,8 @@ def finish_indicator(
         )
     if not frames:
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    return sort_results(pl.concat(frames), [definition])
+    rows = pl.concat(frames)
+    return sort_results(rows, [definition]) if ordered else rows
 
 
 def compute_indicator(
@@ -283,16 +289,27 @@ def compute(
     def finish_one(planned: PlannedIndicator) -> None:
         frames.append(
             finish_indicator(
-                planned, build, period_ends, lookups=lookups, population=population, timings=timings
+                planned,
+                build,
+                period_ends,
+                lookups=lookups,
+                population=population,
+                timings=timings,
+                ordered=False,
             )
         )
         if on_indicator is not None:
             on_indicator(planned.definition.id)
 
-    run_catalogue(build, definitions, period_ends, overrides, finish_one, timings=timings)
+    # One council's statements are small: the backend's settings for such a run (a pool's
+    # are large and keep the defaults, see pooled.py).
+    with build.backend.catalogue_session():
+        run_catalogue(build, definitions, period_ends, overrides, finish_one, timings=timings)
     if not frames:
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    return pl.concat(frames)
+    # One sort of every indicator's rows: sorting each indicator's alone cost Polars' fixed
+    # overhead a hundred times over.
+    return sort_results(pl.concat(frames), definitions)
 
 
 def run_catalogue(
@@ -308,16 +325,11 @@ def run_catalogue(
     thread while the next ones compile, and hand each to ``finish_one`` as it is done; the
     engine's scratch tables are dropped after."""
     functions = registered()
+    defaults = framework_settings().parameters
+    runs = {d.id: runs_of(d, period_ends, overrides, defaults) for d in definitions}
     if build.backend.run_keys:
         # Every run's months are written before any SQL runs: the execution thread reads them.
-        defaults = framework_settings().parameters
-        build.install_runs(
-            {
-                run.key: run.period_ends
-                for definition in definitions
-                for run in runs_of(definition, period_ends, overrides, defaults)
-            }
-        )
+        build.install_runs({run.key: run.period_ends for d in definitions for run in runs[d.id]})
     try:
         with collecting_rarely(), ExecutionThread(build) as execute:
 
@@ -331,6 +343,7 @@ def run_catalogue(
                         overrides=overrides,
                         timings=timings,
                         execute=execute,
+                        runs=runs[definition.id],
                     )
 
             pipelined(planned(), finish_one)

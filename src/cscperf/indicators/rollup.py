@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
@@ -99,32 +100,47 @@ def roll_up(
     lookups: Lookups,
 ) -> pl.DataFrame:
     """One row per period, breakdown and value with summed terms (``num``, ``den``, ``n``)
-    and the largest item (``mx``); every month and every known value appears, zero-filled."""
-    frames = []
-    periods = pl.DataFrame({"period_end": list(period_ends)}, schema={"period_end": pl.Date})
-    for breakdown in definition.breakdowns:
-        grouped = (
-            aggregates.with_columns(
-                breakdown_value=_breakdown_column(aggregates, breakdown, lookups)
+    and the largest item (``mx``); every month and every known value appears, zero-filled.
+
+    Every breakdown is grouped in one Polars query (the sums stacked once per breakdown) and
+    the rows shown are made by one join: a query per breakdown cost more in Polars' fixed
+    overhead per call than in the few thousand rows summed."""
+    terms = ("num", "den", "n", "mx")
+    stacked = pl.concat(
+        [
+            aggregates.lazy().select(
+                "period_end",
+                *terms,
+                breakdown=pl.lit(breakdown),
+                breakdown_value=_breakdown_column(aggregates, breakdown, lookups).cast(pl.String),
             )
-            .group_by("period_end", "breakdown_value")
-            .agg(pl.col("num").sum(), pl.col("den").sum(), pl.col("n").sum(), pl.col("mx").max())
-        )
+            for breakdown in definition.breakdowns
+        ]
+    )
+    grouped = (
+        stacked.group_by("breakdown", "period_end", "breakdown_value")
+        .agg(pl.col("num").sum(), pl.col("den").sum(), pl.col("n").sum(), pl.col("mx").max())
+        .collect()
+    )
+    seen: dict[str, set[str]] = {}
+    for breakdown, value in grouped.select("breakdown", "breakdown_value").unique().iter_rows():
+        seen.setdefault(breakdown, set()).add(value)
+    shown: list[tuple[str, str]] = []
+    for breakdown in definition.breakdowns:
         values = _always_shown(definition, breakdown, params, lookups)
-        seen = grouped.get_column("breakdown_value").unique().to_list()
-        shown = values + sorted(v for v in seen if v not in values)
-        frame = periods.join(
-            pl.DataFrame({"breakdown_value": shown}, schema={"breakdown_value": pl.String}),
-            how="cross",
+        extra = sorted(v for v in seen.get(breakdown, ()) if v not in values)
+        shown += [(breakdown, v) for v in [*values, *extra]]
+    periods = pl.DataFrame({"period_end": list(period_ends)}, schema={"period_end": pl.Date})
+    values_frame = pl.DataFrame(
+        shown, schema={"breakdown": pl.String, "breakdown_value": pl.String}, orient="row"
+    )
+    return (
+        periods.join(values_frame, how="cross")
+        .join(grouped, on=["breakdown", "period_end", "breakdown_value"], how="left")
+        .with_columns(
+            pl.col("num").fill_null(0.0), pl.col("den").fill_null(0.0), pl.col("n").fill_null(0.0)
         )
-        frame = frame.join(grouped, on=["period_end", "breakdown_value"], how="left").with_columns(
-            pl.col("num").fill_null(0.0),
-            pl.col("den").fill_null(0.0),
-            pl.col("n").fill_null(0.0),
-            breakdown=pl.lit(breakdown),
-        )
-        frames.append(frame)
-    return pl.concat(frames, how="diagonal_relaxed")
+    )
 
 
 # ------------------------------------------------------------------ population
@@ -264,13 +280,21 @@ def flags_column(frame: pl.DataFrame) -> pl.Expr:
         number = number + pl.col(column).fill_null(False).cast(pl.UInt8) * (1 << bit)
 
     def flags(which: int) -> pl.Expr:
-        names = [name for bit, (_, name) in enumerate(present) if which >> bit & 1]
-        return pl.lit(pl.Series([names], dtype=pl.List(pl.String)))
+        return pl.lit(
+            _flag_list(tuple(name for bit, (_, name) in enumerate(present) if which >> bit & 1))
+        )
 
     chosen: Any = pl
     for which in range(1, 1 << len(present)):
         chosen = chosen.when(number == which).then(flags(which))
     return chosen.otherwise(flags(0))
+
+
+@cache
+def _flag_list(names: tuple[str, ...]) -> pl.Series:
+    """One list of flags as a one-row Series, made once per process (making it took a few
+    milliseconds, for every run of every indicator)."""
+    return pl.Series([list(names)], dtype=pl.List(pl.String))
 
 
 def not_available_rows(

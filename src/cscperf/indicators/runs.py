@@ -50,12 +50,14 @@ def runs_of(
     runs: list[Run] = []
     current: list[date] = []
     current_params: ParametersInForce | None = None
+    current_key: tuple[int, str] | None = None
     for period_end in months_for(definition, period_ends):
         params = parameters_in_force(definition, period_end, overrides, framework_defaults)
-        if current_params is not None and params.key() != current_params.key():
+        key = params.key()
+        if current_params is not None and key != current_key:
             runs.append(Run(current_params, tuple(current)))
             current = []
-        current_params = params
+        current_params, current_key = params, key
         current.append(period_end)
     if current_params is not None:
         runs.append(Run(current_params, tuple(current)))

@@ -9,7 +9,8 @@ thread, with shared building blocks inlined.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import ibis
@@ -105,3 +106,9 @@ class Backend:
     def open_cursor(self) -> Any:
         """A cursor of its own for the worker thread (only called when ``worker_cursor``)."""
         raise NotImplementedError(f"the {self.name} backend has no worker cursor")
+
+    @contextmanager
+    def catalogue_session(self) -> Iterator[None]:
+        """Settings of the database while the engine runs one council's catalogue (many
+        small statements), put back after (none here)."""
+        yield

@@ -9,10 +9,14 @@ it. A build's tables are views over the build's cached DuckDB file, attached rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from cscperf.indicators.backends.base import Backend
+
+# DuckDB threads while the catalogue runs (see DuckDBBackend.catalogue_session).
+CATALOGUE_THREADS = 1
 
 
 def _quoted(name: str) -> str:
@@ -57,6 +61,23 @@ class DuckDBBackend(Backend):
 
     def open_cursor(self) -> Any:
         return self.con.con.cursor()
+
+    @contextmanager
+    def catalogue_session(self) -> Iterator[None]:
+        # One council's catalogue is about 160 statements of 0.01-0.9 s each, run one after
+        # another on the worker thread while the main thread builds the next ones and rolls
+        # up the last ones' sums. DuckDB splitting each statement over more threads cost
+        # more than it gained: the default county's statements replayed alone took about a
+        # third more CPU with two threads than with one (ADR 0005, seventh pass), and the main
+        # thread already keeps a second core busy. A pool's statements, a hundred times
+        # larger, keep DuckDB's default.
+        before = self.con.con.execute("SELECT current_setting('threads')").fetchone()
+        self.con.con.execute(f"SET threads = {CATALOGUE_THREADS}")
+        try:
+            yield
+        finally:
+            if before is not None:
+                self.con.con.execute(f"SET threads = {int(before[0])}")
 
     @staticmethod
     def attach_read_only(con: Any, path: str) -> dict[str, str]:
