@@ -120,9 +120,9 @@ def test_the_pdf_shows_every_chart_with_its_alternative_text(
 def test_the_printed_html_is_known_before_the_charts_are_drawn(
     county_pack: Pack, tmp_path: Path
 ) -> None:
-    """The PDF's process is given the printed HTML before the charts are drawn: it names each
-    chart's PNG by what the chart shows, so it is the same HTML as after drawing, and every
-    name it uses has its picture once drawn."""
+    """The printed HTML names each chart's PNG by what the chart shows, so it is known
+    before the charts are drawn, the same HTML as after drawing, and every name it uses has
+    its picture once drawn."""
     planned = plan(county_pack, raster=True)
     assert planned.specs and not any(c.png for c in planned.charts.values())
     before = render_html(planned, date(2026, 1, 1), for_print=True)

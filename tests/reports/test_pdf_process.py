@@ -3,7 +3,6 @@ caller as errors for people, and a chart it was not given stops it rather than l
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -44,28 +43,6 @@ def test_the_child_writes_a_tagged_pdf_with_the_picture(png: bytes, tmp_path: Pa
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
     assert "Heading one" in reader.pages[0].extract_text()
     assert len(reader.pages[0].images) == 1
-
-
-def test_the_pictures_may_follow_the_html(png: bytes, tmp_path: Path) -> None:
-    """The HTML goes first (the child parses and styles it while the charts are drawn), the
-    pictures later; the child waits for them and the PDF shows them."""
-    from pypdf import PdfReader
-
-    job = PdfProcess()
-    job.start(_page(PNG_NAME), tmp_path / "t.pdf", "T")
-    time.sleep(1.0)  # the child has read the page and is waiting for the picture
-    assert job._child is not None and job._child.poll() is None
-    job.give({PNG_NAME: png})
-    job.wait()
-    assert len(PdfReader(tmp_path / "t.pdf").pages[0].images) == 1
-
-
-def test_no_pictures_given_after_the_html_stops_the_pdf(tmp_path: Path) -> None:
-    job = PdfProcess()
-    job.start(_page(PNG_NAME), tmp_path / "t.pdf", "T")
-    job.give({})
-    with pytest.raises(CscperfError, match="names a chart it was not given"):
-        job.wait()
 
 
 def test_a_chart_not_given_stops_the_pdf(png: bytes, tmp_path: Path) -> None:

@@ -62,8 +62,8 @@ class Chart:
 
 
 def print_name(spec: dict[str, Any]) -> str:
-    """The name the printed HTML gives a chart's PNG: from its specification, so the HTML can
-    go to the PDF's process before the chart is drawn."""
+    """The name the printed HTML gives a chart's PNG: from its specification (known before
+    the chart is drawn, and no hash of the picture's bytes to work out)."""
     return f"{PRINT_SCHEME}{charts.svg_key(spec).removesuffix('.svg')}.png"
 
 

@@ -16,7 +16,6 @@ import pickle
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -37,7 +36,7 @@ def write_pdf(html: str, path: Path, title: str, images: Mapping[str, bytes] | N
     # WeasyPrint is the slowest import of all (seconds); only the PDF needs it (--no-pdf skips).
     import weasyprint
 
-    given = images if images is not None else {}  # not copied: the child's may still be coming
+    given = dict(images or {})
 
     class Fetcher(weasyprint.urls.URLFetcher):
         """The charts' PNGs from memory; anything else as WeasyPrint fetches it. A picture
@@ -64,55 +63,34 @@ def write_pdf(html: str, path: Path, title: str, images: Mapping[str, bytes] | N
 
 class PdfProcess:
     """A child process that writes one PDF: started early (it imports WeasyPrint at once),
-    given the printed HTML with :meth:`start` (it begins parsing and styling it at once) and
-    the pictures it names with :meth:`give` (it waits for them only when it lays them out), or
-    both with :meth:`send`; awaited with :meth:`wait`. Its messages go to a temporary file
-    rather than a pipe, so a chatty WeasyPrint cannot stall it."""
+    given the HTML with :meth:`send`, awaited with :meth:`wait`. Its messages go to a
+    temporary file rather than a pipe, so a chatty WeasyPrint cannot stall it."""
 
     def __init__(self) -> None:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by wait/cancel)
-        self._page: tuple[str, Path, str] | None = None
-        self._images: dict[str, bytes] = {}
+        self._sent: tuple[str, Path, str, Mapping[str, bytes]] | None = None
         # written in this process instead when there is no child
         self._child = start_child(__name__, self._log, subprocess.DEVNULL)
 
     def send(self, html: str, path: Path, title: str, images: Mapping[str, bytes]) -> None:
-        """Hand the child the PDF to write and its pictures; it starts at once."""
-        self.start(html, path, title)
-        self.give(images)
-
-    def start(self, html: str, path: Path, title: str) -> None:
-        """Hand the child the PDF to write: it parses and styles the HTML while the pictures
-        it names (:meth:`give`) are still being drawn."""
-        self._page = (html, path, title)
-        self._write(self._page, last=False)
-
-    def give(self, images: Mapping[str, bytes]) -> None:
-        """Hand the child the pictures the HTML given to :meth:`start` names."""
-        self._images = dict(images)
-        self._write(self._images, last=True)
-
-    def _write(self, message: object, *, last: bool) -> None:
+        """Hand the child the PDF to write; it starts at once."""
+        self._sent = (html, path, title, dict(images))
         if self._child is None or self._child.stdin is None:
             return
         try:
-            self._child.stdin.write(pickle.dumps(message))
-            if last:
-                self._child.stdin.close()
-            else:
-                self._child.stdin.flush()
+            self._child.stdin.write(pickle.dumps(self._sent))
+            self._child.stdin.close()
         except OSError:  # the child died before reading: written here instead
             self._child.kill()
-            self._child.wait()
             self._child = None
 
     def wait(self) -> None:
         """Wait for the PDF; a failure in the child is raised here with its message."""
-        if self._page is None:
+        if self._sent is None:
             raise CscperfError("the PDF process was given nothing to write")
         if self._child is None:
             self._log.close()
-            write_pdf(*self._page, self._images)
+            write_pdf(*self._sent)
             return
         code = self._child.wait()
         self._log.seek(0)
@@ -136,33 +114,6 @@ class PdfProcess:
         self._log.close()
 
 
-class _Pictures(dict[str, bytes]):
-    """The child's pictures, read from its standard input by a thread of their own while
-    WeasyPrint parses and styles the HTML: a look-up waits for them (empty when the parent
-    sent none)."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        super().__init__()
-        self._read = threading.Event()
-        threading.Thread(target=self._load, args=(stream,), daemon=True).start()
-
-    def _load(self, stream: IO[bytes]) -> None:
-        try:
-            self.update(pickle.load(stream))
-            stream.read()  # until the parent closes it
-        except (EOFError, pickle.UnpicklingError, OSError):
-            pass  # nothing given: a chart looked up is then not found
-        finally:
-            self._read.set()
-
-    def wait(self) -> None:
-        self._read.wait()
-
-    def __contains__(self, key: object) -> bool:
-        self._read.wait()
-        return super().__contains__(key)
-
-
 #: the child's garbage collector: a collection of the youngest objects every this many
 #: allocations (Python's default is 700)
 CHILD_GC_THRESHOLD = 50_000
@@ -183,20 +134,15 @@ def _child() -> int:
     import weasyprint  # noqa: F401  (imported while the parent is still drawing charts)
 
     collect_rarely()  # only here: a process that goes on (the web service) keeps the defaults
-    stdin = sys.stdin.buffer
-    try:
-        page = pickle.load(stdin)
-    except EOFError:
+    job = sys.stdin.buffer.read()
+    if not job:
         return 0  # the parent gave up before sending
-    html, path, title = page
-    images = _Pictures(stdin)
+    html, path, title, images = pickle.loads(job)
     try:
         write_pdf(html, path, title, images)
     except CscperfError as exc:
         sys.stderr.write(f"{exc}\n")
         return 1
-    finally:
-        images.wait()  # the parent's pictures read to the end, so it never waits on a pipe
     return 0
 
 

@@ -108,16 +108,17 @@ def _write(
                 chart_job.submit(missing, scale)  # drawn while the other sections are worked out
 
         content = plan(pack, raster=pdf, on_planned=start_drawing)
-        if pdf_job is not None:
-            # the same HTML with the charts as pictures (WeasyPrint draws them much faster),
-            # sent before they are drawn: the PDF's process parses and styles it meanwhile
-            pdf_job.start(render_html(content, for_print=True), out / PDF_FILE, pack_title(pack))
         step("Drawing charts", 0.05)
         draw_planned(content, raster=pdf, on_chart=on_chart, cache=cache, drawer=chart_job)
         if cache is not None:
             cache.prune()
         if pdf_job is not None:
-            pdf_job.give(print_images(content))
+            # the same HTML with the charts as pictures: WeasyPrint draws them much faster. Sent
+            # once they are drawn: given the HTML earlier, the PDF's process parsed and styled
+            # it while the charts were drawn, and on this loaded two-core machine that took
+            # more CPU and no less time (ADR 0005)
+            printed = render_html(content, for_print=True)
+            pdf_job.send(printed, out / PDF_FILE, pack_title(pack), print_images(content))
         step("Writing the HTML", 0.3)
         html_path = out / HTML_FILE
         html_path.write_text(render_html(content), encoding="utf-8")
