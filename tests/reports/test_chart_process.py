@@ -65,29 +65,3 @@ def test_a_chart_process_given_nothing_stops_when_closed() -> None:
     assert child is not None
     job.close()
     assert child.poll() is not None and job._child is None
-
-
-def test_a_batch_submitted_early_is_collected_by_the_drawing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The writer hands the child its batch as soon as the charts are planned; the drawing
-    later collects it rather than drawing again, and a different batch asked for afterwards
-    is drawn here."""
-    design = charts.trend_chart("Cases", MONTHS, [1, 2, 3, 4, 5, 6], [None] * 6, "count")
-    other = charts.trend_chart("Cases", MONTHS, [1, 2, 3, 4, 5, 7], [None] * 6, "count")
-    expected = charts.to_svgs({"a": design, "b": other})
-    specs = {"a": charts.vega_lite(design)}
-
-    job = ChartProcess()
-    job.submit(charts.missing_specs(specs, None), 2.0)
-    with monkeypatch.context() as patched:
-        patched.setattr(charts.vlc, "vegalite_to_svg", _refuse)
-        assert charts.specs_to_svgs(specs, drawer=job, png_scale=2.0) == {"a": expected["a"]}
-    job.close()
-
-    mismatched = ChartProcess()
-    mismatched.submit(charts.missing_specs(specs, None), 2.0)
-    both = {"a": charts.vega_lite(design), "b": charts.vega_lite(other)}
-    assert charts.specs_to_svgs(both, drawer=mismatched, png_scale=2.0) == expected
-    assert mismatched._child is None  # stopped: it was drawing another batch
-    mismatched.close()

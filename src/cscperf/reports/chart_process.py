@@ -56,71 +56,43 @@ def draw_all(specs: dict[str, dict[str, Any]], scale: float | None) -> Drawn:
 
 class ChartProcess:
     """A child process that draws one batch of charts: started early (it starts vl-convert's
-    engine at once), given the specifications with :meth:`submit` as soon as they are known
-    (it draws them while this process goes on) or with :meth:`draw`, which waits for them. A
+    engine at once), given the specifications with :meth:`draw`, which waits for them. A
     process that is never given any is stopped by :meth:`close`."""
 
     def __init__(self) -> None:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
         self._child = start_child(__name__, self._log, subprocess.PIPE)
-        self._submitted: tuple[set[str], float | None] | None = None
-
-    def submit(self, specs: dict[str, dict[str, Any]], scale: float | None) -> None:
-        """Hand the child its batch now (see :func:`draw_all`); :meth:`draw` of the same
-        keys and scale collects it. One batch per process."""
-        child = self._child
-        if child is None or child.stdin is None or self._submitted is not None:
-            return
-        try:
-            child.stdin.write(pickle.dumps((specs, scale)))
-            child.stdin.close()
-        except OSError:  # it died: the charts are drawn by the caller
-            self._stop()
-            return
-        self._submitted = (set(specs), scale)
 
     def draw(self, specs: dict[str, dict[str, Any]], scale: float | None) -> Drawn | None:
         """The charts drawn by the child (see :func:`draw_all`), or None when it could not
-        draw them (the caller then draws them itself). One batch per process: what was
-        submitted, or ``specs`` now."""
-        if self._submitted is None:
-            self.submit(specs, scale)
-        child = self._child
-        if child is None or child.stdout is None:
+        draw them (the caller then draws them itself). One batch per process."""
+        child, self._child = self._child, None
+        if child is None:
             return None
-        if self._submitted != (set(specs), scale):  # asked for another batch than it draws
-            self._stop()
-            return None
-        self._child = None
         try:
-            out = child.stdout.read()
-            child.wait()
+            out, _ = child.communicate(pickle.dumps((specs, scale)))
             drawn: Drawn | None = pickle.loads(out) if child.returncode == 0 else None
         except (OSError, pickle.UnpicklingError, EOFError):
             child.kill()
             child.wait()
             return None
         finally:
-            child.stdout.close()
             self._log.close()
         return drawn if drawn is not None and set(drawn) == set(specs) else None
 
     def close(self) -> None:
         """Stop the child if it was given nothing to draw (every chart was kept, or the pack
         failed)."""
-        self._stop()
-        self._log.close()
-
-    def _stop(self) -> None:
         if self._child is not None:
             if self._child.poll() is None:
                 self._child.kill()
             self._child.wait()
-            if self._child.stdin is not None and not self._child.stdin.closed:
+            if self._child.stdin is not None:
                 self._child.stdin.close()
             if self._child.stdout is not None:
                 self._child.stdout.close()
             self._child = None
+        self._log.close()
 
 
 def _child() -> int:

@@ -147,9 +147,6 @@ class ChartCache:
 
     KEEP_DAYS = 90
 
-    def has(self, key: str) -> bool:
-        return (self.folder / key).is_file()
-
     def get(self, key: str) -> bytes | None:
         path = self.folder / key
         try:
@@ -230,16 +227,6 @@ def to_svgs(
     """Many charts (Altair designs) as SVG, keyed as given: see :func:`specs_to_svgs`."""
     specs = {key: vega_lite(chart) for key, chart in charts.items()}
     return specs_to_svgs(specs, on_done, cache, drawer, png_scale)
-
-
-def missing_specs(
-    specs: Mapping[str, dict[str, Any]], cache: ChartCache | None
-) -> dict[str, dict[str, Any]]:
-    """The specifications whose SVG ``cache`` does not keep, by their cache key: the batch
-    :func:`specs_to_svgs` asks its drawer for (so that it can be handed over earlier,
-    :meth:`ChartProcess.submit`)."""
-    by_key = {svg_key(spec): spec for spec in specs.values()}
-    return {k: spec for k, spec in by_key.items() if cache is None or not cache.has(k)}
 
 
 def specs_to_svgs(

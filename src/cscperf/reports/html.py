@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -193,18 +192,10 @@ def collect(
     return content
 
 
-def plan(
-    pack: Pack,
-    *,
-    charted: bool = True,
-    raster: bool = False,
-    on_planned: Callable[[dict[str, dict[str, Any]]], None] | None = None,
-) -> PackContent:
-    """The section rows of a pack and (when ``charted``) its charts planned but not drawn:
-    enough for the printed HTML (``raster``: the charts as PNGs named by
-    :func:`print_name`), not for the screen's, which shows the drawn SVG. ``on_planned`` is
-    given the charts' specifications as soon as they are known, before the other sections
-    are worked out (to start drawing them)."""
+def plan(pack: Pack, *, charted: bool = True, raster: bool = False) -> PackContent:
+    """The section rows of a pack and (when ``charted``) its charts planned but not drawn
+    (:func:`draw_planned` draws them): enough for the printed HTML (``raster``: the charts as
+    PNGs named by :func:`print_name`), not for the screen's, which shows the drawn SVG."""
     summary = sections.summary(pack)
     topics = sections.topics(pack, summary)
     cards = sections.report_cards(pack)
@@ -219,8 +210,6 @@ def plan(
             forecast.alt,
         )
     specs = {k: charts.vega_lite(p.design) for k, p in planned.items()}
-    if on_planned is not None and specs:
-        on_planned(specs)
     shown = {
         k: Chart(
             p.title, p.unit, "", p.alt, None, p.with_county, print_name(specs[k]) if raster else ""

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from cscperf.console import progress as bars
 from cscperf.errors import CscperfError
-from cscperf.reports import charts
 from cscperf.reports.chart_process import ChartProcess
 from cscperf.reports.charts import ChartCache
 from cscperf.reports.excel import write_workbook
@@ -100,14 +98,7 @@ def _write(
     pdf_job, chart_job = jobs
     pdf = pdf_job is not None
     try:
-        scale = charts.PNG_SCALE if pdf else None
-
-        def start_drawing(specs: dict[str, dict[str, Any]]) -> None:
-            missing = charts.missing_specs(specs, cache)
-            if chart_job is not None and missing:
-                chart_job.submit(missing, scale)  # drawn while the other sections are worked out
-
-        content = plan(pack, raster=pdf, on_planned=start_drawing)
+        content = plan(pack, raster=pdf)
         step("Drawing charts", 0.05)
         draw_planned(content, raster=pdf, on_chart=on_chart, cache=cache, drawer=chart_job)
         if cache is not None:
