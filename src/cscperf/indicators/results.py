@@ -236,11 +236,13 @@ def compute_build(
     cache_dir = tables.sql_cache_dir
     tables = with_imported(tables, {k: v for k, v in frames.items() if k not in tables.names})
     tables.sql_cache_dir = cache_dir
+    catalogue = load_catalogue()  # read once: its YAML is parsed afresh on every load
     results = compute(
         tables,
         first,
         last,
         settings=settings,
+        catalogue=catalogue,
         ids=ids,
         on_indicator=on_indicator,
         timings=timings,
@@ -250,7 +252,7 @@ def compute_build(
         imported = imported.filter(pl.col("indicator_id").is_in(list(ids)))
     if imported.is_empty():
         return results
-    return sort_results(pl.concat([results, imported]), list(load_catalogue()))
+    return sort_results(pl.concat([results, imported]), list(catalogue))
 
 
 def write_results(build: Build, results: pl.DataFrame, reported_from: date | None = None) -> None:
