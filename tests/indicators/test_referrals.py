@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from polars.testing import assert_frame_equal
 from tests.indicators.helpers import row, run
 
 from cscperf.indicators.testing import population_rows
@@ -157,3 +158,47 @@ def test_missing_table_is_not_available_not_zero():
     jan = row(results, "referrals.count", JAN)
     assert jan["value"] is None and jan["numerator"] is None
     assert jan["flags"] == ["not_available"] and "ssd_cin_episodes" in jan["reason"]
+
+
+def _involvement(team: str | None, start: str | None) -> dict:
+    return {
+        "invo_involvements_id": "i1",
+        "invo_person_id": "C",
+        "invo_professional_team": team,
+        "invo_involvement_start_date": start,
+        "invo_involvement_end_date": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("involvements", "not_supplied"),
+    [
+        ([], None),  # the table empty (an SSDA903 without social worker episodes)
+        ([_involvement(None, "2024-01-20")], None),  # no team (the returns' involvements)
+        ([_involvement("T3", None)], None),  # no start date
+        ([], {"ssd_involvements": "Annex A names the allocated team now"}),  # not supplied
+    ],
+)
+def test_involvements_that_name_no_team_leave_each_referral_its_own(involvements, not_supplied):
+    """The involvements are read whenever the build has the table (their SQL is the full
+    SSD's), and when none has a team, a person and a start date every item keeps its own
+    team, by event date (referrals) and at month ends (children in need): exactly the rows of
+    a build without the table."""
+    tables = {
+        "ssd_cin_episodes": EPISODES,
+        "population": population_rows({2023: 20_000}, {("North", 2023): 12_000}),
+    }
+    without = run(tables, ["referrals.count", "cin.count"], JAN, MAR)
+    read = run(
+        {**tables, "ssd_involvements": involvements},
+        ["referrals.count", "cin.count"],
+        JAN,
+        MAR,
+        not_supplied=not_supplied,
+    )
+    assert_frame_equal(read, without, check_exact=True)
+    # C and D have no team of their own and none from an involvement.
+    assert row(read, "referrals.count", FEB, "team", "unallocated")["value"] == 2
+    # At a month end too (the teams at each month end, made once per run): C and D again;
+    # C's involvement, had it a team and a start, would give C T3 and leave 1.
+    assert row(read, "cin.count", FEB, "team", "unallocated")["value"] == 2
