@@ -15,7 +15,9 @@ from tests.indicators.care_helpers import CARE_AREAS
 from tests.indicators.helpers import SETTINGS, row
 from tests.indicators.test_lac import EPISODES, LEGAL
 
+from cscperf.errors import ConfigError
 from cscperf.indicators.backends import BACKENDS, Backend, DuckDBBackend, backend_for
+from cscperf.indicators.backends.duckdb import catalogue_threads
 from cscperf.indicators.catalogue import load_catalogue
 from cscperf.indicators.engine import compute
 from cscperf.indicators.scheduler import ExecutionThread
@@ -96,7 +98,12 @@ class _Watching(DuckDBBackend):
         return super().fetch(sql, cursor)
 
 
-def test_duckdb_runs_one_councils_catalogue_on_one_thread_and_puts_its_setting_back():
+def _threads_seen_computing(monkeypatch, given: str | None) -> tuple[set[int], int]:
+    """The worker's threads settings while computing, and the setting after (3 before)."""
+    if given is None:
+        monkeypatch.delenv("CSCPERF_DUCKDB_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("CSCPERF_DUCKDB_THREADS", given)
     build = build_from_rows(TABLES)
     build.con.raw_sql("SET threads = 3")
     build.backend = _Watching(build.con)
@@ -105,5 +112,22 @@ def test_duckdb_runs_one_councils_catalogue_on_one_thread_and_puts_its_setting_b
     compute(
         build, date(2024, 1, 31), date(2024, 3, 31), settings=SETTINGS, ids=IDS, catalogue=catalogue
     )
-    assert _Watching.seen and set(_Watching.seen) == {1}
-    assert build.con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == 3
+    after = build.con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    return set(_Watching.seen), after
+
+
+def test_duckdb_keeps_its_own_threads_unless_told(monkeypatch):
+    seen, after = _threads_seen_computing(monkeypatch, None)
+    assert seen == {3} and after == 3
+
+
+def test_duckdb_runs_the_catalogue_on_the_threads_asked_and_puts_its_setting_back(monkeypatch):
+    seen, after = _threads_seen_computing(monkeypatch, "1")
+    assert seen == {1} and after == 3
+
+
+@pytest.mark.parametrize("given", ["0", "two", "-1", "1.5"])
+def test_a_threads_setting_that_is_not_a_count_is_refused_with_its_name(monkeypatch, given):
+    monkeypatch.setenv("CSCPERF_DUCKDB_THREADS", given)
+    with pytest.raises(ConfigError, match="CSCPERF_DUCKDB_THREADS"):
+        catalogue_threads()

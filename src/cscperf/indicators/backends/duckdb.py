@@ -9,14 +9,31 @@ it. A build's tables are views over the build's cached DuckDB file, attached rea
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from cscperf.errors import ConfigError
 from cscperf.indicators.backends.base import Backend
 
-# DuckDB threads while the catalogue runs (see DuckDBBackend.catalogue_session).
-CATALOGUE_THREADS = 1
+# DuckDB's threads while one council's catalogue runs (see DuckDBBackend.catalogue_session);
+# unset: DuckDB's own setting (every core).
+THREADS_ENV = "CSCPERF_DUCKDB_THREADS"
+
+
+def catalogue_threads() -> int | None:
+    """The threads asked for in ``CSCPERF_DUCKDB_THREADS`` (a whole number of at least 1), or
+    None when it is unset or empty."""
+    given = os.environ.get(THREADS_ENV, "").strip()
+    if not given:
+        return None
+    if not given.isdigit() or int(given) < 1:
+        raise ConfigError(
+            f"{THREADS_ENV}={given!r} is not a number of threads: give a whole number of at "
+            "least 1, or leave it unset for DuckDB's own setting (every core)"
+        )
+    return int(given)
 
 
 def _quoted(name: str) -> str:
@@ -64,15 +81,18 @@ class DuckDBBackend(Backend):
 
     @contextmanager
     def catalogue_session(self) -> Iterator[None]:
-        # One council's catalogue is about 160 statements of 0.01-0.9 s each, run one after
-        # another on the worker thread while the main thread builds the next ones and rolls
-        # up the last ones' sums. DuckDB splitting each statement over more threads cost
-        # more than it gained: the default county's statements replayed alone took about a
-        # third more CPU with two threads than with one (ADR 0005, seventh pass), and the main
-        # thread already keeps a second core busy. A pool's statements, a hundred times
-        # larger, keep DuckDB's default.
+        # One council's catalogue is about 160 small statements run one after another on the
+        # worker thread. On one thread DuckDB spends about a fifth less CPU on them than on
+        # two, but an idle two-core machine then takes about a fifth longer (ADR 0005, seventh
+        # pass): a user waiting for one council is better served by every core, a server
+        # computing several councils at once by one thread each, so it is the operator's
+        # choice and DuckDB's default stays.
+        threads = catalogue_threads()
+        if threads is None:
+            yield
+            return
         before = self.con.con.execute("SELECT current_setting('threads')").fetchone()
-        self.con.con.execute(f"SET threads = {CATALOGUE_THREADS}")
+        self.con.con.execute(f"SET threads = {threads}")
         try:
             yield
         finally:
